@@ -1,0 +1,88 @@
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { decodeEncryptionKey, type Config } from './config.ts';
+import type { Services } from './context.ts';
+import { ApiKeyService } from './domain/api-key/api-key.service.ts';
+import { KeyVerifier, type KeyVerifierOptions } from './domain/auth/key-verifier.ts';
+import { OrganizationService } from './domain/organization/organization.service.ts';
+import { systemClock, type Clock } from './infra/clock.ts';
+import { lockDataDir, loadOrCreateSecrets } from './infra/data-dir.ts';
+import { openDatabase, type Database, type DatabaseTarget } from './infra/database.ts';
+
+export interface ServerSecrets {
+  pepper: Buffer;
+  encryptionKey: Buffer;
+  /** Undefined: the operator API is off. */
+  adminToken: string | undefined;
+}
+
+/** Wires the domain services over one database; shared by the server, the CLI and the tests. */
+export function createServices(deps: {
+  database: Database;
+  secrets: Pick<ServerSecrets, 'pepper'>;
+  logger: Logger;
+  clock?: Clock;
+  verifier?: KeyVerifierOptions;
+}): Services {
+  const { prisma } = deps.database;
+  const clock = deps.clock ?? systemClock;
+  const verifier = new KeyVerifier(prisma, deps.secrets.pepper, clock, deps.verifier);
+  const apiKeys = new ApiKeyService(prisma, deps.secrets.pepper, clock, verifier);
+  const organizations = new OrganizationService(prisma, apiKeys, verifier);
+  return { prisma, clock, logger: deps.logger, verifier, apiKeys, organizations };
+}
+
+export interface Runtime {
+  database: Database;
+  secrets: ServerSecrets;
+  /** True on the first start of a new embedded data dir (the secrets were just generated). */
+  firstStart: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens what a process needs from the configuration: the database (the embedded one locked to
+ * this process, created and migrated on first start) and the secrets (from the environment, or
+ * generated into the data dir on first embedded start).
+ */
+export async function openRuntime(config: Config): Promise<Runtime> {
+  if (config.DATABASE_URL !== undefined) {
+    const database = await openDatabase({ kind: 'postgres', url: config.DATABASE_URL });
+    return {
+      database,
+      secrets: {
+        pepper: Buffer.from(config.KEYWARD_PEPPER!, 'utf8'),
+        encryptionKey: decodeEncryptionKey(config.KEYWARD_ENCRYPTION_KEY!)!,
+        adminToken: config.KEYWARD_ADMIN_TOKEN,
+      },
+      firstStart: false,
+      close: () => database.close(),
+    };
+  }
+  const dataDir = resolve(config.KEYWARD_DATA_DIR);
+  const release = lockDataDir(dataDir);
+  try {
+    const { secrets: stored, created } = loadOrCreateSecrets(dataDir);
+    const target: DatabaseTarget = { kind: 'embedded', dataDir };
+    const database = await openDatabase(target);
+    return {
+      database,
+      secrets: {
+        pepper: Buffer.from(config.KEYWARD_PEPPER ?? stored.pepper, 'utf8'),
+        encryptionKey: decodeEncryptionKey(config.KEYWARD_ENCRYPTION_KEY ?? stored.encryptionKey)!,
+        adminToken: config.KEYWARD_ADMIN_TOKEN ?? stored.adminToken,
+      },
+      firstStart: created,
+      close: async () => {
+        try {
+          await database.close();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}

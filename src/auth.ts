@@ -1,0 +1,92 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Services } from './context.ts';
+import type { Caller } from './domain/caller.ts';
+import { ACCESS_MESSAGES, AccessError } from './domain/errors.ts';
+import type { KeyCheckFailure } from './domain/auth/key-verifier.ts';
+
+/** Reads a credential header, from HTTP headers or a graphql-ws `connection_init` payload alike. */
+export type HeaderReader = (name: string) => string | null | undefined;
+
+export function headersFromObject(payload: Record<string, unknown> | null | undefined): HeaderReader {
+  const lower = new Map<string, string>();
+  for (const [name, value] of Object.entries(payload ?? {})) {
+    if (typeof value === 'string') lower.set(name.toLowerCase(), value);
+  }
+  return (name) => lower.get(name);
+}
+
+const invalidKey = () => new AccessError('UNAUTHENTICATED', ACCESS_MESSAGES.invalidKey);
+
+/** Unknown, malformed, wrong, revoked and expired keys all get the same answer: no oracle. */
+function failure(reason: KeyCheckFailure): AccessError {
+  switch (reason) {
+    case 'IP_NOT_ALLOWED':
+      return new AccessError('IP_NOT_ALLOWED', ACCESS_MESSAGES.ipNotAllowed);
+    case 'ORG_INACTIVE':
+      return new AccessError('ORG_INACTIVE', ACCESS_MESSAGES.orgInactive);
+    default:
+      return invalidKey();
+  }
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Equal-length digests, so neither the content nor the length of the token leaks through timing. */
+function adminTokenMatches(expected: string | undefined, given: string): boolean {
+  return expected !== undefined && timingSafeEqual(digest(expected), digest(given));
+}
+
+/**
+ * The key a request presents: `X-Partner-Key` (partner keys), `X-Api-Key` (user keys) or
+ * `Authorization: Bearer` (any). Several that disagree are refused rather than guessed between.
+ */
+function presentedKey(header: HeaderReader): { token: string; expects: 'ptr' | 'usr' | null } | null {
+  const candidates: { token: string; expects: 'ptr' | 'usr' | null }[] = [];
+  const partner = header('x-partner-key');
+  if (partner) candidates.push({ token: partner.trim(), expects: 'ptr' });
+  const user = header('x-api-key');
+  if (user) candidates.push({ token: user.trim(), expects: 'usr' });
+  const authorization = header('authorization');
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw invalidKey();
+    candidates.push({ token: match[1]!, expects: null });
+  }
+  if (candidates.length === 0) return null;
+  if (candidates.some((c) => c.token !== candidates[0]!.token)) throw invalidKey();
+  const expects = candidates.find((c) => c.expects !== null)?.expects ?? null;
+  if (candidates.some((c) => c.expects !== null && c.expects !== expects)) throw invalidKey();
+  return { token: candidates[0]!.token, expects };
+}
+
+/**
+ * Who is calling, from the request's credential headers: null when none was sent; an
+ * `AccessError` for a credential that is wrong in any way (API.md's table decides the code).
+ */
+export async function authenticate(
+  services: Services,
+  adminToken: string | undefined,
+  header: HeaderReader,
+  ip: string | undefined,
+): Promise<Caller | null> {
+  const admin = header('x-admin-token');
+  const key = presentedKey(header);
+  if (admin !== null && admin !== undefined) {
+    if (key) throw new AccessError('UNAUTHENTICATED', 'Send either an admin token or an API key, not both');
+    if (!adminTokenMatches(adminToken, admin)) {
+      throw new AccessError('UNAUTHENTICATED', ACCESS_MESSAGES.invalidAdminToken);
+    }
+    return { type: 'operator', ip };
+  }
+  if (!key) return null;
+  // `kw_ptr_…` in X-Partner-Key, `kw_usr_…` in X-Api-Key.
+  if (key.expects && key.token.slice(3, 6) !== key.expects) throw invalidKey();
+  const result = await services.verifier.check(key.token, ip);
+  if (!result.ok) throw failure(result.reason);
+  const { apiKey } = result.principal;
+  const env = header('x-keyward-env');
+  if (env && env.toUpperCase() !== apiKey.environment) {
+    throw new AccessError('ENV_MISMATCH', ACCESS_MESSAGES.envMismatch);
+  }
+  return { type: 'key', principal: result.principal, ip };
+}

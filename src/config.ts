@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/**
+ * Configuration from the environment, parsed once at start. Names are fixed by API.md
+ * ("Running it"); a bad value stops the process with a message naming the variable.
+ */
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const encryptionKey = z
+  .string()
+  .refine((v) => decodeEncryptionKey(v) !== null, {
+    message: 'must be 32 bytes, as 64 hex characters or base64',
+  });
+
+const schema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    KEYWARD_DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
+    REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional()),
+    KEYWARD_ADMIN_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
+    KEYWARD_PEPPER: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    KEYWARD_ENCRYPTION_KEY: optionalString.pipe(encryptionKey.optional()),
+    KEYWARD_TRUST_PROXY: optionalString,
+    KEYWARD_ALLOW_PRIVATE_CALLBACKS: z.enum(['0', '1', '']).optional().transform((v) => v === '1'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    NODE_ENV: z.string().default('development'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL !== undefined) {
+      for (const name of ['KEYWARD_PEPPER', 'KEYWARD_ENCRYPTION_KEY'] as const) {
+        if (env[name] === undefined) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'is required when DATABASE_URL is set' });
+        }
+      }
+    }
+  });
+
+export type Config = z.output<typeof schema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+}
+
+export function decodeEncryptionKey(value: string): Buffer | null {
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  return bytes.length === 32 ? bytes : null;
+}

@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import type { PrismaClient } from './generated/prisma/client.ts';
+import type { ApiKeyService } from './domain/api-key/api-key.service.ts';
+import type { KeyVerifier } from './domain/auth/key-verifier.ts';
+import type { Caller } from './domain/caller.ts';
+import type { OrganizationService } from './domain/organization/organization.service.ts';
+import type { Clock } from './infra/clock.ts';
+
+export interface Services {
+  prisma: PrismaClient;
+  clock: Clock;
+  logger: Logger;
+  verifier: KeyVerifier;
+  apiKeys: ApiKeyService;
+  organizations: OrganizationService;
+}
+
+/** Per-operation context: who is calling (null when no credential was sent) and from where. */
+export interface Context {
+  services: Services;
+  prisma: PrismaClient;
+  caller: Caller | null;
+  clientIp: string | undefined;
+  requestId: string;
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { parseAllowlistEntry } from '../ip/cidr.ts';
+
+export const PERMISSIONS = [
+  'CONNECTIONS_READ',
+  'CONNECTIONS_WRITE',
+  'KEYS_READ',
+  'KEYS_WRITE',
+  'WEBHOOKS_WRITE',
+  'LOGS_READ',
+  'ORDERS_CREATE',
+  'ORDERS_READ',
+  'BALANCE_READ',
+  'WITHDRAWALS_CREATE',
+] as const;
+
+export const MAX_ALLOWLIST_ENTRIES = 100;
+export const MAX_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
+
+export const keyName = z
+  .string()
+  .trim()
+  .min(3, 'must be at least 3 characters')
+  .max(64, 'must be at most 64 characters')
+  // Names end up in logs and audit rows: no line breaks or other control characters.
+  .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters');
+
+export const permissionList = z
+  .array(z.enum(PERMISSIONS))
+  .min(1, 'at least one permission is required')
+  .transform((list) => [...new Set(list)].sort());
+
+/** IPs and CIDRs, normalized (see cidr.ts); each bad entry is reported at its index. */
+export const ipAllowlist = z
+  .array(z.string())
+  .max(MAX_ALLOWLIST_ENTRIES, `at most ${MAX_ALLOWLIST_ENTRIES} entries`)
+  .transform((entries, ctx) => {
+    const normalized: string[] = [];
+    entries.forEach((entry, index) => {
+      const parsed = parseAllowlistEntry(entry);
+      if (parsed.ok) normalized.push(parsed.value);
+      else ctx.addIssue({ code: 'custom', path: [index], message: parsed.message });
+    });
+    return [...new Set(normalized)];
+  });
+
+export const environment = z.enum(['TEST', 'LIVE']);
+
+export function futureDate(now: Date) {
+  return z.date().refine((d) => d.getTime() > now.getTime(), 'must be in the future');
+}
+
+export function createPartnerKeyInput(now: Date) {
+  return z.object({
+    name: keyName,
+    environment: environment.optional(),
+    permissions: permissionList,
+    allowedIps: ipAllowlist.default([]),
+    expiresAt: futureDate(now).nullish(),
+    organizationId: z.uuid().optional(),
+  });
+}
+
+export const updatePartnerKeyInput = z
+  .object({
+    id: z.string(),
+    name: keyName.optional(),
+    allowedIps: ipAllowlist.optional(),
+    permissions: permissionList.optional(),
+  })
+  .refine((v) => v.name !== undefined || v.allowedIps !== undefined || v.permissions !== undefined, {
+    message: 'give at least one of name, allowedIps or permissions',
+    path: ['input'],
+  });
+
+export function rotatePartnerKeyInput(now: Date) {
+  return z.object({
+    id: z.string(),
+    gracePeriodSeconds: z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(0, 'must not be negative')
+      .max(MAX_GRACE_PERIOD_SECONDS, 'must be at most 86400 (24 h)')
+      .default(0),
+    expiresAt: futureDate(now).nullish(),
+  });
+}

@@ -1,0 +1,51 @@
+import type { ActorKind, Environment, Prisma } from '../../generated/prisma/client.ts';
+import type { Caller } from '../caller.ts';
+
+export type AuditAction =
+  | 'organization.created'
+  | 'organization.updated'
+  | 'api_key.created'
+  | 'api_key.updated'
+  | 'api_key.rotated'
+  | 'api_key.revoked';
+
+export interface AuditEntry {
+  organizationId: string;
+  /** The environment of the key concerned; omitted for organization-wide events. */
+  environment?: Environment;
+  action: AuditAction;
+  targetType: 'organization' | 'api_key';
+  /** Public identifiers only (keyId, organization id): never a secret. */
+  targetId: string;
+  details?: Record<string, Prisma.InputJsonValue | null>;
+}
+
+function actorOf(caller: Caller): { actorKind: ActorKind; actorKeyId: string | null; ip: string | null } {
+  switch (caller.type) {
+    case 'operator':
+      return { actorKind: 'OPERATOR', actorKeyId: null, ip: caller.ip ?? null };
+    case 'system':
+      return { actorKind: 'SYSTEM', actorKeyId: null, ip: null };
+    case 'key':
+      return {
+        actorKind: caller.principal.apiKey.kind === 'PARTNER' ? 'PARTNER_KEY' : 'USER_KEY',
+        actorKeyId: caller.principal.apiKey.keyId,
+        ip: caller.ip ?? null,
+      };
+  }
+}
+
+/** Writes one audit row inside the caller's transaction, so a rolled-back change leaves none. */
+export async function recordAudit(tx: Prisma.TransactionClient, caller: Caller, entry: AuditEntry): Promise<void> {
+  await tx.auditEvent.create({
+    data: {
+      ...actorOf(caller),
+      organizationId: entry.organizationId,
+      environment: entry.environment ?? null,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId,
+      details: (entry.details ?? {}) as Prisma.InputJsonValue,
+    },
+  });
+}

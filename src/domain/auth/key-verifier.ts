@@ -1,0 +1,145 @@
+import type { ApiKey, Organization, PrismaClient } from '../../generated/prisma/client.ts';
+import type { Clock } from '../../infra/clock.ts';
+import { hashesEqual, hashKey, parseKey, type KeyPrefixKind } from '../api-key/key-format.ts';
+import type { KeyChangeListener } from '../api-key/api-key.service.ts';
+import type { KeyPrincipal } from '../caller.ts';
+import { compileAllowlist } from '../ip/cidr.ts';
+
+export type KeyCheckFailure = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' | 'IP_NOT_ALLOWED' | 'ORG_INACTIVE';
+
+export type KeyCheck =
+  | { ok: true; principal: KeyPrincipal }
+  | { ok: false; reason: KeyCheckFailure; keyId?: string | undefined };
+
+interface CacheEntry {
+  key: ApiKey;
+  organization: Organization;
+  ipAllowed: (ip: string) => boolean;
+  loadedAt: number;
+}
+
+const PREFIX_KIND: Record<KeyPrefixKind, ApiKey['kind']> = { ptr: 'PARTNER', usr: 'USER', ses: 'SESSION' };
+
+export interface KeyVerifierOptions {
+  /**
+   * How long a verified key is trusted without reading the database again. This process drops a
+   * key at once when it changes it; the TTL bounds how long a change made elsewhere can go unseen.
+   */
+  cacheTtlMs?: number;
+  maxCacheEntries?: number;
+}
+
+/**
+ * Verifies `kw_…` keys: checksum first (no I/O for garbage), then the record by keyId from a
+ * short-lived cache or the database, then a constant-time comparison of the keyed hash.
+ */
+export class KeyVerifier implements KeyChangeListener {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly loading = new Map<string, Promise<CacheEntry | null>>();
+  /** Bumped by every invalidation so that a load racing a change never caches the old state. */
+  private generation = 0;
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private readonly lastUsed = new Map<string, Date>();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pepper: Buffer,
+    private readonly clock: Clock,
+    options: KeyVerifierOptions = {},
+  ) {
+    this.ttlMs = options.cacheTtlMs ?? 1000;
+    this.maxEntries = options.maxCacheEntries ?? 10_000;
+  }
+
+  async check(token: string, ip: string | undefined): Promise<KeyCheck> {
+    const parsed = parseKey(token);
+    if (!parsed) return { ok: false, reason: 'MALFORMED' };
+    const entry = await this.lookup(parsed.keyId);
+    if (
+      !entry ||
+      !hashesEqual(hashKey(this.pepper, token), Buffer.from(entry.key.secretHash)) ||
+      entry.key.kind !== PREFIX_KIND[parsed.kind]
+    ) {
+      return { ok: false, reason: 'NOT_FOUND', keyId: parsed.keyId };
+    }
+    const { key, organization } = entry;
+    const now = this.clock.now();
+    if (key.revokedAt !== null) return { ok: false, reason: 'REVOKED', keyId: key.keyId };
+    if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()) {
+      return { ok: false, reason: 'EXPIRED', keyId: key.keyId };
+    }
+    if (!entry.ipAllowed(ip ?? '')) return { ok: false, reason: 'IP_NOT_ALLOWED', keyId: key.keyId };
+    if (organization.status !== 'ACTIVE') return { ok: false, reason: 'ORG_INACTIVE', keyId: key.keyId };
+    this.lastUsed.set(key.id, now);
+    const permissions = key.permissions.filter((p) => !organization.disabledPermissions.includes(p));
+    return { ok: true, principal: { apiKey: key, organization, permissions } };
+  }
+
+  private async lookup(keyId: string): Promise<CacheEntry | null> {
+    const cached = this.cache.get(keyId);
+    if (cached && Date.now() - cached.loadedAt < this.ttlMs) return cached;
+    // Concurrent requests for the same key share one database read.
+    let pending = this.loading.get(keyId);
+    if (!pending) {
+      pending = this.load(keyId).finally(() => this.loading.delete(keyId));
+      this.loading.set(keyId, pending);
+    }
+    return pending;
+  }
+
+  private async load(keyId: string): Promise<CacheEntry | null> {
+    const generation = this.generation;
+    const row = await this.prisma.apiKey.findUnique({ where: { keyId }, include: { organization: true } });
+    this.cache.delete(keyId);
+    if (!row) return null;
+    const { organization, ...key } = row;
+    const entry: CacheEntry = {
+      key,
+      organization,
+      ipAllowed: compileAllowlist(key.allowedIps),
+      loadedAt: Date.now(),
+    };
+    if (generation === this.generation) {
+      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(keyId, entry);
+    }
+    return entry;
+  }
+
+  keyChanged(keyId: string): void {
+    this.generation++;
+    this.cache.delete(keyId);
+    // A read that began before the change must not serve requests that begin after it.
+    this.loading.delete(keyId);
+  }
+
+  organizationChanged(organizationId: string): void {
+    this.generation++;
+    this.loading.clear();
+    for (const [keyId, entry] of this.cache) {
+      if (entry.organization.id === organizationId) this.cache.delete(keyId);
+    }
+  }
+
+  /** The newest use this instance has seen and not yet written. */
+  lastUsedAt(apiKeyId: string): Date | undefined {
+    return this.lastUsed.get(apiKeyId);
+  }
+
+  /**
+   * Writes the buffered `lastUsedAt` times in one statement, so a request never waits for a
+   * write. Called on a timer and at shutdown; a crash loses at most one interval of usage times.
+   */
+  async flushLastUsed(): Promise<number> {
+    if (this.lastUsed.size === 0) return 0;
+    const batch = [...this.lastUsed];
+    this.lastUsed.clear();
+    const ids = batch.map(([id]) => id);
+    const times = batch.map(([, at]) => at.toISOString());
+    return this.prisma.$executeRaw`
+      UPDATE api_keys AS k SET "lastUsedAt" = v.at
+      FROM unnest(${ids}::uuid[], ${times}::timestamptz[]) AS v(id, at)
+      WHERE k.id = v.id AND (k."lastUsedAt" IS NULL OR k."lastUsedAt" < v.at)`;
+  }
+}

@@ -1,0 +1,15 @@
+import type { ApiKey, Organization, Permission } from '../generated/prisma/client.ts';
+
+/** A verified key: its record, its organization, and what it may do after the org's own limits. */
+export interface KeyPrincipal {
+  apiKey: ApiKey;
+  organization: Organization;
+  /** The key's permissions minus those its organization has disabled. */
+  permissions: Permission[];
+}
+
+/** Who is acting, as the domain sees it; the transport decides how it was established. */
+export type Caller =
+  | { type: 'operator'; ip?: string | undefined }
+  | { type: 'key'; principal: KeyPrincipal; ip?: string | undefined }
+  | { type: 'system' };

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { environment, PERMISSIONS } from '../api-key/api-key.schemas.ts';
+
+const orgName = z
+  .string()
+  .trim()
+  .min(2, 'must be at least 2 characters')
+  .max(100, 'must be at most 100 characters')
+  .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters');
+
+export const createOrganizationInput = z.object({
+  name: orgName,
+  environment: environment.default('TEST'),
+  keyName: z.string().trim().min(3).max(64).default('Default partner key'),
+});
+
+export const updateOrganizationInput = z
+  .object({
+    id: z.uuid('must be an organization id'),
+    name: orgName.optional(),
+    status: z.enum(['ACTIVE', 'INACTIVE']).optional(),
+    disabledPermissions: z
+      .array(z.enum(PERMISSIONS))
+      .transform((list) => [...new Set(list)].sort())
+      .optional(),
+    userKeyRecovery: z.enum(['ENCRYPTED', 'NONE']).optional(),
+  })
+  .refine((v) => Object.keys(v).some((k) => k !== 'id' && v[k as keyof typeof v] !== undefined), {
+    message: 'give at least one field to change',
+    path: ['input'],
+  });

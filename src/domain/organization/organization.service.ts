@@ -1,0 +1,62 @@
+import type { Organization, PrismaClient } from '../../generated/prisma/client.ts';
+import { ALL_PERMISSIONS, type ApiKeyService, type IssuedKey, type KeyChangeListener } from '../api-key/api-key.service.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { Caller } from '../caller.ts';
+import { NotFoundError } from '../errors.ts';
+import { parseInput } from '../validation.ts';
+import { createOrganizationInput, updateOrganizationInput } from './organization.schemas.ts';
+
+export class OrganizationService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly apiKeys: ApiKeyService,
+    private readonly listener: KeyChangeListener,
+  ) {}
+
+  /** An organization and its first partner key (every permission), in one transaction. */
+  async create(caller: Caller, rawInput: unknown): Promise<IssuedKey & { organization: Organization }> {
+    const input = parseInput(createOrganizationInput, rawInput);
+    return this.prisma.$transaction(async (tx) => {
+      const organization = await tx.organization.create({ data: { name: input.name } });
+      await recordAudit(tx, caller, {
+        organizationId: organization.id,
+        action: 'organization.created',
+        targetType: 'organization',
+        targetId: organization.id,
+        details: { name: organization.name },
+      });
+      const issued = await this.apiKeys.issuePartnerKey(tx, caller, {
+        organizationId: organization.id,
+        name: input.keyName,
+        environment: input.environment,
+        permissions: ALL_PERMISSIONS,
+        allowedIps: [],
+        expiresAt: null,
+      });
+      return { organization, ...issued };
+    });
+  }
+
+  async update(caller: Caller, rawInput: unknown): Promise<Organization> {
+    const { id, ...changes } = parseInput(updateOrganizationInput, rawInput);
+    const organization = await this.prisma.$transaction(async (tx) => {
+      const existing = await tx.organization.findUnique({ where: { id } });
+      if (!existing) throw new NotFoundError('Organization');
+      const updated = await tx.organization.update({ where: { id }, data: changes });
+      await recordAudit(tx, caller, {
+        organizationId: id,
+        action: 'organization.updated',
+        targetType: 'organization',
+        targetId: id,
+        details: { changed: Object.keys(changes), ...changes },
+      });
+      return updated;
+    });
+    this.listener.organizationChanged(id);
+    return organization;
+  }
+
+  get(id: string): Promise<Organization | null> {
+    return this.prisma.organization.findUnique({ where: { id } });
+  }
+}

@@ -1,0 +1,71 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
+import WithInputPlugin from '@pothos/plugin-with-input';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import type { Context } from '../context.ts';
+import type { Permission } from '../generated/prisma/client.ts';
+import type PrismaTypes from '../generated/pothos-prisma-types.ts';
+import { getDatamodel } from '../generated/pothos-prisma-types.ts';
+import { unauthorizedError } from './access.ts';
+import { recordOutcomeCode } from './outcome.ts';
+
+const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { operator: boolean; partner: boolean; authenticated: boolean; permission: Permission };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+    ID: { Input: string; Output: string };
+  };
+  DefaultFieldNullability: false;
+}>({
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, WithInputPlugin, SimpleObjectsPlugin],
+  defaultFieldNullability: false,
+  prisma: {
+    client: (ctx) => ctx.prisma,
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+    maxConnectionSize: 100,
+    defaultConnectionSize: 20,
+    onUnusedQuery: null,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: { nullable: true },
+    nodesQueryOptions: false,
+  },
+  withInput: {
+    typeOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Input` },
+  },
+  errors: {
+    directResult: true,
+    onResolvedError: (error) => recordOutcomeCode((error as { code?: string }).code ?? 'ERROR'),
+    defaultUnionOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Payload` },
+    defaultResultOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Success` },
+  },
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      operator: ctx.caller?.type === 'operator',
+      partner: ctx.caller?.type === 'key' && ctx.caller.principal.apiKey.kind === 'PARTNER',
+      authenticated: ctx.caller != null,
+      permission: (p: Permission) => ctx.caller?.type === 'key' && ctx.caller.principal.permissions.includes(p),
+    }),
+    unauthorizedError,
+    // Scopes also guard subscriptions when they start, not only their events.
+    authorizeOnSubscribe: true,
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('JSONObject', JSONObjectResolver);
+builder.queryType({});
+builder.mutationType({});

@@ -1,0 +1,9 @@
+import { builder } from './builder.ts';
+import './types/errors.ts';
+import './types/enums.ts';
+import './types/api-key.ts';
+import './types/organization.ts';
+import './types/viewer.ts';
+import './types/audit-event.ts';
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,149 @@
+import { activeWhere, isActive, visiblePartnerKeysWhere } from '../../domain/api-key/api-key.service.ts';
+import {
+  CapabilityDisabledError,
+  InvalidStateError,
+  KeyLimitReachedError,
+  NotFoundError,
+  ValidationError,
+} from '../../domain/errors.ts';
+import { builder } from '../builder.ts';
+import { decodeId } from '../ids.ts';
+import { callerOf, withoutNulls } from '../resolver-helpers.ts';
+import { ApiKeyKindEnum, EnvironmentEnum, PermissionEnum } from './enums.ts';
+
+export const ApiKeyRef = builder.prismaNode('ApiKey', {
+  id: { field: 'id' },
+  // node(id): only what the caller may see; anything else resolves to null.
+  findUnique: (id, ctx) => ({ id, AND: [visiblePartnerKeysWhere(callerOf(ctx))] }),
+  authScopes: { authenticated: true },
+  fields: (t) => ({
+    keyId: t.exposeString('keyId'),
+    kind: t.expose('kind', { type: ApiKeyKindEnum }),
+    name: t.exposeString('name'),
+    environment: t.expose('environment', { type: EnvironmentEnum }),
+    permissions: t.expose('permissions', { type: [PermissionEnum] }),
+    allowedIps: t.exposeStringList('allowedIps'),
+    allowedRecipients: t.exposeStringList('allowedRecipients'),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    lastUsedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      // Usage is written in batches; this instance's newer reading wins.
+      resolve: (key, _args, ctx) => ctx.services.verifier.lastUsedAt(key.id) ?? key.lastUsedAt,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    active: t.boolean({ resolve: (key, _args, ctx) => isActive(key, ctx.services.clock.now()) }),
+  }),
+});
+
+builder.queryField('partnerKeys', (t) =>
+  t.prismaConnection({
+    type: 'ApiKey',
+    cursor: 'id',
+    authScopes: { $all: { partner: true, permission: 'KEYS_READ' } },
+    args: { includeInactive: t.arg.boolean({ required: false }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.prisma.apiKey.findMany({
+        ...query,
+        where: {
+          ...visiblePartnerKeysWhere(callerOf(ctx)),
+          ...(args.includeInactive ? {} : activeWhere(ctx.services.clock.now())),
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+);
+
+const IssuedKey = (name: string) =>
+  builder.simpleObject(name, {
+    fields: (t) => ({
+      key: t.field({ type: ApiKeyRef }),
+      secret: t.string({ description: 'The whole key. Shown once: store it now.' }),
+    }),
+  });
+
+const KeyResult = (name: string) =>
+  builder.simpleObject(name, { fields: (t) => ({ key: t.field({ type: ApiKeyRef }) }) });
+
+const keyWriteScopes = { $all: { partner: true, permission: 'KEYS_WRITE' } } as const;
+
+builder.mutationField('createPartnerKey', (t) =>
+  t.fieldWithInput({
+    type: IssuedKey('CreatePartnerKeySuccess'),
+    errors: { types: [ValidationError, NotFoundError, KeyLimitReachedError, CapabilityDisabledError] },
+    authScopes: { $any: { operator: true, ...keyWriteScopes } },
+    input: {
+      name: t.input.string({ required: true }),
+      environment: t.input.field({ type: EnvironmentEnum, description: "Defaults to the calling key's" }),
+      permissions: t.input.field({ type: [PermissionEnum], required: true }),
+      allowedIps: t.input.stringList({ description: 'IPs and CIDRs; empty or omitted = any' }),
+      expiresAt: t.input.field({ type: 'DateTime' }),
+      organizationId: t.input.id({ description: 'Operator only: the organization to create the key for' }),
+    },
+    resolve: (_root, { input }, ctx) => {
+      const { organizationId, ...rest } = withoutNulls(input);
+      return ctx.services.apiKeys.createPartnerKey(callerOf(ctx), {
+        ...rest,
+        ...(organizationId !== undefined && { organizationId: decodeId(organizationId, 'Organization') }),
+      });
+    },
+  }),
+);
+
+builder.mutationField('updatePartnerKey', (t) =>
+  t.fieldWithInput({
+    type: KeyResult('UpdatePartnerKeySuccess'),
+    errors: { types: [ValidationError, NotFoundError, CapabilityDisabledError, InvalidStateError] },
+    authScopes: keyWriteScopes,
+    input: {
+      id: t.input.id({ required: true }),
+      name: t.input.string(),
+      allowedIps: t.input.stringList(),
+      permissions: t.input.field({ type: [PermissionEnum] }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = withoutNulls(input);
+      const key = await ctx.services.apiKeys.updatePartnerKey(callerOf(ctx), {
+        ...changes,
+        id: decodeId(id, 'ApiKey', 'API key'),
+      });
+      return { key };
+    },
+  }),
+);
+
+builder.mutationField('rotatePartnerKey', (t) =>
+  t.fieldWithInput({
+    type: builder.simpleObject('RotatePartnerKeySuccess', {
+      fields: (f) => ({
+        key: f.field({ type: ApiKeyRef, description: 'The successor' }),
+        secret: f.string({ description: 'The successor key. Shown once: store it now.' }),
+        previous: f.field({ type: ApiKeyRef, description: 'The rotated key, revoked or in its grace period' }),
+      }),
+    }),
+    errors: { types: [ValidationError, NotFoundError, InvalidStateError] },
+    authScopes: keyWriteScopes,
+    input: {
+      id: t.input.id({ required: true }),
+      gracePeriodSeconds: t.input.int({ description: 'Keep the old key valid this long (at most 86400); default 0' }),
+      expiresAt: t.input.field({ type: 'DateTime', description: 'Expiry of the successor; default none' }),
+    },
+    resolve: (_root, { input }, ctx) => {
+      const { id, ...rest } = withoutNulls(input);
+      return ctx.services.apiKeys.rotatePartnerKey(callerOf(ctx), { ...rest, id: decodeId(id, 'ApiKey', 'API key') });
+    },
+  }),
+);
+
+builder.mutationField('revokePartnerKey', (t) =>
+  t.fieldWithInput({
+    type: KeyResult('RevokePartnerKeySuccess'),
+    errors: { types: [NotFoundError, InvalidStateError] },
+    authScopes: keyWriteScopes,
+    input: { id: t.input.id({ required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      key: await ctx.services.apiKeys.revokePartnerKey(callerOf(ctx), { id: decodeId(input.id, 'ApiKey', 'API key') }),
+    }),
+  }),
+);

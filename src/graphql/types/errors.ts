@@ -1,0 +1,66 @@
+import {
+  CapabilityDisabledError,
+  DomainError,
+  InvalidStateError,
+  KeyLimitReachedError,
+  NotFoundError,
+  ValidationError,
+  type FieldError,
+} from '../../domain/errors.ts';
+import { builder } from '../builder.ts';
+
+/** Every code a client can meet, in either channel (API.md, "Errors"). */
+export const ErrorCode = builder.enumType('ErrorCode', {
+  values: [
+    'UNAUTHENTICATED',
+    'IP_NOT_ALLOWED',
+    'ORG_INACTIVE',
+    'FORBIDDEN',
+    'ENV_MISMATCH',
+    'RATE_LIMITED',
+    'SIGNATURE_REQUIRED',
+    'SIGNATURE_INVALID',
+    'VALIDATION_FAILED',
+    'NOT_FOUND',
+    'KEY_LIMIT_REACHED',
+    'CAPABILITY_DISABLED',
+    'INVALID_STATE',
+    'INTERNAL_SERVER_ERROR',
+  ] as const,
+});
+
+export const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({
+  fields: (t) => ({
+    code: t.field({ type: ErrorCode, resolve: (error) => error.code }),
+    message: t.exposeString('message'),
+  }),
+});
+
+const FieldErrorRef = builder.objectRef<FieldError>('FieldError').implement({
+  fields: (t) => ({
+    path: t.exposeStringList('path'),
+    message: t.exposeString('message'),
+  }),
+});
+
+function errorType<T extends DomainError>(cls: new (...args: never[]) => T, name: string) {
+  return builder.objectType(cls as never as new () => DomainError, {
+    name,
+    interfaces: [ErrorInterface],
+    isTypeOf: (value) => value instanceof cls,
+    fields: () => ({}),
+  });
+}
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ValidationError,
+  fields: (t) => ({
+    fields: t.field({ type: [FieldErrorRef], resolve: (error) => error.fields }),
+  }),
+});
+errorType(NotFoundError, 'NotFoundError');
+errorType(KeyLimitReachedError, 'KeyLimitReachedError');
+errorType(CapabilityDisabledError, 'CapabilityDisabledError');
+errorType(InvalidStateError, 'InvalidStateError');

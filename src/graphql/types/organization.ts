@@ -1,0 +1,68 @@
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { builder } from '../builder.ts';
+import { decodeId } from '../ids.ts';
+import { callerOf, withoutNulls } from '../resolver-helpers.ts';
+import { ApiKeyRef } from './api-key.ts';
+import { EnvironmentEnum, OrganizationStatusEnum, PermissionEnum, UserKeyRecoveryEnum } from './enums.ts';
+
+export const OrganizationRef = builder.prismaNode('Organization', {
+  id: { field: 'id' },
+  // A key sees its own organization only; the operator sees every one.
+  findUnique: (id, ctx) => {
+    const caller = callerOf(ctx);
+    return caller.type === 'key' ? { id, AND: [{ id: caller.principal.organization.id }] } : { id };
+  },
+  authScopes: { authenticated: true },
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    status: t.expose('status', { type: OrganizationStatusEnum }),
+    disabledPermissions: t.expose('disabledPermissions', { type: [PermissionEnum] }),
+    userKeyRecovery: t.expose('userKeyRecovery', { type: UserKeyRecoveryEnum }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.mutationField('createOrganization', (t) =>
+  t.fieldWithInput({
+    type: builder.simpleObject('CreateOrganizationSuccess', {
+      fields: (f) => ({
+        organization: f.field({ type: OrganizationRef }),
+        key: f.field({ type: ApiKeyRef, description: 'Its first partner key, with every permission' }),
+        secret: f.string({ description: 'The whole partner key. Shown once: store it now.' }),
+      }),
+    }),
+    errors: { types: [ValidationError] },
+    authScopes: { operator: true },
+    input: {
+      name: t.input.string({ required: true }),
+      environment: t.input.field({ type: EnvironmentEnum, description: 'Of its first partner key; default TEST' }),
+    },
+    resolve: (_root, { input }, ctx) => ctx.services.organizations.create(callerOf(ctx), withoutNulls(input)),
+  }),
+);
+
+builder.mutationField('updateOrganization', (t) =>
+  t.fieldWithInput({
+    type: builder.simpleObject('UpdateOrganizationSuccess', {
+      fields: (f) => ({ organization: f.field({ type: OrganizationRef }) }),
+    }),
+    errors: { types: [ValidationError, NotFoundError] },
+    authScopes: { operator: true },
+    input: {
+      id: t.input.id({ required: true }),
+      name: t.input.string(),
+      status: t.input.field({ type: OrganizationStatusEnum }),
+      disabledPermissions: t.input.field({ type: [PermissionEnum] }),
+      userKeyRecovery: t.input.field({ type: UserKeyRecoveryEnum }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = withoutNulls(input);
+      const organization = await ctx.services.organizations.update(callerOf(ctx), {
+        ...changes,
+        id: decodeId(id, 'Organization'),
+      });
+      return { organization };
+    },
+  }),
+);

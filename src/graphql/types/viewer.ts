@@ -1,0 +1,46 @@
+import type { Caller } from '../../domain/caller.ts';
+import { builder } from '../builder.ts';
+import { callerOf } from '../resolver-helpers.ts';
+import { ApiKeyRef } from './api-key.ts';
+import { EnvironmentEnum, PermissionEnum } from './enums.ts';
+import { OrganizationRef } from './organization.ts';
+
+const ViewerKind = builder.enumType('ViewerKind', { values: ['OPERATOR', 'PARTNER', 'USER', 'SESSION'] as const });
+
+type KeyCaller = Extract<Caller, { type: 'key' }>;
+const principalOf = (caller: Caller) => (caller.type === 'key' ? (caller as KeyCaller).principal : null);
+
+/** Who the credential is. Answered from the verified key alone: no database read. */
+const Viewer = builder.objectRef<Caller>('Viewer').implement({
+  fields: (t) => ({
+    kind: t.field({
+      type: ViewerKind,
+      resolve: (caller) => principalOf(caller)?.apiKey.kind ?? 'OPERATOR',
+    }),
+    environment: t.field({
+      type: EnvironmentEnum,
+      nullable: true,
+      resolve: (caller) => principalOf(caller)?.apiKey.environment ?? null,
+    }),
+    permissions: t.field({
+      type: [PermissionEnum],
+      description: "The key's permissions that its organization has not disabled",
+      resolve: (caller) => principalOf(caller)?.permissions ?? [],
+    }),
+    organization: t.field({
+      type: OrganizationRef,
+      nullable: true,
+      resolve: (caller) => principalOf(caller)?.organization ?? null,
+    }),
+    key: t.field({ type: ApiKeyRef, nullable: true, resolve: (caller) => principalOf(caller)?.apiKey ?? null }),
+    clientIp: t.string({
+      nullable: true,
+      description: 'The address Keyward sees this request from (what IP allowlists are matched against)',
+      resolve: (caller) => (caller.type === 'system' ? null : (caller.ip ?? null)),
+    }),
+  }),
+});
+
+builder.queryField('viewer', (t) =>
+  t.field({ type: Viewer, authScopes: { authenticated: true }, resolve: (_root, _args, ctx) => callerOf(ctx) }),
+);

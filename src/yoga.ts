@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { authenticate, headersFromObject, type HeaderReader } from './auth.ts';
+import type { Context, Services } from './context.ts';
+import { AccessError } from './domain/errors.ts';
+import { resolveClientIp } from './domain/ip/client-ip.ts';
+import { toGraphQLError } from './graphql/access.ts';
+import { outcomeStorage, type OperationOutcome } from './graphql/outcome.ts';
+import { schema } from './graphql/schema.ts';
+
+/** What the transport hands yoga: node:http's request, or graphql-ws's upgrade request and init payload. */
+export interface ServerContext {
+  req?: Pick<IncomingMessage, 'socket'>;
+  connectionParams?: Record<string, unknown>;
+}
+
+export interface YogaDeps {
+  services: Services;
+  adminToken: string | undefined;
+  trustedProxies: ((ip: string) => boolean) | null;
+  graphiql?: boolean;
+}
+
+export type KeywardYoga = YogaServerInstance<ServerContext, Context>;
+
+interface RequestRecord extends OperationOutcome {
+  start: number;
+  requestId: string;
+  operationName?: string | undefined;
+  keyId?: string | undefined;
+  ip?: string | undefined;
+}
+
+/** One log line per request: operation, outcome code, duration; never a header or variable. */
+function requestLogPlugin(services: Services, records: WeakMap<Request, RequestRecord>): Plugin<Context> {
+  return {
+    onRequest({ request }) {
+      records.set(request, { start: performance.now(), requestId: randomUUID(), codes: new Set() });
+    },
+    onParams({ params, request }) {
+      const record = records.get(request);
+      if (record) record.operationName = params.operationName ?? undefined;
+    },
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const record = records.get((args.contextValue as { request: Request }).request);
+      if (record) setExecuteFn((execArgs) => outcomeStorage.run(record, () => executeFn(execArgs)));
+      return {
+        onExecuteDone({ result }) {
+          if (!record || !('errors' in result)) return;
+          for (const error of result.errors ?? []) record.codes.add(String(error.extensions?.code ?? 'ERROR'));
+        },
+      };
+    },
+    onResponse({ request, response }) {
+      const record = records.get(request);
+      const url = new URL(request.url);
+      if (!record || url.pathname !== '/graphql') return;
+      services.logger.info(
+        {
+          requestId: record.requestId,
+          method: request.method,
+          operation: record.operationName ?? null,
+          outcome: record.codes.size > 0 ? [...record.codes].join(',') : 'OK',
+          status: response.status,
+          keyId: record.keyId ?? null,
+          ip: record.ip ?? null,
+          durationMs: Math.round((performance.now() - record.start) * 100) / 100,
+        },
+        'request',
+      );
+    },
+  };
+}
+
+/** `/healthz`: the process answers. `/readyz`: the database answers too. */
+function healthPlugin(services: Services, ping: () => Promise<void>): Plugin {
+  return {
+    async onRequest({ url, endResponse }) {
+      if (url.pathname === '/healthz') {
+        endResponse(Response.json({ status: 'ok' }));
+      } else if (url.pathname === '/readyz') {
+        try {
+          await ping();
+          endResponse(Response.json({ status: 'ready' }));
+        } catch (error) {
+          services.logger.warn({ err: error }, 'readiness check failed');
+          endResponse(Response.json({ status: 'unavailable' }, { status: 503 }));
+        }
+      }
+    },
+  };
+}
+
+/** Responses may carry a key shown once: no cache anywhere may keep them. */
+const noStorePlugin: Plugin = {
+  onResponse({ response }) {
+    response.headers.set('cache-control', 'no-store');
+  },
+};
+
+/** The yoga app: every plugin, never listening. Tests call `yoga.fetch`; server.ts serves it. */
+export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): KeywardYoga {
+  const { services } = deps;
+  const records = new WeakMap<Request, RequestRecord>();
+  return createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: deps.graphiql ?? true,
+    logging: services.logger,
+    maskedErrors: {
+      maskError(error, message, isDev) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (original instanceof AccessError) return toGraphQLError(original);
+        // GraphQLErrors are meant for the client; anything else is a bug: logged here, masked there.
+        if (!(original instanceof GraphQLError) && !(error instanceof GraphQLError && !error.originalError)) {
+          services.logger.error({ err: original }, 'unexpected error');
+        }
+        return defaultMaskError(error, message, isDev);
+      },
+    },
+    plugins: [healthPlugin(services, deps.ping), requestLogPlugin(services, records), noStorePlugin],
+    context: async ({ request, req, connectionParams }): Promise<Context> => {
+      const record = records.get(request);
+      const header: HeaderReader = connectionParams
+        ? headersFromObject(connectionParams)
+        : (name) => request.headers.get(name);
+      const clientIp = resolveClientIp(req?.socket?.remoteAddress, request.headers.get('x-forwarded-for'), deps.trustedProxies);
+      if (record) record.ip = clientIp;
+      try {
+        const caller = await authenticate(services, deps.adminToken, header, clientIp);
+        if (record && caller?.type === 'key') record.keyId = caller.principal.apiKey.keyId;
+        return { services, prisma: services.prisma, caller, clientIp, requestId: record?.requestId ?? randomUUID() };
+      } catch (error) {
+        if (error instanceof AccessError) {
+          record?.codes.add(error.code);
+          throw toGraphQLError(error);
+        }
+        throw error;
+      }
+    },
+  });
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { createServices } from '../../src/app.ts';
+import type { Services } from '../../src/context.ts';
+import { openDatabase, type Database, type DatabaseTarget } from '../../src/infra/database.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import type { Clock } from '../../src/infra/clock.ts';
+import { createYogaApp, type KeywardYoga } from '../../src/yoga.ts';
+
+/** Captures every log line an app writes, so tests can assert what the logs hold (and do not). */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+  entries(): Record<string, unknown>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
+export interface TestApp {
+  yoga: KeywardYoga;
+  services: Services;
+  database: Database;
+  adminToken: string;
+  pepper: Buffer;
+  logs: LogCapture;
+  close(): Promise<void>;
+}
+
+const databases = new Map<string, Promise<Database>>();
+
+/** One in-memory PGlite per test file (per worker module graph); tests isolate by organization. */
+export function sharedDatabase(target: DatabaseTarget = { kind: 'memory' }): Promise<Database> {
+  const id = target.kind === 'postgres' ? target.url : target.kind;
+  let db = databases.get(id);
+  if (!db) {
+    db = openDatabase(target);
+    databases.set(id, db);
+  }
+  return db;
+}
+
+export async function createTestApp(
+  options: { clock?: Clock; database?: Database; trustedProxies?: (ip: string) => boolean; cacheTtlMs?: number } = {},
+): Promise<TestApp> {
+  const database = options.database ?? (await sharedDatabase());
+  const logs = new LogCapture();
+  const logger = createLogger({ level: 'debug', destination: logs });
+  const pepper = randomBytes(32);
+  const adminToken = `test-admin-${randomBytes(16).toString('hex')}`;
+  const services = createServices({
+    database,
+    secrets: { pepper },
+    logger,
+    ...(options.clock && { clock: options.clock }),
+    verifier: { cacheTtlMs: options.cacheTtlMs ?? 1000 },
+  });
+  const yoga = createYogaApp({
+    services,
+    adminToken,
+    trustedProxies: options.trustedProxies ?? null,
+    ping: database.ping,
+  });
+  return { yoga, services, database, adminToken, pepper, logs, close: async () => {} };
+}
