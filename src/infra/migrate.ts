@@ -219,6 +219,7 @@ const pgliteQueues = new WeakMap<PGlite, Promise<unknown>>();
  * where the lock is re-entrant. Migrations of one PGlite are queued here instead.
  */
 function serializePerPGlite<T>(pglite: PGlite, fn: () => Promise<T>): Promise<T> {
+  return fn();
   const previous = pgliteQueues.get(pglite) ?? Promise.resolve();
   const run = previous.then(fn, fn);
   pgliteQueues.set(

@@ -1,0 +1,106 @@
+import { createServices, openRuntime } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { DataDirLockedError } from './infra/data-dir.ts';
+import { createLogger } from './infra/logger.ts';
+import { parseTrustedProxies } from './domain/ip/client-ip.ts';
+import { createDemoOrganization } from './demo.ts';
+import { startServer } from './server.ts';
+import { createYogaApp } from './yoga.ts';
+
+/** How often buffered `lastUsedAt` times are written. */
+const LAST_USED_FLUSH_MS = 10_000;
+
+function fail(message: string): never {
+  process.stderr.write(`keyward: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let config;
+  let trustedProxies;
+  try {
+    config = loadConfig();
+    trustedProxies = parseTrustedProxies(config.KEYWARD_TRUST_PROXY);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    fail(`Invalid configuration:\n  KEYWARD_TRUST_PROXY: ${(error as Error).message}`);
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL });
+
+  let runtime;
+  try {
+    runtime = await openRuntime(config);
+  } catch (error) {
+    if (error instanceof DataDirLockedError) fail(error.message);
+    throw error;
+  }
+  const services = createServices({ database: runtime.database, secrets: runtime.secrets, logger });
+
+  if (runtime.firstStart) {
+    // Printed once, to the terminal, never through the logger: later starts print no secret.
+    const demo = await createDemoOrganization(services);
+    process.stdout.write(
+      [
+        '',
+        'Keyward: first start. These secrets are shown once; store them now.',
+        `  Admin token (X-Admin-Token):   ${runtime.secrets.adminToken}`,
+        `  Demo organization:             ${demo.organization.name} (${demo.organization.id})`,
+        `  Demo TEST partner key:         ${demo.secret}`,
+        '',
+      ].join('\n') + '\n',
+    );
+  }
+
+  const yoga = createYogaApp({
+    services,
+    adminToken: runtime.secrets.adminToken,
+    trustedProxies,
+    graphiql: config.NODE_ENV !== 'production',
+    ping: runtime.database.ping,
+  });
+  const running = await startServer({
+    yoga,
+    services,
+    adminToken: runtime.secrets.adminToken,
+    trustedProxies,
+    logger,
+    port: config.PORT,
+    host: config.HOST,
+  });
+  logger.info(
+    { url: running.url, database: runtime.database.kind, operatorApi: runtime.secrets.adminToken !== undefined },
+    'Keyward listening',
+  );
+
+  const flushTimer = setInterval(() => {
+    services.verifier.flushLastUsed().catch((error: unknown) => logger.warn({ err: error }, 'lastUsedAt flush failed'));
+  }, LAST_USED_FLUSH_MS);
+  flushTimer.unref();
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'signal received');
+    clearInterval(flushTimer);
+    try {
+      await running.stop();
+      await services.verifier.flushLastUsed();
+      await runtime.close();
+      logger.info('stopped');
+      logger.flush();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      logger.flush();
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`keyward: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

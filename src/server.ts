@@ -1,0 +1,133 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { authenticate, headersFromObject } from './auth.ts';
+import type { Services } from './context.ts';
+import { AccessError } from './domain/errors.ts';
+import { resolveClientIp } from './domain/ip/client-ip.ts';
+import { toGraphQLError } from './graphql/access.ts';
+import type { KeywardYoga } from './yoga.ts';
+
+/** Largest WebSocket message accepted (ws's default is 100 MiB). */
+const MAX_WS_PAYLOAD = 64 * 1024;
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), closes every socket. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+interface EnvelopedRoot {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
+}
+
+/**
+ * One node:http server for everything on `/graphql`: POST/GET and SSE through yoga, and
+ * graphql-ws on the upgrade, run through yoga's envelop so both share context and plugins.
+ */
+export async function startServer(options: {
+  yoga: KeywardYoga;
+  services: Services;
+  adminToken: string | undefined;
+  trustedProxies: ((ip: string) => boolean) | null;
+  logger: Logger;
+  port: number;
+  host: string;
+}): Promise<RunningServer> {
+  const { yoga, logger } = options;
+  const server = createServer(yoga);
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_WS_PAYLOAD });
+
+  useServer<Record<string, unknown>>(
+    {
+      connectionInitWaitTimeout: 3_000,
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      // A wrong credential in connection_init closes the socket (4403) before any operation.
+      onConnect: async (ctx) => {
+        const ip = resolveClientIp(
+          ctx.extra.request.socket.remoteAddress,
+          ctx.extra.request.headers['x-forwarded-for']?.toString(),
+          options.trustedProxies,
+        );
+        try {
+          await authenticate(options.services, options.adminToken, headersFromObject(ctx.connectionParams), ip);
+          return true;
+        } catch (error) {
+          if (error instanceof AccessError) return false;
+          throw error;
+        }
+      },
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+          connectionParams: ctx.connectionParams ?? {},
+        });
+        let document;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          return [error as never];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        try {
+          return {
+            schema,
+            operationName: params.operationName,
+            document,
+            variableValues: params.variables,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+          };
+        } catch (error) {
+          if (error instanceof AccessError) return [toGraphQLError(error)];
+          if (error instanceof Error && 'extensions' in error) return [error as never];
+          throw error;
+        }
+      },
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${host}:${port}/graphql`;
+
+  let stopping: Promise<void> | null = null;
+  const stop = (graceMs = 10_000) => {
+    stopping ??= (async () => {
+      logger.info('shutting down: no new connections');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      for (const client of wss.clients) client.close(1001, 'Server shutting down');
+      const timer = setTimeout(() => {
+        logger.warn('grace period over: closing remaining connections');
+        server.closeAllConnections();
+        for (const client of wss.clients) client.terminate();
+      }, graceMs);
+      await closed;
+      clearTimeout(timer);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    })();
+    return stopping;
+  };
+
+  return { server, url, port, stop };
+}
