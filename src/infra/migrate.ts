@@ -172,7 +172,8 @@ async function withEngine<T>(
   let engine: SchemaEngine | undefined;
   try {
     // Results and errors come back through the promises; the engine's log lines are not needed.
-    engine = await SchemaEngine.new({ datamodels: undefined }, () => {}, bindMigrationAwareSqlAdapterFactory(tracking));
+    const adapterFactory = bindMigrationAwareSqlAdapterFactory(tracking);
+    engine = await SchemaEngine.new({ datamodels: undefined }, () => {}, adapterFactory);
     return await fn(engine);
   } finally {
     engine?.free();
@@ -183,7 +184,10 @@ async function withEngine<T>(
 // The project's libs (es2023, @types/node 20) declare no WebAssembly API: just what is used here.
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<object>;
-  instantiate(module: object, imports: Record<string, Record<string, unknown>>): Promise<{ exports: Record<string, unknown> }>;
+  instantiate(
+    module: object,
+    imports: Record<string, Record<string, unknown>>,
+  ): Promise<{ exports: Record<string, unknown> }>;
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -219,12 +223,8 @@ const pgliteQueues = new WeakMap<PGlite, Promise<unknown>>();
  * where the lock is re-entrant. Migrations of one PGlite are queued here instead.
  */
 function serializePerPGlite<T>(pglite: PGlite, fn: () => Promise<T>): Promise<T> {
-  return fn();
   const previous = pgliteQueues.get(pglite) ?? Promise.resolve();
   const run = previous.then(fn, fn);
-  pgliteQueues.set(
-    pglite,
-    run.catch(() => {}),
-  );
+  pgliteQueues.set(pglite, run.catch(() => {}));
   return run;
 }

@@ -9,13 +9,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import {
   DriverAdapterError,
-  type ConnectionInfo,
-  type IsolationLevel,
   type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
-  type SqlQuery,
-  type SqlResultSet,
-  type Transaction,
 } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
@@ -52,8 +47,9 @@ function isPostgresError(error: unknown): error is PostgresError {
 
 /**
  * Delegates to `inner`, except that `executeScript` sends the whole script with `runScript` and
- * awaits it. Used for PGlite here and for PostgreSQL by src/infra/migrate.ts (whose adapter splits
- * scripts on every `;`, which breaks `$$` bodies and string literals, and loses atomicity).
+ * awaits it. Also used by src/infra/migrate.ts for PostgreSQL, where adapter-pg's own
+ * `executeScript` splits scripts on every `;` (breaking `$$` bodies and string literals) and runs
+ * the pieces one by one (a failing migration leaves its first statements applied).
  */
 export function withScriptRunner(
   inner: SqlDriverAdapter,
@@ -63,11 +59,10 @@ export function withScriptRunner(
   return {
     provider: inner.provider,
     adapterName: inner.adapterName,
-    queryRaw: (query: SqlQuery): Promise<SqlResultSet> => inner.queryRaw(query),
-    executeRaw: (query: SqlQuery): Promise<number> => inner.executeRaw(query),
-    startTransaction: (isolationLevel?: IsolationLevel): Promise<Transaction> =>
-      inner.startTransaction(isolationLevel),
-    getConnectionInfo: (): ConnectionInfo => inner.getConnectionInfo?.() ?? { supportsRelationJoins: true },
+    queryRaw: inner.queryRaw.bind(inner),
+    executeRaw: inner.executeRaw.bind(inner),
+    startTransaction: inner.startTransaction.bind(inner),
+    getConnectionInfo: inner.getConnectionInfo?.bind(inner),
     async executeScript(script: string): Promise<void> {
       try {
         // One simple-protocol message: PostgreSQL runs the statements in one implicit transaction,

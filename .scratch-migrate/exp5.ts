@@ -1,2 +1,0 @@
-import { diffMigrationsToSchema } from '../src/infra/migrate.ts';
-console.log((await diffMigrationsToSchema({ migrationsDir: '/nonexistent' })).slice(0, 400));
