@@ -40,7 +40,7 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    nodeQueryOptions: { nullable: true },
+    nodeQueryOptions: { nullable: true, authScopes: { authenticated: true } },
     nodesQueryOptions: false,
   },
   withInput: {

@@ -4,7 +4,7 @@ import { createServices } from '../../src/app.ts';
 import type { Services } from '../../src/context.ts';
 import { openDatabase, type Database, type DatabaseTarget } from '../../src/infra/database.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import type { Clock } from '../../src/infra/clock.ts';
+import { OffsetClock } from './clock.ts';
 import { createYogaApp, type KeywardYoga } from '../../src/yoga.ts';
 
 /** Captures every log line an app writes, so tests can assert what the logs hold (and do not). */
@@ -28,8 +28,8 @@ export interface TestApp {
   database: Database;
   adminToken: string;
   pepper: Buffer;
+  clock: OffsetClock;
   logs: LogCapture;
-  close(): Promise<void>;
 }
 
 const databases = new Map<string, Promise<Database>>();
@@ -46,18 +46,19 @@ export function sharedDatabase(target: DatabaseTarget = { kind: 'memory' }): Pro
 }
 
 export async function createTestApp(
-  options: { clock?: Clock; database?: Database; trustedProxies?: (ip: string) => boolean; cacheTtlMs?: number } = {},
+  options: { database?: Database; trustedProxies?: (ip: string) => boolean; cacheTtlMs?: number } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await sharedDatabase());
   const logs = new LogCapture();
   const logger = createLogger({ level: 'debug', destination: logs });
   const pepper = randomBytes(32);
   const adminToken = `test-admin-${randomBytes(16).toString('hex')}`;
+  const clock = new OffsetClock();
   const services = createServices({
     database,
     secrets: { pepper },
     logger,
-    ...(options.clock && { clock: options.clock }),
+    clock,
     verifier: { cacheTtlMs: options.cacheTtlMs ?? 1000 },
   });
   const yoga = createYogaApp({
@@ -66,5 +67,5 @@ export async function createTestApp(
     trustedProxies: options.trustedProxies ?? null,
     ping: database.ping,
   });
-  return { yoga, services, database, adminToken, pepper, logs, close: async () => {} };
+  return { yoga, services, database, adminToken, pepper, clock, logs };
 }

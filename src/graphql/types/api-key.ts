@@ -7,6 +7,7 @@ import {
   ValidationError,
 } from '../../domain/errors.ts';
 import { builder } from '../builder.ts';
+import { maxPageSize } from '../pagination.ts';
 import { decodeId } from '../ids.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
 import { ApiKeyKindEnum, EnvironmentEnum, PermissionEnum } from './enums.ts';
@@ -41,6 +42,7 @@ builder.queryField('partnerKeys', (t) =>
   t.prismaConnection({
     type: 'ApiKey',
     cursor: 'id',
+    maxSize: maxPageSize,
     authScopes: { $all: { partner: true, permission: 'KEYS_READ' } },
     args: { includeInactive: t.arg.boolean({ required: false }) },
     resolve: (query, _root, args, ctx) =>

@@ -1,5 +1,6 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
+import { maxPageSize } from '../pagination.ts';
 import { callerOf } from '../resolver-helpers.ts';
 import { ActorKindEnum, EnvironmentEnum } from './enums.ts';
 
@@ -22,6 +23,7 @@ builder.queryField('auditEvents', (t) =>
   t.prismaConnection({
     type: 'AuditEvent',
     cursor: 'id',
+    maxSize: maxPageSize,
     authScopes: { $all: { partner: true, permission: 'LOGS_READ' } },
     resolve: (query, _root, _args, ctx) => {
       const caller = callerOf(ctx);

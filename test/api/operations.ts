@@ -1,0 +1,122 @@
+import { graphql } from '../generated/gql.ts';
+
+// The operations the API tests send, typed by codegen from schema.graphql (`npm run codegen`).
+
+
+export const CreateOrganization = graphql(`
+  mutation CreateOrganization($input: CreateOrganizationInput!) {
+    createOrganization(input: $input) {
+      __typename
+      ... on CreateOrganizationSuccess {
+        secret
+        organization { id name status disabledPermissions userKeyRecovery }
+        key { id keyId kind environment permissions active }
+      }
+      ... on Error { code message }
+      ... on ValidationError { fields { path message } }
+    }
+  }
+`);
+
+export const UpdateOrganization = graphql(`
+  mutation UpdateOrganization($input: UpdateOrganizationInput!) {
+    updateOrganization(input: $input) {
+      __typename
+      ... on UpdateOrganizationSuccess { organization { id name status disabledPermissions userKeyRecovery } }
+      ... on Error { code message }
+      ... on ValidationError { fields { path message } }
+    }
+  }
+`);
+
+export const CreatePartnerKey = graphql(`
+  mutation CreatePartnerKey($input: CreatePartnerKeyInput!) {
+    createPartnerKey(input: $input) {
+      __typename
+      ... on CreatePartnerKeySuccess {
+        secret
+        key { id keyId kind name environment permissions allowedIps expiresAt revokedAt createdAt active }
+      }
+      ... on Error { code message }
+      ... on ValidationError { fields { path message } }
+    }
+  }
+`);
+
+export const UpdatePartnerKey = graphql(`
+  mutation UpdatePartnerKey($input: UpdatePartnerKeyInput!) {
+    updatePartnerKey(input: $input) {
+      __typename
+      ... on UpdatePartnerKeySuccess { key { id keyId name permissions allowedIps active } }
+      ... on Error { code message }
+      ... on ValidationError { fields { path message } }
+    }
+  }
+`);
+
+export const RotatePartnerKey = graphql(`
+  mutation RotatePartnerKey($input: RotatePartnerKeyInput!) {
+    rotatePartnerKey(input: $input) {
+      __typename
+      ... on RotatePartnerKeySuccess {
+        secret
+        key { id keyId name permissions allowedIps expiresAt active }
+        previous { id keyId expiresAt revokedAt active }
+      }
+      ... on Error { code message }
+      ... on ValidationError { fields { path message } }
+    }
+  }
+`);
+
+export const RevokePartnerKey = graphql(`
+  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {
+    revokePartnerKey(input: $input) {
+      __typename
+      ... on RevokePartnerKeySuccess { key { id keyId revokedAt active } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export const PartnerKeys = graphql(`
+  query PartnerKeys($first: Int, $after: String, $includeInactive: Boolean) {
+    partnerKeys(first: $first, after: $after, includeInactive: $includeInactive) {
+      edges { cursor node { id keyId name active environment } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+export const Viewer = graphql(`
+  query Viewer {
+    viewer {
+      kind
+      environment
+      permissions
+      clientIp
+      organization { id name status }
+      key { id keyId lastUsedAt }
+    }
+  }
+`);
+
+export const NodeQuery = graphql(`
+  query Node($id: ID!) {
+    node(id: $id) {
+      __typename
+      id
+      ... on ApiKey { keyId name active }
+      ... on Organization { name }
+    }
+  }
+`);
+
+export const AuditEvents = graphql(`
+  query AuditEvents($first: Int, $after: String) {
+    auditEvents(first: $first, after: $after) {
+      edges { node { id action actorKind actorKeyId environment targetType targetId ip details createdAt } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);

@@ -1,0 +1,100 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      __typename\n      ... on CreateOrganizationSuccess {\n        secret\n        organization { id name status disabledPermissions userKeyRecovery }\n        key { id keyId kind environment permissions active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": typeof types.CreateOrganizationDocument,
+    "\n  mutation UpdateOrganization($input: UpdateOrganizationInput!) {\n    updateOrganization(input: $input) {\n      __typename\n      ... on UpdateOrganizationSuccess { organization { id name status disabledPermissions userKeyRecovery } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": typeof types.UpdateOrganizationDocument,
+    "\n  mutation CreatePartnerKey($input: CreatePartnerKeyInput!) {\n    createPartnerKey(input: $input) {\n      __typename\n      ... on CreatePartnerKeySuccess {\n        secret\n        key { id keyId kind name environment permissions allowedIps expiresAt revokedAt createdAt active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": typeof types.CreatePartnerKeyDocument,
+    "\n  mutation UpdatePartnerKey($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) {\n      __typename\n      ... on UpdatePartnerKeySuccess { key { id keyId name permissions allowedIps active } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": typeof types.UpdatePartnerKeyDocument,
+    "\n  mutation RotatePartnerKey($input: RotatePartnerKeyInput!) {\n    rotatePartnerKey(input: $input) {\n      __typename\n      ... on RotatePartnerKeySuccess {\n        secret\n        key { id keyId name permissions allowedIps expiresAt active }\n        previous { id keyId expiresAt revokedAt active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": typeof types.RotatePartnerKeyDocument,
+    "\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { id keyId revokedAt active } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RevokePartnerKeyDocument,
+    "\n  query PartnerKeys($first: Int, $after: String, $includeInactive: Boolean) {\n    partnerKeys(first: $first, after: $after, includeInactive: $includeInactive) {\n      edges { cursor node { id keyId name active environment } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.PartnerKeysDocument,
+    "\n  query Viewer {\n    viewer {\n      kind\n      environment\n      permissions\n      clientIp\n      organization { id name status }\n      key { id keyId lastUsedAt }\n    }\n  }\n": typeof types.ViewerDocument,
+    "\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on ApiKey { keyId name active }\n      ... on Organization { name }\n    }\n  }\n": typeof types.NodeDocument,
+    "\n  query AuditEvents($first: Int, $after: String) {\n    auditEvents(first: $first, after: $after) {\n      edges { node { id action actorKind actorKeyId environment targetType targetId ip details createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.AuditEventsDocument,
+};
+const documents: Documents = {
+    "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      __typename\n      ... on CreateOrganizationSuccess {\n        secret\n        organization { id name status disabledPermissions userKeyRecovery }\n        key { id keyId kind environment permissions active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.CreateOrganizationDocument,
+    "\n  mutation UpdateOrganization($input: UpdateOrganizationInput!) {\n    updateOrganization(input: $input) {\n      __typename\n      ... on UpdateOrganizationSuccess { organization { id name status disabledPermissions userKeyRecovery } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.UpdateOrganizationDocument,
+    "\n  mutation CreatePartnerKey($input: CreatePartnerKeyInput!) {\n    createPartnerKey(input: $input) {\n      __typename\n      ... on CreatePartnerKeySuccess {\n        secret\n        key { id keyId kind name environment permissions allowedIps expiresAt revokedAt createdAt active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.CreatePartnerKeyDocument,
+    "\n  mutation UpdatePartnerKey($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) {\n      __typename\n      ... on UpdatePartnerKeySuccess { key { id keyId name permissions allowedIps active } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.UpdatePartnerKeyDocument,
+    "\n  mutation RotatePartnerKey($input: RotatePartnerKeyInput!) {\n    rotatePartnerKey(input: $input) {\n      __typename\n      ... on RotatePartnerKeySuccess {\n        secret\n        key { id keyId name permissions allowedIps expiresAt active }\n        previous { id keyId expiresAt revokedAt active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.RotatePartnerKeyDocument,
+    "\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { id keyId revokedAt active } }\n      ... on Error { code message }\n    }\n  }\n": types.RevokePartnerKeyDocument,
+    "\n  query PartnerKeys($first: Int, $after: String, $includeInactive: Boolean) {\n    partnerKeys(first: $first, after: $after, includeInactive: $includeInactive) {\n      edges { cursor node { id keyId name active environment } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.PartnerKeysDocument,
+    "\n  query Viewer {\n    viewer {\n      kind\n      environment\n      permissions\n      clientIp\n      organization { id name status }\n      key { id keyId lastUsedAt }\n    }\n  }\n": types.ViewerDocument,
+    "\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on ApiKey { keyId name active }\n      ... on Organization { name }\n    }\n  }\n": types.NodeDocument,
+    "\n  query AuditEvents($first: Int, $after: String) {\n    auditEvents(first: $first, after: $after) {\n      edges { node { id action actorKind actorKeyId environment targetType targetId ip details createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.AuditEventsDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      __typename\n      ... on CreateOrganizationSuccess {\n        secret\n        organization { id name status disabledPermissions userKeyRecovery }\n        key { id keyId kind environment permissions active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      __typename\n      ... on CreateOrganizationSuccess {\n        secret\n        organization { id name status disabledPermissions userKeyRecovery }\n        key { id keyId kind environment permissions active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateOrganization($input: UpdateOrganizationInput!) {\n    updateOrganization(input: $input) {\n      __typename\n      ... on UpdateOrganizationSuccess { organization { id name status disabledPermissions userKeyRecovery } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateOrganization($input: UpdateOrganizationInput!) {\n    updateOrganization(input: $input) {\n      __typename\n      ... on UpdateOrganizationSuccess { organization { id name status disabledPermissions userKeyRecovery } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreatePartnerKey($input: CreatePartnerKeyInput!) {\n    createPartnerKey(input: $input) {\n      __typename\n      ... on CreatePartnerKeySuccess {\n        secret\n        key { id keyId kind name environment permissions allowedIps expiresAt revokedAt createdAt active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"): (typeof documents)["\n  mutation CreatePartnerKey($input: CreatePartnerKeyInput!) {\n    createPartnerKey(input: $input) {\n      __typename\n      ... on CreatePartnerKeySuccess {\n        secret\n        key { id keyId kind name environment permissions allowedIps expiresAt revokedAt createdAt active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdatePartnerKey($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) {\n      __typename\n      ... on UpdatePartnerKeySuccess { key { id keyId name permissions allowedIps active } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"): (typeof documents)["\n  mutation UpdatePartnerKey($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) {\n      __typename\n      ... on UpdatePartnerKeySuccess { key { id keyId name permissions allowedIps active } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RotatePartnerKey($input: RotatePartnerKeyInput!) {\n    rotatePartnerKey(input: $input) {\n      __typename\n      ... on RotatePartnerKeySuccess {\n        secret\n        key { id keyId name permissions allowedIps expiresAt active }\n        previous { id keyId expiresAt revokedAt active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"): (typeof documents)["\n  mutation RotatePartnerKey($input: RotatePartnerKeyInput!) {\n    rotatePartnerKey(input: $input) {\n      __typename\n      ... on RotatePartnerKeySuccess {\n        secret\n        key { id keyId name permissions allowedIps expiresAt active }\n        previous { id keyId expiresAt revokedAt active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { id keyId revokedAt active } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { id keyId revokedAt active } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PartnerKeys($first: Int, $after: String, $includeInactive: Boolean) {\n    partnerKeys(first: $first, after: $after, includeInactive: $includeInactive) {\n      edges { cursor node { id keyId name active environment } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query PartnerKeys($first: Int, $after: String, $includeInactive: Boolean) {\n    partnerKeys(first: $first, after: $after, includeInactive: $includeInactive) {\n      edges { cursor node { id keyId name active environment } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Viewer {\n    viewer {\n      kind\n      environment\n      permissions\n      clientIp\n      organization { id name status }\n      key { id keyId lastUsedAt }\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    viewer {\n      kind\n      environment\n      permissions\n      clientIp\n      organization { id name status }\n      key { id keyId lastUsedAt }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on ApiKey { keyId name active }\n      ... on Organization { name }\n    }\n  }\n"): (typeof documents)["\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on ApiKey { keyId name active }\n      ... on Organization { name }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuditEvents($first: Int, $after: String) {\n    auditEvents(first: $first, after: $after) {\n      edges { node { id action actorKind actorKeyId environment targetType targetId ip details createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query AuditEvents($first: Int, $after: String) {\n    auditEvents(first: $first, after: $after) {\n      edges { node { id action actorKind actorKeyId environment targetType targetId ip details createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;
