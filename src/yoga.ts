@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError } from 'graphql';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { authenticate, headersFromObject, type HeaderReader } from './auth.ts';
 import type { Context, Services } from './context.ts';
@@ -42,6 +42,15 @@ function requestLogPlugin(services: Services, records: WeakMap<Request, RequestR
     onParams({ params, request }) {
       const record = records.get(request);
       if (record) record.operationName = params.operationName ?? undefined;
+    },
+    // Clients often send no operationName: take the one the document names.
+    onParse({ context }) {
+      const record = records.get((context as { request: Request }).request);
+      return ({ result }) => {
+        if (record && !record.operationName && result instanceof Object && 'kind' in result) {
+          record.operationName = getOperationAST(result)?.name?.value;
+        }
+      };
     },
     onExecute({ args, executeFn, setExecuteFn }) {
       const record = records.get((args.contextValue as { request: Request }).request);

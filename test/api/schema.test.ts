@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { getNamedType, isEnumType, isObjectType, lexicographicSortSchema, printSchema, type GraphQLField } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { schema } from '../../src/graphql/schema.ts';
+
+describe('schema', () => {
+  it('matches the committed schema.graphql (run `npm run schema:print`)', () => {
+    const committed = readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8');
+    expect(committed).toBe(`${printSchema(lexicographicSortSchema(schema))}\n`);
+  });
+
+  it('guards every root field with auth scopes', () => {
+    const unguarded: string[] = [];
+    for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+      for (const field of Object.values(root?.getFields() ?? {}) as GraphQLField<unknown, unknown>[]) {
+        const options = field.extensions?.pothosOptions as { authScopes?: unknown } | undefined;
+        if (!options?.authScopes) unguarded.push(`${root!.name}.${field.name}`);
+      }
+    }
+    expect(unguarded).toEqual([]);
+  });
+
+  it('exposes no hash, pepper or ciphertext, and `secret` only on the payloads that create a key', () => {
+    const offending: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) || type.name.startsWith('__')) continue;
+      for (const field of Object.values(type.getFields())) {
+        const name = field.name.toLowerCase();
+        if (/hash|pepper|encrypt|cipher/.test(name)) offending.push(`${type.name}.${field.name}`);
+        if (name === 'secret' && !/^(Create|Rotate)\w*Success$/.test(type.name)) offending.push(`${type.name}.${field.name}`);
+      }
+    }
+    expect(offending).toEqual([]);
+  });
+
+  it('keeps the names API.md fixes', () => {
+    const enumValues = (name: string) => {
+      const type = schema.getType(name);
+      if (!isEnumType(type)) throw new Error(`${name} is not an enum`);
+      return type.getValues().map((v) => v.name).sort();
+    };
+    expect(enumValues('Environment')).toEqual(['LIVE', 'TEST']);
+    expect(enumValues('ApiKeyKind')).toEqual(['PARTNER', 'SESSION', 'USER']);
+    expect(enumValues('Permission')).toHaveLength(10);
+    expect(enumValues('ErrorCode')).toEqual(
+      [
+        'UNAUTHENTICATED', 'IP_NOT_ALLOWED', 'ORG_INACTIVE', 'FORBIDDEN', 'ENV_MISMATCH', 'RATE_LIMITED',
+        'SIGNATURE_REQUIRED', 'SIGNATURE_INVALID', 'VALIDATION_FAILED', 'NOT_FOUND', 'KEY_LIMIT_REACHED',
+        'CAPABILITY_DISABLED', 'INVALID_STATE', 'INTERNAL_SERVER_ERROR',
+      ].sort(),
+    );
+    const apiKey = schema.getType('ApiKey');
+    if (!isObjectType(apiKey)) throw new Error('ApiKey missing');
+    expect(Object.keys(apiKey.getFields()).sort()).toEqual(
+      expect.arrayContaining(['id', 'keyId', 'kind', 'name', 'environment', 'permissions', 'allowedIps', 'allowedRecipients', 'expiresAt', 'revokedAt', 'lastUsedAt', 'createdAt', 'active']),
+    );
+    const mutations = schema.getMutationType()!.getFields();
+    for (const name of ['createPartnerKey', 'updatePartnerKey', 'rotatePartnerKey', 'revokePartnerKey', 'createOrganization', 'updateOrganization']) {
+      const field = mutations[name]!;
+      expect(getNamedType(field.type).name).toBe(`${name[0]!.toUpperCase()}${name.slice(1)}Payload`);
+      expect(getNamedType(field.args[0]!.type).name).toBe(`${name[0]!.toUpperCase()}${name.slice(1)}Input`);
+    }
+    const queries = schema.getQueryType()!.getFields();
+    for (const name of ['node', 'viewer', 'partnerKeys', 'auditEvents']) expect(queries[name]).toBeDefined();
+  });
+});

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createTestApp } from '../helpers/app.ts';
+import { admin, bearer, gql, partner } from '../helpers/client.ts';
+import { newOrganization, newPartnerKey } from '../helpers/fixtures.ts';
+import { CreatePartnerKey, PartnerKeys, RotatePartnerKey, UpdatePartnerKey, Viewer } from './operations.ts';
+
+/** Every form a leaked key could take: whole, its secret part, and common encodings of both. */
+function leakForms(token: string): string[] {
+  const secretPart = token.split('_').at(-1)!;
+  return [token, secretPart].flatMap((s) => [
+    s,
+    Buffer.from(s).toString('base64'),
+    Buffer.from(s).toString('hex'),
+    createHash('sha256').update(s).digest('hex'),
+  ]);
+}
+
+describe('secrets never leak', () => {
+  it('keeps every key out of the logs, the audit trail, error messages and every database table', async () => {
+    const app = await createTestApp();
+    const org = await newOrganization(app);
+    const created = await newPartnerKey(app, org.secret, { name: 'Canary', permissions: ['KEYS_READ', 'KEYS_WRITE'] });
+    const rotated = await gql(app, RotatePartnerKey, { input: { id: created.id, gracePeriodSeconds: 60 } }, { headers: partner(org.secret) });
+    if (rotated.data?.rotatePartnerKey.__typename !== 'RotatePartnerKeySuccess') throw new Error('rotate failed');
+    const successor = rotated.data.rotatePartnerKey.secret;
+    await gql(app, UpdatePartnerKey, { input: { id: created.id, name: 'Canary 2' } }, { headers: partner(successor) });
+    await gql(app, PartnerKeys, {}, { headers: bearer(successor) });
+    // Failures, with the secrets in the places a careless logger would print them.
+    const wrong = successor.slice(0, -3) + 'AAA';
+    const failures = [
+      await gql(app, Viewer, {}, { headers: partner(wrong) }),
+      await gql(app, Viewer, {}, { headers: { ...partner(successor), 'x-keyward-env': 'live' } }),
+      await gql(app, Viewer, {}, { headers: { 'x-admin-token': `${app.adminToken}!` } }),
+      await gql(app, CreatePartnerKey, { input: { name: successor, permissions: ['KEYS_READ'] } }, { headers: admin(app) }),
+    ];
+    const secrets = [org.secret, created.secret, successor, wrong, app.adminToken];
+
+    const { prisma } = app.database;
+    const tables = await prisma.$queryRaw<{ table_name: string }[]>`
+      SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`;
+    const rows: string[] = [];
+    for (const { table_name } of tables) {
+      const dump = await prisma.$queryRawUnsafe<{ row: string }[]>(`SELECT row_to_json(t)::text AS row FROM "${table_name}" t`);
+      rows.push(...dump.map((d) => d.row));
+    }
+    const haystacks = {
+      logs: app.logs.text,
+      database: rows.join('\n'),
+      errors: JSON.stringify(failures.map((f) => f.errors ?? f.data)),
+    };
+    expect(app.logs.lines.length).toBeGreaterThan(5);
+    for (const [where, text] of Object.entries(haystacks)) {
+      for (const secret of secrets) {
+        for (const form of leakForms(secret)) {
+          expect(text.includes(form), `${where} contains a form of a secret`).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('writes one request line per request with operation, outcome and duration', async () => {
+    const app = await createTestApp();
+    const org = await newOrganization(app);
+    const before = app.logs.lines.length;
+    await gql(app, Viewer, {}, { headers: partner(org.secret) });
+    await gql(app, Viewer, {}, { headers: partner(org.secret.slice(0, -1) + 'x') });
+    await gql(app, UpdatePartnerKey, { input: { id: org.keyGlobalId } }, { headers: partner(org.secret) });
+    const lines = app.logs
+      .entries()
+      .slice(before)
+      .filter((e) => e.msg === 'request');
+    expect(lines.map((l) => [l.operation, l.outcome, l.status])).toEqual([
+      ['Viewer', 'OK', 200],
+      ['Viewer', 'UNAUTHENTICATED', 401],
+      ['UpdatePartnerKey', 'VALIDATION_FAILED', 200],
+    ]);
+    expect(lines[0]).toMatchObject({ keyId: org.keyId, ip: '127.0.0.1' });
+    for (const line of lines) expect(typeof line.durationMs).toBe('number');
+  });
+});
