@@ -12,6 +12,8 @@ export class DataDirLockedError extends Error {
 }
 
 const LOCK_FILE = 'keyward.lock';
+/** Directories this process holds: the pid in a lock file cannot tell two opens by one process apart. */
+const heldHere = new Set<string>();
 const SECRETS_FILE = 'keyward-secrets.json';
 
 function processAlive(pid: number): boolean {
@@ -30,16 +32,21 @@ function processAlive(pid: number): boolean {
  */
 export function lockDataDir(dir: string): () => void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, LOCK_FILE);
+  const path = join(resolve(dir), LOCK_FILE);
+  if (heldHere.has(path)) {
+    throw new DataDirLockedError(`The data directory ${resolve(dir)} is already open in this process.`);
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
       writeFileSync(fd, String(process.pid));
       closeSync(fd);
+      heldHere.add(path);
       let released = false;
       return () => {
         if (released) return;
         released = true;
+        heldHere.delete(path);
         try {
           unlinkSync(path);
         } catch {
@@ -49,6 +56,7 @@ export function lockDataDir(dir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
+      // Our own pid in the file is a leftover (a container's app is often pid 1 after every restart).
       if (Number.isInteger(holder) && holder !== process.pid && processAlive(holder)) {
         throw new DataDirLockedError(
           `The data directory ${resolve(dir)} is in use by another Keyward process (pid ${holder}). ` +

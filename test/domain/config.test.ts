@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 4000,
+      HOST: '127.0.0.1',
+      KEYWARD_DATA_DIR: './data',
+      KEYWARD_ALLOW_PRIVATE_CALLBACKS: false,
+    });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.KEYWARD_ADMIN_TOKEN).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://db' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ KEYWARD_ADMIN_TOKEN: 'short' }, 'KEYWARD_ADMIN_TOKEN'],
+    [{ KEYWARD_PEPPER: 'short' }, 'KEYWARD_PEPPER'],
+    [{ KEYWARD_ENCRYPTION_KEY: 'abcd' }, 'KEYWARD_ENCRYPTION_KEY'],
+    [{ KEYWARD_ALLOW_PRIVATE_CALLBACKS: 'yes' }, 'KEYWARD_ALLOW_PRIVATE_CALLBACKS'],
+    [{ DATABASE_URL: 'postgres://db/keyward' }, 'KEYWARD_PEPPER'],
+    [{ DATABASE_URL: 'postgres://db/keyward', KEYWARD_PEPPER: 'p'.repeat(32) }, 'KEYWARD_ENCRYPTION_KEY'],
+  ])('names the variable in error: %j', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration:[\\s\\S]*\\b${variable}:`));
+  });
+
+  it('accepts a PostgreSQL setup with its required secrets', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://keyward@db:5432/keyward',
+      KEYWARD_PEPPER: 'p'.repeat(32),
+      KEYWARD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    });
+    expect(config.DATABASE_URL).toBe('postgresql://keyward@db:5432/keyward');
+    expect(config.KEYWARD_ADMIN_TOKEN).toBeUndefined();
+  });
+});
