@@ -98,6 +98,12 @@ export async function startServer(options: {
     },
     wss,
   );
+  // A client can make its socket error (e.g. an oversized frame: ws closes it with 1009 itself);
+  // that is not ours to print on stderr as graphql-ws's default handler does.
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error) => logger.debug({ err: error }, 'websocket error'));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

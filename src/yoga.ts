@@ -12,7 +12,7 @@ import { schema } from './graphql/schema.ts';
 
 /** What the transport hands yoga: node:http's request, or graphql-ws's upgrade request and init payload. */
 export interface ServerContext {
-  req?: Pick<IncomingMessage, 'socket'>;
+  req?: Pick<IncomingMessage, 'socket'> & Partial<Pick<IncomingMessage, 'headers'>>;
   connectionParams?: Record<string, unknown>;
 }
 
@@ -105,6 +105,8 @@ function healthPlugin(services: Services, ping: () => Promise<void>): Plugin {
 /** Responses may carry a key shown once: no cache anywhere may keep them. */
 const noStorePlugin: Plugin = {
   onResponse({ response }) {
+    // delete first: set() on this Headers implementation adds a second line next to SSE's no-cache.
+    response.headers.delete('cache-control');
     response.headers.set('cache-control', 'no-store');
   },
 };
@@ -136,7 +138,9 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       const header: HeaderReader = connectionParams
         ? headersFromObject(connectionParams)
         : (name) => request.headers.get(name);
-      const clientIp = resolveClientIp(req?.socket?.remoteAddress, request.headers.get('x-forwarded-for'), deps.trustedProxies);
+      // graphql-ws operations carry no fetch Request: the upgrade request's headers stand in.
+      const forwardedFor = request ? request.headers.get('x-forwarded-for') : req?.headers?.['x-forwarded-for']?.toString();
+      const clientIp = resolveClientIp(req?.socket?.remoteAddress, forwardedFor, deps.trustedProxies);
       if (record) record.ip = clientIp;
       try {
         const caller = await authenticate(services, deps.adminToken, header, clientIp);

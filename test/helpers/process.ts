@@ -1,0 +1,222 @@
+// The real `keyward` process (`node --import tsx src/main.ts`), for tests of what only a process
+// shows: first-start output, the data-dir lock, signals, restarts, configuration errors.
+//
+// Every child is remembered; call `killAllKeyward()` in afterEach/afterAll so a failed test never
+// leaves a server behind (an exit hook SIGKILLs any that survive even that).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (where package.json and src/main.ts are). */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** How long a process may take to answer /readyz (tsx compiles on the fly, PGlite migrates). */
+export const START_TIMEOUT_MS = 60_000;
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface KeywardProcess {
+  child: ChildProcess;
+  port: number;
+  /** `http://127.0.0.1:PORT` */
+  origin: string;
+  /** `http://127.0.0.1:PORT/graphql` */
+  url: string;
+  /** `ws://127.0.0.1:PORT/graphql` */
+  wsUrl: string;
+  stdout(): string;
+  stderr(): string;
+  /** stdout and stderr, for failure messages. */
+  output(): string;
+  /** Settles when the process has exited (never rejects). */
+  exited: Promise<Exit>;
+  /** The exit, or a rejection naming the output when it does not come within `timeoutMs`. */
+  waitForExit(timeoutMs?: number): Promise<Exit>;
+  /** Resolves once /readyz answers 200; rejects with the output if the process exits or times out first. */
+  ready(timeoutMs?: number): Promise<void>;
+  /** SIGKILL, if still running, and wait for the exit. */
+  kill(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of children) child.kill('SIGKILL');
+  });
+}
+
+/** A port that was free a moment ago: listen on 0, note the port, close. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error('could not determine a free port'));
+        return;
+      }
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+const tempDirs = new Set<string>();
+
+/** A fresh, empty directory for KEYWARD_DATA_DIR; removed by `removeTempDirs()`. */
+export async function tempDataDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'keyward-proc-'));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+/**
+ * The environment a child gets: this one minus anything that configures Keyward (or Node, or
+ * PostgreSQL clients) behind the test's back, plus `env`.
+ */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('KEYWARD_') || name.startsWith('PG') || name === 'NODE_OPTIONS') continue;
+    if (['PORT', 'HOST', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'NODE_ENV'].includes(name)) continue;
+    base[name] = value;
+  }
+  return { ...base, HOST: '127.0.0.1', ...env };
+}
+
+/**
+ * Starts `node --import tsx src/main.ts` in the repository root. Pass `PORT` to choose the port
+ * (default: a free one); the process is not awaited, call `ready()` or `waitForExit()`.
+ */
+export async function spawnKeyward(env: Record<string, string>): Promise<KeywardProcess> {
+  installExitHook();
+  const port = env.PORT !== undefined && /^\d+$/.test(env.PORT) ? Number(env.PORT) : await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: childEnv({ PORT: String(port), ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  let exit: Exit | undefined;
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('error', (error) => {
+      stderr += `\n[spawn error] ${error.message}`;
+      exit ??= { code: null, signal: null };
+      children.delete(child);
+      resolve(exit);
+    });
+    // 'close', not 'exit': by then stdout and stderr have been read to the end.
+    child.once('close', (code, signal) => {
+      exit ??= { code, signal };
+      children.delete(child);
+      resolve(exit);
+    });
+  });
+
+  const origin = `http://127.0.0.1:${port}`;
+  const output = () => `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
+
+  const waitForExit = async (timeoutMs = 15_000): Promise<Exit> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`process did not exit within ${timeoutMs} ms\n${output()}`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const ready = async (timeoutMs = START_TIMEOUT_MS): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (exit) throw new Error(`process exited (${JSON.stringify(exit)}) before it was ready\n${output()}`);
+      try {
+        const response = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        await response.arrayBuffer();
+        if (response.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`process not ready within ${timeoutMs} ms\n${output()}`);
+  };
+
+  const kill = async (): Promise<void> => {
+    if (!exit) child.kill('SIGKILL');
+    await exited;
+  };
+
+  return {
+    child,
+    port,
+    origin,
+    url: `${origin}/graphql`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    output,
+    exited,
+    waitForExit,
+    ready,
+    kill,
+  };
+}
+
+/** SIGKILLs every child still running and waits for them: for afterEach/afterAll. */
+export async function killAllKeyward(): Promise<void> {
+  const running = [...children];
+  for (const child of running) child.kill('SIGKILL');
+  await Promise.all(
+    running.map(
+      (child) =>
+        // Still in the set: its 'close' has not fired yet.
+        new Promise<void>((resolve) => child.once('close', () => resolve())),
+    ),
+  );
+}
+
+export interface GraphQLHttpResult {
+  status: number;
+  headers: Headers;
+  body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
+
+/** POST /graphql with JSON, as a partner's backend would. */
+export async function postGraphQL(
+  url: string,
+  query: string,
+  headers: Record<string, string> = {},
+  variables?: Record<string, unknown>,
+): Promise<GraphQLHttpResult> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLHttpResult['body'] };
+}

@@ -1,0 +1,209 @@
+// The real server on a real port: graphql-ws (handshake auth, timeouts, frame limit) and HTTP
+// (POST, GraphiQL, SSE, health) sharing one listener on /graphql. SECURITY.md C-09, C-11, A-13.
+import { createClient, type Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { createOrganization, startTestServer, type TestServer } from './server.ts';
+
+const VIEWER = '{ viewer { kind } }';
+
+let server: TestServer;
+let secret: string;
+const clients: Client[] = [];
+const sockets: WebSocket[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer();
+  ({ secret } = await createOrganization(server.services));
+});
+
+afterAll(async () => {
+  for (const client of clients) await client.dispose();
+  for (const socket of sockets) socket.terminate();
+  await server?.stop();
+});
+
+interface Closed {
+  code: number;
+  reason: string;
+}
+
+/** A graphql-ws client that never reconnects, and remembers how its socket was closed. */
+function wsClient(connectionParams?: Record<string, unknown>) {
+  let resolveClosed!: (closed: Closed) => void;
+  const closed = new Promise<Closed>((resolve) => (resolveClosed = resolve));
+  const client = createClient({
+    url: server.wsUrl,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    ...(connectionParams && { connectionParams }),
+    on: {
+      closed: (event) => {
+        const { code, reason } = event as { code: number; reason: string };
+        resolveClosed({ code, reason: String(reason) });
+      },
+    },
+  });
+  clients.push(client);
+  return { client, closed };
+}
+
+/** One operation to completion: its single result, or the reason it failed (a close event or errors). */
+async function runOnce(client: Client, query: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let result: Record<string, unknown> | undefined;
+    client.subscribe(
+      { query },
+      {
+        next: (value) => (result = value as Record<string, unknown>),
+        error: (error: unknown) => reject(error),
+        complete: () => (result ? resolve(result) : reject(new Error('completed without a result'))),
+      },
+    );
+  });
+}
+
+/** A raw socket speaking the graphql-ws subprotocol, for what the client library would not send. */
+function rawSocket(): { socket: WebSocket; opened: Promise<void>; closed: Promise<Closed> } {
+  const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+  sockets.push(socket);
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const closed = new Promise<Closed>((resolve) => {
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') }));
+  });
+  // A socket the server closes abruptly may emit an error after open; the close event is what counts.
+  socket.on('error', () => undefined);
+  return { socket, opened, closed };
+}
+
+const cacheDirectives = (headers: Headers) =>
+  (headers.get('cache-control') ?? '').split(',').map((directive) => directive.trim().toLowerCase());
+
+describe('graphql-ws', () => {
+  it('runs a query with the partner key as a Bearer token in connectionParams', async () => {
+    const { client } = wsClient({ authorization: `Bearer ${secret}` });
+    const result = await runOnce(client, VIEWER);
+    expect(result).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
+  });
+
+  it('runs a query with the partner key as x-partner-key in connectionParams', async () => {
+    const { client } = wsClient({ 'x-partner-key': secret });
+    const result = await runOnce(client, VIEWER);
+    expect(result).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
+  });
+
+  it('closes the socket with 4403 when connection_init carries an invalid key', async () => {
+    const { client, closed } = wsClient({ 'x-partner-key': `${secret.slice(0, -1)}x` });
+    await expect(runOnce(client, VIEWER)).rejects.toMatchObject({ code: 4403 });
+    expect((await closed).code).toBe(4403);
+  });
+
+  it('answers an operation without credentials with UNAUTHENTICATED', async () => {
+    const { client } = wsClient();
+    const result = (await runOnce(client, VIEWER)) as { errors?: { extensions?: { code?: string } }[] };
+    expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('closes with 4408 when no connection_init arrives within 3 s', async () => {
+    const { opened, closed } = rawSocket();
+    await opened;
+    const start = Date.now();
+    const { code } = await closed;
+    expect(code).toBe(4408);
+    expect(Date.now() - start).toBeGreaterThanOrEqual(2_500);
+  });
+
+  it('closes with 1009 on a frame over 64 KiB', async () => {
+    // graphql-ws's socket error handler console.errors ws's "Max payload size exceeded": keep the output clean.
+    const consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const { socket, opened, closed } = rawSocket();
+      await opened;
+      socket.send(
+        JSON.stringify({ type: 'connection_init', payload: { 'x-partner-key': secret, padding: 'x'.repeat(65 * 1024) } }),
+      );
+      expect((await closed).code).toBe(1009);
+    } finally {
+      consoleError.mockRestore();
+    }
+  });
+
+  it('accepts a frame just under 64 KiB', async () => {
+    const { socket, opened, closed } = rawSocket();
+    await opened;
+    const acked = new Promise<unknown>((resolve) => socket.once('message', (data) => resolve(JSON.parse(String(data)))));
+    socket.send(
+      JSON.stringify({ type: 'connection_init', payload: { 'x-partner-key': secret, padding: 'x'.repeat(60 * 1024) } }),
+    );
+    expect(await acked).toEqual({ type: 'connection_ack' });
+    socket.close(1000);
+    expect((await closed).code).toBe(1000);
+  });
+});
+
+describe('HTTP on the same port', () => {
+  it('answers POST /graphql, with cache-control: no-store', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-partner-key': secret },
+      body: JSON.stringify({ query: VIEWER }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.json()).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
+  });
+
+  it('answers POST /graphql without credentials with 401 UNAUTHENTICATED', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ query: VIEWER }),
+    });
+    const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+    expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(response.status).toBe(401);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('serves the GraphiQL page to a browser GET /graphql', async () => {
+    const response = await fetch(server.url, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.text()).toMatch(/graphiql/i);
+  });
+
+  it('answers /healthz and /readyz with 200 and no-store', async () => {
+    for (const path of ['/healthz', '/readyz']) {
+      const response = await fetch(`${server.origin}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('cache-control'), path).toBe('no-store');
+      expect(await response.json(), path).toEqual({ status: path === '/healthz' ? 'ok' : 'ready' });
+    }
+  });
+
+  it('runs a query over SSE (accept: text/event-stream)', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-partner-key': secret },
+      body: JSON.stringify({ query: VIEWER }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    // yoga's SSE response sets its own `Cache-Control: no-cache` (sent as a second header line):
+    // what matters is that no-store is among the directives.
+    expect(cacheDirectives(response.headers)).toContain('no-store');
+    const text = await response.text();
+    const events = text
+      .split('\n\n')
+      .map((block) => block.split('\n'))
+      .filter((lines) => lines.includes('event: next'))
+      .map((lines) => JSON.parse(lines.find((l) => l.startsWith('data: '))!.slice('data: '.length)) as unknown);
+    expect(events).toEqual([{ data: { viewer: { kind: 'PARTNER' } } }]);
+    expect(text).toContain('event: complete');
+  });
+});

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { createServices } from '../../src/app.ts';
+import type { Services } from '../../src/context.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { createYogaApp } from '../../src/yoga.ts';
+import { LogCapture, sharedDatabase } from '../helpers/app.ts';
+
+/** The real node:http + graphql-ws server, in this process, on 127.0.0.1 and a free port. */
+export interface TestServer {
+  services: Services;
+  adminToken: string;
+  logs: LogCapture;
+  /** `http://127.0.0.1:PORT` */
+  origin: string;
+  /** `http://127.0.0.1:PORT/graphql` */
+  url: string;
+  /** `ws://127.0.0.1:PORT/graphql` */
+  wsUrl: string;
+  running: RunningServer;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(options: { trustedProxies?: ((ip: string) => boolean) | null } = {}): Promise<TestServer> {
+  const database = await sharedDatabase();
+  const logs = new LogCapture();
+  const logger = createLogger({ level: 'debug', destination: logs });
+  const adminToken = `test-admin-${randomBytes(16).toString('hex')}`;
+  const trustedProxies = options.trustedProxies ?? null;
+  const services = createServices({ database, secrets: { pepper: randomBytes(32) }, logger, verifier: { cacheTtlMs: 1000 } });
+  const yoga = createYogaApp({ services, adminToken, trustedProxies, ping: database.ping });
+  const running = await startServer({ yoga, services, adminToken, trustedProxies, logger, port: 0, host: '127.0.0.1' });
+  const origin = `http://127.0.0.1:${running.port}`;
+  return {
+    services,
+    adminToken,
+    logs,
+    origin,
+    url: running.url,
+    wsUrl: running.url.replace(/^http/, 'ws'),
+    running,
+    // A short grace period: a test that failed half-way must not hold the file up for 10 s.
+    stop: () => running.stop(1_000),
+  };
+}
+
+/** A new organization with its first (TEST, every permission) partner key. */
+export async function createOrganization(services: Services, name = `Transport ${randomBytes(4).toString('hex')}`) {
+  return services.organizations.create({ type: 'operator' }, { name });
+}
