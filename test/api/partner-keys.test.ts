@@ -477,6 +477,15 @@ describe('revokePartnerKey', () => {
       const stranger = await newOrganization(app);
       await gql(app, RevokePartnerKey, { input: { id: target.id } }, { headers: partner(stranger.secret) });
       expect((await gql(app, Viewer, {}, { headers: partner(target.secret) })).status).toBe(200);
+      // The attempt is on the stranger's own audit trail, and nothing on the owner's.
+      const strangerTrail = await gql(app, AuditEvents, { first: 5 }, { headers: partner(stranger.secret) });
+      expect(strangerTrail.data!.auditEvents.edges[0]!.node).toMatchObject({
+        action: 'api_key.access_denied',
+        actorKeyId: stranger.keyId,
+        details: { attempted: 'revoke' },
+      });
+      const ownerTrail = await gql(app, AuditEvents, { first: 50 }, { headers: partner(owner.secret) });
+      expect(ownerTrail.data!.auditEvents.edges.map((e) => e.node.action)).not.toContain('api_key.access_denied');
     });
   });
 });

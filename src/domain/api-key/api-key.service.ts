@@ -172,10 +172,32 @@ export class ApiKeyService {
     return key;
   }
 
+  /**
+   * Runs a change aimed at one key; when the key is not visible to the calling key, the attempt
+   * is written to the caller's own audit trail (after the rollback, so it is the only trace).
+   */
+  private async onVisibleKey<T>(caller: Caller, id: string, attempted: string, change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } catch (error) {
+      if (error instanceof NotFoundError && caller.type === 'key') {
+        await recordAudit(this.prisma, caller, {
+          organizationId: caller.principal.organization.id,
+          environment: caller.principal.apiKey.environment,
+          action: 'api_key.access_denied',
+          targetType: 'api_key',
+          targetId: id,
+          details: { attempted },
+        });
+      }
+      throw error;
+    }
+  }
+
   async updatePartnerKey(caller: Caller, rawInput: unknown): Promise<ApiKey> {
     const input = parseInput(updatePartnerKeyInput, rawInput);
     const now = this.clock.now();
-    const key = await this.prisma.$transaction(async (tx) => {
+    const key = await this.onVisibleKey(caller, input.id, 'update', () => this.prisma.$transaction(async (tx) => {
       const current = await this.findVisible(tx, caller, input.id);
       if (!isActive(current, now)) throw new InvalidStateError('Only an active key can be updated');
       if (input.permissions) {
@@ -197,7 +219,7 @@ export class ApiKeyService {
         details: { changed: Object.keys(data), ...data },
       });
       return updated;
-    });
+    }));
     this.listener.keyChanged(key.keyId);
     return key;
   }
@@ -205,7 +227,7 @@ export class ApiKeyService {
   async rotatePartnerKey(caller: Caller, rawInput: unknown): Promise<IssuedKey & { previous: ApiKey }> {
     const now = this.clock.now();
     const input = parseInput(rotatePartnerKeyInput(now), rawInput);
-    const result = await this.prisma.$transaction(async (tx) => {
+    const result = await this.onVisibleKey(caller, input.id, 'rotate', () => this.prisma.$transaction(async (tx) => {
       const old = await this.findVisible(tx, caller, input.id);
       if (!isActive(old, now) || old.successorId !== null) {
         throw new InvalidStateError('Only an active key that has not been rotated can be rotated');
@@ -243,14 +265,14 @@ export class ApiKeyService {
       });
       const previous = await tx.apiKey.findUniqueOrThrow({ where: { id: old.id } });
       return { ...issued, previous };
-    });
+    }));
     this.listener.keyChanged(result.previous.keyId);
     return result;
   }
 
   async revokePartnerKey(caller: Caller, rawInput: { id: string }): Promise<ApiKey> {
     const now = this.clock.now();
-    const key = await this.prisma.$transaction(async (tx) => {
+    const key = await this.onVisibleKey(caller, rawInput.id, 'revoke', () => this.prisma.$transaction(async (tx) => {
       const current = await this.findVisible(tx, caller, rawInput.id);
       if (current.revokedAt !== null) throw new InvalidStateError('The key is already revoked');
       const revoked = await tx.apiKey.update({ where: { id: current.id }, data: { revokedAt: now } });
@@ -262,7 +284,7 @@ export class ApiKeyService {
         targetId: current.keyId,
       });
       return revoked;
-    });
+    }));
     this.listener.keyChanged(key.keyId);
     return key;
   }

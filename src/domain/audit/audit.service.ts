@@ -7,7 +7,9 @@ export type AuditAction =
   | 'api_key.created'
   | 'api_key.updated'
   | 'api_key.rotated'
-  | 'api_key.revoked';
+  | 'api_key.revoked'
+  /** A key tried to change a key it cannot see (another organization's, or none). */
+  | 'api_key.access_denied';
 
 export interface AuditEntry {
   organizationId: string;
