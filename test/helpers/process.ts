@@ -3,9 +3,9 @@
 //
 // Every child is remembered; call `killAllKeyward()` in afterEach/afterAll so a failed test never
 // leaves a server behind (an exit hook SIGKILLs any that survive even that).
+import { freePort } from './ports.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,23 +55,6 @@ function installExitHook(): void {
   });
 }
 
-/** A port that was free a moment ago: listen on 0, note the port, close. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('could not determine a free port'));
-        return;
-      }
-      server.close(() => resolve(address.port));
-    });
-  });
-}
 
 const tempDirs = new Set<string>();
 

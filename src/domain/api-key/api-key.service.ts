@@ -44,7 +44,7 @@ const envSegment = (env: Environment): KeyEnv => (env === 'LIVE' ? 'live' : 'tes
 
 interface Scope {
   organizationId: string;
-  environment: Environment | null;
+  environment: Environment;
 }
 
 /** What a caller may see: its own organization and environment; the operator sees everything. */
@@ -57,7 +57,7 @@ export function visiblePartnerKeysWhere(caller: Caller): Prisma.ApiKeyWhereInput
   const scope = scopeOf(caller);
   return {
     kind: 'PARTNER',
-    ...(scope && { organizationId: scope.organizationId, environment: scope.environment ?? undefined }),
+    ...(scope && { organizationId: scope.organizationId, environment: scope.environment }),
   };
 }
 
@@ -145,7 +145,7 @@ export class ApiKeyService {
         throw new AccessError('FORBIDDEN', `A ${scope.environment} key can only create ${scope.environment} keys`);
       }
       organizationId = scope.organizationId;
-      environment = scope.environment ?? 'TEST';
+      environment = scope.environment;
     } else {
       if (input.organizationId === undefined) {
         throw new AccessError('FORBIDDEN', 'The operator must name the organization (organizationId)');
