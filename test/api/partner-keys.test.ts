@@ -410,6 +410,16 @@ describe('rotatePartnerKey', () => {
     expect(again.data!.rotatePartnerKey).toMatchObject({ code: 'INVALID_STATE' });
   });
 
+  it('needs a free slot for a grace period at 5 active keys (KEY_LIMIT_REACHED); without grace it always works', async () => {
+    const org = await newOrganization(app);
+    for (let i = 0; i < 4; i++) await newPartnerKey(app, org.secret);
+    const graceful = await gql(app, RotatePartnerKey, { input: { id: org.keyGlobalId, gracePeriodSeconds: 60 } }, { headers: partner(org.secret) });
+    expect(graceful.data!.rotatePartnerKey).toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+    expect((await gql(app, Viewer, {}, { headers: partner(org.secret) })).status).toBe(200);
+    const immediate = await gql(app, RotatePartnerKey, { input: { id: org.keyGlobalId } }, { headers: partner(org.secret) });
+    expect(immediate.data!.rotatePartnerKey.__typename).toBe('RotatePartnerKeySuccess');
+  });
+
   it('refuses to rotate a revoked key (INVALID_STATE)', async () => {
     const org = await newOrganization(app);
     const key = await newPartnerKey(app, org.secret);

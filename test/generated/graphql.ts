@@ -76,7 +76,7 @@ export type RevokePartnerKeyInput = {
 export type RotatePartnerKeyInput = {
   /** Expiry of the successor; default none */
   expiresAt?: string | null | undefined;
-  /** Keep the old key valid this long (at most 86400); default 0 */
+  /** Keep the old key valid this long (at most 86400); default 0. It stays active meanwhile, so it needs a free slot of the 5 */
   gracePeriodSeconds?: number | null | undefined;
   id: string | number;
 };
@@ -160,6 +160,7 @@ export type RotatePartnerKeyMutationVariables = Exact<{
 
 export type RotatePartnerKeyMutation = { rotatePartnerKey:
     | { __typename: 'InvalidStateError', code: ErrorCode, message: string }
+    | { __typename: 'KeyLimitReachedError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'RotatePartnerKeySuccess', secret: string, key: { id: string, keyId: string, name: string, permissions: Array<Permission>, allowedIps: Array<string>, expiresAt: string | null, active: boolean }, previous: { id: string, keyId: string, expiresAt: string | null, revokedAt: string | null, active: boolean } }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: Array<string>, message: string }> }

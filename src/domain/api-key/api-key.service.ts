@@ -233,6 +233,13 @@ export class ApiKeyService {
         throw new InvalidStateError('Only an active key that has not been rotated can be rotated');
       }
       await this.lockOrganization(tx, old.organizationId);
+      if (input.gracePeriodSeconds > 0) {
+        // During the grace period the old key stays active beside its successor: one more active key.
+        const active = await tx.apiKey.count({
+          where: { organizationId: old.organizationId, kind: 'PARTNER', ...activeWhere(now) },
+        });
+        if (active >= MAX_ACTIVE_PARTNER_KEYS) throw new KeyLimitReachedError(MAX_ACTIVE_PARTNER_KEYS);
+      }
       // The successor inherits the settings; the old key's life ends now or after the grace period.
       const issued = await this.insertKey(tx, {
         organizationId: old.organizationId,

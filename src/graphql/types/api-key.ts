@@ -124,11 +124,14 @@ builder.mutationField('rotatePartnerKey', (t) =>
         previous: f.field({ type: ApiKeyRef, description: 'The rotated key, revoked or in its grace period' }),
       }),
     }),
-    errors: { types: [ValidationError, NotFoundError, InvalidStateError] },
+    errors: { types: [ValidationError, NotFoundError, InvalidStateError, KeyLimitReachedError] },
     authScopes: keyWriteScopes,
     input: {
       id: t.input.id({ required: true }),
-      gracePeriodSeconds: t.input.int({ description: 'Keep the old key valid this long (at most 86400); default 0' }),
+      gracePeriodSeconds: t.input.int({
+        description:
+          'Keep the old key valid this long (at most 86400); default 0. It stays active meanwhile, so it needs a free slot of the 5',
+      }),
       expiresAt: t.input.field({ type: 'DateTime', description: 'Expiry of the successor; default none' }),
     },
     resolve: (_root, { input }, ctx) => {
