@@ -250,7 +250,7 @@ describe('on PostgreSQL', PROCESS_TEST, () => {
     await killAllKeyward();
   });
 
-  it('two processes started at once both migrate, start and serve the same data', async () => {
+  it('two processes started at once both migrate, start and serve the same data; a restart keeps data and revocations', async () => {
     const serverUrl = inject('postgresUrl');
     expect(serverUrl, 'PostgreSQL binaries not installed (see test/helpers/pg-global-setup.ts)').not.toBe('');
     const env = {
@@ -278,9 +278,22 @@ describe('on PostgreSQL', PROCESS_TEST, () => {
     expect(await viewerKind(b!.url, { 'x-partner-key': payload.secret })).toMatchObject({ status: 200, kind: 'PARTNER' });
     expect(await viewerKind(a!.url, { 'x-partner-key': payload.secret })).toMatchObject({ status: 200, kind: 'PARTNER' });
 
+    // A key revoked through A, before both stop.
+    const extra = await postGraphQL(a!.url, CREATE_PARTNER_KEY, { 'x-partner-key': payload.secret }, { name: 'Soon revoked' });
+    const extraKey = extra.body.data?.createPartnerKey as { secret: string; key: { id: string } };
+    await postGraphQL(a!.url, REVOKE_PARTNER_KEY, { 'x-partner-key': payload.secret }, { id: extraKey.key.id });
+
     a!.child.kill('SIGTERM');
     b!.child.kill('SIGTERM');
     expect(await a!.waitForExit(5_000), a!.output()).toEqual({ code: 0, signal: null });
     expect(await b!.waitForExit(5_000), b!.output()).toEqual({ code: 0, signal: null });
+
+    // Restart on the same database: data and revocations survive.
+    const c = await spawnKeyward(env);
+    await c.ready();
+    expect(await viewerKind(c.url, { 'x-partner-key': payload.secret })).toMatchObject({ status: 200, kind: 'PARTNER' });
+    expect(await viewerKind(c.url, { 'x-partner-key': extraKey.secret })).toMatchObject({ status: 401 });
+    c.child.kill('SIGTERM');
+    expect(await c.waitForExit(5_000), c.output()).toEqual({ code: 0, signal: null });
   });
 });
