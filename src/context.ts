@@ -22,4 +22,6 @@ export interface Context {
   caller: Caller | null;
   clientIp: string | undefined;
   requestId: string;
+  /** Typed payload errors are data, invisible in `errors`: their codes are collected here for the request log. */
+  outcomeCodes: Set<string>;
 }

@@ -11,7 +11,6 @@ import type { Permission } from '../generated/prisma/client.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import { unauthorizedError } from './access.ts';
-import { recordOutcomeCode } from './outcome.ts';
 
 const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -48,7 +47,6 @@ export const builder = new SchemaBuilder<{
   },
   errors: {
     directResult: true,
-    onResolvedError: (error) => recordOutcomeCode((error as { code?: string }).code ?? 'ERROR'),
     defaultUnionOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Payload` },
     defaultResultOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Success` },
   },

@@ -14,8 +14,15 @@ export type KeyCheck =
 interface CacheEntry {
   key: ApiKey;
   organization: Organization;
+  /** The key's permissions minus those its organization disabled. */
+  permissions: ApiKey['permissions'];
   ipAllowed: (ip: string) => boolean;
   loadedAt: number;
+  /**
+   * The token that last matched the stored hash, kept for the entry's short life so repeated
+   * requests compare in constant time instead of computing the HMAC again.
+   */
+  verifiedToken?: Buffer;
 }
 
 const PREFIX_KIND: Record<KeyPrefixKind, ApiKey['kind']> = { ptr: 'PARTNER', usr: 'USER', ses: 'SESSION' };
@@ -55,12 +62,8 @@ export class KeyVerifier implements KeyChangeListener {
   async check(token: string, ip: string | undefined): Promise<KeyCheck> {
     const parsed = parseKey(token);
     if (!parsed) return { ok: false, reason: 'MALFORMED' };
-    const entry = await this.lookup(parsed.keyId);
-    if (
-      !entry ||
-      !hashesEqual(hashKey(this.pepper, token), Buffer.from(entry.key.secretHash)) ||
-      entry.key.kind !== PREFIX_KIND[parsed.kind]
-    ) {
+    const entry = this.fresh(parsed.keyId) ?? (await this.lookup(parsed.keyId));
+    if (!entry || entry.key.kind !== PREFIX_KIND[parsed.kind] || !this.secretMatches(entry, token)) {
       return { ok: false, reason: 'NOT_FOUND', keyId: parsed.keyId };
     }
     const { key, organization } = entry;
@@ -72,13 +75,23 @@ export class KeyVerifier implements KeyChangeListener {
     if (!entry.ipAllowed(ip ?? '')) return { ok: false, reason: 'IP_NOT_ALLOWED', keyId: key.keyId };
     if (organization.status !== 'ACTIVE') return { ok: false, reason: 'ORG_INACTIVE', keyId: key.keyId };
     this.lastUsed.set(key.id, now);
-    const permissions = key.permissions.filter((p) => !organization.disabledPermissions.includes(p));
-    return { ok: true, principal: { apiKey: key, organization, permissions } };
+    return { ok: true, principal: { apiKey: key, organization, permissions: entry.permissions } };
+  }
+
+  private secretMatches(entry: CacheEntry, token: string): boolean {
+    const presented = Buffer.from(token);
+    if (entry.verifiedToken) return hashesEqual(presented, entry.verifiedToken);
+    if (!hashesEqual(hashKey(this.pepper, token), Buffer.from(entry.key.secretHash))) return false;
+    entry.verifiedToken = presented;
+    return true;
+  }
+
+  private fresh(keyId: string): CacheEntry | undefined {
+    const cached = this.cache.get(keyId);
+    return cached && Date.now() - cached.loadedAt < this.ttlMs ? cached : undefined;
   }
 
   private async lookup(keyId: string): Promise<CacheEntry | null> {
-    const cached = this.cache.get(keyId);
-    if (cached && Date.now() - cached.loadedAt < this.ttlMs) return cached;
     // Concurrent requests for the same key share one database read.
     let pending = this.loading.get(keyId);
     if (!pending) {
@@ -97,6 +110,7 @@ export class KeyVerifier implements KeyChangeListener {
     const entry: CacheEntry = {
       key,
       organization,
+      permissions: key.permissions.filter((p) => !organization.disabledPermissions.includes(p)),
       ipAllowed: compileAllowlist(key.allowedIps),
       loadedAt: Date.now(),
     };

@@ -16,7 +16,6 @@ export const ApiKeyRef = builder.prismaNode('ApiKey', {
   id: { field: 'id' },
   // node(id): only what the caller may see; anything else resolves to null.
   findUnique: (id, ctx) => ({ id, AND: [visiblePartnerKeysWhere(callerOf(ctx))] }),
-  authScopes: { authenticated: true },
   fields: (t) => ({
     keyId: t.exposeString('keyId'),
     kind: t.expose('kind', { type: ApiKeyKindEnum }),

@@ -7,6 +7,7 @@ import {
   ValidationError,
   type FieldError,
 } from '../../domain/errors.ts';
+import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
 
 /** Every code a client can meet, in either channel (API.md, "Errors"). */
@@ -43,11 +44,20 @@ const FieldErrorRef = builder.objectRef<FieldError>('FieldError').implement({
   }),
 });
 
+/** Matches the error class, and notes its code for the request log when it does. */
+function isError(cls: abstract new (...args: never[]) => DomainError) {
+  return (value: unknown, ctx: Context) => {
+    if (!(value instanceof cls)) return false;
+    ctx.outcomeCodes.add(value.code);
+    return true;
+  };
+}
+
 function errorType<T extends DomainError>(cls: new (...args: never[]) => T, name: string) {
   return builder.objectType(cls as never as new () => DomainError, {
     name,
     interfaces: [ErrorInterface],
-    isTypeOf: (value) => value instanceof cls,
+    isTypeOf: isError(cls),
     fields: () => ({}),
   });
 }
@@ -55,7 +65,7 @@ function errorType<T extends DomainError>(cls: new (...args: never[]) => T, name
 builder.objectType(ValidationError, {
   name: 'ValidationError',
   interfaces: [ErrorInterface],
-  isTypeOf: (value) => value instanceof ValidationError,
+  isTypeOf: isError(ValidationError),
   fields: (t) => ({
     fields: t.field({ type: [FieldErrorRef], resolve: (error) => error.fields }),
   }),

@@ -12,7 +12,6 @@ export const OrganizationRef = builder.prismaNode('Organization', {
     const caller = callerOf(ctx);
     return caller.type === 'key' ? { id, AND: [{ id: caller.principal.organization.id }] } : { id };
   },
-  authScopes: { authenticated: true },
   fields: (t) => ({
     name: t.exposeString('name'),
     status: t.expose('status', { type: OrganizationStatusEnum }),
