@@ -1,10 +1,13 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { decodeEncryptionKey, type Config } from './config.ts';
 import type { Services } from './context.ts';
 import { ApiKeyService } from './domain/api-key/api-key.service.ts';
 import { KeyVerifier, type KeyVerifierOptions } from './domain/auth/key-verifier.ts';
 import { OrganizationService } from './domain/organization/organization.service.ts';
+import { ConnectionService, type ConnectionLinks } from './domain/connection/connection.service.ts';
+import { SandboxDepositAccounts, type DepositAccounts } from './domain/connection/deposit-accounts.ts';
+import { createMailer, type Mailer } from './infra/mailer.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { lockDataDir, loadOrCreateSecrets } from './infra/data-dir.ts';
 import { openDatabase, type Database, type DatabaseTarget } from './infra/database.ts';
@@ -19,17 +22,52 @@ export interface ServerSecrets {
 /** Wires the domain services over one database; shared by the server, the CLI and the tests. */
 export function createServices(deps: {
   database: Database;
-  secrets: Pick<ServerSecrets, 'pepper'>;
+  secrets: Pick<ServerSecrets, 'pepper' | 'encryptionKey'>;
   logger: Logger;
+  mailer: Mailer;
+  links: ConnectionLinks;
   clock?: Clock;
   verifier?: KeyVerifierOptions;
+  deposits?: DepositAccounts;
+  allowPrivateCallbacks?: boolean;
 }): Services {
   const { prisma } = deps.database;
+  const { pepper, encryptionKey } = deps.secrets;
   const clock = deps.clock ?? systemClock;
-  const verifier = new KeyVerifier(prisma, deps.secrets.pepper, clock, deps.verifier);
-  const apiKeys = new ApiKeyService(prisma, deps.secrets.pepper, clock, verifier);
+  const verifier = new KeyVerifier(prisma, pepper, clock, deps.verifier);
+  const apiKeys = new ApiKeyService(prisma, pepper, clock, verifier);
   const organizations = new OrganizationService(prisma, apiKeys, verifier);
-  return { prisma, clock, logger: deps.logger, verifier, apiKeys, organizations };
+  const connections = new ConnectionService({
+    prisma,
+    clock,
+    logger: deps.logger,
+    pepper,
+    encryptionKey,
+    mailer: deps.mailer,
+    deposits: deps.deposits ?? new SandboxDepositAccounts(),
+    links: deps.links,
+    allowPrivateCallbacks: deps.allowPrivateCallbacks ?? false,
+    listener: verifier,
+  });
+  return { prisma, clock, logger: deps.logger, verifier, apiKeys, organizations, connections, mailer: deps.mailer };
+}
+
+/** The services of a process (server or CLI) from its configuration: mail and links included. */
+export function servicesFor(config: Config, runtime: Runtime, logger: Logger): Services {
+  const publicUrl = (config.KEYWARD_PUBLIC_URL ?? `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`).replace(/\/$/, '');
+  return createServices({
+    database: runtime.database,
+    secrets: runtime.secrets,
+    logger,
+    mailer: createMailer({
+      smtpUrl: config.KEYWARD_SMTP_URL,
+      outboxDir: join(resolve(config.KEYWARD_DATA_DIR), 'outbox'),
+      from: config.KEYWARD_MAIL_FROM,
+      logger,
+    }),
+    links: { publicUrl, signupUrl: config.KEYWARD_SIGNUP_URL ?? `${publicUrl}/signup` },
+    allowPrivateCallbacks: config.KEYWARD_ALLOW_PRIVATE_CALLBACKS,
+  });
 }
 
 export interface Runtime {

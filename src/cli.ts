@@ -11,7 +11,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createServices, openRuntime, type Runtime } from './app.ts';
+import { servicesFor, openRuntime, type Runtime } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Services } from './context.ts';
 import type { ApiKey, Organization } from './generated/prisma/client.ts';
@@ -609,7 +609,7 @@ async function main(argv: string[]): Promise<number> {
     // Logs go to stderr: stdout is for the command's output only.
     const level = process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn';
     const logger = createLogger({ level, destination: process.stderr });
-    const services = createServices({ database: runtime.database, secrets: runtime.secrets, logger });
+    const services = servicesFor(config, runtime, logger);
     let output: Output;
     try {
       output = await work(services);

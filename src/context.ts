@@ -4,6 +4,8 @@ import type { ApiKeyService } from './domain/api-key/api-key.service.ts';
 import type { KeyVerifier } from './domain/auth/key-verifier.ts';
 import type { Caller } from './domain/caller.ts';
 import type { OrganizationService } from './domain/organization/organization.service.ts';
+import type { ConnectionService } from './domain/connection/connection.service.ts';
+import type { Mailer } from './infra/mailer.ts';
 import type { Clock } from './infra/clock.ts';
 
 export interface Services {
@@ -13,6 +15,8 @@ export interface Services {
   verifier: KeyVerifier;
   apiKeys: ApiKeyService;
   organizations: OrganizationService;
+  connections: ConnectionService;
+  mailer: Mailer;
 }
 
 /** Per-operation context: who is calling (null when no credential was sent) and from where. */

@@ -1,4 +1,4 @@
-import { createServices, openRuntime } from './app.ts';
+import { servicesFor, openRuntime } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DataDirLockedError } from './infra/data-dir.ts';
 import { createLogger } from './infra/logger.ts';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     if (error instanceof DataDirLockedError) fail(error.message);
     throw error;
   }
-  const services = createServices({ database: runtime.database, secrets: runtime.secrets, logger });
+  const services = servicesFor(config, runtime, logger);
 
   if (runtime.firstStart) {
     // Printed once, to the terminal, never through the logger: later starts print no secret.

@@ -8,6 +8,7 @@ import { AccessError } from './domain/errors.ts';
 import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { toGraphQLError } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
+import { consentPagesPlugin } from './http/consent-page.ts';
 
 /** What the transport hands yoga: node:http's request, or graphql-ws's upgrade request and init payload. */
 export interface ServerContext {
@@ -139,7 +140,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
         return defaultMaskError(error, message, isDev);
       },
     },
-    plugins: [healthPlugin(services, deps.ping), requestLogPlugin(services, records), noStorePlugin],
+    plugins: [healthPlugin(services, deps.ping), consentPagesPlugin(services), requestLogPlugin(services, records), noStorePlugin],
     context: async ({ request, req, connectionParams }): Promise<Context> => {
       const record = records.get(request);
       const header: HeaderReader = connectionParams

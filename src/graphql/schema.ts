@@ -5,5 +5,6 @@ import './types/api-key.ts';
 import './types/organization.ts';
 import './types/viewer.ts';
 import './types/audit-event.ts';
+import './types/connection.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -120,3 +120,74 @@ export const AuditEvents = graphql(`
     }
   }
 `);
+
+export const ConnectUser = graphql(`
+  mutation ConnectUser($input: ConnectUserInput!) {
+    connectUser(input: $input) {
+      __typename
+      ... on ConnectUserSuccess {
+        apiKey
+        connection { id email ref status environment direction depositIban depositAddress }
+      }
+      ... on Error { code message }
+      ... on ValidationError { fields { path message } }
+    }
+  }
+`);
+
+export const DecideOnboarding = graphql(`
+  mutation DecideOnboarding($input: DecideOnboardingInput!) {
+    decideOnboarding(input: $input) {
+      __typename
+      ... on DecideOnboardingSuccess { connection { id status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export const DisconnectUser = graphql(`
+  mutation DisconnectUser($input: DisconnectUserInput!) {
+    disconnectUser(input: $input) {
+      __typename
+      ... on DisconnectUserSuccess { connection { id status keys(first: 50) { edges { node { keyId active } } } } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export const ConnectionStatusQuery = graphql(`
+  query ConnectionStatus($email: String!) {
+    connectionStatus(email: $email) {
+      status
+      apiKey
+      connection { id email status depositIban depositAddress }
+    }
+  }
+`);
+
+export const ConnectionQuery = graphql(`
+  query Connection($lookup: ConnectionLookup!) {
+    connection(lookup: $lookup) {
+      id
+      email
+      ref
+      status
+      keys(first: 20) { edges { node { keyId kind active permissions } } }
+    }
+  }
+`);
+
+export const Connections = graphql(`
+  query Connections($first: Int, $after: String, $status: ConnectionStatus) {
+    connections(first: $first, after: $after, status: $status) {
+      edges { node { id email status } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+export const UserViewer = graphql(`
+  query UserViewer {
+    viewer { kind environment permissions connection { id email status } organization { id } }
+  }
+`);

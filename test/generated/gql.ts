@@ -24,6 +24,13 @@ type Documents = {
     "\n  query Viewer {\n    viewer {\n      kind\n      environment\n      permissions\n      clientIp\n      organization { id name status }\n      key { id keyId lastUsedAt }\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on ApiKey { keyId name active }\n      ... on Organization { name }\n    }\n  }\n": typeof types.NodeDocument,
     "\n  query AuditEvents($first: Int, $after: String) {\n    auditEvents(first: $first, after: $after) {\n      edges { node { id action actorKind actorKeyId environment targetType targetId ip details createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.AuditEventsDocument,
+    "\n  mutation ConnectUser($input: ConnectUserInput!) {\n    connectUser(input: $input) {\n      __typename\n      ... on ConnectUserSuccess {\n        apiKey\n        connection { id email ref status environment direction depositIban depositAddress }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": typeof types.ConnectUserDocument,
+    "\n  mutation DecideOnboarding($input: DecideOnboardingInput!) {\n    decideOnboarding(input: $input) {\n      __typename\n      ... on DecideOnboardingSuccess { connection { id status } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.DecideOnboardingDocument,
+    "\n  mutation DisconnectUser($input: DisconnectUserInput!) {\n    disconnectUser(input: $input) {\n      __typename\n      ... on DisconnectUserSuccess { connection { id status keys(first: 50) { edges { node { keyId active } } } } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.DisconnectUserDocument,
+    "\n  query ConnectionStatus($email: String!) {\n    connectionStatus(email: $email) {\n      status\n      apiKey\n      connection { id email status depositIban depositAddress }\n    }\n  }\n": typeof types.ConnectionStatusDocument,
+    "\n  query Connection($lookup: ConnectionLookup!) {\n    connection(lookup: $lookup) {\n      id\n      email\n      ref\n      status\n      keys(first: 20) { edges { node { keyId kind active permissions } } }\n    }\n  }\n": typeof types.ConnectionDocument,
+    "\n  query Connections($first: Int, $after: String, $status: ConnectionStatus) {\n    connections(first: $first, after: $after, status: $status) {\n      edges { node { id email status } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.ConnectionsDocument,
+    "\n  query UserViewer {\n    viewer { kind environment permissions connection { id email status } organization { id } }\n  }\n": typeof types.UserViewerDocument,
 };
 const documents: Documents = {
     "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      __typename\n      ... on CreateOrganizationSuccess {\n        secret\n        organization { id name status disabledPermissions userKeyRecovery }\n        key { id keyId kind environment permissions active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.CreateOrganizationDocument,
@@ -36,6 +43,13 @@ const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      kind\n      environment\n      permissions\n      clientIp\n      organization { id name status }\n      key { id keyId lastUsedAt }\n    }\n  }\n": types.ViewerDocument,
     "\n  query Node($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n      ... on ApiKey { keyId name active }\n      ... on Organization { name }\n    }\n  }\n": types.NodeDocument,
     "\n  query AuditEvents($first: Int, $after: String) {\n    auditEvents(first: $first, after: $after) {\n      edges { node { id action actorKind actorKeyId environment targetType targetId ip details createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.AuditEventsDocument,
+    "\n  mutation ConnectUser($input: ConnectUserInput!) {\n    connectUser(input: $input) {\n      __typename\n      ... on ConnectUserSuccess {\n        apiKey\n        connection { id email ref status environment direction depositIban depositAddress }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.ConnectUserDocument,
+    "\n  mutation DecideOnboarding($input: DecideOnboardingInput!) {\n    decideOnboarding(input: $input) {\n      __typename\n      ... on DecideOnboardingSuccess { connection { id status } }\n      ... on Error { code message }\n    }\n  }\n": types.DecideOnboardingDocument,
+    "\n  mutation DisconnectUser($input: DisconnectUserInput!) {\n    disconnectUser(input: $input) {\n      __typename\n      ... on DisconnectUserSuccess { connection { id status keys(first: 50) { edges { node { keyId active } } } } }\n      ... on Error { code message }\n    }\n  }\n": types.DisconnectUserDocument,
+    "\n  query ConnectionStatus($email: String!) {\n    connectionStatus(email: $email) {\n      status\n      apiKey\n      connection { id email status depositIban depositAddress }\n    }\n  }\n": types.ConnectionStatusDocument,
+    "\n  query Connection($lookup: ConnectionLookup!) {\n    connection(lookup: $lookup) {\n      id\n      email\n      ref\n      status\n      keys(first: 20) { edges { node { keyId kind active permissions } } }\n    }\n  }\n": types.ConnectionDocument,
+    "\n  query Connections($first: Int, $after: String, $status: ConnectionStatus) {\n    connections(first: $first, after: $after, status: $status) {\n      edges { node { id email status } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.ConnectionsDocument,
+    "\n  query UserViewer {\n    viewer { kind environment permissions connection { id email status } organization { id } }\n  }\n": types.UserViewerDocument,
 };
 
 /**
@@ -92,6 +106,34 @@ export function graphql(source: "\n  query Node($id: ID!) {\n    node(id: $id) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query AuditEvents($first: Int, $after: String) {\n    auditEvents(first: $first, after: $after) {\n      edges { node { id action actorKind actorKeyId environment targetType targetId ip details createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query AuditEvents($first: Int, $after: String) {\n    auditEvents(first: $first, after: $after) {\n      edges { node { id action actorKind actorKeyId environment targetType targetId ip details createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConnectUser($input: ConnectUserInput!) {\n    connectUser(input: $input) {\n      __typename\n      ... on ConnectUserSuccess {\n        apiKey\n        connection { id email ref status environment direction depositIban depositAddress }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"): (typeof documents)["\n  mutation ConnectUser($input: ConnectUserInput!) {\n    connectUser(input: $input) {\n      __typename\n      ... on ConnectUserSuccess {\n        apiKey\n        connection { id email ref status environment direction depositIban depositAddress }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DecideOnboarding($input: DecideOnboardingInput!) {\n    decideOnboarding(input: $input) {\n      __typename\n      ... on DecideOnboardingSuccess { connection { id status } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation DecideOnboarding($input: DecideOnboardingInput!) {\n    decideOnboarding(input: $input) {\n      __typename\n      ... on DecideOnboardingSuccess { connection { id status } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DisconnectUser($input: DisconnectUserInput!) {\n    disconnectUser(input: $input) {\n      __typename\n      ... on DisconnectUserSuccess { connection { id status keys(first: 50) { edges { node { keyId active } } } } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation DisconnectUser($input: DisconnectUserInput!) {\n    disconnectUser(input: $input) {\n      __typename\n      ... on DisconnectUserSuccess { connection { id status keys(first: 50) { edges { node { keyId active } } } } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConnectionStatus($email: String!) {\n    connectionStatus(email: $email) {\n      status\n      apiKey\n      connection { id email status depositIban depositAddress }\n    }\n  }\n"): (typeof documents)["\n  query ConnectionStatus($email: String!) {\n    connectionStatus(email: $email) {\n      status\n      apiKey\n      connection { id email status depositIban depositAddress }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Connection($lookup: ConnectionLookup!) {\n    connection(lookup: $lookup) {\n      id\n      email\n      ref\n      status\n      keys(first: 20) { edges { node { keyId kind active permissions } } }\n    }\n  }\n"): (typeof documents)["\n  query Connection($lookup: ConnectionLookup!) {\n    connection(lookup: $lookup) {\n      id\n      email\n      ref\n      status\n      keys(first: 20) { edges { node { keyId kind active permissions } } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Connections($first: Int, $after: String, $status: ConnectionStatus) {\n    connections(first: $first, after: $after, status: $status) {\n      edges { node { id email status } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query Connections($first: Int, $after: String, $status: ConnectionStatus) {\n    connections(first: $first, after: $after, status: $status) {\n      edges { node { id email status } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UserViewer {\n    viewer { kind environment permissions connection { id email status } organization { id } }\n  }\n"): (typeof documents)["\n  query UserViewer {\n    viewer { kind environment permissions connection { id email status } organization { id } }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMailer } from '../../src/infra/mailer.ts';
 import { Writable } from 'node:stream';
 import { createServices } from '../../src/app.ts';
 import type { Services } from '../../src/context.ts';
@@ -30,6 +34,8 @@ export interface TestApp {
   pepper: Buffer;
   clock: OffsetClock;
   logs: LogCapture;
+  /** Where this app's mail goes: one .eml file per message. */
+  outboxDir: string;
 }
 
 const databases = new Map<string, Promise<Database>>();
@@ -54,12 +60,15 @@ export async function createTestApp(
   const pepper = randomBytes(32);
   const adminToken = `test-admin-${randomBytes(16).toString('hex')}`;
   const clock = new OffsetClock();
+  const outboxDir = mkdtempSync(join(tmpdir(), 'keyward-outbox-'));
   const services = createServices({
     database,
-    secrets: { pepper },
+    secrets: { pepper, encryptionKey: randomBytes(32) },
     logger,
     clock,
     verifier: { cacheTtlMs: options.cacheTtlMs ?? 1000 },
+    mailer: createMailer({ outboxDir, from: 'Keyward <no-reply@keyward.test>', logger }),
+    links: { publicUrl: 'http://keyward.test', signupUrl: 'https://platform.test/signup' },
   });
   const yoga = createYogaApp({
     services,
@@ -67,5 +76,5 @@ export async function createTestApp(
     trustedProxies: options.trustedProxies ?? null,
     ping: database.ping,
   });
-  return { yoga, services, database, adminToken, pepper, clock, logs };
+  return { yoga, services, database, adminToken, pepper, clock, logs, outboxDir };
 }

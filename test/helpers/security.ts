@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import type { Permission } from '../../src/generated/prisma/enums.ts';
 import { UpdateOrganization } from '../api/operations.ts';
 import type { TestApp } from './app.ts';
 import { admin, gql, partner, type GraphQLResponse } from './client.ts';
@@ -14,6 +15,7 @@ export interface Arranged {
 }
 
 const INVALID = 'The provided API key is invalid or inactive';
+const ALL_ADMIN: Permission[] = ['KEYS_READ', 'KEYS_WRITE', 'LOGS_READ', 'CONNECTIONS_READ', 'CONNECTIONS_WRITE'];
 
 function expectTopLevel(res: GraphQLResponse<unknown>, status: number, code: string, message?: string) {
   expect(res.status).toBe(status);
@@ -34,7 +36,7 @@ export function securityBlock(
   arrange: (app: TestApp) => Promise<Arranged>,
   options: {
     /** A permission the operation needs, to check that a key without it is FORBIDDEN. */
-    requires?: 'KEYS_READ' | 'KEYS_WRITE' | 'LOGS_READ';
+    requires?: Permission;
     otherOrganization: (res: GraphQLResponse<unknown>) => void;
   },
 ) {
@@ -66,7 +68,7 @@ export function securityBlock(
   it('refuses a revoked key on the very next request (401)', async () => {
     const app = getApp();
     const { owner, call } = await arrange(app);
-    const key = await newPartnerKey(app, owner.secret, { permissions: ['KEYS_READ', 'KEYS_WRITE', 'LOGS_READ'] });
+    const key = await newPartnerKey(app, owner.secret, { permissions: ALL_ADMIN });
     expect((await call(partner(key.secret))).status).not.toBe(401);
     await revokeKey(app, owner.secret, key.id);
     expectTopLevel(await call(partner(key.secret)), 401, 'UNAUTHENTICATED', INVALID);
@@ -77,7 +79,7 @@ export function securityBlock(
     const { owner, call } = await arrange(app);
     const expiresAt = new Date(app.clock.now().getTime() + 60_000).toISOString();
     const key = await newPartnerKey(app, owner.secret, {
-      permissions: ['KEYS_READ', 'KEYS_WRITE', 'LOGS_READ'],
+      permissions: ALL_ADMIN,
       expiresAt,
     });
     expect((await call(partner(key.secret))).status).not.toBe(401);
@@ -94,7 +96,7 @@ export function securityBlock(
     it(`refuses a key without ${needed} (403 FORBIDDEN)`, async () => {
       const app = getApp();
       const { owner, call } = await arrange(app);
-      const others = (['KEYS_READ', 'KEYS_WRITE', 'LOGS_READ', 'CONNECTIONS_READ'] as const).filter((p) => p !== needed);
+      const others = (['KEYS_READ', 'KEYS_WRITE', 'LOGS_READ', 'CONNECTIONS_READ', 'CONNECTIONS_WRITE'] as const).filter((p) => p !== needed);
       const key = await newPartnerKey(app, owner.secret, { permissions: [...others] });
       expectTopLevel(await call(partner(key.secret)), 403, 'FORBIDDEN');
     });
@@ -142,7 +144,7 @@ export function securityBlock(
         organizationId: owner.organizationUuid,
         environment: 'LIVE',
         name: 'Live key',
-        permissions: ['KEYS_READ', 'KEYS_WRITE', 'LOGS_READ'],
+        permissions: ALL_ADMIN,
       },
     );
     options.otherOrganization(await call(partner(live.secret)));

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMailer } from '../../src/infra/mailer.ts';
 import { createServices } from '../../src/app.ts';
 import type { Services } from '../../src/context.ts';
 import { createLogger } from '../../src/infra/logger.ts';
@@ -27,7 +31,14 @@ export async function startTestServer(options: { trustedProxies?: ((ip: string) 
   const logger = createLogger({ level: 'debug', destination: logs });
   const adminToken = `test-admin-${randomBytes(16).toString('hex')}`;
   const trustedProxies = options.trustedProxies ?? null;
-  const services = createServices({ database, secrets: { pepper: randomBytes(32) }, logger, verifier: { cacheTtlMs: 1000 } });
+  const services = createServices({
+    database,
+    secrets: { pepper: randomBytes(32), encryptionKey: randomBytes(32) },
+    logger,
+    verifier: { cacheTtlMs: 1000 },
+    mailer: createMailer({ outboxDir: mkdtempSync(join(tmpdir(), 'keyward-outbox-')), from: 'no-reply@keyward.test', logger }),
+    links: { publicUrl: 'http://keyward.test', signupUrl: 'https://platform.test/signup' },
+  });
   const yoga = createYogaApp({ services, adminToken, trustedProxies, ping: database.ping });
   const running = await startServer({ yoga, services, adminToken, trustedProxies, logger, port: 0, host: '127.0.0.1' });
   const origin = `http://127.0.0.1:${running.port}`;

@@ -9,14 +9,15 @@ export type AuditAction =
   | 'api_key.rotated'
   | 'api_key.revoked'
   /** A key tried to change a key it cannot see (another organization's, or none). */
-  | 'api_key.access_denied';
+  | 'api_key.access_denied'
+  | 'connection.status_changed';
 
 export interface AuditEntry {
   organizationId: string;
   /** The environment of the key concerned; omitted for organization-wide events. */
   environment?: Environment;
   action: AuditAction;
-  targetType: 'organization' | 'api_key';
+  targetType: 'organization' | 'api_key' | 'connection';
   /** Public identifiers only (keyId, organization id): never a secret. */
   targetId: string;
   details?: Record<string, Prisma.InputJsonValue | null>;

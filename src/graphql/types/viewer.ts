@@ -4,6 +4,7 @@ import { callerOf } from '../resolver-helpers.ts';
 import { ApiKeyRef } from './api-key.ts';
 import { EnvironmentEnum, PermissionEnum } from './enums.ts';
 import { OrganizationRef } from './organization.ts';
+import './connection.ts';
 
 const ViewerKind = builder.enumType('ViewerKind', { values: ['OPERATOR', 'PARTNER', 'USER', 'SESSION'] as const });
 
@@ -33,6 +34,15 @@ const Viewer = builder.objectRef<Caller>('Viewer').implement({
       resolve: (caller) => principalOf(caller)?.organization ?? null,
     }),
     key: t.field({ type: ApiKeyRef, nullable: true, resolve: (caller) => principalOf(caller)?.apiKey ?? null }),
+    connection: t.prismaField({
+      type: 'Connection',
+      nullable: true,
+      description: 'User keys: the connection whose user the key acts for',
+      resolve: (query, caller, _args, ctx) => {
+        const connectionId = principalOf(caller)?.apiKey.connectionId;
+        return connectionId ? ctx.prisma.connection.findUnique({ ...query, where: { id: connectionId } }) : null;
+      },
+    }),
     clientIp: t.string({
       nullable: true,
       description: 'The address Keyward sees this request from (what IP allowlists are matched against)',

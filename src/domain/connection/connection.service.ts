@@ -1,0 +1,403 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ApiKey, Connection, Organization, Permission, Prisma, PrismaClient, User } from '../../generated/prisma/client.ts';
+import type { Clock } from '../../infra/clock.ts';
+import type { Mailer } from '../../infra/mailer.ts';
+import { activeWhere, type KeyChangeListener } from '../api-key/api-key.service.ts';
+import { generateKey, hashKey } from '../api-key/key-format.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { Caller, KeyPrincipal } from '../caller.ts';
+import { open, seal } from '../crypto/secret-box.ts';
+import { InvalidStateError, NotFoundError, ValidationError } from '../errors.ts';
+import { parseInput } from '../validation.ts';
+import { connectUserInput, decideOnboardingInput, email as emailSchema } from './connection.schemas.ts';
+import { transition, type ConnectionEvent, type ConnectionState } from './connection.state.ts';
+import type { DepositAccounts } from './deposit-accounts.ts';
+
+export const CONSENT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** What a connection's first user key may do: act as the user, not administer the partner. */
+export const USER_KEY_PERMISSIONS: Permission[] = [
+  'BALANCE_READ',
+  'CONNECTIONS_READ',
+  'KEYS_READ',
+  'ORDERS_CREATE',
+  'ORDERS_READ',
+  'WITHDRAWALS_CREATE',
+];
+
+export interface ConnectionLinks {
+  /** Base URL of this Keyward, where consent pages are served. */
+  publicUrl: string;
+  /** Where a new user signs up with the platform (KYC happens there). */
+  signupUrl: string;
+}
+
+export interface ConnectResult {
+  connection: Connection;
+  /** The whole user key when connected and recoverable; null otherwise. */
+  apiKey: string | null;
+}
+
+export type ConsentView =
+  | { state: 'OPEN' | 'APPROVED' | 'DECLINED'; organizationName: string; environment: string; email: string }
+  | { state: 'USED' | 'EXPIRED' | 'UNKNOWN' };
+
+type KeyCaller = Extract<Caller, { type: 'key' }>;
+type Tx = Prisma.TransactionClient;
+type ConnectionWithOrg = Connection & { organization: Organization; user: User };
+
+/** The connections a key may see: its organization and environment; a user key only its own. */
+export function visibleConnectionsWhere(principal: KeyPrincipal): Prisma.ConnectionWhereInput {
+  const { apiKey } = principal;
+  return {
+    organizationId: principal.organization.id,
+    environment: apiKey.environment,
+    ...(apiKey.kind !== 'PARTNER' && { id: apiKey.connectionId ?? '00000000-0000-0000-0000-000000000000' }),
+  };
+}
+
+export class ConnectionService {
+  constructor(
+    private readonly deps: {
+      prisma: PrismaClient;
+      clock: Clock;
+      logger: Logger;
+      pepper: Buffer;
+      encryptionKey: Buffer;
+      mailer: Mailer;
+      deposits: DepositAccounts;
+      links: ConnectionLinks;
+      allowPrivateCallbacks: boolean;
+      listener: KeyChangeListener;
+    },
+  ) {}
+
+  private get prisma() {
+    return this.deps.prisma;
+  }
+
+  /** connectUser: start (or restart) the flow, or answer at once for a connected user. */
+  async connectUser(caller: KeyCaller, rawInput: unknown): Promise<ConnectResult> {
+    const { organization, apiKey } = caller.principal;
+    const environment = apiKey.environment;
+    const input = parseInput(connectUserInput(environment, this.deps.allowPrivateCallbacks), rawInput);
+    const mails: (() => Promise<void>)[] = [];
+    const result = await this.prisma.$transaction(async (tx) => {
+      const user = await tx.user.upsert({ where: { email: input.email }, create: { email: input.email }, update: {} });
+      if (input.ref !== undefined) {
+        const holder = await tx.connection.findFirst({
+          where: { organizationId: organization.id, environment, ref: input.ref, NOT: { userId: user.id } },
+          select: { id: true },
+        });
+        if (holder) throw ValidationError.field('ref', 'is already used for another user');
+      }
+      const existing = await tx.connection.findUnique({
+        where: { organizationId_environment_userId: { organizationId: organization.id, environment, userId: user.id } },
+        include: { organization: true, user: true },
+      });
+      if (existing?.status === 'CONNECTED') {
+        return { connection: existing, apiKey: await this.recoverKey(tx, existing) };
+      }
+      const details = {
+        ...(input.ref !== undefined && { ref: input.ref }),
+        ...(input.callback !== undefined && { callbackUrl: input.callback }),
+        ...(input.direction !== undefined && {
+          direction: input.direction,
+          iban: input.iban ?? null,
+          address: input.address ?? null,
+        }),
+      };
+      if (existing && (existing.status === 'ONBOARDING' || existing.status === 'PENDING')) {
+        // Already on its way: update what the partner sent, no new email unless the consent link lapsed.
+        const connection = await tx.connection.update({
+          where: { id: existing.id },
+          data: details,
+          include: { organization: true, user: true },
+        });
+        if (connection.status === 'PENDING' && !(await this.hasOpenConsent(tx, connection.id))) {
+          mails.push(await this.issueConsent(tx, connection));
+        }
+        return { connection, apiKey: null };
+      }
+      const event: ConnectionEvent = user.kycApprovedAt ? 'REQUEST_KNOWN_USER' : 'REQUEST_NEW_USER';
+      const to = this.next(existing?.status ?? 'NONE', event);
+      const connection = existing
+        ? await tx.connection.update({
+            where: { id: existing.id },
+            data: { ...details, status: to, statusReason: null, depositIban: null, depositAddress: null },
+            include: { organization: true, user: true },
+          })
+        : await tx.connection.create({
+            data: { ...details, organizationId: organization.id, userId: user.id, environment, status: to },
+            include: { organization: true, user: true },
+          });
+      await this.auditStatus(tx, caller, connection, existing?.status ?? null);
+      mails.push(to === 'PENDING' ? await this.issueConsent(tx, connection) : this.signupMail(connection));
+      return { connection, apiKey: null };
+    });
+    await this.sendAll(mails);
+    return result;
+  }
+
+  /** Operator: KYC decided for a connection in ONBOARDING. */
+  async decideOnboarding(caller: Caller, rawInput: unknown): Promise<Connection> {
+    const input = parseInput(decideOnboardingInput, rawInput);
+    const mails: (() => Promise<void>)[] = [];
+    const connection = await this.prisma.$transaction(async (tx) => {
+      const current = await tx.connection.findUnique({ where: { id: input.connectionId }, include: { organization: true, user: true } });
+      if (!current) throw new NotFoundError('Connection');
+      const to = this.next(current.status, input.decision === 'APPROVE' ? 'KYC_APPROVED' : 'KYC_REJECTED');
+      const updated = await this.moveTo(tx, current, to, { statusReason: input.reason ?? null });
+      if (to === 'PENDING') {
+        await tx.user.update({ where: { id: current.userId }, data: { kycApprovedAt: this.deps.clock.now() } });
+        mails.push(await this.issueConsent(tx, updated));
+      }
+      await this.auditStatus(tx, caller, updated, current.status, { decision: input.decision });
+      return updated;
+    });
+    await this.sendAll(mails);
+    return connection;
+  }
+
+  /** What the consent page shows for a token, without using it. */
+  async viewConsent(token: string): Promise<ConsentView> {
+    const found = await this.findConsent(this.prisma, token);
+    if ('state' in found) return found;
+    return { state: 'OPEN', ...this.describe(found.connection) };
+  }
+
+  /** The user's answer on the consent page: single use, whatever happens concurrently. */
+  async answerConsent(token: string, answer: 'approve' | 'decline'): Promise<ConsentView> {
+    const found = await this.findConsent(this.prisma, token);
+    if ('state' in found) return found;
+    const pending = found.connection;
+    // Deposit details may come from a provider's API: fetched before the transaction, idempotently.
+    const deposit =
+      answer === 'approve' && pending.direction
+        ? await this.deps.deposits.open({
+            id: pending.id,
+            organizationId: pending.organizationId,
+            environment: pending.environment,
+            direction: pending.direction,
+          })
+        : null;
+    const outcome = await this.prisma.$transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      const { count } = await tx.consentToken.updateMany({
+        where: { id: found.id, usedAt: null, expiresAt: { gt: now } },
+        data: { usedAt: now },
+      });
+      if (count !== 1) return { state: 'USED' } as const;
+      const current = await tx.connection.findUniqueOrThrow({ where: { id: pending.id }, include: { organization: true, user: true } });
+      if (current.status !== 'PENDING') return { state: 'USED' } as const;
+      const to = this.next(current.status, answer === 'approve' ? 'CONSENT_GIVEN' : 'CONSENT_DECLINED');
+      const updated = await this.moveTo(tx, current, to, {
+        depositIban: deposit?.depositIban ?? null,
+        depositAddress: deposit?.depositAddress ?? null,
+        statusReason: answer === 'decline' ? 'The user declined' : null,
+      });
+      await this.auditStatus(tx, { type: 'system' }, updated, current.status, { via: 'consent page' });
+      return { state: answer === 'approve' ? 'APPROVED' : 'DECLINED', ...this.describe(updated) } as const;
+    });
+    return outcome;
+  }
+
+  /** disconnectUser: CONNECTED → REVOKED, every key of the connection revoked with it. */
+  async disconnect(caller: KeyCaller, id: string): Promise<Connection> {
+    const revokedKeyIds: string[] = [];
+    const connection = await this.prisma.$transaction(async (tx) => {
+      const current = await tx.connection.findFirst({
+        where: { id, ...visibleConnectionsWhere(caller.principal) },
+        include: { organization: true, user: true },
+      });
+      if (!current) throw new NotFoundError('Connection');
+      const to = this.next(current.status, 'DISCONNECT');
+      const now = this.deps.clock.now();
+      const keys = await tx.apiKey.findMany({ where: { connectionId: current.id, revokedAt: null }, select: { keyId: true } });
+      await tx.apiKey.updateMany({ where: { connectionId: current.id, revokedAt: null }, data: { revokedAt: now } });
+      revokedKeyIds.push(...keys.map((k) => k.keyId));
+      const updated = await this.moveTo(tx, current, to, {});
+      await this.auditStatus(tx, caller, updated, current.status, { revokedKeys: revokedKeyIds.length });
+      return updated;
+    });
+    for (const keyId of revokedKeyIds) this.deps.listener.keyChanged(keyId);
+    return connection;
+  }
+
+  /** connectionStatus(email): the polling endpoint. Unknown emails answer all-null, like another org's. */
+  async status(caller: KeyCaller, rawEmail: string): Promise<{ status: Connection['status'] | null; apiKey: string | null; connection: Connection | null }> {
+    const parsed = emailSchema.safeParse(rawEmail);
+    if (!parsed.success) return { status: null, apiKey: null, connection: null };
+    const connection = await this.prisma.connection.findFirst({
+      where: { ...visibleConnectionsWhere(caller.principal), user: { email: parsed.data } },
+      include: { organization: true, user: true },
+    });
+    if (!connection) return { status: null, apiKey: null, connection: null };
+    const apiKey = connection.status === 'CONNECTED' ? await this.recoverKey(this.prisma, connection) : null;
+    return { status: connection.status, apiKey, connection };
+  }
+
+  // -- transitions and their side effects ------------------------------------------------------
+
+  private next(from: ConnectionState, event: ConnectionEvent) {
+    const result = transition(from, event);
+    if (!result.ok) throw new InvalidStateError(result.message);
+    return result.to;
+  }
+
+  /** Writes a status change (conditional on the status read, so a concurrent change loses) and its effects. */
+  private async moveTo(
+    tx: Tx,
+    current: ConnectionWithOrg,
+    to: Connection['status'],
+    data: Prisma.ConnectionUncheckedUpdateInput,
+  ): Promise<ConnectionWithOrg> {
+    const { count } = await tx.connection.updateMany({ where: { id: current.id, status: current.status }, data: { ...data, status: to } });
+    if (count !== 1) throw new InvalidStateError('The connection changed concurrently');
+    if (to === 'CONNECTED') await this.issueFirstKey(tx, current);
+    return tx.connection.findUniqueOrThrow({ where: { id: current.id }, include: { organization: true, user: true } });
+  }
+
+  /** Entering CONNECTED: the connection's first user key, encrypted for recovery when the org wants it. */
+  private async issueFirstKey(tx: Tx, connection: ConnectionWithOrg): Promise<ApiKey> {
+    const { organization } = connection;
+    const { keyId, token } = generateKey('usr', connection.environment === 'LIVE' ? 'live' : 'test');
+    const key = await tx.apiKey.create({
+      data: {
+        keyId,
+        kind: 'USER',
+        organizationId: organization.id,
+        connectionId: connection.id,
+        environment: connection.environment,
+        name: 'Default key',
+        permissions: USER_KEY_PERMISSIONS.filter((p) => !organization.disabledPermissions.includes(p)),
+        secretHash: new Uint8Array(hashKey(this.deps.pepper, token)),
+        encryptedSecret:
+          organization.userKeyRecovery === 'ENCRYPTED' ? new Uint8Array(seal(this.deps.encryptionKey, token, keyId)) : null,
+      },
+    });
+    await recordAudit(tx, { type: 'system' }, {
+      organizationId: organization.id,
+      environment: connection.environment,
+      action: 'api_key.created',
+      targetType: 'api_key',
+      targetId: keyId,
+      details: { kind: 'USER', connectionId: connection.id },
+    });
+    return key;
+  }
+
+  /** The connection's recoverable key: the oldest active user key stored encrypted, if the org keeps them. */
+  private async recoverKey(tx: Tx | PrismaClient, connection: ConnectionWithOrg): Promise<string | null> {
+    if (connection.organization.userKeyRecovery !== 'ENCRYPTED') return null;
+    const key = await tx.apiKey.findFirst({
+      where: { connectionId: connection.id, encryptedSecret: { not: null }, ...activeWhere(this.deps.clock.now()) },
+      orderBy: { createdAt: 'asc' },
+    });
+    if (!key?.encryptedSecret) return null;
+    const secret = open(this.deps.encryptionKey, key.encryptedSecret, key.keyId);
+    if (secret === null) this.deps.logger.error({ keyId: key.keyId }, 'a stored user key does not decrypt (tampered, or another encryption key)');
+    return secret;
+  }
+
+  private async auditStatus(
+    tx: Tx,
+    caller: Caller,
+    connection: ConnectionWithOrg,
+    from: Connection['status'] | null,
+    details: Record<string, string | number> = {},
+  ) {
+    await recordAudit(tx, caller, {
+      organizationId: connection.organizationId,
+      environment: connection.environment,
+      action: 'connection.status_changed',
+      targetType: 'connection',
+      targetId: connection.id,
+      details: { from, to: connection.status, ref: connection.ref, ...details },
+    });
+  }
+
+  // -- consent tokens and mail -------------------------------------------------------------------
+
+  private async hasOpenConsent(tx: Tx, connectionId: string): Promise<boolean> {
+    const open = await tx.consentToken.count({ where: { connectionId, usedAt: null, expiresAt: { gt: this.deps.clock.now() } } });
+    return open > 0;
+  }
+
+  /** A single-use consent token (256 bits; only its keyed hash is stored) and the mail carrying it. */
+  private async issueConsent(tx: Tx, connection: ConnectionWithOrg): Promise<() => Promise<void>> {
+    const token = randomBytes(32).toString('base64url');
+    await tx.consentToken.create({
+      data: {
+        connectionId: connection.id,
+        tokenHash: new Uint8Array(hashKey(this.deps.pepper, token)),
+        expiresAt: new Date(this.deps.clock.now().getTime() + CONSENT_TOKEN_TTL_MS),
+      },
+    });
+    const link = `${this.deps.links.publicUrl}/consent/${token}`;
+    const { name } = connection.organization;
+    const env = connection.environment === 'TEST' ? ' (test environment)' : '';
+    return () =>
+      this.deps.mailer.send({
+        to: connection.user.email,
+        subject: `${name} asks to connect to your account`,
+        text: [
+          `${name}${env} asks to act for you through your account.`,
+          '',
+          `Approve or decline here (the link works once, for 24 hours):`,
+          link,
+          '',
+          'If you did not expect this, decline or ignore this email.',
+        ].join('\n'),
+      }).then(() => undefined);
+  }
+
+  private signupMail(connection: ConnectionWithOrg): () => Promise<void> {
+    const url = new URL(this.deps.links.signupUrl);
+    url.searchParams.set('email', connection.user.email);
+    return () =>
+      this.deps.mailer.send({
+        to: connection.user.email,
+        subject: `Finish signing up to connect ${connection.organization.name}`,
+        text: [
+          `${connection.organization.name} would like to connect to your account.`,
+          '',
+          'First finish signing up and verifying your identity here:',
+          url.toString(),
+          '',
+          'Once you are verified we will email you a link to approve the connection.',
+        ].join('\n'),
+      }).then(() => undefined);
+  }
+
+  /** Mail goes out after commit; a failure is logged and the partner can ask again. */
+  private async sendAll(mails: (() => Promise<void>)[]) {
+    for (const send of mails) {
+      try {
+        await send();
+      } catch (error) {
+        this.deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'sending a connection email failed');
+      }
+    }
+  }
+
+  private async findConsent(
+    db: Tx | PrismaClient,
+    token: string,
+  ): Promise<{ state: 'USED' | 'EXPIRED' | 'UNKNOWN' } | { id: string; connection: ConnectionWithOrg }> {
+    if (!/^[\w-]{43}$/.test(token)) return { state: 'UNKNOWN' };
+    const found = await db.consentToken.findUnique({
+      where: { tokenHash: new Uint8Array(hashKey(this.deps.pepper, token)) },
+      include: { connection: { include: { organization: true, user: true } } },
+    });
+    if (!found) return { state: 'UNKNOWN' };
+    if (found.usedAt || found.connection.status !== 'PENDING') return { state: 'USED' };
+    if (found.expiresAt.getTime() <= this.deps.clock.now().getTime()) return { state: 'EXPIRED' };
+    return { id: found.id, connection: found.connection };
+  }
+
+  private describe(connection: ConnectionWithOrg) {
+    return { organizationName: connection.organization.name, environment: connection.environment, email: connection.user.email };
+  }
+}

@@ -1,0 +1,168 @@
+import { visibleConnectionsWhere } from '../../domain/connection/connection.service.ts';
+import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import { ConnectionDirection, ConnectionStatus } from '../../generated/prisma/enums.ts';
+import type { Context } from '../../context.ts';
+import { builder } from '../builder.ts';
+import { decodeId } from '../ids.ts';
+import { maxPageSize } from '../pagination.ts';
+import { callerOf, withoutNulls } from '../resolver-helpers.ts';
+import { EnvironmentEnum } from './enums.ts';
+
+export const ConnectionStatusEnum = builder.enumType(ConnectionStatus, { name: 'ConnectionStatus' });
+export const ConnectionDirectionEnum = builder.enumType(ConnectionDirection, { name: 'ConnectionDirection' });
+
+/** Where a caller may look: a key within its organization and environment; the operator anywhere. */
+function visible(ctx: Context): Prisma.ConnectionWhereInput {
+  const caller = callerOf(ctx);
+  return caller.type === 'key' ? visibleConnectionsWhere(caller.principal) : {};
+}
+
+export const ConnectionRef = builder.prismaNode('Connection', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, AND: [visible(ctx)] }),
+  fields: (t) => ({
+    email: t.string({ select: { user: { select: { email: true } } }, resolve: (c) => c.user.email }),
+    ref: t.exposeString('ref', { nullable: true, description: "The partner's own id for the user" }),
+    status: t.expose('status', { type: ConnectionStatusEnum }),
+    environment: t.expose('environment', { type: EnvironmentEnum }),
+    direction: t.expose('direction', { type: ConnectionDirectionEnum, nullable: true }),
+    depositIban: t.exposeString('depositIban', { nullable: true, description: 'SELL connections, once CONNECTED' }),
+    depositAddress: t.exposeString('depositAddress', { nullable: true, description: 'BUY connections, once CONNECTED' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    keys: t.relatedConnection('keys', {
+      cursor: 'id',
+      maxSize: maxPageSize,
+      query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    }),
+  }),
+});
+
+const ConnectionLookup = builder.inputType('ConnectionLookup', {
+  isOneOf: true,
+  fields: (t) => ({ id: t.id(), email: t.string(), ref: t.string() }),
+});
+
+builder.queryField('connection', (t) =>
+  t.prismaField({
+    type: 'Connection',
+    nullable: true,
+    authScopes: { $any: { operator: true, permission: 'CONNECTIONS_READ' } },
+    args: { lookup: t.arg({ type: ConnectionLookup, required: true }) },
+    resolve: (query, _root, { lookup }, ctx) => {
+      let where: Prisma.ConnectionWhereInput;
+      if (lookup.id != null) {
+        try {
+          where = { id: decodeId(lookup.id, 'Connection') };
+        } catch {
+          return null;
+        }
+      } else if (lookup.email != null) where = { user: { email: lookup.email.trim().toLowerCase() } };
+      else where = { ref: lookup.ref ?? '' };
+      return ctx.prisma.connection.findFirst({ ...query, where: { AND: [where, visible(ctx)] } });
+    },
+  }),
+);
+
+builder.queryField('connections', (t) =>
+  t.prismaConnection({
+    type: 'Connection',
+    cursor: 'id',
+    maxSize: maxPageSize,
+    authScopes: { $all: { partner: true, permission: 'CONNECTIONS_READ' } },
+    args: { status: t.arg({ type: ConnectionStatusEnum }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.prisma.connection.findMany({
+        ...query,
+        where: { AND: [visible(ctx), args.status ? { status: args.status } : {}] },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+);
+
+const ConnectionStatusResult = builder.simpleObject('ConnectionStatusResult', {
+  description: 'The polling answer: all null when the email has no connection here',
+  fields: (t) => ({
+    status: t.field({ type: ConnectionStatusEnum, nullable: true }),
+    apiKey: t.string({ nullable: true, description: 'The whole user key, when connected and the organization keeps keys recoverable' }),
+    connection: t.field({ type: ConnectionRef, nullable: true }),
+  }),
+});
+
+builder.queryField('connectionStatus', (t) =>
+  t.field({
+    type: ConnectionStatusResult,
+    authScopes: { $all: { partner: true, permission: 'CONNECTIONS_READ' } },
+    args: { email: t.arg.string({ required: true }) },
+    resolve: (_root, { email }, ctx) => {
+      const caller = callerOf(ctx);
+      if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      return ctx.services.connections.status(caller, email);
+    },
+  }),
+);
+
+builder.mutationField('connectUser', (t) =>
+  t.fieldWithInput({
+    type: builder.simpleObject('ConnectUserSuccess', {
+      fields: (f) => ({
+        connection: f.field({ type: ConnectionRef }),
+        apiKey: f.string({ nullable: true, description: 'The whole user key once CONNECTED (and recoverable)' }),
+      }),
+    }),
+    errors: { types: [ValidationError, InvalidStateError] },
+    authScopes: { $all: { partner: true, permission: 'CONNECTIONS_WRITE' } },
+    input: {
+      email: t.input.string({ required: true }),
+      ref: t.input.string({ description: "Your own id for the user, echoed in events and webhooks" }),
+      callback: t.input.string({ description: 'Base URL for verification-status and connection-status callbacks' }),
+      direction: t.input.field({ type: ConnectionDirectionEnum }),
+      iban: t.input.string({ description: 'SELL: where EUR is paid out' }),
+      address: t.input.string({ description: 'BUY: where BTC is sent' }),
+    },
+    resolve: (_root, { input }, ctx) => {
+      const caller = callerOf(ctx);
+      if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      return ctx.services.connections.connectUser(caller, withoutNulls(input));
+    },
+  }),
+);
+
+builder.mutationField('disconnectUser', (t) =>
+  t.fieldWithInput({
+    type: builder.simpleObject('DisconnectUserSuccess', { fields: (f) => ({ connection: f.field({ type: ConnectionRef }) }) }),
+    errors: { types: [NotFoundError, InvalidStateError] },
+    authScopes: { $all: { partner: true, permission: 'CONNECTIONS_WRITE' } },
+    input: { id: t.input.id({ required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const caller = callerOf(ctx);
+      if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      return { connection: await ctx.services.connections.disconnect(caller, decodeId(input.id, 'Connection')) };
+    },
+  }),
+);
+
+const OnboardingDecision = builder.enumType('OnboardingDecision', { values: ['APPROVE', 'REJECT'] as const });
+
+builder.mutationField('decideOnboarding', (t) =>
+  t.fieldWithInput({
+    type: builder.simpleObject('DecideOnboardingSuccess', { fields: (f) => ({ connection: f.field({ type: ConnectionRef }) }) }),
+    errors: { types: [ValidationError, NotFoundError, InvalidStateError] },
+    authScopes: { operator: true },
+    description: 'Operator (or KYC provider): record the KYC decision for a connection in ONBOARDING',
+    input: {
+      connectionId: t.input.id({ required: true }),
+      decision: t.input.field({ type: OnboardingDecision, required: true }),
+      reason: t.input.string(),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const { connectionId, ...rest } = withoutNulls(input);
+      const connection = await ctx.services.connections.decideOnboarding(callerOf(ctx), {
+        ...rest,
+        connectionId: decodeId(connectionId, 'Connection'),
+      });
+      return { connection };
+    },
+  }),
+);

@@ -1,0 +1,89 @@
+import type { Plugin } from 'graphql-yoga';
+import type { ConsentView } from '../domain/connection/connection.service.ts';
+import type { Services } from '../context.ts';
+
+/**
+ * The pages a user sees from Keyward's emails: `/consent/<token>` (GET shows the question, a POST
+ * answers it: a link preview or a mail scanner following the GET decides nothing) and `/signup`.
+ */
+const escape = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+};
+
+function page(status: number, title: string, body: string): Response {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>${escape(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}
+button{font:inherit;padding:.5rem 1.2rem;margin-right:.5rem}</style></head><body><h1>${escape(title)}</h1>${body}</body></html>`;
+  return new Response(html, { status, headers: HEADERS });
+}
+
+function render(view: ConsentView, token: string): Response {
+  switch (view.state) {
+    case 'OPEN': {
+      const env = view.environment === 'TEST' ? ' <strong>(test environment)</strong>' : '';
+      return page(
+        200,
+        `Connect ${view.organizationName}?`,
+        `<p><strong>${escape(view.organizationName)}</strong>${env} asks to act for you through your account
+<strong>${escape(view.email)}</strong>.</p>
+<form method="post" action="/consent/${encodeURIComponent(token)}">
+<button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="decline">Decline</button></form>`,
+      );
+    }
+    case 'APPROVED':
+      return page(200, 'Connected', `<p>${escape(view.organizationName)} is now connected to your account.</p>`);
+    case 'DECLINED':
+      return page(200, 'Declined', `<p>You declined. ${escape(view.organizationName)} was not connected.</p>`);
+    case 'USED':
+      return page(410, 'This link was already used', '<p>This consent link has been used already. Nothing else to do here.</p>');
+    case 'EXPIRED':
+      return page(410, 'This link has expired', '<p>Consent links work for 24 hours. Ask the app you were connecting to send a new one.</p>');
+    case 'UNKNOWN':
+      return page(404, 'Unknown link', '<p>This consent link is not valid. Check that you copied all of it.</p>');
+  }
+}
+
+export function consentPagesPlugin(services: Services): Plugin {
+  return {
+    onRequest({ request, url, endResponse }) {
+      if (url.pathname === '/signup') {
+        endResponse(
+          page(200, 'Finish signing up', '<p>Sign up and verify your identity with the platform. We will email you once you are verified.</p>'),
+        );
+        return undefined;
+      }
+      const match = /^\/consent\/([^/]+)$/.exec(url.pathname);
+      if (!match) return undefined;
+      const token = decodeURIComponent(match[1]!);
+      if (request.method === 'GET' || request.method === 'HEAD') {
+        return services.connections.viewConsent(token).then((view) => endResponse(render(view, token)));
+      }
+      if (request.method !== 'POST') {
+        endResponse(new Response('Method not allowed', { status: 405, headers: { allow: 'GET, POST' } }));
+        return undefined;
+      }
+      return request
+        .formData()
+        .then((form) => {
+          const decision = form.get('decision');
+          if (decision !== 'approve' && decision !== 'decline') {
+            return page(400, 'Choose approve or decline', '<p>The form was incomplete. Go back and choose an answer.</p>');
+          }
+          return services.connections.answerConsent(token, decision).then((view) => render(view, token));
+        })
+        .catch((error: unknown) => {
+          services.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'consent answer failed');
+          return page(400, 'Something went wrong', '<p>Your answer could not be read. Go back and try again.</p>');
+        })
+        .then(endResponse);
+    },
+  };
+}
