@@ -35,7 +35,7 @@ export function createServices(deps: {
   const { pepper, encryptionKey } = deps.secrets;
   const clock = deps.clock ?? systemClock;
   const verifier = new KeyVerifier(prisma, pepper, clock, deps.verifier);
-  const apiKeys = new ApiKeyService(prisma, pepper, clock, verifier);
+  const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, verifier);
   const organizations = new OrganizationService(prisma, apiKeys, verifier);
   const connections = new ConnectionService({
     prisma,
@@ -43,6 +43,7 @@ export function createServices(deps: {
     logger: deps.logger,
     pepper,
     encryptionKey,
+    apiKeys,
     mailer: deps.mailer,
     deposits: deps.deposits ?? new SandboxDepositAccounts(),
     links: deps.links,

@@ -22,7 +22,7 @@ async function countingSetup() {
   }) as unknown as PrismaClient;
   const pepper = randomBytes(32);
   const verifier = new KeyVerifier(counted, pepper, systemClock, { cacheTtlMs: 60_000 });
-  const keys = new ApiKeyService(prisma, pepper, systemClock, verifier);
+  const keys = new ApiKeyService(prisma, pepper, randomBytes(32), systemClock, verifier);
   const org = await prisma.organization.create({ data: { name: 'Verifier test' } });
   const issued = await keys.createPartnerKey(
     { type: 'operator' },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAllowlistEntry } from '../ip/cidr.ts';
+import { normalizeRecipient } from '../connection/payout.ts';
 
 export const PERMISSIONS = [
   'CONNECTIONS_READ',
@@ -84,4 +85,48 @@ export function rotatePartnerKeyInput(now: Date) {
       .default(0),
     expiresAt: futureDate(now).nullish(),
   });
+}
+
+export const MAX_RECIPIENTS = 100;
+
+/** IBANs and Bitcoin addresses (network by environment), normalized; each bad one reported at its index. */
+export function recipientList(env: 'TEST' | 'LIVE') {
+  return z
+    .array(z.string())
+    .max(MAX_RECIPIENTS, `at most ${MAX_RECIPIENTS} entries`)
+    .transform((entries, ctx) => {
+      const normalized: string[] = [];
+      entries.forEach((entry, index) => {
+        const parsed = normalizeRecipient(entry, env);
+        if (parsed.ok) normalized.push(parsed.value);
+        else ctx.addIssue({ code: 'custom', path: [index], message: parsed.message });
+      });
+      return [...new Set(normalized)];
+    });
+}
+
+export function createUserKeyInput(now: Date, env: 'TEST' | 'LIVE') {
+  return z.object({
+    connectionId: z.string(),
+    name: keyName,
+    permissions: permissionList,
+    allowedIps: ipAllowlist.default([]),
+    allowedRecipients: recipientList(env).default([]),
+    expiresAt: futureDate(now).nullish(),
+  });
+}
+
+export function updateUserKeyInput(env: 'TEST' | 'LIVE') {
+  return z
+    .object({
+      id: z.string(),
+      name: keyName.optional(),
+      allowedIps: ipAllowlist.optional(),
+      permissions: permissionList.optional(),
+      allowedRecipients: recipientList(env).optional(),
+    })
+    .refine(
+      (v) => v.name !== undefined || v.allowedIps !== undefined || v.permissions !== undefined || v.allowedRecipients !== undefined,
+      { message: 'give at least one of name, allowedIps, permissions or allowedRecipients', path: ['input'] },
+    );
 }

@@ -1,7 +1,8 @@
-import type { ApiKey, Environment, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
+import type { ApiKey, ApiKeyKind, Environment, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Caller } from '../caller.ts';
+import { seal } from '../crypto/secret-box.ts';
 import {
   AccessError,
   CapabilityDisabledError,
@@ -12,13 +13,16 @@ import {
 import { parseInput } from '../validation.ts';
 import {
   createPartnerKeyInput,
+  createUserKeyInput,
   PERMISSIONS,
   rotatePartnerKeyInput,
   updatePartnerKeyInput,
+  updateUserKeyInput,
 } from './api-key.schemas.ts';
 import { generateKey, hashKey, type KeyEnv } from './key-format.ts';
 
 export const MAX_ACTIVE_PARTNER_KEYS = 5;
+export const MAX_ACTIVE_USER_KEYS = 20;
 
 /** Told after commit, so caches drop what a change made stale. */
 export interface KeyChangeListener {
@@ -41,6 +45,10 @@ export function activeWhere(now: Date): Prisma.ApiKeyWhereInput {
 }
 
 const envSegment = (env: Environment): KeyEnv => (env === 'LIVE' ? 'live' : 'test');
+const PREFIX: Record<ApiKeyKind, 'ptr' | 'usr' | 'ses'> = { PARTNER: 'ptr', USER: 'usr', SESSION: 'ses' };
+
+type Tx = Prisma.TransactionClient;
+type KeyCaller = Extract<Caller, { type: 'key' }>;
 
 interface Scope {
   organizationId: string;
@@ -54,27 +62,75 @@ function scopeOf(caller: Caller): Scope | null {
 }
 
 export function visiblePartnerKeysWhere(caller: Caller): Prisma.ApiKeyWhereInput {
-  const scope = scopeOf(caller);
-  return {
-    kind: 'PARTNER',
-    ...(scope && { organizationId: scope.organizationId, environment: scope.environment }),
-  };
+  return { kind: 'PARTNER', ...scopeOf(caller) };
+}
+
+/** Keys of the caller's organization and environment; a user key sees its own connection's keys only. */
+export function visibleKeysWhere(caller: Caller): Prisma.ApiKeyWhereInput {
+  if (caller.type === 'key' && caller.principal.apiKey.kind !== 'PARTNER') {
+    return { ...scopeOf(caller), kind: 'USER', connectionId: caller.principal.apiKey.connectionId ?? '' };
+  }
+  return { ...scopeOf(caller) };
+}
+
+/** The pool a key is counted in: an organization's partner keys, or a connection's user keys. */
+type Pool = { kind: 'PARTNER'; organizationId: string } | { kind: 'USER'; connectionId: string };
+
+function poolOf(key: Pick<ApiKey, 'kind' | 'organizationId' | 'connectionId'>): Pool {
+  return key.kind === 'USER' && key.connectionId
+    ? { kind: 'USER', connectionId: key.connectionId }
+    : { kind: 'PARTNER', organizationId: key.organizationId };
+}
+
+const limitOf = (pool: Pool) => (pool.kind === 'USER' ? MAX_ACTIVE_USER_KEYS : MAX_ACTIVE_PARTNER_KEYS);
+
+export interface NewKey {
+  kind: ApiKeyKind;
+  organizationId: string;
+  connectionId?: string | null;
+  environment: Environment;
+  name: string;
+  permissions: Permission[];
+  allowedIps: string[];
+  allowedRecipients?: string[];
+  expiresAt: Date | null;
+  /** Also store the key AES-256-GCM-encrypted, so it can be shown again (recoverable user keys). */
+  recoverable?: boolean;
 }
 
 export class ApiKeyService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly pepper: Buffer,
+    private readonly encryptionKey: Buffer,
     private readonly clock: Clock,
     private readonly listener: KeyChangeListener,
   ) {}
 
-  /** Locks the organization row: concurrent key creations for one organization run one at a time. */
-  private async lockOrganization(tx: Prisma.TransactionClient, organizationId: string) {
-    const rows = await tx.$queryRaw<{ disabledPermissions: Permission[] }[]>`
-      SELECT "disabledPermissions" FROM organizations WHERE id = ${organizationId}::uuid FOR UPDATE`;
-    if (rows.length === 0) throw new NotFoundError('Organization');
-    return rows[0]!;
+  /**
+   * Locks the row that owns a pool of keys (the organization, or the connection), so concurrent
+   * changes to one pool run one at a time, and returns the organization's disabled permissions.
+   */
+  private async lockPool(tx: Tx, pool: Pool): Promise<Permission[]> {
+    if (pool.kind === 'PARTNER') {
+      const rows = await tx.$queryRaw<{ disabledPermissions: Permission[] }[]>`
+        SELECT "disabledPermissions" FROM organizations WHERE id = ${pool.organizationId}::uuid FOR UPDATE`;
+      if (rows.length === 0) throw new NotFoundError('Organization');
+      return rows[0]!.disabledPermissions;
+    }
+    const rows = await tx.$queryRaw<{ status: string; disabledPermissions: Permission[] }[]>`
+      SELECT c.status, o."disabledPermissions" FROM connections c JOIN organizations o ON o.id = c."organizationId"
+      WHERE c.id = ${pool.connectionId}::uuid FOR UPDATE OF c`;
+    if (rows.length === 0) throw new NotFoundError('Connection');
+    if (rows[0]!.status !== 'CONNECTED') throw new InvalidStateError('User keys belong to CONNECTED connections only');
+    return rows[0]!.disabledPermissions;
+  }
+
+  private async checkRoom(tx: Tx, pool: Pool, now: Date) {
+    const active = await tx.apiKey.count({
+      where: { ...(pool.kind === 'USER' ? { connectionId: pool.connectionId } : { organizationId: pool.organizationId }), kind: pool.kind, ...activeWhere(now) },
+    });
+    if (active >= limitOf(pool)) throw new KeyLimitReachedError(limitOf(pool));
   }
 
   /** A key may not carry what its organization disabled, nor more than the key that creates it. */
@@ -89,44 +145,36 @@ export class ApiKeyService {
     }
   }
 
-  /** Inserts a key with a fresh secret; the caller holds the organization lock. */
-  private async insertKey(
-    tx: Prisma.TransactionClient,
-    data: Omit<Prisma.ApiKeyUncheckedCreateInput, 'keyId' | 'secretHash'>,
-  ): Promise<IssuedKey> {
-    const { keyId, token } = generateKey('ptr', envSegment(data.environment));
-    const key = await tx.apiKey.create({ data: { ...data, keyId, secretHash: new Uint8Array(hashKey(this.pepper, token)) } });
+  /** Inserts a key with a fresh secret; the caller holds the pool's lock. */
+  private async insertKey(tx: Tx, input: NewKey): Promise<IssuedKey> {
+    const { recoverable, ...data } = input;
+    const { keyId, token } = generateKey(PREFIX[data.kind], envSegment(data.environment));
+    const key = await tx.apiKey.create({
+      data: {
+        ...data,
+        keyId,
+        secretHash: new Uint8Array(hashKey(this.pepper, token)),
+        encryptedSecret: recoverable ? new Uint8Array(seal(this.encryptionKey, token, keyId)) : null,
+      },
+    });
     return { key, secret: token };
   }
 
-  /** Issues an organization's partner key inside an existing transaction (also used by createOrganization). */
-  async issuePartnerKey(
-    tx: Prisma.TransactionClient,
-    caller: Caller,
-    input: {
-      organizationId: string;
-      name: string;
-      environment: Environment;
-      permissions: Permission[];
-      allowedIps: string[];
-      expiresAt: Date | null;
-    },
-  ): Promise<IssuedKey> {
-    const now = this.clock.now();
-    const org = await this.lockOrganization(tx, input.organizationId);
-    this.checkPermissions(caller, org.disabledPermissions, input.permissions);
-    const active = await tx.apiKey.count({
-      where: { organizationId: input.organizationId, kind: 'PARTNER', ...activeWhere(now) },
-    });
-    if (active >= MAX_ACTIVE_PARTNER_KEYS) throw new KeyLimitReachedError(MAX_ACTIVE_PARTNER_KEYS);
-    const issued = await this.insertKey(tx, { ...input, kind: 'PARTNER' });
+  /** Issues a key inside an existing transaction: lock, limits, permissions, audit. */
+  async issueKey(tx: Tx, caller: Caller, input: NewKey): Promise<IssuedKey> {
+    const pool: Pool =
+      input.kind === 'USER' ? { kind: 'USER', connectionId: input.connectionId! } : { kind: 'PARTNER', organizationId: input.organizationId };
+    const disabled = await this.lockPool(tx, pool);
+    this.checkPermissions(caller, disabled, input.permissions);
+    await this.checkRoom(tx, pool, this.clock.now());
+    const issued = await this.insertKey(tx, input);
     await recordAudit(tx, caller, {
       organizationId: input.organizationId,
       environment: input.environment,
       action: 'api_key.created',
       targetType: 'api_key',
       targetId: issued.key.keyId,
-      details: { kind: 'PARTNER', environment: input.environment, permissions: input.permissions },
+      details: { kind: input.kind, permissions: input.permissions, ...(input.connectionId && { connectionId: input.connectionId }) },
     });
     return issued;
   }
@@ -144,8 +192,7 @@ export class ApiKeyService {
       if (input.environment !== undefined && input.environment !== scope.environment) {
         throw new AccessError('FORBIDDEN', `A ${scope.environment} key can only create ${scope.environment} keys`);
       }
-      organizationId = scope.organizationId;
-      environment = scope.environment;
+      ({ organizationId, environment } = scope);
     } else {
       if (input.organizationId === undefined) {
         throw new AccessError('FORBIDDEN', 'The operator must name the organization (organizationId)');
@@ -154,7 +201,8 @@ export class ApiKeyService {
       environment = input.environment ?? 'TEST';
     }
     return this.prisma.$transaction((tx) =>
-      this.issuePartnerKey(tx, caller, {
+      this.issueKey(tx, caller, {
+        kind: 'PARTNER',
         organizationId,
         environment,
         name: input.name,
@@ -165,18 +213,41 @@ export class ApiKeyService {
     );
   }
 
-  /** A visible partner key, or NOT_FOUND: another organization's key looks exactly like a missing one. */
-  private async findVisible(tx: Prisma.TransactionClient, caller: Caller, id: string): Promise<ApiKey> {
-    const key = await tx.apiKey.findFirst({ where: { id, ...visiblePartnerKeysWhere(caller) } });
+  /** A user key for a CONNECTED connection of the caller's organization and environment. */
+  async createUserKey(caller: KeyCaller, rawInput: unknown): Promise<IssuedKey> {
+    const scope = scopeOf(caller)!;
+    const input = parseInput(createUserKeyInput(this.clock.now(), scope.environment), rawInput);
+    return this.onVisible(caller, input.connectionId, 'connection', 'create user key', () =>
+      this.prisma.$transaction(async (tx) => {
+        const connection = await tx.connection.findFirst({ where: { id: input.connectionId, ...scope }, select: { id: true } });
+        if (!connection) throw new NotFoundError('Connection');
+        return this.issueKey(tx, caller, {
+          kind: 'USER',
+          organizationId: scope.organizationId,
+          connectionId: connection.id,
+          environment: scope.environment,
+          name: input.name,
+          permissions: input.permissions,
+          allowedIps: input.allowedIps,
+          allowedRecipients: input.allowedRecipients,
+          expiresAt: input.expiresAt ?? null,
+        });
+      }),
+    );
+  }
+
+  /** A visible key of the given kind, or NOT_FOUND: another organization's key looks exactly like a missing one. */
+  private async findVisible(tx: Tx, caller: Caller, kind: ApiKeyKind, id: string): Promise<ApiKey> {
+    const key = await tx.apiKey.findFirst({ where: { AND: [{ id, kind }, visibleKeysWhere(caller)] } });
     if (!key) throw new NotFoundError('API key');
     return key;
   }
 
   /**
-   * Runs a change aimed at one key; when the key is not visible to the calling key, the attempt
-   * is written to the caller's own audit trail (after the rollback, so it is the only trace).
+   * Runs a change aimed at one object; when it is not visible to the calling key, the attempt is
+   * written to the caller's own audit trail (after the rollback, so it is the only trace).
    */
-  private async onVisibleKey<T>(caller: Caller, id: string, attempted: string, change: () => Promise<T>): Promise<T> {
+  private async onVisible<T>(caller: Caller, id: string, target: 'api_key' | 'connection', attempted: string, change: () => Promise<T>): Promise<T> {
     try {
       return await change();
     } catch (error) {
@@ -185,7 +256,7 @@ export class ApiKeyService {
           organizationId: caller.principal.organization.id,
           environment: caller.principal.apiKey.environment,
           action: 'api_key.access_denied',
-          targetType: 'api_key',
+          targetType: target,
           targetId: id,
           details: { attempted },
         });
@@ -194,106 +265,161 @@ export class ApiKeyService {
     }
   }
 
-  async updatePartnerKey(caller: Caller, rawInput: unknown): Promise<ApiKey> {
-    const input = parseInput(updatePartnerKeyInput, rawInput);
+  updatePartnerKey(caller: Caller, rawInput: unknown): Promise<ApiKey> {
+    return this.update(caller, 'PARTNER', parseInput(updatePartnerKeyInput, rawInput));
+  }
+
+  updateUserKey(caller: KeyCaller, rawInput: unknown): Promise<ApiKey> {
+    return this.update(caller, 'USER', parseInput(updateUserKeyInput(caller.principal.apiKey.environment), rawInput));
+  }
+
+  private async update(
+    caller: Caller,
+    kind: ApiKeyKind,
+    input: { id: string; name?: string; allowedIps?: string[]; permissions?: Permission[]; allowedRecipients?: string[] },
+  ): Promise<ApiKey> {
     const now = this.clock.now();
-    const key = await this.onVisibleKey(caller, input.id, 'update', () => this.prisma.$transaction(async (tx) => {
-      const current = await this.findVisible(tx, caller, input.id);
-      if (!isActive(current, now)) throw new InvalidStateError('Only an active key can be updated');
-      if (input.permissions) {
-        const org = await this.lockOrganization(tx, current.organizationId);
-        this.checkPermissions(caller, org.disabledPermissions, input.permissions);
-      }
-      const data = {
-        ...(input.name !== undefined && { name: input.name }),
-        ...(input.allowedIps !== undefined && { allowedIps: input.allowedIps }),
-        ...(input.permissions !== undefined && { permissions: input.permissions }),
-      };
-      const updated = await tx.apiKey.update({ where: { id: current.id }, data });
-      await recordAudit(tx, caller, {
-        organizationId: current.organizationId,
-        environment: current.environment,
-        action: 'api_key.updated',
-        targetType: 'api_key',
-        targetId: current.keyId,
-        details: { changed: Object.keys(data), ...data },
-      });
-      return updated;
-    }));
+    const { id, ...changes } = input;
+    const key = await this.onVisible(caller, id, 'api_key', 'update', () =>
+      this.prisma.$transaction(async (tx) => {
+        const current = await this.findVisible(tx, caller, kind, id);
+        if (!isActive(current, now)) throw new InvalidStateError('Only an active key can be updated');
+        if (changes.permissions) {
+          const disabled = await this.lockPool(tx, poolOf(current));
+          this.checkPermissions(caller, disabled, changes.permissions);
+        }
+        const data = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+        const updated = await tx.apiKey.update({ where: { id: current.id }, data });
+        await recordAudit(tx, caller, {
+          organizationId: current.organizationId,
+          environment: current.environment,
+          action: 'api_key.updated',
+          targetType: 'api_key',
+          targetId: current.keyId,
+          details: { changed: Object.keys(data), ...data },
+        });
+        return updated;
+      }),
+    );
     this.listener.keyChanged(key.keyId);
     return key;
   }
 
-  async rotatePartnerKey(caller: Caller, rawInput: unknown): Promise<IssuedKey & { previous: ApiKey }> {
+  rotatePartnerKey(caller: Caller, rawInput: unknown): Promise<IssuedKey & { previous: ApiKey }> {
+    return this.rotate(caller, 'PARTNER', rawInput);
+  }
+
+  rotateUserKey(caller: KeyCaller, rawInput: unknown): Promise<IssuedKey & { previous: ApiKey }> {
+    return this.rotate(caller, 'USER', rawInput);
+  }
+
+  private async rotate(caller: Caller, kind: ApiKeyKind, rawInput: unknown): Promise<IssuedKey & { previous: ApiKey }> {
     const now = this.clock.now();
     const input = parseInput(rotatePartnerKeyInput(now), rawInput);
-    const result = await this.onVisibleKey(caller, input.id, 'rotate', () => this.prisma.$transaction(async (tx) => {
-      const old = await this.findVisible(tx, caller, input.id);
-      if (!isActive(old, now) || old.successorId !== null) {
-        throw new InvalidStateError('Only an active key that has not been rotated can be rotated');
-      }
-      await this.lockOrganization(tx, old.organizationId);
-      if (input.gracePeriodSeconds > 0) {
-        // During the grace period the old key stays active beside its successor: one more active key.
-        const active = await tx.apiKey.count({
-          where: { organizationId: old.organizationId, kind: 'PARTNER', ...activeWhere(now) },
+    const result = await this.onVisible(caller, input.id, 'api_key', 'rotate', () =>
+      this.prisma.$transaction(async (tx) => {
+        const old = await this.findVisible(tx, caller, kind, input.id);
+        if (!isActive(old, now) || old.successorId !== null) {
+          throw new InvalidStateError('Only an active key that has not been rotated can be rotated');
+        }
+        const pool = poolOf(old);
+        await this.lockPool(tx, pool);
+        // During a grace period the old key stays active beside its successor: one more active key.
+        if (input.gracePeriodSeconds > 0) await this.checkRoom(tx, pool, now);
+        // The successor inherits the settings; the old key's life ends now or after the grace period.
+        const issued = await this.insertKey(tx, {
+          kind: old.kind,
+          organizationId: old.organizationId,
+          connectionId: old.connectionId,
+          environment: old.environment,
+          name: old.name,
+          permissions: old.permissions,
+          allowedIps: old.allowedIps,
+          allowedRecipients: old.allowedRecipients,
+          expiresAt: input.expiresAt ?? null,
+          recoverable: old.encryptedSecret !== null,
         });
-        if (active >= MAX_ACTIVE_PARTNER_KEYS) throw new KeyLimitReachedError(MAX_ACTIVE_PARTNER_KEYS);
-      }
-      // The successor inherits the settings; the old key's life ends now or after the grace period.
-      const issued = await this.insertKey(tx, {
-        organizationId: old.organizationId,
-        kind: old.kind,
-        environment: old.environment,
-        name: old.name,
-        permissions: old.permissions,
-        allowedIps: old.allowedIps,
-        allowedRecipients: old.allowedRecipients,
-        expiresAt: input.expiresAt ?? null,
-      });
-      const graceEnd = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
-      const ending =
-        input.gracePeriodSeconds === 0
-          ? { revokedAt: now }
-          : { expiresAt: old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd };
-      // Conditional on "not rotated yet": of two concurrent rotations exactly one wins.
-      const { count } = await tx.apiKey.updateMany({
-        where: { id: old.id, successorId: null, revokedAt: null },
-        data: { ...ending, successorId: issued.key.id },
-      });
-      if (count !== 1) throw new InvalidStateError('The key was rotated or revoked concurrently');
-      await recordAudit(tx, caller, {
-        organizationId: old.organizationId,
-        environment: old.environment,
-        action: 'api_key.rotated',
-        targetType: 'api_key',
-        targetId: old.keyId,
-        details: { successorKeyId: issued.key.keyId, gracePeriodSeconds: input.gracePeriodSeconds },
-      });
-      const previous = await tx.apiKey.findUniqueOrThrow({ where: { id: old.id } });
-      return { ...issued, previous };
-    }));
+        const graceEnd = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
+        const ending =
+          input.gracePeriodSeconds === 0
+            ? { revokedAt: now }
+            : { expiresAt: old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd };
+        // Conditional on "not rotated yet": of two concurrent rotations exactly one wins.
+        const { count } = await tx.apiKey.updateMany({
+          where: { id: old.id, successorId: null, revokedAt: null },
+          data: { ...ending, successorId: issued.key.id },
+        });
+        if (count !== 1) throw new InvalidStateError('The key was rotated or revoked concurrently');
+        await recordAudit(tx, caller, {
+          organizationId: old.organizationId,
+          environment: old.environment,
+          action: 'api_key.rotated',
+          targetType: 'api_key',
+          targetId: old.keyId,
+          details: { successorKeyId: issued.key.keyId, gracePeriodSeconds: input.gracePeriodSeconds },
+        });
+        const previous = await tx.apiKey.findUniqueOrThrow({ where: { id: old.id } });
+        return { ...issued, previous };
+      }),
+    );
     this.listener.keyChanged(result.previous.keyId);
     return result;
   }
 
-  async revokePartnerKey(caller: Caller, rawInput: { id: string }): Promise<ApiKey> {
+  revokePartnerKey(caller: Caller, input: { id: string }): Promise<ApiKey> {
+    return this.revoke(caller, 'PARTNER', input.id);
+  }
+
+  revokeUserKey(caller: KeyCaller, input: { id: string }): Promise<ApiKey> {
+    return this.revoke(caller, 'USER', input.id);
+  }
+
+  private async revoke(caller: Caller, kind: ApiKeyKind, id: string): Promise<ApiKey> {
     const now = this.clock.now();
-    const key = await this.onVisibleKey(caller, rawInput.id, 'revoke', () => this.prisma.$transaction(async (tx) => {
-      const current = await this.findVisible(tx, caller, rawInput.id);
-      if (current.revokedAt !== null) throw new InvalidStateError('The key is already revoked');
-      const revoked = await tx.apiKey.update({ where: { id: current.id }, data: { revokedAt: now } });
-      await recordAudit(tx, caller, {
-        organizationId: current.organizationId,
-        environment: current.environment,
-        action: 'api_key.revoked',
-        targetType: 'api_key',
-        targetId: current.keyId,
-      });
-      return revoked;
-    }));
+    const key = await this.onVisible(caller, id, 'api_key', 'revoke', () =>
+      this.prisma.$transaction(async (tx) => {
+        const current = await this.findVisible(tx, caller, kind, id);
+        if (current.revokedAt !== null) throw new InvalidStateError('The key is already revoked');
+        const revoked = await tx.apiKey.update({ where: { id: current.id }, data: { revokedAt: now } });
+        await recordAudit(tx, caller, {
+          organizationId: current.organizationId,
+          environment: current.environment,
+          action: 'api_key.revoked',
+          targetType: 'api_key',
+          targetId: current.keyId,
+        });
+        return revoked;
+      }),
+    );
     this.listener.keyChanged(key.keyId);
     return key;
+  }
+
+  /** Every key of a connection, revoked at once; the connection stays CONNECTED. */
+  async revokeAllUserKeys(caller: KeyCaller, input: { connectionId: string }): Promise<number> {
+    const scope = scopeOf(caller)!;
+    const now = this.clock.now();
+    const keyIds = await this.onVisible(caller, input.connectionId, 'connection', 'revoke all user keys', () =>
+      this.prisma.$transaction(async (tx) => {
+        const connection = await tx.connection.findFirst({ where: { id: input.connectionId, ...scope }, select: { id: true } });
+        if (!connection) throw new NotFoundError('Connection');
+        const keys = await tx.apiKey.findMany({ where: { connectionId: connection.id, revokedAt: null }, select: { keyId: true } });
+        await tx.apiKey.updateMany({ where: { connectionId: connection.id, revokedAt: null }, data: { revokedAt: now } });
+        for (const { keyId } of keys) {
+          await recordAudit(tx, caller, {
+            organizationId: scope.organizationId,
+            environment: scope.environment,
+            action: 'api_key.revoked',
+            targetType: 'api_key',
+            targetId: keyId,
+            details: { all: true, connectionId: connection.id },
+          });
+        }
+        return keys.map((k) => k.keyId);
+      }),
+    );
+    for (const keyId of keyIds) this.listener.keyChanged(keyId);
+    return keyIds.length;
   }
 }
 

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ApiKey, Connection, Organization, Permission, Prisma, PrismaClient, User } from '../../generated/prisma/client.ts';
+import type { Connection, Organization, Permission, Prisma, PrismaClient, User } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Mailer } from '../../infra/mailer.ts';
-import { activeWhere, type KeyChangeListener } from '../api-key/api-key.service.ts';
-import { generateKey, hashKey } from '../api-key/key-format.ts';
+import { activeWhere, type ApiKeyService, type KeyChangeListener } from '../api-key/api-key.service.ts';
+import { hashKey } from '../api-key/key-format.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Caller, KeyPrincipal } from '../caller.ts';
-import { open, seal } from '../crypto/secret-box.ts';
+import { open } from '../crypto/secret-box.ts';
 import { InvalidStateError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
 import { connectUserInput, decideOnboardingInput, email as emailSchema } from './connection.schemas.ts';
@@ -65,6 +65,7 @@ export class ConnectionService {
       logger: Logger;
       pepper: Buffer;
       encryptionKey: Buffer;
+      apiKeys: ApiKeyService;
       mailer: Mailer;
       deposits: DepositAccounts;
       links: ConnectionLinks;
@@ -260,32 +261,19 @@ export class ConnectionService {
   }
 
   /** Entering CONNECTED: the connection's first user key, encrypted for recovery when the org wants it. */
-  private async issueFirstKey(tx: Tx, connection: ConnectionWithOrg): Promise<ApiKey> {
+  private async issueFirstKey(tx: Tx, connection: ConnectionWithOrg) {
     const { organization } = connection;
-    const { keyId, token } = generateKey('usr', connection.environment === 'LIVE' ? 'live' : 'test');
-    const key = await tx.apiKey.create({
-      data: {
-        keyId,
-        kind: 'USER',
-        organizationId: organization.id,
-        connectionId: connection.id,
-        environment: connection.environment,
-        name: 'Default key',
-        permissions: USER_KEY_PERMISSIONS.filter((p) => !organization.disabledPermissions.includes(p)),
-        secretHash: new Uint8Array(hashKey(this.deps.pepper, token)),
-        encryptedSecret:
-          organization.userKeyRecovery === 'ENCRYPTED' ? new Uint8Array(seal(this.deps.encryptionKey, token, keyId)) : null,
-      },
-    });
-    await recordAudit(tx, { type: 'system' }, {
+    await this.deps.apiKeys.issueKey(tx, { type: 'system' }, {
+      kind: 'USER',
       organizationId: organization.id,
+      connectionId: connection.id,
       environment: connection.environment,
-      action: 'api_key.created',
-      targetType: 'api_key',
-      targetId: keyId,
-      details: { kind: 'USER', connectionId: connection.id },
+      name: 'Default key',
+      permissions: USER_KEY_PERMISSIONS.filter((p) => !organization.disabledPermissions.includes(p)),
+      allowedIps: [],
+      expiresAt: null,
+      recoverable: organization.userKeyRecovery === 'ENCRYPTED',
     });
-    return key;
   }
 
   /** The connection's recoverable key: the oldest active user key stored encrypted, if the org keeps them. */

@@ -25,7 +25,8 @@ export class OrganizationService {
         targetId: organization.id,
         details: { name: organization.name },
       });
-      const issued = await this.apiKeys.issuePartnerKey(tx, caller, {
+      const issued = await this.apiKeys.issueKey(tx, caller, {
+        kind: 'PARTNER',
         organizationId: organization.id,
         name: input.keyName,
         environment: input.environment,

@@ -1,4 +1,4 @@
-import { activeWhere, isActive, visiblePartnerKeysWhere } from '../../domain/api-key/api-key.service.ts';
+import { activeWhere, isActive, visibleKeysWhere, visiblePartnerKeysWhere } from '../../domain/api-key/api-key.service.ts';
 import {
   CapabilityDisabledError,
   InvalidStateError,
@@ -15,7 +15,7 @@ import { ApiKeyKindEnum, EnvironmentEnum, PermissionEnum } from './enums.ts';
 export const ApiKeyRef = builder.prismaNode('ApiKey', {
   id: { field: 'id' },
   // node(id): only what the caller may see; anything else resolves to null.
-  findUnique: (id, ctx) => ({ id, AND: [visiblePartnerKeysWhere(callerOf(ctx))] }),
+  findUnique: (id, ctx) => ({ id, AND: [visibleKeysWhere(callerOf(ctx))] }),
   fields: (t) => ({
     keyId: t.exposeString('keyId'),
     kind: t.expose('kind', { type: ApiKeyKindEnum }),
