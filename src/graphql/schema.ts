@@ -6,5 +6,6 @@ import './types/organization.ts';
 import './types/viewer.ts';
 import './types/audit-event.ts';
 import './types/connection.ts';
+import './types/user-key.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -4,7 +4,8 @@ import { gql, partner } from '../helpers/client.ts';
 import { newOrganization, revokeKey } from '../helpers/fixtures.ts';
 import { KeyLimitReachedError } from '../../src/domain/errors.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
-import { CreatePartnerKey, PartnerKeys, RotatePartnerKey } from './operations.ts';
+import { CreatePartnerKey, CreateUserKey, PartnerKeys, RotatePartnerKey } from './operations.ts';
+import { connectedUser } from '../helpers/connections.ts';
 import type { Database } from '../../src/infra/database.ts';
 
 /**
@@ -50,6 +51,20 @@ describe.each(targets)('concurrency on %s', (_name, open) => {
     expect(fifty.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
     const rejected = fifty.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(rejected.every((r) => r.reason instanceof KeyLimitReachedError)).toBe(true);
+  });
+
+  it('with one active user key, 30 simultaneous createUserKey calls give exactly 19 successes', async () => {
+    const app = await createTestApp({ database: await open() });
+    const org = await newOrganization(app);
+    const user = await connectedUser(app, org);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        gql(app, CreateUserKey, { input: { connectionId: user.connectionId, name: `Racer ${i}`, permissions: ['ORDERS_READ'] } }, { headers: partner(org.secret) }),
+      ),
+    );
+    const outcomes = results.map((r) => r.data?.createUserKey.__typename ?? JSON.stringify(r.errors));
+    expect(outcomes.filter((o) => o === 'CreateUserKeySuccess')).toHaveLength(19);
+    expect(outcomes.filter((o) => o === 'KeyLimitReachedError')).toHaveLength(11);
   });
 
   it('10 simultaneous rotations of one key give exactly one successor', async () => {

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizeBtcAddress, normalizeIban } from '../../src/domain/connection/payout.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { admin, gql, partner } from '../helpers/client.ts';
 import { newOrganization, newPartnerKey, type OrgFixture } from '../helpers/fixtures.ts';
 import { consentPage, consentToken, mailsTo } from '../helpers/outbox.ts';
+import { connectedUser as connectedUserOf, newEmail } from '../helpers/connections.ts';
 import { expectNotFoundPayload, securityBlock } from '../helpers/security.ts';
 import {
   ConnectionQuery,
@@ -23,7 +23,6 @@ beforeAll(async () => {
   app = await createTestApp();
 });
 const getApp = () => app;
-const newEmail = () => `User.${randomUUID().slice(0, 8)}@Example.COM`;
 
 async function connect(org: OrgFixture, input: Record<string, unknown>) {
   const res = await gql(app, ConnectUser, { input: input as never }, { headers: partner(org.secret) });
@@ -35,17 +34,7 @@ async function approveKyc(connectionId: string, decision: 'APPROVE' | 'REJECT' =
   return res.data!.decideOnboarding;
 }
 
-/** A user taken from nothing to CONNECTED through the real flow: KYC, consent email, consent page. */
-async function connectedUser(org: OrgFixture, input: Record<string, unknown> = {}) {
-  const email = (input.email as string | undefined) ?? newEmail();
-  const started = await connect(org, { email, ...input });
-  if (started.__typename !== 'ConnectUserSuccess') throw new Error(JSON.stringify(started));
-  if (started.connection.status === 'ONBOARDING') await approveKyc(started.connection.id);
-  const answer = await consentPage(app, consentToken(app, email), 'approve');
-  expect(answer.status).toBe(200);
-  const status = await gql(app, ConnectionStatusQuery, { email }, { headers: partner(org.secret) });
-  return { email, connectionId: started.connection.id, ...status.data!.connectionStatus };
-}
+const connectedUser = (org: OrgFixture, input: Record<string, unknown> = {}) => connectedUserOf(app, org, input);
 
 describe('connectUser: a new user', () => {
   it('goes ONBOARDING → (KYC) PENDING → (consent) CONNECTED, with the emails and the key on the way', async () => {

@@ -191,3 +191,55 @@ export const UserViewer = graphql(`
     viewer { kind environment permissions connection { id email status } organization { id } }
   }
 `);
+
+export const CreateUserKey = graphql(`
+  mutation CreateUserKey($input: CreateUserKeyInput!) {
+    createUserKey(input: $input) {
+      __typename
+      ... on CreateUserKeySuccess { secret key { id keyId kind name permissions allowedIps allowedRecipients active } }
+      ... on Error { code message }
+      ... on ValidationError { fields { path message } }
+    }
+  }
+`);
+
+export const UpdateUserKey = graphql(`
+  mutation UpdateUserKey($input: UpdateUserKeyInput!) {
+    updateUserKey(input: $input) {
+      __typename
+      ... on UpdateUserKeySuccess { key { id name permissions allowedRecipients active } }
+      ... on Error { code message }
+      ... on ValidationError { fields { path message } }
+    }
+  }
+`);
+
+export const RotateUserKey = graphql(`
+  mutation RotateUserKey($input: RotateUserKeyInput!) {
+    rotateUserKey(input: $input) {
+      __typename
+      ... on RotateUserKeySuccess { secret key { id keyId kind active } previous { id active revokedAt } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export const RevokeUserKey = graphql(`
+  mutation RevokeUserKey($input: RevokeUserKeyInput!) {
+    revokeUserKey(input: $input) {
+      __typename
+      ... on RevokeUserKeySuccess { key { id active revokedAt } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export const RevokeAllUserKeys = graphql(`
+  mutation RevokeAllUserKeys($input: RevokeAllUserKeysInput!) {
+    revokeAllUserKeys(input: $input) {
+      __typename
+      ... on RevokeAllUserKeysSuccess { revokedCount connection { id status } }
+      ... on Error { code message }
+    }
+  }
+`);

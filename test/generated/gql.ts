@@ -31,6 +31,11 @@ type Documents = {
     "\n  query Connection($lookup: ConnectionLookup!) {\n    connection(lookup: $lookup) {\n      id\n      email\n      ref\n      status\n      keys(first: 20) { edges { node { keyId kind active permissions } } }\n    }\n  }\n": typeof types.ConnectionDocument,
     "\n  query Connections($first: Int, $after: String, $status: ConnectionStatus) {\n    connections(first: $first, after: $after, status: $status) {\n      edges { node { id email status } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.ConnectionsDocument,
     "\n  query UserViewer {\n    viewer { kind environment permissions connection { id email status } organization { id } }\n  }\n": typeof types.UserViewerDocument,
+    "\n  mutation CreateUserKey($input: CreateUserKeyInput!) {\n    createUserKey(input: $input) {\n      __typename\n      ... on CreateUserKeySuccess { secret key { id keyId kind name permissions allowedIps allowedRecipients active } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": typeof types.CreateUserKeyDocument,
+    "\n  mutation UpdateUserKey($input: UpdateUserKeyInput!) {\n    updateUserKey(input: $input) {\n      __typename\n      ... on UpdateUserKeySuccess { key { id name permissions allowedRecipients active } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": typeof types.UpdateUserKeyDocument,
+    "\n  mutation RotateUserKey($input: RotateUserKeyInput!) {\n    rotateUserKey(input: $input) {\n      __typename\n      ... on RotateUserKeySuccess { secret key { id keyId kind active } previous { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RotateUserKeyDocument,
+    "\n  mutation RevokeUserKey($input: RevokeUserKeyInput!) {\n    revokeUserKey(input: $input) {\n      __typename\n      ... on RevokeUserKeySuccess { key { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RevokeUserKeyDocument,
+    "\n  mutation RevokeAllUserKeys($input: RevokeAllUserKeysInput!) {\n    revokeAllUserKeys(input: $input) {\n      __typename\n      ... on RevokeAllUserKeysSuccess { revokedCount connection { id status } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RevokeAllUserKeysDocument,
 };
 const documents: Documents = {
     "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      __typename\n      ... on CreateOrganizationSuccess {\n        secret\n        organization { id name status disabledPermissions userKeyRecovery }\n        key { id keyId kind environment permissions active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.CreateOrganizationDocument,
@@ -50,6 +55,11 @@ const documents: Documents = {
     "\n  query Connection($lookup: ConnectionLookup!) {\n    connection(lookup: $lookup) {\n      id\n      email\n      ref\n      status\n      keys(first: 20) { edges { node { keyId kind active permissions } } }\n    }\n  }\n": types.ConnectionDocument,
     "\n  query Connections($first: Int, $after: String, $status: ConnectionStatus) {\n    connections(first: $first, after: $after, status: $status) {\n      edges { node { id email status } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.ConnectionsDocument,
     "\n  query UserViewer {\n    viewer { kind environment permissions connection { id email status } organization { id } }\n  }\n": types.UserViewerDocument,
+    "\n  mutation CreateUserKey($input: CreateUserKeyInput!) {\n    createUserKey(input: $input) {\n      __typename\n      ... on CreateUserKeySuccess { secret key { id keyId kind name permissions allowedIps allowedRecipients active } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.CreateUserKeyDocument,
+    "\n  mutation UpdateUserKey($input: UpdateUserKeyInput!) {\n    updateUserKey(input: $input) {\n      __typename\n      ... on UpdateUserKeySuccess { key { id name permissions allowedRecipients active } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.UpdateUserKeyDocument,
+    "\n  mutation RotateUserKey($input: RotateUserKeyInput!) {\n    rotateUserKey(input: $input) {\n      __typename\n      ... on RotateUserKeySuccess { secret key { id keyId kind active } previous { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n": types.RotateUserKeyDocument,
+    "\n  mutation RevokeUserKey($input: RevokeUserKeyInput!) {\n    revokeUserKey(input: $input) {\n      __typename\n      ... on RevokeUserKeySuccess { key { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n": types.RevokeUserKeyDocument,
+    "\n  mutation RevokeAllUserKeys($input: RevokeAllUserKeysInput!) {\n    revokeAllUserKeys(input: $input) {\n      __typename\n      ... on RevokeAllUserKeysSuccess { revokedCount connection { id status } }\n      ... on Error { code message }\n    }\n  }\n": types.RevokeAllUserKeysDocument,
 };
 
 /**
@@ -134,6 +144,26 @@ export function graphql(source: "\n  query Connections($first: Int, $after: Stri
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query UserViewer {\n    viewer { kind environment permissions connection { id email status } organization { id } }\n  }\n"): (typeof documents)["\n  query UserViewer {\n    viewer { kind environment permissions connection { id email status } organization { id } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateUserKey($input: CreateUserKeyInput!) {\n    createUserKey(input: $input) {\n      __typename\n      ... on CreateUserKeySuccess { secret key { id keyId kind name permissions allowedIps allowedRecipients active } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateUserKey($input: CreateUserKeyInput!) {\n    createUserKey(input: $input) {\n      __typename\n      ... on CreateUserKeySuccess { secret key { id keyId kind name permissions allowedIps allowedRecipients active } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateUserKey($input: UpdateUserKeyInput!) {\n    updateUserKey(input: $input) {\n      __typename\n      ... on UpdateUserKeySuccess { key { id name permissions allowedRecipients active } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateUserKey($input: UpdateUserKeyInput!) {\n    updateUserKey(input: $input) {\n      __typename\n      ... on UpdateUserKeySuccess { key { id name permissions allowedRecipients active } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RotateUserKey($input: RotateUserKeyInput!) {\n    rotateUserKey(input: $input) {\n      __typename\n      ... on RotateUserKeySuccess { secret key { id keyId kind active } previous { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RotateUserKey($input: RotateUserKeyInput!) {\n    rotateUserKey(input: $input) {\n      __typename\n      ... on RotateUserKeySuccess { secret key { id keyId kind active } previous { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeUserKey($input: RevokeUserKeyInput!) {\n    revokeUserKey(input: $input) {\n      __typename\n      ... on RevokeUserKeySuccess { key { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeUserKey($input: RevokeUserKeyInput!) {\n    revokeUserKey(input: $input) {\n      __typename\n      ... on RevokeUserKeySuccess { key { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeAllUserKeys($input: RevokeAllUserKeysInput!) {\n    revokeAllUserKeys(input: $input) {\n      __typename\n      ... on RevokeAllUserKeysSuccess { revokedCount connection { id status } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeAllUserKeys($input: RevokeAllUserKeysInput!) {\n    revokeAllUserKeys(input: $input) {\n      __typename\n      ... on RevokeAllUserKeysSuccess { revokedCount connection { id status } }\n      ... on Error { code message }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

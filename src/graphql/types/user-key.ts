@@ -1,0 +1,129 @@
+import {
+  CapabilityDisabledError,
+  InvalidStateError,
+  KeyLimitReachedError,
+  NotFoundError,
+  ValidationError,
+} from '../../domain/errors.ts';
+import type { Caller } from '../../domain/caller.ts';
+import type { Context } from '../../context.ts';
+import { builder } from '../builder.ts';
+import { decodeId } from '../ids.ts';
+import { callerOf, withoutNulls } from '../resolver-helpers.ts';
+import { ApiKeyRef } from './api-key.ts';
+import { ConnectionRef } from './connection.ts';
+import { PermissionEnum } from './enums.ts';
+
+/** Partners manage their users' keys; the scopes admitted a partner key, so the caller is one. */
+function partnerOf(ctx: Context): Extract<Caller, { type: 'key' }> {
+  const caller = callerOf(ctx);
+  if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+  return caller;
+}
+
+const scopes = { $all: { partner: true, permission: 'KEYS_WRITE' } } as const;
+
+const Issued = (name: string) =>
+  builder.simpleObject(name, {
+    fields: (t) => ({
+      key: t.field({ type: ApiKeyRef }),
+      secret: t.string({ description: 'The whole user key. Shown once: store it now.' }),
+    }),
+  });
+
+const KeyResult = (name: string) => builder.simpleObject(name, { fields: (t) => ({ key: t.field({ type: ApiKeyRef }) }) });
+
+builder.mutationField('createUserKey', (t) =>
+  t.fieldWithInput({
+    type: Issued('CreateUserKeySuccess'),
+    errors: { types: [ValidationError, NotFoundError, KeyLimitReachedError, CapabilityDisabledError, InvalidStateError] },
+    authScopes: scopes,
+    description: 'A key acting for the user of a CONNECTED connection (at most 20 active per connection)',
+    input: {
+      connectionId: t.input.id({ required: true }),
+      name: t.input.string({ required: true }),
+      permissions: t.input.field({ type: [PermissionEnum], required: true }),
+      allowedIps: t.input.stringList({ description: 'IPs and CIDRs; empty or omitted = any' }),
+      allowedRecipients: t.input.stringList({ description: 'IBANs and Bitcoin addresses funds may go to; empty = any' }),
+      expiresAt: t.input.field({ type: 'DateTime' }),
+    },
+    resolve: (_root, { input }, ctx) => {
+      const { connectionId, ...rest } = withoutNulls(input);
+      return ctx.services.apiKeys.createUserKey(partnerOf(ctx), { ...rest, connectionId: decodeId(connectionId, 'Connection') });
+    },
+  }),
+);
+
+builder.mutationField('updateUserKey', (t) =>
+  t.fieldWithInput({
+    type: KeyResult('UpdateUserKeySuccess'),
+    errors: { types: [ValidationError, NotFoundError, CapabilityDisabledError, InvalidStateError] },
+    authScopes: scopes,
+    input: {
+      id: t.input.id({ required: true }),
+      name: t.input.string(),
+      allowedIps: t.input.stringList(),
+      permissions: t.input.field({ type: [PermissionEnum] }),
+      allowedRecipients: t.input.stringList(),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = withoutNulls(input);
+      return { key: await ctx.services.apiKeys.updateUserKey(partnerOf(ctx), { ...changes, id: decodeId(id, 'ApiKey', 'API key') }) };
+    },
+  }),
+);
+
+builder.mutationField('rotateUserKey', (t) =>
+  t.fieldWithInput({
+    type: builder.simpleObject('RotateUserKeySuccess', {
+      fields: (f) => ({
+        key: f.field({ type: ApiKeyRef, description: 'The successor' }),
+        secret: f.string({ description: 'The successor key. Shown once: store it now.' }),
+        previous: f.field({ type: ApiKeyRef, description: 'The rotated key, revoked or in its grace period' }),
+      }),
+    }),
+    errors: { types: [ValidationError, NotFoundError, InvalidStateError, KeyLimitReachedError] },
+    authScopes: scopes,
+    input: {
+      id: t.input.id({ required: true }),
+      gracePeriodSeconds: t.input.int({ description: 'Keep the old key valid this long (at most 86400); default 0' }),
+      expiresAt: t.input.field({ type: 'DateTime', description: 'Expiry of the successor; default none' }),
+    },
+    resolve: (_root, { input }, ctx) => {
+      const { id, ...rest } = withoutNulls(input);
+      return ctx.services.apiKeys.rotateUserKey(partnerOf(ctx), { ...rest, id: decodeId(id, 'ApiKey', 'API key') });
+    },
+  }),
+);
+
+builder.mutationField('revokeUserKey', (t) =>
+  t.fieldWithInput({
+    type: KeyResult('RevokeUserKeySuccess'),
+    errors: { types: [NotFoundError, InvalidStateError] },
+    authScopes: scopes,
+    input: { id: t.input.id({ required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      key: await ctx.services.apiKeys.revokeUserKey(partnerOf(ctx), { id: decodeId(input.id, 'ApiKey', 'API key') }),
+    }),
+  }),
+);
+
+builder.mutationField('revokeAllUserKeys', (t) =>
+  t.fieldWithInput({
+    type: builder.simpleObject('RevokeAllUserKeysSuccess', {
+      fields: (f) => ({
+        revokedCount: f.int(),
+        connection: f.field({ type: ConnectionRef, description: 'Still CONNECTED' }),
+      }),
+    }),
+    errors: { types: [NotFoundError] },
+    authScopes: scopes,
+    input: { connectionId: t.input.id({ required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const connectionId = decodeId(input.connectionId, 'Connection');
+      const revokedCount = await ctx.services.apiKeys.revokeAllUserKeys(partnerOf(ctx), { connectionId });
+      const connection = await ctx.prisma.connection.findUniqueOrThrow({ where: { id: connectionId } });
+      return { revokedCount, connection };
+    },
+  }),
+);
