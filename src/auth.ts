@@ -32,7 +32,7 @@ function failure(reason: KeyCheckFailure): AccessError {
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Equal-length digests, so neither the content nor the length of the token leaks through timing. */
-function adminTokenMatches(expected: string | undefined, given: string): boolean {
+export function adminTokenMatches(expected: string | undefined, given: string): boolean {
   return expected !== undefined && timingSafeEqual(digest(expected), digest(given));
 }
 

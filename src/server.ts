@@ -10,6 +10,7 @@ import { AccessError } from './domain/errors.ts';
 import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { toGraphQLError } from './graphql/access.ts';
 import type { KeywardYoga } from './yoga.ts';
+import { handleVerifyRequest, VERIFY_PATH } from './http/verify-endpoint.ts';
 
 /** Largest WebSocket message accepted (ws's default is 100 MiB). */
 const MAX_WS_PAYLOAD = 64 * 1024;
@@ -41,7 +42,10 @@ export async function startServer(options: {
   host: string;
 }): Promise<RunningServer> {
   const { yoga, logger } = options;
-  const server = createServer(yoga);
+  const server = createServer((req, res) => {
+    if (req.url === VERIFY_PATH) handleVerifyRequest(req, res, options.services, options.adminToken);
+    else void yoga(req, res);
+  });
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_WS_PAYLOAD });
 
   useServer<Record<string, unknown>>(

@@ -4,7 +4,7 @@ import { getOperationAST, GraphQLError } from 'graphql';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { authenticate, headersFromObject, type HeaderReader } from './auth.ts';
 import type { Context, Services } from './context.ts';
-import { AccessError } from './domain/errors.ts';
+import { AccessError, DomainError, ValidationError } from './domain/errors.ts';
 import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { toGraphQLError } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
@@ -133,6 +133,12 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       maskError(error, message, isDev) {
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (original instanceof AccessError) return toGraphQLError(original);
+        // A domain failure outside a payload union (e.g. a query's bad argument) keeps its code.
+        if (original instanceof DomainError) {
+          return new GraphQLError(original.message, {
+            extensions: { code: original.code, ...(original instanceof ValidationError && { fields: original.fields }) },
+          });
+        }
         // GraphQLErrors are meant for the client; anything else is a bug: logged here, masked there.
         if (!(original instanceof GraphQLError) && !(error instanceof GraphQLError && !error.originalError)) {
           services.logger.error({ err: original }, 'unexpected error');

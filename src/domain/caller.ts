@@ -6,6 +6,8 @@ export interface KeyPrincipal {
   organization: Organization;
   /** The key's permissions minus those its organization has disabled. */
   permissions: Permission[];
+  /** User keys: the partner's `ref` of the connection the key acts for. */
+  connectionRef: string | null;
 }
 
 /** Who is acting, as the domain sees it; the transport decides how it was established. */

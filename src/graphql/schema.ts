@@ -7,5 +7,6 @@ import './types/viewer.ts';
 import './types/audit-event.ts';
 import './types/connection.ts';
 import './types/user-key.ts';
+import './types/verification.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

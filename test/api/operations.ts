@@ -243,3 +243,11 @@ export const RevokeAllUserKeys = graphql(`
     }
   }
 `);
+
+export const VerifyKey = graphql(`
+  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!]) {
+    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions) {
+      valid code keyId kind environment permissions allowedRecipients ref expiresAt
+    }
+  }
+`);

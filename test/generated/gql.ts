@@ -36,6 +36,7 @@ type Documents = {
     "\n  mutation RotateUserKey($input: RotateUserKeyInput!) {\n    rotateUserKey(input: $input) {\n      __typename\n      ... on RotateUserKeySuccess { secret key { id keyId kind active } previous { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RotateUserKeyDocument,
     "\n  mutation RevokeUserKey($input: RevokeUserKeyInput!) {\n    revokeUserKey(input: $input) {\n      __typename\n      ... on RevokeUserKeySuccess { key { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RevokeUserKeyDocument,
     "\n  mutation RevokeAllUserKeys($input: RevokeAllUserKeysInput!) {\n    revokeAllUserKeys(input: $input) {\n      __typename\n      ... on RevokeAllUserKeysSuccess { revokedCount connection { id status } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RevokeAllUserKeysDocument,
+    "\n  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!]) {\n    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions) {\n      valid code keyId kind environment permissions allowedRecipients ref expiresAt\n    }\n  }\n": typeof types.VerifyKeyDocument,
 };
 const documents: Documents = {
     "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      __typename\n      ... on CreateOrganizationSuccess {\n        secret\n        organization { id name status disabledPermissions userKeyRecovery }\n        key { id keyId kind environment permissions active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.CreateOrganizationDocument,
@@ -60,6 +61,7 @@ const documents: Documents = {
     "\n  mutation RotateUserKey($input: RotateUserKeyInput!) {\n    rotateUserKey(input: $input) {\n      __typename\n      ... on RotateUserKeySuccess { secret key { id keyId kind active } previous { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n": types.RotateUserKeyDocument,
     "\n  mutation RevokeUserKey($input: RevokeUserKeyInput!) {\n    revokeUserKey(input: $input) {\n      __typename\n      ... on RevokeUserKeySuccess { key { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n": types.RevokeUserKeyDocument,
     "\n  mutation RevokeAllUserKeys($input: RevokeAllUserKeysInput!) {\n    revokeAllUserKeys(input: $input) {\n      __typename\n      ... on RevokeAllUserKeysSuccess { revokedCount connection { id status } }\n      ... on Error { code message }\n    }\n  }\n": types.RevokeAllUserKeysDocument,
+    "\n  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!]) {\n    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions) {\n      valid code keyId kind environment permissions allowedRecipients ref expiresAt\n    }\n  }\n": types.VerifyKeyDocument,
 };
 
 /**
@@ -164,6 +166,10 @@ export function graphql(source: "\n  mutation RevokeUserKey($input: RevokeUserKe
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RevokeAllUserKeys($input: RevokeAllUserKeysInput!) {\n    revokeAllUserKeys(input: $input) {\n      __typename\n      ... on RevokeAllUserKeysSuccess { revokedCount connection { id status } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeAllUserKeys($input: RevokeAllUserKeysInput!) {\n    revokeAllUserKeys(input: $input) {\n      __typename\n      ... on RevokeAllUserKeysSuccess { revokedCount connection { id status } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!]) {\n    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions) {\n      valid code keyId kind environment permissions allowedRecipients ref expiresAt\n    }\n  }\n"): (typeof documents)["\n  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!]) {\n    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions) {\n      valid code keyId kind environment permissions allowedRecipients ref expiresAt\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

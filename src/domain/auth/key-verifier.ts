@@ -9,13 +9,14 @@ export type KeyCheckFailure = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' 
 
 export type KeyCheck =
   | { ok: true; principal: KeyPrincipal }
-  | { ok: false; reason: KeyCheckFailure; keyId?: string | undefined };
+  | { ok: false; reason: KeyCheckFailure; keyId?: string | undefined; principal?: KeyPrincipal };
 
 interface CacheEntry {
   key: ApiKey;
   organization: Organization;
   /** The key's permissions minus those its organization disabled. */
   permissions: ApiKey['permissions'];
+  connectionRef: string | null;
   ipAllowed: (ip: string) => boolean;
   loadedAt: number;
   /**
@@ -67,15 +68,17 @@ export class KeyVerifier implements KeyChangeListener {
       return { ok: false, reason: 'NOT_FOUND', keyId: parsed.keyId };
     }
     const { key, organization } = entry;
+    const principal: KeyPrincipal = { apiKey: key, organization, permissions: entry.permissions, connectionRef: entry.connectionRef };
     const now = this.clock.now();
-    if (key.revokedAt !== null) return { ok: false, reason: 'REVOKED', keyId: key.keyId };
+    // Past the secret, failures carry the key: its owner may learn why it is refused (verifyKey).
+    if (key.revokedAt !== null) return { ok: false, reason: 'REVOKED', keyId: key.keyId, principal };
     if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()) {
-      return { ok: false, reason: 'EXPIRED', keyId: key.keyId };
+      return { ok: false, reason: 'EXPIRED', keyId: key.keyId, principal };
     }
-    if (!entry.ipAllowed(ip ?? '')) return { ok: false, reason: 'IP_NOT_ALLOWED', keyId: key.keyId };
-    if (organization.status !== 'ACTIVE') return { ok: false, reason: 'ORG_INACTIVE', keyId: key.keyId };
+    if (!entry.ipAllowed(ip ?? '')) return { ok: false, reason: 'IP_NOT_ALLOWED', keyId: key.keyId, principal };
+    if (organization.status !== 'ACTIVE') return { ok: false, reason: 'ORG_INACTIVE', keyId: key.keyId, principal };
     this.lastUsed.set(key.id, now);
-    return { ok: true, principal: { apiKey: key, organization, permissions: entry.permissions } };
+    return { ok: true, principal };
   }
 
   private secretMatches(entry: CacheEntry, token: string): boolean {
@@ -103,14 +106,18 @@ export class KeyVerifier implements KeyChangeListener {
 
   private async load(keyId: string): Promise<CacheEntry | null> {
     const generation = this.generation;
-    const row = await this.prisma.apiKey.findUnique({ where: { keyId }, include: { organization: true } });
+    const row = await this.prisma.apiKey.findUnique({
+      where: { keyId },
+      include: { organization: true, connection: { select: { ref: true } } },
+    });
     this.cache.delete(keyId);
     if (!row) return null;
-    const { organization, ...key } = row;
+    const { organization, connection, ...key } = row;
     const entry: CacheEntry = {
       key,
       organization,
       permissions: key.permissions.filter((p) => !organization.disabledPermissions.includes(p)),
+      connectionRef: connection?.ref ?? null,
       ipAllowed: compileAllowlist(key.allowedIps),
       loadedAt: Date.now(),
     };

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import type { ApiKeyKind, Environment, Permission } from '../../generated/prisma/enums.ts';
+import { PERMISSIONS } from '../api-key/api-key.schemas.ts';
+import type { Caller } from '../caller.ts';
+import { parseInput } from '../validation.ts';
+import type { KeyVerifier } from './key-verifier.ts';
+
+export type VerificationCode =
+  | 'VALID'
+  | 'MALFORMED'
+  | 'NOT_FOUND'
+  | 'REVOKED'
+  | 'EXPIRED'
+  | 'IP_NOT_ALLOWED'
+  | 'INSUFFICIENT_PERMISSIONS'
+  | 'ORG_INACTIVE';
+
+export interface KeyVerification {
+  valid: boolean;
+  code: VerificationCode;
+  keyId: string | null;
+  kind: ApiKeyKind | null;
+  environment: Environment | null;
+  permissions: Permission[];
+  allowedRecipients: string[];
+  /** User keys: the partner's ref of the connected user. */
+  ref: string | null;
+  expiresAt: Date | null;
+}
+
+export const verifyKeyInput = z.object({
+  key: z.string().max(512, 'must be at most 512 characters'),
+  ip: z.string().max(64).optional(),
+  requiredPermissions: z.array(z.enum(PERMISSIONS)).max(PERMISSIONS.length).default([]),
+});
+
+const nothing = (code: VerificationCode): KeyVerification => ({
+  valid: false,
+  code,
+  keyId: null,
+  kind: null,
+  environment: null,
+  permissions: [],
+  allowedRecipients: [],
+  ref: null,
+  expiresAt: null,
+});
+
+/**
+ * verifyKey for the platform's other services: may this key do this, from this IP? The operator
+ * may verify any key; a partner key only keys of its own organization and environment — any
+ * other key is NOT_FOUND, whatever state it is in. A key with an IP allowlist fails closed
+ * when no IP is given.
+ */
+export async function verifyKey(verifier: KeyVerifier, caller: Caller, rawInput: unknown): Promise<KeyVerification> {
+  const input = parseInput(verifyKeyInput, rawInput);
+  const result = await verifier.check(input.key, input.ip);
+  if (!result.ok && (result.reason === 'MALFORMED' || result.reason === 'NOT_FOUND')) return nothing(result.reason);
+  const principal = result.principal;
+  if (!principal) return nothing('NOT_FOUND');
+  const { apiKey, organization } = principal;
+  if (caller.type === 'key') {
+    const own = caller.principal;
+    if (organization.id !== own.organization.id || apiKey.environment !== own.apiKey.environment) return nothing('NOT_FOUND');
+  } else if (caller.type !== 'operator') {
+    return nothing('NOT_FOUND');
+  }
+  const missing = input.requiredPermissions.filter((p) => !principal.permissions.includes(p));
+  const code: VerificationCode = !result.ok ? result.reason : missing.length > 0 ? 'INSUFFICIENT_PERMISSIONS' : 'VALID';
+  return {
+    valid: code === 'VALID',
+    code,
+    keyId: apiKey.keyId,
+    kind: apiKey.kind,
+    environment: apiKey.environment,
+    permissions: principal.permissions,
+    allowedRecipients: apiKey.allowedRecipients,
+    ref: principal.connectionRef,
+    expiresAt: apiKey.expiresAt,
+  };
+}

@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { adminTokenMatches } from '../auth.ts';
+import type { Services } from '../context.ts';
+import { verifyKey } from '../domain/auth/verification.ts';
+import { ValidationError } from '../domain/errors.ts';
+
+export const VERIFY_PATH = '/v1/keys/verify';
+const MAX_BODY_BYTES = 8 * 1024;
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+    'cache-control': 'no-store',
+  });
+  res.end(json);
+}
+
+const error = (code: string, message: string, extra: Record<string, unknown> = {}) => ({ error: { code, message, ...extra } });
+
+/**
+ * `POST /v1/keys/verify`: verifyKey for gateways that do not speak GraphQL. Served straight on
+ * node:http, before the GraphQL machinery, because it is the hottest path of a deployment.
+ * JSON in (`{ key, ip?, requiredPermissions? }`), the KeyVerification as JSON out; admin token.
+ */
+export function handleVerifyRequest(req: IncomingMessage, res: ServerResponse, services: Services, adminToken: string | undefined): void {
+  if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    send(res, 405, error('METHOD_NOT_ALLOWED', 'Use POST'));
+    return;
+  }
+  const token = req.headers['x-admin-token'];
+  if (typeof token !== 'string' || !adminTokenMatches(adminToken, token)) {
+    send(res, 401, error('UNAUTHENTICATED', token ? 'The provided admin token is invalid' : 'Admin token required'));
+    req.resume();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      send(res, 413, error('PAYLOAD_TOO_LARGE', `The body may be at most ${MAX_BODY_BYTES} bytes`));
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (res.headersSent) return;
+    let input: unknown;
+    try {
+      input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      send(res, 400, error('VALIDATION_FAILED', 'The body must be JSON: { "key": "...", "ip": "...", "requiredPermissions": [...] }'));
+      return;
+    }
+    verifyKey(services.verifier, { type: 'operator' }, input).then(
+      (verification) => send(res, 200, verification),
+      (failure: unknown) => {
+        if (failure instanceof ValidationError) {
+          send(res, 400, error('VALIDATION_FAILED', failure.message, { fields: failure.fields }));
+        } else {
+          services.logger.error({ err: failure }, 'key verification failed');
+          send(res, 500, error('INTERNAL_SERVER_ERROR', 'Unexpected error.'));
+        }
+      },
+    );
+  });
+}

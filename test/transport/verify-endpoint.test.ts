@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey } from '../../src/domain/api-key/key-format.ts';
+import { createOrganization, startTestServer, type TestServer } from './server.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function post(body: unknown, headers: Record<string, string> = { 'x-admin-token': server.adminToken }) {
+  const res = await fetch(`${server.origin}/v1/keys/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('POST /v1/keys/verify', () => {
+  it('answers the same verification as the verifyKey query, as JSON', async () => {
+    const org = await createOrganization(server.services);
+    const res = await post({ key: org.secret, ip: '127.0.0.1', requiredPermissions: ['KEYS_READ'] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.body).toMatchObject({ valid: true, code: 'VALID', keyId: org.key.keyId, kind: 'PARTNER', environment: 'TEST', ref: null });
+    expect(await post({ key: generateKey('ptr', 'test').token })).toMatchObject({ status: 200, body: { valid: false, code: 'NOT_FOUND' } });
+    expect(await post({ key: 'nope' })).toMatchObject({ status: 200, body: { valid: false, code: 'MALFORMED' } });
+    expect(await post({ key: org.secret, requiredPermissions: ['NOPE'] })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+  });
+
+  it('needs the admin token: missing or wrong is 401, a partner key is not enough', async () => {
+    const org = await createOrganization(server.services);
+    expect(await post({ key: org.secret }, {})).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHENTICATED', message: 'Admin token required' } } });
+    expect(await post({ key: org.secret }, { 'x-admin-token': 'wrong' })).toMatchObject({ status: 401 });
+    expect(await post({ key: org.secret }, { 'x-partner-key': org.secret })).toMatchObject({ status: 401 });
+  });
+
+  it('refuses bad JSON (400), other methods (405) and large bodies (413)', async () => {
+    expect(await post('{not json')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    const get = await fetch(`${server.origin}/v1/keys/verify`, { headers: { 'x-admin-token': server.adminToken } });
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    await get.arrayBuffer();
+    const big = await post({ key: 'x'.repeat(20_000) }).catch(() => ({ status: 413 }));
+    expect(big.status).toBe(413);
+  });
+});
