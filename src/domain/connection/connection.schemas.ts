@@ -67,3 +67,13 @@ export const decideOnboardingInput = z.object({
 });
 
 export const consentDecision = z.enum(['approve', 'decline']);
+
+export const advanceSandboxInput = z.object({
+  connectionId: z.uuid(),
+  to: z.enum(['PENDING', 'CONNECTED', 'REJECTED', 'REVOKED']),
+});
+
+/** A dummy user: everything but the email (generated) as connectUser takes it. */
+export const sandboxUserInput = z
+  .object({ type: z.enum(['PERSON', 'BUSINESS']) })
+  .catchall(z.unknown());

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Connection, Organization, Permission, Prisma, PrismaClient, User } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
@@ -8,11 +8,11 @@ import { hashKey } from '../api-key/key-format.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Caller, KeyPrincipal } from '../caller.ts';
 import { open } from '../crypto/secret-box.ts';
-import { InvalidStateError, NotFoundError, ValidationError } from '../errors.ts';
+import { AccessError, InvalidStateError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
-import { connectUserInput, decideOnboardingInput, email as emailSchema } from './connection.schemas.ts';
+import { advanceSandboxInput, connectUserInput, decideOnboardingInput, email as emailSchema, sandboxUserInput } from './connection.schemas.ts';
 import { transition, type ConnectionEvent, type ConnectionState } from './connection.state.ts';
-import type { DepositAccounts } from './deposit-accounts.ts';
+import type { DepositAccounts, DepositDetails } from './deposit-accounts.ts';
 
 export const CONSENT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -44,6 +44,23 @@ export type ConsentView =
   | { state: 'USED' | 'EXPIRED' | 'UNKNOWN' };
 
 type KeyCaller = Extract<Caller, { type: 'key' }>;
+
+/** What a change does after commit. */
+interface Effects {
+  mails: (() => Promise<void>)[];
+  revokedKeyIds: string[];
+}
+const newEffects = (): Effects => ({ mails: [], revokedKeyIds: [] });
+const WITH_ORG = { organization: true, user: true } as const;
+
+/** The sandbox's way to a target status: the event of the real table that leads there, if any. */
+function eventTowards(from: Connection['status'], to: Connection['status']): ConnectionEvent | undefined {
+  const SANDBOX_EVENTS: ConnectionEvent[] = ['KYC_APPROVED', 'KYC_REJECTED', 'CONSENT_GIVEN', 'CONSENT_DECLINED', 'DISCONNECT'];
+  return SANDBOX_EVENTS.find((event) => {
+    const result = transition(from, event);
+    return result.ok && result.to === to;
+  });
+}
 type Tx = Prisma.TransactionClient;
 type ConnectionWithOrg = Connection & { organization: Organization; user: User };
 
@@ -83,7 +100,7 @@ export class ConnectionService {
     const { organization, apiKey } = caller.principal;
     const environment = apiKey.environment;
     const input = parseInput(connectUserInput(environment, this.deps.allowPrivateCallbacks), rawInput);
-    const mails: (() => Promise<void>)[] = [];
+    const effects = newEffects();
     const result = await this.prisma.$transaction(async (tx) => {
       const user = await tx.user.upsert({ where: { email: input.email }, create: { email: input.email }, update: {} });
       if (input.ref !== undefined) {
@@ -117,7 +134,7 @@ export class ConnectionService {
           include: { organization: true, user: true },
         });
         if (connection.status === 'PENDING' && !(await this.hasOpenConsent(tx, connection.id))) {
-          mails.push(await this.issueConsent(tx, connection));
+          effects.mails.push(await this.issueConsent(tx, connection));
         }
         return { connection, apiKey: null };
       }
@@ -134,30 +151,24 @@ export class ConnectionService {
             include: { organization: true, user: true },
           });
       await this.auditStatus(tx, caller, connection, existing?.status ?? null);
-      mails.push(to === 'PENDING' ? await this.issueConsent(tx, connection) : this.signupMail(connection));
+      effects.mails.push(to === 'PENDING' ? await this.issueConsent(tx, connection) : this.signupMail(connection));
       return { connection, apiKey: null };
     });
-    await this.sendAll(mails);
+    await this.settle(effects);
     return result;
   }
 
   /** Operator: KYC decided for a connection in ONBOARDING. */
   async decideOnboarding(caller: Caller, rawInput: unknown): Promise<Connection> {
     const input = parseInput(decideOnboardingInput, rawInput);
-    const mails: (() => Promise<void>)[] = [];
-    const connection = await this.prisma.$transaction(async (tx) => {
-      const current = await tx.connection.findUnique({ where: { id: input.connectionId }, include: { organization: true, user: true } });
+    const effects = newEffects();
+    const { connection } = await this.prisma.$transaction(async (tx) => {
+      const current = await tx.connection.findUnique({ where: { id: input.connectionId }, include: WITH_ORG });
       if (!current) throw new NotFoundError('Connection');
-      const to = this.next(current.status, input.decision === 'APPROVE' ? 'KYC_APPROVED' : 'KYC_REJECTED');
-      const updated = await this.moveTo(tx, current, to, { statusReason: input.reason ?? null });
-      if (to === 'PENDING') {
-        await tx.user.update({ where: { id: current.userId }, data: { kycApprovedAt: this.deps.clock.now() } });
-        mails.push(await this.issueConsent(tx, updated));
-      }
-      await this.auditStatus(tx, caller, updated, current.status, { decision: input.decision });
-      return updated;
+      const event = input.decision === 'APPROVE' ? 'KYC_APPROVED' : 'KYC_REJECTED';
+      return this.apply(tx, caller, current, event, effects, { reason: input.reason, details: { decision: input.decision } });
     });
-    await this.sendAll(mails);
+    await this.settle(effects);
     return connection;
   }
 
@@ -172,17 +183,8 @@ export class ConnectionService {
   async answerConsent(token: string, answer: 'approve' | 'decline'): Promise<ConsentView> {
     const found = await this.findConsent(this.prisma, token);
     if ('state' in found) return found;
-    const pending = found.connection;
-    // Deposit details may come from a provider's API: fetched before the transaction, idempotently.
-    const deposit =
-      answer === 'approve' && pending.direction
-        ? await this.deps.deposits.open({
-            id: pending.id,
-            organizationId: pending.organizationId,
-            environment: pending.environment,
-            direction: pending.direction,
-          })
-        : null;
+    const deposit = answer === 'approve' ? await this.depositFor(found.connection) : null;
+    const effects = newEffects();
     const outcome = await this.prisma.$transaction(async (tx) => {
       const now = this.deps.clock.now();
       const { count } = await tx.consentToken.updateMany({
@@ -190,40 +192,95 @@ export class ConnectionService {
         data: { usedAt: now },
       });
       if (count !== 1) return { state: 'USED' } as const;
-      const current = await tx.connection.findUniqueOrThrow({ where: { id: pending.id }, include: { organization: true, user: true } });
+      const current = await tx.connection.findUniqueOrThrow({ where: { id: found.connection.id }, include: WITH_ORG });
       if (current.status !== 'PENDING') return { state: 'USED' } as const;
-      const to = this.next(current.status, answer === 'approve' ? 'CONSENT_GIVEN' : 'CONSENT_DECLINED');
-      const updated = await this.moveTo(tx, current, to, {
-        depositIban: deposit?.depositIban ?? null,
-        depositAddress: deposit?.depositAddress ?? null,
-        statusReason: answer === 'decline' ? 'The user declined' : null,
-      });
-      await this.auditStatus(tx, { type: 'system' }, updated, current.status, { via: 'consent page' });
-      return { state: answer === 'approve' ? 'APPROVED' : 'DECLINED', ...this.describe(updated) } as const;
+      const event = answer === 'approve' ? 'CONSENT_GIVEN' : 'CONSENT_DECLINED';
+      const { connection } = await this.apply(tx, { type: 'system' }, current, event, effects, { deposit, details: { via: 'consent page' } });
+      return { state: answer === 'approve' ? 'APPROVED' : 'DECLINED', ...this.describe(connection) } as const;
     });
+    await this.settle(effects);
     return outcome;
   }
 
   /** disconnectUser: CONNECTED → REVOKED, every key of the connection revoked with it. */
   async disconnect(caller: KeyCaller, id: string): Promise<Connection> {
-    const revokedKeyIds: string[] = [];
-    const connection = await this.prisma.$transaction(async (tx) => {
-      const current = await tx.connection.findFirst({
-        where: { id, ...visibleConnectionsWhere(caller.principal) },
-        include: { organization: true, user: true },
-      });
+    const effects = newEffects();
+    const { connection } = await this.prisma.$transaction(async (tx) => {
+      const current = await tx.connection.findFirst({ where: { id, ...visibleConnectionsWhere(caller.principal) }, include: WITH_ORG });
       if (!current) throw new NotFoundError('Connection');
-      const to = this.next(current.status, 'DISCONNECT');
-      const now = this.deps.clock.now();
-      const keys = await tx.apiKey.findMany({ where: { connectionId: current.id, revokedAt: null }, select: { keyId: true } });
-      await tx.apiKey.updateMany({ where: { connectionId: current.id, revokedAt: null }, data: { revokedAt: now } });
-      revokedKeyIds.push(...keys.map((k) => k.keyId));
-      const updated = await this.moveTo(tx, current, to, {});
-      await this.auditStatus(tx, caller, updated, current.status, { revokedKeys: revokedKeyIds.length });
-      return updated;
+      return this.apply(tx, caller, current, 'DISCONNECT', effects);
     });
-    for (const keyId of revokedKeyIds) this.deps.listener.keyChanged(keyId);
+    await this.settle(effects);
     return connection;
+  }
+
+  /**
+   * TEST only: moves a connection to `to` along the real transitions, with their real side
+   * effects (consent email, deposit details, keys, revocations), so partners can test the flow.
+   */
+  async advanceSandbox(caller: KeyCaller, rawInput: unknown): Promise<ConnectResult> {
+    const input = parseInput(advanceSandboxInput, rawInput);
+    this.requireTest(caller);
+    const current = await this.prisma.connection.findFirst({
+      where: { id: input.connectionId, ...visibleConnectionsWhere(caller.principal) },
+      include: WITH_ORG,
+    });
+    if (!current) throw new NotFoundError('Connection');
+    const event = eventTowards(current.status, input.to);
+    if (!event) throw new InvalidStateError(`A connection in ${current.status} cannot move to ${input.to}`);
+    const deposit = event === 'CONSENT_GIVEN' ? await this.depositFor(current) : null;
+    const effects = newEffects();
+    const result = await this.prisma.$transaction(async (tx) => {
+      const fresh = await tx.connection.findUniqueOrThrow({ where: { id: current.id }, include: WITH_ORG });
+      if (fresh.status !== current.status) throw new InvalidStateError('The connection changed concurrently');
+      return this.apply(tx, caller, fresh, event, effects, { deposit, reason: 'Sandbox', details: { via: 'sandbox' } });
+    });
+    await this.settle(effects);
+    return { connection: result.connection, apiKey: result.issuedSecret ?? null };
+  }
+
+  /** TEST only: a KYC-approved dummy user, connected at once, and its key, in one call. */
+  async createSandboxUser(caller: KeyCaller, rawInput: unknown): Promise<ConnectResult> {
+    this.requireTest(caller);
+    const { type, ...rest } = parseInput(sandboxUserInput, rawInput);
+    const email = `sandbox-${type.toLowerCase()}-${randomBytes(6).toString('hex')}@sandbox.keyward.test`;
+    const input = parseInput(connectUserInput('TEST', this.deps.allowPrivateCallbacks), { ...rest, email });
+    const { organization } = caller.principal;
+    const id = randomUUID();
+    const deposit = input.direction
+      ? await this.deps.deposits.open({ id, organizationId: organization.id, environment: 'TEST', direction: input.direction })
+      : null;
+    const effects = newEffects();
+    const result = await this.prisma.$transaction(async (tx) => {
+      if (input.ref !== undefined && (await tx.connection.count({ where: { organizationId: organization.id, environment: 'TEST', ref: input.ref } })) > 0) {
+        throw ValidationError.field('ref', 'is already used for another user');
+      }
+      const user = await tx.user.create({ data: { email, kycApprovedAt: this.deps.clock.now() } });
+      const pending = await tx.connection.create({
+        data: {
+          id,
+          organizationId: organization.id,
+          userId: user.id,
+          environment: 'TEST',
+          status: this.next('NONE', 'REQUEST_KNOWN_USER'),
+          ref: input.ref ?? null,
+          direction: input.direction ?? null,
+          iban: input.iban ?? null,
+          address: input.address ?? null,
+        },
+        include: WITH_ORG,
+      });
+      await this.auditStatus(tx, caller, pending, null, { via: 'sandbox', type });
+      return this.apply(tx, caller, pending, 'CONSENT_GIVEN', effects, { deposit, details: { via: 'sandbox', type } });
+    });
+    await this.settle(effects);
+    return { connection: result.connection, apiKey: result.issuedSecret ?? null };
+  }
+
+  private requireTest(caller: KeyCaller) {
+    if (caller.principal.apiKey.environment !== 'TEST') {
+      throw new AccessError('FORBIDDEN', 'Sandbox helpers work on TEST data only');
+    }
   }
 
   /** connectionStatus(email): the polling endpoint. Unknown emails answer all-null, like another org's. */
@@ -247,23 +304,61 @@ export class ConnectionService {
     return result.to;
   }
 
-  /** Writes a status change (conditional on the status read, so a concurrent change loses) and its effects. */
-  private async moveTo(
+  /**
+   * One transition with its side effects, inside the caller's transaction; mail and cache
+   * invalidation are collected in `effects` and happen after commit (`settle`).
+   */
+  private async apply(
     tx: Tx,
+    caller: Caller,
     current: ConnectionWithOrg,
-    to: Connection['status'],
-    data: Prisma.ConnectionUncheckedUpdateInput,
-  ): Promise<ConnectionWithOrg> {
-    const { count } = await tx.connection.updateMany({ where: { id: current.id, status: current.status }, data: { ...data, status: to } });
+    event: ConnectionEvent,
+    effects: Effects,
+    options: { reason?: string | undefined; deposit?: DepositDetails | null; details?: Record<string, string> } = {},
+  ): Promise<{ connection: ConnectionWithOrg; issuedSecret?: string }> {
+    const to = this.next(current.status, event);
+    const data: Prisma.ConnectionUncheckedUpdateInput = { status: to };
+    if (event === 'KYC_REJECTED') data.statusReason = options.reason ?? null;
+    if (event === 'CONSENT_DECLINED') data.statusReason = 'The user declined';
+    if (event === 'CONSENT_GIVEN') {
+      data.statusReason = null;
+      data.depositIban = options.deposit?.depositIban ?? null;
+      data.depositAddress = options.deposit?.depositAddress ?? null;
+    }
+    // Conditional on the status read, so of two concurrent changes one loses.
+    const { count } = await tx.connection.updateMany({ where: { id: current.id, status: current.status }, data });
     if (count !== 1) throw new InvalidStateError('The connection changed concurrently');
-    if (to === 'CONNECTED') await this.issueFirstKey(tx, current);
-    return tx.connection.findUniqueOrThrow({ where: { id: current.id }, include: { organization: true, user: true } });
+    let issuedSecret: string | undefined;
+    if (event === 'DISCONNECT') {
+      const keys = await tx.apiKey.findMany({ where: { connectionId: current.id, revokedAt: null }, select: { keyId: true } });
+      await tx.apiKey.updateMany({ where: { connectionId: current.id, revokedAt: null }, data: { revokedAt: this.deps.clock.now() } });
+      effects.revokedKeyIds.push(...keys.map((k) => k.keyId));
+    }
+    if (to === 'CONNECTED') issuedSecret = (await this.issueFirstKey(tx, current)).secret;
+    const connection = await tx.connection.findUniqueOrThrow({ where: { id: current.id }, include: WITH_ORG });
+    if (event === 'KYC_APPROVED') {
+      await tx.user.update({ where: { id: current.userId }, data: { kycApprovedAt: this.deps.clock.now() } });
+      effects.mails.push(await this.issueConsent(tx, connection));
+    }
+    await this.auditStatus(tx, caller, connection, current.status, options.details);
+    return { connection, ...(issuedSecret !== undefined && { issuedSecret }) };
+  }
+
+  /** Deposit details may come from a provider's API: fetched before the transaction, idempotently. */
+  private depositFor(connection: Connection): Promise<DepositDetails | null> {
+    if (!connection.direction) return Promise.resolve(null);
+    return this.deps.deposits.open({
+      id: connection.id,
+      organizationId: connection.organizationId,
+      environment: connection.environment,
+      direction: connection.direction,
+    });
   }
 
   /** Entering CONNECTED: the connection's first user key, encrypted for recovery when the org wants it. */
-  private async issueFirstKey(tx: Tx, connection: ConnectionWithOrg) {
+  private issueFirstKey(tx: Tx, connection: ConnectionWithOrg) {
     const { organization } = connection;
-    await this.deps.apiKeys.issueKey(tx, { type: 'system' }, {
+    return this.deps.apiKeys.issueKey(tx, { type: 'system' }, {
       kind: 'USER',
       organizationId: organization.id,
       connectionId: connection.id,
@@ -359,9 +454,10 @@ export class ConnectionService {
       }).then(() => undefined);
   }
 
-  /** Mail goes out after commit; a failure is logged and the partner can ask again. */
-  private async sendAll(mails: (() => Promise<void>)[]) {
-    for (const send of mails) {
+  /** After commit: caches drop revoked keys; mail goes out (a failure is logged, the partner can ask again). */
+  private async settle(effects: Effects) {
+    for (const keyId of effects.revokedKeyIds) this.deps.listener.keyChanged(keyId);
+    for (const send of effects.mails) {
       try {
         await send();
       } catch (error) {
