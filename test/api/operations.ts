@@ -251,3 +251,24 @@ export const VerifyKey = graphql(`
     }
   }
 `);
+
+export const AdvanceSandboxConnection = graphql(`
+  mutation AdvanceSandboxConnection($input: AdvanceSandboxConnectionInput!) {
+    advanceSandboxConnection(input: $input) {
+      __typename
+      ... on AdvanceSandboxConnectionSuccess { apiKey connection { id status depositIban depositAddress } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export const CreateSandboxUser = graphql(`
+  mutation CreateSandboxUser($input: CreateSandboxUserInput!) {
+    createSandboxUser(input: $input) {
+      __typename
+      ... on CreateSandboxUserSuccess { apiKey connection { id email ref status environment direction depositIban depositAddress } }
+      ... on Error { code message }
+      ... on ValidationError { fields { path message } }
+    }
+  }
+`);

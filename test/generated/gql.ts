@@ -37,6 +37,8 @@ type Documents = {
     "\n  mutation RevokeUserKey($input: RevokeUserKeyInput!) {\n    revokeUserKey(input: $input) {\n      __typename\n      ... on RevokeUserKeySuccess { key { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RevokeUserKeyDocument,
     "\n  mutation RevokeAllUserKeys($input: RevokeAllUserKeysInput!) {\n    revokeAllUserKeys(input: $input) {\n      __typename\n      ... on RevokeAllUserKeysSuccess { revokedCount connection { id status } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RevokeAllUserKeysDocument,
     "\n  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!]) {\n    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions) {\n      valid code keyId kind environment permissions allowedRecipients ref expiresAt\n    }\n  }\n": typeof types.VerifyKeyDocument,
+    "\n  mutation AdvanceSandboxConnection($input: AdvanceSandboxConnectionInput!) {\n    advanceSandboxConnection(input: $input) {\n      __typename\n      ... on AdvanceSandboxConnectionSuccess { apiKey connection { id status depositIban depositAddress } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.AdvanceSandboxConnectionDocument,
+    "\n  mutation CreateSandboxUser($input: CreateSandboxUserInput!) {\n    createSandboxUser(input: $input) {\n      __typename\n      ... on CreateSandboxUserSuccess { apiKey connection { id email ref status environment direction depositIban depositAddress } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": typeof types.CreateSandboxUserDocument,
 };
 const documents: Documents = {
     "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      __typename\n      ... on CreateOrganizationSuccess {\n        secret\n        organization { id name status disabledPermissions userKeyRecovery }\n        key { id keyId kind environment permissions active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.CreateOrganizationDocument,
@@ -62,6 +64,8 @@ const documents: Documents = {
     "\n  mutation RevokeUserKey($input: RevokeUserKeyInput!) {\n    revokeUserKey(input: $input) {\n      __typename\n      ... on RevokeUserKeySuccess { key { id active revokedAt } }\n      ... on Error { code message }\n    }\n  }\n": types.RevokeUserKeyDocument,
     "\n  mutation RevokeAllUserKeys($input: RevokeAllUserKeysInput!) {\n    revokeAllUserKeys(input: $input) {\n      __typename\n      ... on RevokeAllUserKeysSuccess { revokedCount connection { id status } }\n      ... on Error { code message }\n    }\n  }\n": types.RevokeAllUserKeysDocument,
     "\n  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!]) {\n    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions) {\n      valid code keyId kind environment permissions allowedRecipients ref expiresAt\n    }\n  }\n": types.VerifyKeyDocument,
+    "\n  mutation AdvanceSandboxConnection($input: AdvanceSandboxConnectionInput!) {\n    advanceSandboxConnection(input: $input) {\n      __typename\n      ... on AdvanceSandboxConnectionSuccess { apiKey connection { id status depositIban depositAddress } }\n      ... on Error { code message }\n    }\n  }\n": types.AdvanceSandboxConnectionDocument,
+    "\n  mutation CreateSandboxUser($input: CreateSandboxUserInput!) {\n    createSandboxUser(input: $input) {\n      __typename\n      ... on CreateSandboxUserSuccess { apiKey connection { id email ref status environment direction depositIban depositAddress } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.CreateSandboxUserDocument,
 };
 
 /**
@@ -170,6 +174,14 @@ export function graphql(source: "\n  mutation RevokeAllUserKeys($input: RevokeAl
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!]) {\n    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions) {\n      valid code keyId kind environment permissions allowedRecipients ref expiresAt\n    }\n  }\n"): (typeof documents)["\n  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!]) {\n    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions) {\n      valid code keyId kind environment permissions allowedRecipients ref expiresAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdvanceSandboxConnection($input: AdvanceSandboxConnectionInput!) {\n    advanceSandboxConnection(input: $input) {\n      __typename\n      ... on AdvanceSandboxConnectionSuccess { apiKey connection { id status depositIban depositAddress } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation AdvanceSandboxConnection($input: AdvanceSandboxConnectionInput!) {\n    advanceSandboxConnection(input: $input) {\n      __typename\n      ... on AdvanceSandboxConnectionSuccess { apiKey connection { id status depositIban depositAddress } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateSandboxUser($input: CreateSandboxUserInput!) {\n    createSandboxUser(input: $input) {\n      __typename\n      ... on CreateSandboxUserSuccess { apiKey connection { id email ref status environment direction depositIban depositAddress } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateSandboxUser($input: CreateSandboxUserInput!) {\n    createSandboxUser(input: $input) {\n      __typename\n      ... on CreateSandboxUserSuccess { apiKey connection { id email ref status environment direction depositIban depositAddress } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

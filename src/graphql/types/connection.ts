@@ -166,3 +166,56 @@ builder.mutationField('decideOnboarding', (t) =>
     },
   }),
 );
+
+const SandboxTarget = builder.enumType('SandboxTarget', {
+  values: ['PENDING', 'CONNECTED', 'REJECTED', 'REVOKED'] as const,
+  description: 'Where advanceSandboxConnection may move a connection (along the real transitions only)',
+});
+const SandboxUserType = builder.enumType('SandboxUserType', { values: ['PERSON', 'BUSINESS'] as const });
+
+const SandboxResult = (name: string) =>
+  builder.simpleObject(name, {
+    fields: (f) => ({
+      connection: f.field({ type: ConnectionRef }),
+      apiKey: f.string({ nullable: true, description: 'The new user key, when this call connected the user' }),
+    }),
+  });
+
+builder.mutationField('advanceSandboxConnection', (t) =>
+  t.fieldWithInput({
+    type: SandboxResult('AdvanceSandboxConnectionSuccess'),
+    errors: { types: [ValidationError, NotFoundError, InvalidStateError] },
+    authScopes: { $all: { partner: true, permission: 'CONNECTIONS_WRITE' } },
+    description: 'TEST only: move a connection along the real transitions, with the same emails, keys and deposit details',
+    input: {
+      connectionId: t.input.id({ required: true }),
+      to: t.input.field({ type: SandboxTarget, required: true }),
+    },
+    resolve: (_root, { input }, ctx) => {
+      const caller = callerOf(ctx);
+      if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      return ctx.services.connections.advanceSandbox(caller, { ...input, connectionId: decodeId(input.connectionId, 'Connection') });
+    },
+  }),
+);
+
+builder.mutationField('createSandboxUser', (t) =>
+  t.fieldWithInput({
+    type: SandboxResult('CreateSandboxUserSuccess'),
+    errors: { types: [ValidationError] },
+    authScopes: { $all: { partner: true, permission: 'CONNECTIONS_WRITE' } },
+    description: 'TEST only: a connected dummy user and its key in one call',
+    input: {
+      type: t.input.field({ type: SandboxUserType, required: true }),
+      ref: t.input.string(),
+      direction: t.input.field({ type: ConnectionDirectionEnum }),
+      iban: t.input.string(),
+      address: t.input.string(),
+    },
+    resolve: (_root, { input }, ctx) => {
+      const caller = callerOf(ctx);
+      if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      return ctx.services.connections.createSandboxUser(caller, withoutNulls(input));
+    },
+  }),
+);
