@@ -85,6 +85,17 @@ describe('connectUser: a new user', () => {
     expect(keys.data!.connection!.keys.edges).toHaveLength(1);
   });
 
+  it('takes KYC decisions from the operator only (401 without, 403 for a partner key)', async () => {
+    const org = await newOrganization(app);
+    const started = await connect(org, { email: newEmail() });
+    if (started.__typename !== 'ConnectUserSuccess') throw new Error('connect failed');
+    const input = { connectionId: started.connection.id, decision: 'APPROVE' as const };
+    expect((await gql(app, DecideOnboarding, { input })).status).toBe(401);
+    const byPartner = await gql(app, DecideOnboarding, { input }, { headers: partner(org.secret) });
+    expect(byPartner.status).toBe(403);
+    expect(byPartner.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
   it('is REJECTED when KYC rejects; a second decision is INVALID_STATE', async () => {
     const org = await newOrganization(app);
     const started = await connect(org, { email: newEmail() });

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../helpers/app.ts';
 import { admin, bearer, gql, partner } from '../helpers/client.ts';
 import { newOrganization, newPartnerKey } from '../helpers/fixtures.ts';
-import { CreatePartnerKey, PartnerKeys, RotatePartnerKey, UpdatePartnerKey, Viewer } from './operations.ts';
+import { CreatePartnerKey, CreateUserKey, PartnerKeys, RotatePartnerKey, UpdatePartnerKey, Viewer } from './operations.ts';
+import { connectedUser } from '../helpers/connections.ts';
+import { consentToken } from '../helpers/outbox.ts';
 
 /** Every form a leaked key could take: whole, its secret part, and common encodings of both. */
 function leakForms(token: string): string[] {
@@ -34,7 +36,13 @@ describe('secrets never leak', () => {
       await gql(app, Viewer, {}, { headers: { 'x-admin-token': `${app.adminToken}!` } }),
       await gql(app, CreatePartnerKey, { input: { name: successor, permissions: ['KEYS_READ'] } }, { headers: admin(app) }),
     ];
-    const secrets = [org.secret, created.secret, successor, wrong, app.adminToken];
+    // A connected user: its recoverable key is stored encrypted, its consent token only as a keyed hash.
+    const user = await connectedUser(app, org);
+    const consent = consentToken(app, user.email);
+    const userKey = await gql(app, CreateUserKey, { input: { connectionId: user.connectionId, name: 'Bot', permissions: ['ORDERS_READ'] } }, { headers: partner(successor) });
+    const userKeySecret = userKey.data?.createUserKey.__typename === 'CreateUserKeySuccess' ? userKey.data.createUserKey.secret : '';
+    expect(user.apiKey).toMatch(/^kw_usr_/);
+    const secrets = [org.secret, created.secret, successor, wrong, app.adminToken, user.apiKey!, consent, userKeySecret].filter(Boolean);
 
     const { prisma } = app.database;
     const tables = await prisma.$queryRaw<{ table_name: string }[]>`
