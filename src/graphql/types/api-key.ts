@@ -6,6 +6,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../domain/errors.ts';
+import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
 import { maxPageSize } from '../pagination.ts';
 import { decodeId } from '../ids.ts';
@@ -56,7 +57,7 @@ builder.queryField('partnerKeys', (t) =>
   }),
 );
 
-const IssuedKey = (name: string) =>
+export const IssuedKey = (name: string) =>
   builder.simpleObject(name, {
     fields: (t) => ({
       key: t.field({ type: ApiKeyRef }),
@@ -64,10 +65,10 @@ const IssuedKey = (name: string) =>
     }),
   });
 
-const KeyResult = (name: string) =>
+export const KeyResult = (name: string) =>
   builder.simpleObject(name, { fields: (t) => ({ key: t.field({ type: ApiKeyRef }) }) });
 
-const keyWriteScopes = { $all: { partner: true, permission: 'KEYS_WRITE' } } as const;
+export const keyWriteScopes = { $all: { partner: true, permission: 'KEYS_WRITE' } } as const;
 
 builder.mutationField('createPartnerKey', (t) =>
   t.fieldWithInput({
@@ -114,40 +115,59 @@ builder.mutationField('updatePartnerKey', (t) =>
   }),
 );
 
-builder.mutationField('rotatePartnerKey', (t) =>
-  t.fieldWithInput({
-    type: builder.simpleObject('RotatePartnerKeySuccess', {
-      fields: (f) => ({
-        key: f.field({ type: ApiKeyRef, description: 'The successor' }),
-        secret: f.string({ description: 'The successor key. Shown once: store it now.' }),
-        previous: f.field({ type: ApiKeyRef, description: 'The rotated key, revoked or in its grace period' }),
+/**
+ * rotate<Kind>Key and revoke<Kind>Key: the same rules for partner and user keys (the service
+ * keeps each kind to its own pool); only the names and the kind differ.
+ */
+export function rotateAndRevokeMutations<Caller>(options: {
+  kind: 'Partner' | 'User';
+  scopes: typeof keyWriteScopes;
+  caller: (ctx: Context) => Caller;
+  rotate: (ctx: Context, caller: Caller, input: { id: string; gracePeriodSeconds?: number; expiresAt?: Date }) => Promise<unknown>;
+  revoke: (ctx: Context, caller: Caller, input: { id: string }) => Promise<unknown>;
+  graceNote: string;
+}) {
+  const { kind } = options;
+  builder.mutationField(`rotate${kind}Key`, (t) =>
+    t.fieldWithInput({
+      type: builder.simpleObject(`Rotate${kind}KeySuccess`, {
+        fields: (f) => ({
+          key: f.field({ type: ApiKeyRef, description: 'The successor' }),
+          secret: f.string({ description: 'The successor key. Shown once: store it now.' }),
+          previous: f.field({ type: ApiKeyRef, description: 'The rotated key, revoked or in its grace period' }),
+        }),
+      }),
+      errors: { types: [ValidationError, NotFoundError, InvalidStateError, KeyLimitReachedError] },
+      authScopes: options.scopes,
+      input: {
+        id: t.input.id({ required: true }),
+        gracePeriodSeconds: t.input.int({ description: `Keep the old key valid this long (at most 86400); default 0. ${options.graceNote}` }),
+        expiresAt: t.input.field({ type: 'DateTime', description: 'Expiry of the successor; default none' }),
+      },
+      resolve: (_root, { input }, ctx) => {
+        const { id, ...rest } = withoutNulls(input);
+        return options.rotate(ctx, options.caller(ctx), { ...rest, id: decodeId(id, 'ApiKey', 'API key') }) as never;
+      },
+    }),
+  );
+  builder.mutationField(`revoke${kind}Key`, (t) =>
+    t.fieldWithInput({
+      type: KeyResult(`Revoke${kind}KeySuccess`),
+      errors: { types: [NotFoundError, InvalidStateError] },
+      authScopes: options.scopes,
+      input: { id: t.input.id({ required: true }) },
+      resolve: async (_root, { input }, ctx) => ({
+        key: (await options.revoke(ctx, options.caller(ctx), { id: decodeId(input.id, 'ApiKey', 'API key') })) as never,
       }),
     }),
-    errors: { types: [ValidationError, NotFoundError, InvalidStateError, KeyLimitReachedError] },
-    authScopes: keyWriteScopes,
-    input: {
-      id: t.input.id({ required: true }),
-      gracePeriodSeconds: t.input.int({
-        description:
-          'Keep the old key valid this long (at most 86400); default 0. It stays active meanwhile, so it needs a free slot of the 5',
-      }),
-      expiresAt: t.input.field({ type: 'DateTime', description: 'Expiry of the successor; default none' }),
-    },
-    resolve: (_root, { input }, ctx) => {
-      const { id, ...rest } = withoutNulls(input);
-      return ctx.services.apiKeys.rotatePartnerKey(callerOf(ctx), { ...rest, id: decodeId(id, 'ApiKey', 'API key') });
-    },
-  }),
-);
+  );
+}
 
-builder.mutationField('revokePartnerKey', (t) =>
-  t.fieldWithInput({
-    type: KeyResult('RevokePartnerKeySuccess'),
-    errors: { types: [NotFoundError, InvalidStateError] },
-    authScopes: keyWriteScopes,
-    input: { id: t.input.id({ required: true }) },
-    resolve: async (_root, { input }, ctx) => ({
-      key: await ctx.services.apiKeys.revokePartnerKey(callerOf(ctx), { id: decodeId(input.id, 'ApiKey', 'API key') }),
-    }),
-  }),
-);
+rotateAndRevokeMutations({
+  kind: 'Partner',
+  scopes: keyWriteScopes,
+  caller: callerOf,
+  rotate: (ctx, caller, input) => ctx.services.apiKeys.rotatePartnerKey(caller, input),
+  revoke: (ctx, caller, input) => ctx.services.apiKeys.revokePartnerKey(caller, input),
+  graceNote: 'It stays active meanwhile, so it needs a free slot of the 5.',
+});

@@ -10,7 +10,7 @@ import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
-import { ApiKeyRef } from './api-key.ts';
+import { ApiKeyRef, IssuedKey, KeyResult, keyWriteScopes, rotateAndRevokeMutations } from './api-key.ts';
 import { ConnectionRef } from './connection.ts';
 import { PermissionEnum } from './enums.ts';
 
@@ -21,21 +21,11 @@ function partnerOf(ctx: Context): Extract<Caller, { type: 'key' }> {
   return caller;
 }
 
-const scopes = { $all: { partner: true, permission: 'KEYS_WRITE' } } as const;
-
-const Issued = (name: string) =>
-  builder.simpleObject(name, {
-    fields: (t) => ({
-      key: t.field({ type: ApiKeyRef }),
-      secret: t.string({ description: 'The whole user key. Shown once: store it now.' }),
-    }),
-  });
-
-const KeyResult = (name: string) => builder.simpleObject(name, { fields: (t) => ({ key: t.field({ type: ApiKeyRef }) }) });
+const scopes = keyWriteScopes;
 
 builder.mutationField('createUserKey', (t) =>
   t.fieldWithInput({
-    type: Issued('CreateUserKeySuccess'),
+    type: IssuedKey('CreateUserKeySuccess'),
     errors: { types: [ValidationError, NotFoundError, KeyLimitReachedError, CapabilityDisabledError, InvalidStateError] },
     authScopes: scopes,
     description: 'A key acting for the user of a CONNECTED connection (at most 20 active per connection)',
@@ -73,40 +63,14 @@ builder.mutationField('updateUserKey', (t) =>
   }),
 );
 
-builder.mutationField('rotateUserKey', (t) =>
-  t.fieldWithInput({
-    type: builder.simpleObject('RotateUserKeySuccess', {
-      fields: (f) => ({
-        key: f.field({ type: ApiKeyRef, description: 'The successor' }),
-        secret: f.string({ description: 'The successor key. Shown once: store it now.' }),
-        previous: f.field({ type: ApiKeyRef, description: 'The rotated key, revoked or in its grace period' }),
-      }),
-    }),
-    errors: { types: [ValidationError, NotFoundError, InvalidStateError, KeyLimitReachedError] },
-    authScopes: scopes,
-    input: {
-      id: t.input.id({ required: true }),
-      gracePeriodSeconds: t.input.int({ description: 'Keep the old key valid this long (at most 86400); default 0' }),
-      expiresAt: t.input.field({ type: 'DateTime', description: 'Expiry of the successor; default none' }),
-    },
-    resolve: (_root, { input }, ctx) => {
-      const { id, ...rest } = withoutNulls(input);
-      return ctx.services.apiKeys.rotateUserKey(partnerOf(ctx), { ...rest, id: decodeId(id, 'ApiKey', 'API key') });
-    },
-  }),
-);
-
-builder.mutationField('revokeUserKey', (t) =>
-  t.fieldWithInput({
-    type: KeyResult('RevokeUserKeySuccess'),
-    errors: { types: [NotFoundError, InvalidStateError] },
-    authScopes: scopes,
-    input: { id: t.input.id({ required: true }) },
-    resolve: async (_root, { input }, ctx) => ({
-      key: await ctx.services.apiKeys.revokeUserKey(partnerOf(ctx), { id: decodeId(input.id, 'ApiKey', 'API key') }),
-    }),
-  }),
-);
+rotateAndRevokeMutations({
+  kind: 'User',
+  scopes,
+  caller: partnerOf,
+  rotate: (ctx, caller, input) => ctx.services.apiKeys.rotateUserKey(caller, input),
+  revoke: (ctx, caller, input) => ctx.services.apiKeys.revokeUserKey(caller, input),
+  graceNote: 'It stays active meanwhile, so it needs a free slot of the 20.',
+});
 
 builder.mutationField('revokeAllUserKeys', (t) =>
   t.fieldWithInput({
