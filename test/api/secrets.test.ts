@@ -9,7 +9,8 @@ import { consentToken } from '../helpers/outbox.ts';
 
 /** Every form a leaked key could take: whole, its secret part, and common encodings of both. */
 function leakForms(token: string): string[] {
-  const secretPart = token.split('_').at(-1)!;
+  // The random part of a kw_ key; other tokens (consent links, admin token) are random whole.
+  const secretPart = token.startsWith('kw_') ? token.split('_').at(-1)! : token;
   return [token, secretPart].flatMap((s) => [
     s,
     Buffer.from(s).toString('base64'),
