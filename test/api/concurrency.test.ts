@@ -4,8 +4,9 @@ import { gql, partner } from '../helpers/client.ts';
 import { newOrganization, revokeKey } from '../helpers/fixtures.ts';
 import { KeyLimitReachedError } from '../../src/domain/errors.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
-import { CreatePartnerKey, CreateUserKey, PartnerKeys, RotatePartnerKey } from './operations.ts';
-import { connectedUser } from '../helpers/connections.ts';
+import { ConnectUser, CreatePartnerKey, CreateUserKey, PartnerKeys, RotatePartnerKey } from './operations.ts';
+import { connectedUser, newEmail } from '../helpers/connections.ts';
+import { mailsTo } from '../helpers/outbox.ts';
 import type { Database } from '../../src/infra/database.ts';
 
 /**
@@ -65,6 +66,19 @@ describe.each(targets)('concurrency on %s', (_name, open) => {
     const outcomes = results.map((r) => r.data?.createUserKey.__typename ?? JSON.stringify(r.errors));
     expect(outcomes.filter((o) => o === 'CreateUserKeySuccess')).toHaveLength(19);
     expect(outcomes.filter((o) => o === 'KeyLimitReachedError')).toHaveLength(11);
+  });
+
+  it('8 simultaneous connectUser calls for one new user make one user, one connection and one email', async () => {
+    const app = await createTestApp({ database: await open() });
+    const org = await newOrganization(app);
+    const email = newEmail();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => gql(app, ConnectUser, { input: { email } }, { headers: partner(org.secret) })),
+    );
+    const ids = new Set(results.map((r) => (r.data?.connectUser.__typename === 'ConnectUserSuccess' ? r.data.connectUser.connection.id : JSON.stringify(r))));
+    expect(ids.size).toBe(1);
+    expect(mailsTo(app, email)).toHaveLength(1);
+    expect(await app.database.prisma.user.count({ where: { email: email.toLowerCase() } })).toBe(1);
   });
 
   it('10 simultaneous rotations of one key give exactly one successor', async () => {

@@ -53,6 +53,15 @@ interface Effects {
 const newEffects = (): Effects => ({ mails: [], revokedKeyIds: [] });
 const WITH_ORG = { organization: true, user: true } as const;
 
+async function retryOnUniqueViolation<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'P2002') throw error;
+    return run();
+  }
+}
+
 /** The sandbox's way to a target status: the event of the real table that leads there, if any. */
 function eventTowards(from: Connection['status'], to: Connection['status']): ConnectionEvent | undefined {
   const SANDBOX_EVENTS: ConnectionEvent[] = ['KYC_APPROVED', 'KYC_REJECTED', 'CONSENT_GIVEN', 'CONSENT_DECLINED', 'DISCONNECT'];
@@ -100,8 +109,12 @@ export class ConnectionService {
     const { organization, apiKey } = caller.principal;
     const environment = apiKey.environment;
     const input = parseInput(connectUserInput(environment, this.deps.allowPrivateCallbacks), rawInput);
-    const effects = newEffects();
-    const result = await this.prisma.$transaction(async (tx) => {
+    let effects = newEffects();
+    // Two first requests for one user race to create its user or connection row: the loser of
+    // the unique constraint runs again and finds the winner's row.
+    const result = await retryOnUniqueViolation(() => {
+      effects = newEffects();
+      return this.prisma.$transaction(async (tx) => {
       const user = await tx.user.upsert({ where: { email: input.email }, create: { email: input.email }, update: {} });
       if (input.ref !== undefined) {
         const holder = await tx.connection.findFirst({
@@ -153,6 +166,7 @@ export class ConnectionService {
       await this.auditStatus(tx, caller, connection, existing?.status ?? null);
       effects.mails.push(to === 'PENDING' ? await this.issueConsent(tx, connection) : this.signupMail(connection));
       return { connection, apiKey: null };
+      });
     });
     await this.settle(effects);
     return result;
