@@ -31,9 +31,14 @@ function failure(reason: KeyCheckFailure): AccessError {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+let expectedDigest: { token: string; digest: Buffer } | undefined;
+
 /** Equal-length digests, so neither the content nor the length of the token leaks through timing. */
 export function adminTokenMatches(expected: string | undefined, given: string): boolean {
-  return expected !== undefined && timingSafeEqual(digest(expected), digest(given));
+  if (expected === undefined) return false;
+  // The configured token's digest is computed once, not on every request.
+  if (expectedDigest?.token !== expected) expectedDigest = { token: expected, digest: digest(expected) };
+  return timingSafeEqual(expectedDigest.digest, digest(given));
 }
 
 /**
