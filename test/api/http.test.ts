@@ -3,7 +3,7 @@ import { openDatabase } from '../../src/infra/database.ts';
 import { createYogaApp } from '../../src/yoga.ts';
 import { createTestApp } from '../helpers/app.ts';
 import { admin, gql, partner } from '../helpers/client.ts';
-import { newOrganization } from '../helpers/fixtures.ts';
+import { newOrganization, tampered } from '../helpers/fixtures.ts';
 
 describe('HTTP surface', () => {
   it('serves GraphiQL to browsers, but not with NODE_ENV=production', async () => {
@@ -50,7 +50,7 @@ describe('HTTP surface', () => {
     const ok = await sse(partner(org.secret));
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('"kind":"PARTNER"');
-    const refused = await sse(partner(org.secret.slice(0, -1) + '0'));
+    const refused = await sse(partner(tampered(org.secret)));
     expect(refused.status).toBe(401);
     expect(await refused.text()).toContain('UNAUTHENTICATED');
   });

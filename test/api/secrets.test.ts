@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../helpers/app.ts';
 import { admin, bearer, gql, partner } from '../helpers/client.ts';
-import { newOrganization, newPartnerKey } from '../helpers/fixtures.ts';
+import { newOrganization, newPartnerKey, tampered } from '../helpers/fixtures.ts';
 import { CreatePartnerKey, CreateUserKey, PartnerKeys, RotatePartnerKey, UpdatePartnerKey, Viewer } from './operations.ts';
 import { connectedUser } from '../helpers/connections.ts';
 import { consentToken } from '../helpers/outbox.ts';
@@ -30,7 +30,7 @@ describe('secrets never leak', () => {
     await gql(app, UpdatePartnerKey, { input: { id: created.id, name: 'Canary 2' } }, { headers: partner(successor) });
     await gql(app, PartnerKeys, {}, { headers: bearer(successor) });
     // Failures, with the secrets in the places a careless logger would print them.
-    const wrong = successor.slice(0, -3) + 'AAA';
+    const wrong = tampered(successor);
     const failures = [
       await gql(app, Viewer, {}, { headers: partner(wrong) }),
       await gql(app, Viewer, {}, { headers: { ...partner(successor), 'x-keyward-env': 'live' } }),
@@ -73,7 +73,7 @@ describe('secrets never leak', () => {
     const org = await newOrganization(app);
     const before = app.logs.lines.length;
     await gql(app, Viewer, {}, { headers: partner(org.secret) });
-    await gql(app, Viewer, {}, { headers: partner(org.secret.slice(0, -1) + 'x') });
+    await gql(app, Viewer, {}, { headers: partner(tampered(org.secret)) });
     await gql(app, UpdatePartnerKey, { input: { id: org.keyGlobalId } }, { headers: partner(org.secret) });
     const lines = app.logs
       .entries()

@@ -72,3 +72,9 @@ export async function revokeKey(app: TestApp, ownerSecret: string, id: string): 
 export function unknownKey(): string {
   return generateKey('ptr', 'test').token;
 }
+
+/** The key with its last character changed: always different from the original. */
+export function tampered(secret: string): string {
+  const last = secret.at(-1);
+  return secret.slice(0, -1) + (last === 'x' ? 'y' : 'x');
+}
