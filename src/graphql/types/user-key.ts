@@ -10,7 +10,7 @@ import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
-import { ApiKeyRef, IssuedKey, KeyResult, keyWriteScopes, rotateAndRevokeMutations } from './api-key.ts';
+import { IssuedKey, KeyResult, keyWriteScopes, rotateAndRevokeMutations } from './api-key.ts';
 import { ConnectionRef } from './connection.ts';
 import { PermissionEnum } from './enums.ts';
 
