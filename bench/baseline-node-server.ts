@@ -7,6 +7,7 @@
  * Anything else is a 404. PORT picks the port; it exits on SIGTERM/SIGINT or when its parent
  * closes its stdin.
  */
+import { serveAsBenchChild } from './child-server.ts';
 import { createServer, type ServerResponse } from 'node:http';
 
 const PATH = '/v1/keys/verify';
@@ -80,22 +81,4 @@ const server = createServer((req, res) => {
   });
 });
 
-const port = Number(process.env.PORT ?? 0);
-
-server.listen(port, '127.0.0.1', () => {
-  const address = server.address();
-  const actual = typeof address === 'object' && address ? address.port : port;
-  process.stdout.write(`bare node baseline listening on http://127.0.0.1:${actual}${PATH}\n`);
-});
-
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-  setTimeout(() => process.exit(0), 2_000).unref();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-// The parent holds our stdin open; if it dies without cleaning up, we go too.
-process.stdin.on('end', stop);
-process.stdin.on('close', stop);
-process.stdin.resume();
+serveAsBenchChild(server, 'bare node baseline', PATH);
