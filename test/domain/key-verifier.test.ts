@@ -11,12 +11,16 @@ import { sharedDatabase } from '../helpers/app.ts';
 async function countingSetup() {
   const { prisma } = await sharedDatabase();
   const counts = { reads: 0, writes: 0 };
+  /** When set, the verifier's reads hold their result until it resolves: a read in flight, made visible. */
+  const hold: { gate: Promise<void> | null } = { gate: null };
   const counted = prisma.$extends({
     query: {
-      $allOperations({ operation, args, query }) {
+      async $allOperations({ operation, args, query }) {
         if (/^(find|count|aggregate|groupBy)/.test(operation)) counts.reads++;
         else counts.writes++;
-        return query(args);
+        const result = await query(args);
+        if (hold.gate) await hold.gate;
+        return result;
       },
     },
   }) as unknown as PrismaClient;
@@ -28,7 +32,7 @@ async function countingSetup() {
     { type: 'operator' },
     { organizationId: org.id, name: 'Verified', permissions: ['KEYS_READ'] },
   );
-  return { prisma, counts, verifier, keys, issued };
+  return { prisma, counts, hold, verifier, keys, issued };
 }
 
 describe('KeyVerifier', () => {
@@ -73,10 +77,18 @@ describe('KeyVerifier', () => {
   });
 
   it('does not cache a read that raced a revocation', async () => {
-    const { verifier, keys, issued } = await countingSetup();
-    const racing = verifier.check(issued.secret, undefined); // its read begins before the revoke
+    const { verifier, keys, issued, hold } = await countingSetup();
+    let release!: () => void;
+    hold.gate = new Promise((resolve) => (release = resolve));
+    // The read fetches the key while it is still active, then waits...
+    const racing = verifier.check(issued.secret, undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // ...while the revocation commits and invalidates the cache.
     await keys.revokePartnerKey({ type: 'operator' }, { id: issued.key.id });
-    await racing;
+    hold.gate = null;
+    release();
+    expect((await racing).ok).toBe(true); // it began before the revocation
+    // The stale read must not have been cached (the TTL is 60 s here).
     expect(await verifier.check(issued.secret, undefined)).toMatchObject({ ok: false, reason: 'REVOKED' });
   });
 
