@@ -4,6 +4,8 @@ import { decodeEncryptionKey, type Config } from './config.ts';
 import type { Services } from './context.ts';
 import { ApiKeyService } from './domain/api-key/api-key.service.ts';
 import { KeyVerifier, type KeyVerifierOptions } from './domain/auth/key-verifier.ts';
+import { EventLog } from './domain/events/event-log.ts';
+import { ExpirySweeper } from './domain/events/expiry-sweeper.ts';
 import { OrganizationService } from './domain/organization/organization.service.ts';
 import { ConnectionService, type ConnectionLinks } from './domain/connection/connection.service.ts';
 import { SandboxDepositAccounts, type DepositAccounts } from './domain/connection/deposit-accounts.ts';
@@ -35,8 +37,9 @@ export function createServices(deps: {
   const { pepper, encryptionKey } = deps.secrets;
   const clock = deps.clock ?? systemClock;
   const verifier = new KeyVerifier(prisma, pepper, clock, deps.verifier);
-  const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, verifier);
-  const organizations = new OrganizationService(prisma, apiKeys, verifier);
+  const events = new EventLog(prisma, clock, (error) => deps.logger.error({ err: error }, 'publishing events failed'));
+  const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, verifier, events);
+  const organizations = new OrganizationService(prisma, apiKeys, verifier, events);
   const connections = new ConnectionService({
     prisma,
     clock,
@@ -49,8 +52,10 @@ export function createServices(deps: {
     links: deps.links,
     allowPrivateCallbacks: deps.allowPrivateCallbacks ?? false,
     listener: verifier,
+    events,
   });
-  return { prisma, clock, logger: deps.logger, verifier, apiKeys, organizations, connections, mailer: deps.mailer };
+  const sweeper = new ExpirySweeper(prisma, events, clock);
+  return { prisma, clock, logger: deps.logger, verifier, apiKeys, organizations, connections, mailer: deps.mailer, events, sweeper };
 }
 
 /** The services of a process (server or CLI) from its configuration: mail and links included. */

@@ -5,6 +5,8 @@ import type { KeyVerifier } from './domain/auth/key-verifier.ts';
 import type { Caller } from './domain/caller.ts';
 import type { OrganizationService } from './domain/organization/organization.service.ts';
 import type { ConnectionService } from './domain/connection/connection.service.ts';
+import type { EventLog } from './domain/events/event-log.ts';
+import type { ExpirySweeper } from './domain/events/expiry-sweeper.ts';
 import type { Mailer } from './infra/mailer.ts';
 import type { Clock } from './infra/clock.ts';
 
@@ -17,6 +19,8 @@ export interface Services {
   organizations: OrganizationService;
   connections: ConnectionService;
   mailer: Mailer;
+  events: EventLog;
+  sweeper: ExpirySweeper;
 }
 
 /** Per-operation context: who is calling (null when no credential was sent) and from where. */

@@ -1,4 +1,4 @@
-import type { ApiKey, ApiKeyKind, Environment, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
+import type { ApiKey, ApiKeyKind, Environment, EventType, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Caller } from '../caller.ts';
@@ -10,6 +10,7 @@ import {
   KeyLimitReachedError,
   NotFoundError,
 } from '../errors.ts';
+import type { EventData, EventDraft, EventLog } from '../events/event-log.ts';
 import { parseInput } from '../validation.ts';
 import {
   createPartnerKeyInput,
@@ -74,12 +75,24 @@ export function visibleKeysWhere(caller: Caller): Prisma.ApiKeyWhereInput {
 }
 
 /** The pool a key is counted in: an organization's partner keys, or a connection's user keys. */
-type Pool = { kind: 'PARTNER'; organizationId: string } | { kind: 'USER'; connectionId: string };
+type Pool = { kind: 'PARTNER'; organizationId: string } | { kind: 'USER'; organizationId: string; connectionId: string };
 
 function poolOf(key: Pick<ApiKey, 'kind' | 'organizationId' | 'connectionId'>): Pool {
   return key.kind === 'USER' && key.connectionId
-    ? { kind: 'USER', connectionId: key.connectionId }
+    ? { kind: 'USER', organizationId: key.organizationId, connectionId: key.connectionId }
     : { kind: 'PARTNER', organizationId: key.organizationId };
+}
+
+/** A key lifecycle event: public identifiers only. */
+export function keyEvent(type: EventType, key: Pick<ApiKey, 'id' | 'keyId' | 'kind' | 'organizationId' | 'environment' | 'connectionId'>, data: EventData = {}): EventDraft {
+  return {
+    organizationId: key.organizationId,
+    environment: key.environment,
+    type,
+    apiKeyId: key.id,
+    connectionId: key.connectionId,
+    data: { keyId: key.keyId, kind: key.kind, ...data },
+  };
 }
 
 const limitOf = (pool: Pool) => (pool.kind === 'USER' ? MAX_ACTIVE_USER_KEYS : MAX_ACTIVE_PARTNER_KEYS);
@@ -105,25 +118,22 @@ export class ApiKeyService {
     private readonly encryptionKey: Buffer,
     private readonly clock: Clock,
     private readonly listener: KeyChangeListener,
+    private readonly events: EventLog,
   ) {}
 
   /**
-   * Locks the row that owns a pool of keys (the organization, or the connection), so concurrent
-   * changes to one pool run one at a time, and returns the organization's disabled permissions.
+   * Locks the rows that own a pool of keys (the organization, then the connection for user keys),
+   * so concurrent changes to one pool run one at a time, and returns the organization's disabled
+   * permissions.
    */
   private async lockPool(tx: Tx, pool: Pool): Promise<Permission[]> {
-    if (pool.kind === 'PARTNER') {
-      const rows = await tx.$queryRaw<{ disabledPermissions: Permission[] }[]>`
-        SELECT "disabledPermissions" FROM organizations WHERE id = ${pool.organizationId}::uuid FOR UPDATE`;
-      if (rows.length === 0) throw new NotFoundError('Organization');
-      return rows[0]!.disabledPermissions;
-    }
-    const rows = await tx.$queryRaw<{ status: string; disabledPermissions: Permission[] }[]>`
-      SELECT c.status, o."disabledPermissions" FROM connections c JOIN organizations o ON o.id = c."organizationId"
-      WHERE c.id = ${pool.connectionId}::uuid FOR UPDATE OF c`;
+    const { disabledPermissions } = await this.events.lockOrganization(tx, pool.organizationId);
+    if (pool.kind === 'PARTNER') return disabledPermissions;
+    const rows = await tx.$queryRaw<{ status: string }[]>`
+      SELECT status FROM connections WHERE id = ${pool.connectionId}::uuid AND "organizationId" = ${pool.organizationId}::uuid FOR UPDATE`;
     if (rows.length === 0) throw new NotFoundError('Connection');
     if (rows[0]!.status !== 'CONNECTED') throw new InvalidStateError('User keys belong to CONNECTED connections only');
-    return rows[0]!.disabledPermissions;
+    return disabledPermissions;
   }
 
   private async checkRoom(tx: Tx, pool: Pool, now: Date) {
@@ -163,7 +173,9 @@ export class ApiKeyService {
   /** Issues a key inside an existing transaction: lock, limits, permissions, audit. */
   async issueKey(tx: Tx, caller: Caller, input: NewKey): Promise<IssuedKey> {
     const pool: Pool =
-      input.kind === 'USER' ? { kind: 'USER', connectionId: input.connectionId! } : { kind: 'PARTNER', organizationId: input.organizationId };
+      input.kind === 'USER'
+        ? { kind: 'USER', organizationId: input.organizationId, connectionId: input.connectionId! }
+        : { kind: 'PARTNER', organizationId: input.organizationId };
     const disabled = await this.lockPool(tx, pool);
     this.checkPermissions(caller, disabled, input.permissions);
     await this.checkRoom(tx, pool, this.clock.now());
@@ -176,6 +188,7 @@ export class ApiKeyService {
       targetId: issued.key.keyId,
       details: { kind: input.kind, permissions: input.permissions, ...(input.connectionId && { connectionId: input.connectionId }) },
     });
+    await this.events.append(tx, [keyEvent('API_KEY_CREATED', issued.key)]);
     return issued;
   }
 
@@ -200,7 +213,7 @@ export class ApiKeyService {
       organizationId = input.organizationId;
       environment = input.environment ?? 'TEST';
     }
-    return this.prisma.$transaction((tx) =>
+    return this.events.transaction((tx) =>
       this.issueKey(tx, caller, {
         kind: 'PARTNER',
         organizationId,
@@ -218,7 +231,7 @@ export class ApiKeyService {
     const scope = scopeOf(caller)!;
     const input = parseInput(createUserKeyInput(this.clock.now(), scope.environment), rawInput);
     return this.onVisible(caller, input.connectionId, 'connection', 'create user key', () =>
-      this.prisma.$transaction(async (tx) => {
+      this.events.transaction(async (tx) => {
         const connection = await tx.connection.findFirst({ where: { id: input.connectionId, ...scope }, select: { id: true } });
         if (!connection) throw new NotFoundError('Connection');
         return this.issueKey(tx, caller, {
@@ -241,6 +254,13 @@ export class ApiKeyService {
     const key = await tx.apiKey.findFirst({ where: { AND: [{ id, kind }, visibleKeysWhere(caller)] } });
     if (!key) throw new NotFoundError('API key');
     return key;
+  }
+
+  /** A visible key, read again once its organization is locked: the state every change starts from. */
+  private async lockedVisible(tx: Tx, caller: Caller, kind: ApiKeyKind, id: string): Promise<ApiKey> {
+    const found = await this.findVisible(tx, caller, kind, id);
+    await this.events.lockOrganization(tx, found.organizationId);
+    return tx.apiKey.findUniqueOrThrow({ where: { id: found.id } });
   }
 
   /**
@@ -281,8 +301,8 @@ export class ApiKeyService {
     const now = this.clock.now();
     const { id, ...changes } = input;
     const key = await this.onVisible(caller, id, 'api_key', 'update', () =>
-      this.prisma.$transaction(async (tx) => {
-        const current = await this.findVisible(tx, caller, kind, id);
+      this.events.transaction(async (tx) => {
+        const current = await this.lockedVisible(tx, caller, kind, id);
         if (!isActive(current, now)) throw new InvalidStateError('Only an active key can be updated');
         if (changes.permissions) {
           const disabled = await this.lockPool(tx, poolOf(current));
@@ -298,6 +318,7 @@ export class ApiKeyService {
           targetId: current.keyId,
           details: { changed: Object.keys(data), ...data },
         });
+        await this.events.append(tx, [keyEvent('API_KEY_UPDATED', updated, { changed: Object.keys(data) })]);
         return updated;
       }),
     );
@@ -317,8 +338,8 @@ export class ApiKeyService {
     const now = this.clock.now();
     const input = parseInput(rotatePartnerKeyInput(now), rawInput);
     const result = await this.onVisible(caller, input.id, 'api_key', 'rotate', () =>
-      this.prisma.$transaction(async (tx) => {
-        const old = await this.findVisible(tx, caller, kind, input.id);
+      this.events.transaction(async (tx) => {
+        const old = await this.lockedVisible(tx, caller, kind, input.id);
         if (!isActive(old, now) || old.successorId !== null) {
           throw new InvalidStateError('Only an active key that has not been rotated can be rotated');
         }
@@ -359,6 +380,12 @@ export class ApiKeyService {
           details: { successorKeyId: issued.key.keyId, gracePeriodSeconds: input.gracePeriodSeconds },
         });
         const previous = await tx.apiKey.findUniqueOrThrow({ where: { id: old.id } });
+        // The old key's end is an event of its own: REVOKED now, or EXPIRED (by the sweeper) after the grace period.
+        await this.events.append(tx, [
+          keyEvent('API_KEY_ROTATED', previous, { successorKeyId: issued.key.keyId, gracePeriodSeconds: input.gracePeriodSeconds }),
+          keyEvent('API_KEY_CREATED', issued.key, { predecessorKeyId: previous.keyId }),
+          ...(previous.revokedAt ? [keyEvent('API_KEY_REVOKED', previous, { rotated: true })] : []),
+        ]);
         return { ...issued, previous };
       }),
     );
@@ -377,8 +404,8 @@ export class ApiKeyService {
   private async revoke(caller: Caller, kind: ApiKeyKind, id: string): Promise<ApiKey> {
     const now = this.clock.now();
     const key = await this.onVisible(caller, id, 'api_key', 'revoke', () =>
-      this.prisma.$transaction(async (tx) => {
-        const current = await this.findVisible(tx, caller, kind, id);
+      this.events.transaction(async (tx) => {
+        const current = await this.lockedVisible(tx, caller, kind, id);
         if (current.revokedAt !== null) throw new InvalidStateError('The key is already revoked');
         const revoked = await tx.apiKey.update({ where: { id: current.id }, data: { revokedAt: now } });
         await recordAudit(tx, caller, {
@@ -388,6 +415,7 @@ export class ApiKeyService {
           targetType: 'api_key',
           targetId: current.keyId,
         });
+        await this.events.append(tx, [keyEvent('API_KEY_REVOKED', revoked)]);
         return revoked;
       }),
     );
@@ -400,10 +428,11 @@ export class ApiKeyService {
     const scope = scopeOf(caller)!;
     const now = this.clock.now();
     const keyIds = await this.onVisible(caller, input.connectionId, 'connection', 'revoke all user keys', () =>
-      this.prisma.$transaction(async (tx) => {
+      this.events.transaction(async (tx) => {
+        await this.events.lockOrganization(tx, scope.organizationId);
         const connection = await tx.connection.findFirst({ where: { id: input.connectionId, ...scope }, select: { id: true } });
         if (!connection) throw new NotFoundError('Connection');
-        const keys = await tx.apiKey.findMany({ where: { connectionId: connection.id, revokedAt: null }, select: { keyId: true } });
+        const keys = await tx.apiKey.findMany({ where: { connectionId: connection.id, revokedAt: null } });
         await tx.apiKey.updateMany({ where: { connectionId: connection.id, revokedAt: null }, data: { revokedAt: now } });
         for (const { keyId } of keys) {
           await recordAudit(tx, caller, {
@@ -415,6 +444,7 @@ export class ApiKeyService {
             details: { all: true, connectionId: connection.id },
           });
         }
+        await this.events.append(tx, keys.map((key) => keyEvent('API_KEY_REVOKED', key, { all: true })));
         return keys.map((k) => k.keyId);
       }),
     );

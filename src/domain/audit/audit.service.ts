@@ -8,6 +8,8 @@ export type AuditAction =
   | 'api_key.updated'
   | 'api_key.rotated'
   | 'api_key.revoked'
+  /** A key passed its expiresAt (written by the expiry sweeper). */
+  | 'api_key.expired'
   /** A key tried to change a key it cannot see (another organization's, or none). */
   | 'api_key.access_denied'
   | 'connection.status_changed';

@@ -3,12 +3,13 @@ import type { Logger } from 'pino';
 import type { Connection, Organization, Permission, Prisma, PrismaClient, User } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Mailer } from '../../infra/mailer.ts';
-import { activeWhere, type ApiKeyService, type KeyChangeListener } from '../api-key/api-key.service.ts';
+import { activeWhere, keyEvent, type ApiKeyService, type KeyChangeListener } from '../api-key/api-key.service.ts';
 import { hashKey } from '../api-key/key-format.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Caller, KeyPrincipal } from '../caller.ts';
 import { open } from '../crypto/secret-box.ts';
 import { AccessError, InvalidStateError, NotFoundError, ValidationError } from '../errors.ts';
+import type { EventLog } from '../events/event-log.ts';
 import { parseInput } from '../validation.ts';
 import { advanceSandboxInput, connectUserInput, decideOnboardingInput, email as emailSchema, sandboxUserInput } from './connection.schemas.ts';
 import { transition, type ConnectionEvent, type ConnectionState } from './connection.state.ts';
@@ -97,8 +98,13 @@ export class ConnectionService {
       links: ConnectionLinks;
       allowPrivateCallbacks: boolean;
       listener: KeyChangeListener;
+      events: EventLog;
     },
   ) {}
+
+  private get events() {
+    return this.deps.events;
+  }
 
   private get prisma() {
     return this.deps.prisma;
@@ -114,7 +120,8 @@ export class ConnectionService {
     // the unique constraint runs again and finds the winner's row.
     const result = await retryOnUniqueViolation(() => {
       effects = newEffects();
-      return this.prisma.$transaction(async (tx) => {
+      return this.events.transaction(async (tx) => {
+      await this.events.lockOrganization(tx, organization.id);
       const user = await tx.user.upsert({ where: { email: input.email }, create: { email: input.email }, update: {} });
       if (input.ref !== undefined) {
         const holder = await tx.connection.findFirst({
@@ -163,7 +170,7 @@ export class ConnectionService {
             data: { ...details, organizationId: organization.id, userId: user.id, environment, status: to },
             include: { organization: true, user: true },
           });
-      await this.auditStatus(tx, caller, connection, existing?.status ?? null);
+      await this.recordStatusChange(tx, caller, connection, existing?.status ?? null);
       effects.mails.push(to === 'PENDING' ? await this.issueConsent(tx, connection) : this.signupMail(connection));
       return { connection, apiKey: null };
       });
@@ -176,8 +183,8 @@ export class ConnectionService {
   async decideOnboarding(caller: Caller, rawInput: unknown): Promise<Connection> {
     const input = parseInput(decideOnboardingInput, rawInput);
     const effects = newEffects();
-    const { connection } = await this.prisma.$transaction(async (tx) => {
-      const current = await tx.connection.findUnique({ where: { id: input.connectionId }, include: WITH_ORG });
+    const { connection } = await this.events.transaction(async (tx) => {
+      const current = await this.lockedConnection(tx, { id: input.connectionId });
       if (!current) throw new NotFoundError('Connection');
       const event = input.decision === 'APPROVE' ? 'KYC_APPROVED' : 'KYC_REJECTED';
       return this.apply(tx, caller, current, event, effects, { reason: input.reason, details: { decision: input.decision } });
@@ -199,7 +206,8 @@ export class ConnectionService {
     if ('state' in found) return found;
     const deposit = answer === 'approve' ? await this.depositFor(found.connection) : null;
     const effects = newEffects();
-    const outcome = await this.prisma.$transaction(async (tx) => {
+    const outcome = await this.events.transaction(async (tx) => {
+      await this.events.lockOrganization(tx, found.connection.organizationId);
       const now = this.deps.clock.now();
       const { count } = await tx.consentToken.updateMany({
         where: { id: found.id, usedAt: null, expiresAt: { gt: now } },
@@ -219,8 +227,8 @@ export class ConnectionService {
   /** disconnectUser: CONNECTED → REVOKED, every key of the connection revoked with it. */
   async disconnect(caller: KeyCaller, id: string): Promise<Connection> {
     const effects = newEffects();
-    const { connection } = await this.prisma.$transaction(async (tx) => {
-      const current = await tx.connection.findFirst({ where: { id, ...visibleConnectionsWhere(caller.principal) }, include: WITH_ORG });
+    const { connection } = await this.events.transaction(async (tx) => {
+      const current = await this.lockedConnection(tx, { id, ...visibleConnectionsWhere(caller.principal) });
       if (!current) throw new NotFoundError('Connection');
       return this.apply(tx, caller, current, 'DISCONNECT', effects);
     });
@@ -244,7 +252,8 @@ export class ConnectionService {
     if (!event) throw new InvalidStateError(`A connection in ${current.status} cannot move to ${input.to}`);
     const deposit = event === 'CONSENT_GIVEN' ? await this.depositFor(current) : null;
     const effects = newEffects();
-    const result = await this.prisma.$transaction(async (tx) => {
+    const result = await this.events.transaction(async (tx) => {
+      await this.events.lockOrganization(tx, current.organizationId);
       const fresh = await tx.connection.findUniqueOrThrow({ where: { id: current.id }, include: WITH_ORG });
       if (fresh.status !== current.status) throw new InvalidStateError('The connection changed concurrently');
       return this.apply(tx, caller, fresh, event, effects, { deposit, reason: 'Sandbox', details: { via: 'sandbox' } });
@@ -265,7 +274,8 @@ export class ConnectionService {
       ? await this.deps.deposits.open({ id, organizationId: organization.id, environment: 'TEST', direction: input.direction })
       : null;
     const effects = newEffects();
-    const result = await this.prisma.$transaction(async (tx) => {
+    const result = await this.events.transaction(async (tx) => {
+      await this.events.lockOrganization(tx, organization.id);
       if (input.ref !== undefined && (await tx.connection.count({ where: { organizationId: organization.id, environment: 'TEST', ref: input.ref } })) > 0) {
         throw ValidationError.field('ref', 'is already used for another user');
       }
@@ -284,11 +294,19 @@ export class ConnectionService {
         },
         include: WITH_ORG,
       });
-      await this.auditStatus(tx, caller, pending, null, { via: 'sandbox', type });
+      await this.recordStatusChange(tx, caller, pending, null, { via: 'sandbox', type });
       return this.apply(tx, caller, pending, 'CONSENT_GIVEN', effects, { deposit, details: { via: 'sandbox', type } });
     });
     await this.settle(effects);
     return { connection: result.connection, apiKey: result.issuedSecret ?? null };
+  }
+
+  /** A connection read again once its organization is locked (null when `where` finds none). */
+  private async lockedConnection(tx: Tx, where: Prisma.ConnectionWhereInput): Promise<ConnectionWithOrg | null> {
+    const found = await tx.connection.findFirst({ where, select: { id: true, organizationId: true } });
+    if (!found) return null;
+    await this.events.lockOrganization(tx, found.organizationId);
+    return tx.connection.findUniqueOrThrow({ where: { id: found.id }, include: WITH_ORG });
   }
 
   private requireTest(caller: KeyCaller) {
@@ -343,18 +361,20 @@ export class ConnectionService {
     const { count } = await tx.connection.updateMany({ where: { id: current.id, status: current.status }, data });
     if (count !== 1) throw new InvalidStateError('The connection changed concurrently');
     let issuedSecret: string | undefined;
+    const connection = await tx.connection.findUniqueOrThrow({ where: { id: current.id }, include: WITH_ORG });
+    // The status change comes first in the log, then what it caused (the new key, the revocations).
+    await this.recordStatusChange(tx, caller, connection, current.status, options.details);
     if (event === 'DISCONNECT') {
-      const keys = await tx.apiKey.findMany({ where: { connectionId: current.id, revokedAt: null }, select: { keyId: true } });
+      const keys = await tx.apiKey.findMany({ where: { connectionId: current.id, revokedAt: null } });
       await tx.apiKey.updateMany({ where: { connectionId: current.id, revokedAt: null }, data: { revokedAt: this.deps.clock.now() } });
+      await this.events.append(tx, keys.map((key) => keyEvent('API_KEY_REVOKED', key, { disconnected: true })));
       effects.revokedKeyIds.push(...keys.map((k) => k.keyId));
     }
     if (to === 'CONNECTED') issuedSecret = (await this.issueFirstKey(tx, current)).secret;
-    const connection = await tx.connection.findUniqueOrThrow({ where: { id: current.id }, include: WITH_ORG });
     if (event === 'KYC_APPROVED') {
       await tx.user.update({ where: { id: current.userId }, data: { kycApprovedAt: this.deps.clock.now() } });
       effects.mails.push(await this.issueConsent(tx, connection));
     }
-    await this.auditStatus(tx, caller, connection, current.status, options.details);
     return { connection, ...(issuedSecret !== undefined && { issuedSecret }) };
   }
 
@@ -398,13 +418,23 @@ export class ConnectionService {
     return secret;
   }
 
-  private async auditStatus(
+  /** A connection changed status: one audit row and one event, in the change's transaction. */
+  private async recordStatusChange(
     tx: Tx,
     caller: Caller,
-    connection: ConnectionWithOrg,
+    connection: Connection,
     from: Connection['status'] | null,
     details: Record<string, string | number> = {},
   ) {
+    await this.events.append(tx, [
+      {
+        organizationId: connection.organizationId,
+        environment: connection.environment,
+        type: 'CONNECTION_STATUS_CHANGED',
+        connectionId: connection.id,
+        data: { status: connection.status, previousStatus: from, ref: connection.ref },
+      },
+    ]);
     await recordAudit(tx, caller, {
       organizationId: connection.organizationId,
       environment: connection.environment,

@@ -3,6 +3,7 @@ import { ALL_PERMISSIONS, type ApiKeyService, type IssuedKey, type KeyChangeList
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Caller } from '../caller.ts';
 import { NotFoundError } from '../errors.ts';
+import type { EventLog } from '../events/event-log.ts';
 import { parseInput } from '../validation.ts';
 import { createOrganizationInput, updateOrganizationInput } from './organization.schemas.ts';
 
@@ -11,12 +12,13 @@ export class OrganizationService {
     private readonly prisma: PrismaClient,
     private readonly apiKeys: ApiKeyService,
     private readonly listener: KeyChangeListener,
+    private readonly events: EventLog,
   ) {}
 
   /** An organization and its first partner key (every permission), in one transaction. */
   async create(caller: Caller, rawInput: unknown): Promise<IssuedKey & { organization: Organization }> {
     const input = parseInput(createOrganizationInput, rawInput);
-    return this.prisma.$transaction(async (tx) => {
+    return this.events.transaction(async (tx) => {
       const organization = await tx.organization.create({ data: { name: input.name } });
       await recordAudit(tx, caller, {
         organizationId: organization.id,
