@@ -13,6 +13,11 @@ import { createMailer, type Mailer } from './infra/mailer.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { lockDataDir, loadOrCreateSecrets } from './infra/data-dir.ts';
 import { openDatabase, type Database, type DatabaseTarget } from './infra/database.ts';
+import { createRedisBus, noBus, type Bus } from './live/bus.ts';
+import { KeyChangeFanout } from './live/invalidation.ts';
+import { LiveEvents } from './live/live-events.ts';
+import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionRegistry, type SubscriptionLimits } from './live/subscription-registry.ts';
+import { Subscriptions } from './live/subscriptions.ts';
 
 export interface ServerSecrets {
   pepper: Buffer;
@@ -32,14 +37,24 @@ export function createServices(deps: {
   verifier?: KeyVerifierOptions;
   deposits?: DepositAccounts;
   allowPrivateCallbacks?: boolean;
+  /** Other instances: events and invalidations travel here (Redis); none on a single instance. */
+  bus?: Bus;
+  subscriptionLimits?: Partial<SubscriptionLimits>;
+  /** How often live feeds compare themselves with the event table. */
+  livePollIntervalMs?: number;
 }): Services {
   const { prisma } = deps.database;
   const { pepper, encryptionKey } = deps.secrets;
   const clock = deps.clock ?? systemClock;
+  const bus = deps.bus ?? noBus;
   const verifier = new KeyVerifier(prisma, pepper, clock, deps.verifier);
+  const registry = new SubscriptionRegistry(verifier, deps.logger, { ...DEFAULT_SUBSCRIPTION_LIMITS, ...deps.subscriptionLimits });
+  const changes = new KeyChangeFanout(verifier, registry, bus);
   const events = new EventLog(prisma, clock, (error) => deps.logger.error({ err: error }, 'publishing events failed'));
-  const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, verifier, events);
-  const organizations = new OrganizationService(prisma, apiKeys, verifier, events);
+  const live = new LiveEvents(events, bus, deps.logger, deps.livePollIntervalMs);
+  events.connect(live);
+  const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, changes, events);
+  const organizations = new OrganizationService(prisma, apiKeys, changes, events);
   const connections = new ConnectionService({
     prisma,
     clock,
@@ -51,11 +66,44 @@ export function createServices(deps: {
     deposits: deps.deposits ?? new SandboxDepositAccounts(),
     links: deps.links,
     allowPrivateCallbacks: deps.allowPrivateCallbacks ?? false,
-    listener: verifier,
+    listener: changes,
     events,
   });
   const sweeper = new ExpirySweeper(prisma, events, clock);
-  return { prisma, clock, logger: deps.logger, verifier, apiKeys, organizations, connections, mailer: deps.mailer, events, sweeper };
+  const subscriptions = new Subscriptions(prisma, live, registry);
+  return {
+    prisma,
+    clock,
+    logger: deps.logger,
+    verifier,
+    apiKeys,
+    organizations,
+    connections,
+    mailer: deps.mailer,
+    events,
+    sweeper,
+    live,
+    subscriptions,
+    bus,
+  };
+}
+
+/** How often the sweeper looks for keys that passed their expiry. */
+const EXPIRY_SWEEP_MS = 1_000;
+
+/**
+ * The server's background work: live feeds polling the event table, subscriptions re-checking
+ * their credentials, the expiry sweeper. Returns the function that stops it all.
+ */
+export function startBackgroundJobs(services: Services): () => void {
+  services.live.start();
+  services.subscriptions.registry.start();
+  const stopSweeper = services.sweeper.start(EXPIRY_SWEEP_MS, (error) => services.logger.warn({ err: error }, 'expiry sweep failed'));
+  return () => {
+    services.live.stop();
+    services.subscriptions.registry.stop();
+    stopSweeper();
+  };
 }
 
 /** The services of a process (server or CLI) from its configuration: mail and links included. */
@@ -73,6 +121,11 @@ export function servicesFor(config: Config, runtime: Runtime, logger: Logger): S
     }),
     links: { publicUrl, signupUrl: config.KEYWARD_SIGNUP_URL ?? `${publicUrl}/signup` },
     allowPrivateCallbacks: config.KEYWARD_ALLOW_PRIVATE_CALLBACKS,
+    bus: runtime.bus,
+    subscriptionLimits: {
+      perSocket: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      perKey: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY,
+    },
   });
 }
 
@@ -81,6 +134,8 @@ export interface Runtime {
   secrets: ServerSecrets;
   /** True on the first start of a new embedded data dir (the secrets were just generated). */
   firstStart: boolean;
+  /** Redis when REDIS_URL is set; otherwise nothing travels between instances. */
+  bus: Bus;
   close(): Promise<void>;
 }
 
@@ -89,7 +144,20 @@ export interface Runtime {
  * this process, created and migrated on first start) and the secrets (from the environment, or
  * generated into the data dir on first embedded start).
  */
-export async function openRuntime(config: Config): Promise<Runtime> {
+export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const runtime = await openStorage(config);
+  const bus = config.REDIS_URL ? createRedisBus(config.REDIS_URL, logger) : noBus;
+  return {
+    ...runtime,
+    bus,
+    close: async () => {
+      await bus.close();
+      await runtime.close();
+    },
+  };
+}
+
+async function openStorage(config: Config): Promise<Omit<Runtime, 'bus'>> {
   if (config.DATABASE_URL !== undefined) {
     const database = await openDatabase({ kind: 'postgres', url: config.DATABASE_URL });
     return {

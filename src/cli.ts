@@ -580,9 +580,11 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
 
+  // Logs go to stderr: stdout is for the command's output only.
+  const logger = createLogger({ level: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', destination: process.stderr });
   let runtime: Runtime;
   try {
-    runtime = await openRuntime(config);
+    runtime = await openRuntime(config, logger);
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       write(
@@ -606,9 +608,6 @@ async function main(argv: string[]): Promise<number> {
           `operator token for X-Admin-Token, are in ${resolve(dir, 'keyward-secrets.json')}`,
       );
     }
-    // Logs go to stderr: stdout is for the command's output only.
-    const level = process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn';
-    const logger = createLogger({ level, destination: process.stderr });
     const services = servicesFor(config, runtime, logger);
     let output: Output;
     try {

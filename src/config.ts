@@ -37,6 +37,8 @@ const schema = z
     KEYWARD_MAIL_FROM: z.string().min(3).default('Keyward <no-reply@keyward.localhost>'),
     KEYWARD_PUBLIC_URL: optionalString.pipe(z.url('must be an absolute URL').optional()),
     KEYWARD_SIGNUP_URL: optionalString.pipe(z.url('must be an absolute URL').optional()),
+    KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1_000).default(10),
+    KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(100),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     NODE_ENV: z.string().default('development'),
   })

@@ -8,6 +8,10 @@ import type { ConnectionService } from './domain/connection/connection.service.t
 import type { EventLog } from './domain/events/event-log.ts';
 import type { ExpirySweeper } from './domain/events/expiry-sweeper.ts';
 import type { Mailer } from './infra/mailer.ts';
+import type { Bus } from './live/bus.ts';
+import type { LiveEvents } from './live/live-events.ts';
+import type { ClosableSocket } from './live/subscription-registry.ts';
+import type { Subscriptions } from './live/subscriptions.ts';
 import type { Clock } from './infra/clock.ts';
 
 export interface Services {
@@ -21,6 +25,9 @@ export interface Services {
   mailer: Mailer;
   events: EventLog;
   sweeper: ExpirySweeper;
+  live: LiveEvents;
+  subscriptions: Subscriptions;
+  bus: Bus;
 }
 
 /** Per-operation context: who is calling (null when no credential was sent) and from where. */
@@ -32,4 +39,6 @@ export interface Context {
   requestId: string;
   /** Typed payload errors are data, invisible in `errors`: their codes are collected here for the request log. */
   outcomeCodes: Set<string>;
+  /** The graphql-ws socket an operation runs on (subscriptions bind to it); none over HTTP. */
+  socket?: ClosableSocket | undefined;
 }

@@ -1,4 +1,4 @@
-import { servicesFor, openRuntime } from './app.ts';
+import { servicesFor, openRuntime, startBackgroundJobs } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DataDirLockedError } from './infra/data-dir.ts';
 import { createLogger } from './infra/logger.ts';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
 
   let runtime;
   try {
-    runtime = await openRuntime(config);
+    runtime = await openRuntime(config, logger);
   } catch (error) {
     if (error instanceof DataDirLockedError) fail(error.message);
     throw error;
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     'Keyward listening',
   );
 
+  const stopBackgroundJobs = startBackgroundJobs(services);
   const flushTimer = setInterval(() => {
     services.verifier.flushLastUsed().catch((error: unknown) => logger.warn({ err: error }, 'lastUsedAt flush failed'));
   }, LAST_USED_FLUSH_MS);
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
     shuttingDown = true;
     logger.info({ signal }, 'signal received');
     clearInterval(flushTimer);
+    stopBackgroundJobs();
     try {
       await running.stop();
       await services.verifier.flushLastUsed();

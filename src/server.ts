@@ -61,13 +61,16 @@ export async function startServer(options: {
           options.trustedProxies,
         );
         try {
-          await authenticate(options.services, options.adminToken, headersFromObject(ctx.connectionParams), ip);
+          const caller = await authenticate(options.services, options.adminToken, headersFromObject(ctx.connectionParams), ip);
+          // The socket lives as long as its credential does: the registry closes it (4403) when the key goes.
+          if (caller?.type === 'key') options.services.subscriptions.registry.watchSocket(ctx.extra.socket, caller.principal, ip);
           return true;
         } catch (error) {
           if (error instanceof AccessError) return false;
           throw error;
         }
       },
+      onClose: (ctx) => options.services.subscriptions.registry.releaseSocket(ctx.extra.socket),
       onSubscribe: async (ctx, _id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,

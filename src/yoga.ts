@@ -9,11 +9,13 @@ import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { toGraphQLError } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
 import { consentPagesPlugin } from './http/consent-page.ts';
+import type { ClosableSocket } from './live/subscription-registry.ts';
 
 /** What the transport hands yoga: node:http's request, or graphql-ws's upgrade request and init payload. */
 export interface ServerContext {
   req?: Pick<IncomingMessage, 'socket'> & Partial<Pick<IncomingMessage, 'headers'>>;
   connectionParams?: Record<string, unknown>;
+  socket?: ClosableSocket;
 }
 
 export interface YogaDeps {
@@ -147,7 +149,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       },
     },
     plugins: [healthPlugin(services, deps.ping), consentPagesPlugin(services), requestLogPlugin(services, records), noStorePlugin],
-    context: async ({ request, req, connectionParams }): Promise<Context> => {
+    context: async ({ request, req, connectionParams, socket }): Promise<Context> => {
       const record = records.get(request);
       const header: HeaderReader = connectionParams
         ? headersFromObject(connectionParams)
@@ -166,6 +168,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
           clientIp,
           requestId: record?.requestId ?? randomUUID(),
           outcomeCodes: record?.codes ?? new Set(),
+          socket,
         };
       } catch (error) {
         if (error instanceof AccessError) {

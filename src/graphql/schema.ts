@@ -8,5 +8,6 @@ import './types/audit-event.ts';
 import './types/connection.ts';
 import './types/user-key.ts';
 import './types/verification.ts';
+import './types/events.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -71,14 +71,58 @@ export class KeyVerifier implements KeyChangeListener {
     const principal: KeyPrincipal = { apiKey: key, organization, permissions: entry.permissions, connectionRef: entry.connectionRef };
     const now = this.clock.now();
     // Past the secret, failures carry the key: its owner may learn why it is refused (verifyKey).
-    if (key.revokedAt !== null) return { ok: false, reason: 'REVOKED', keyId: key.keyId, principal };
-    if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()) {
-      return { ok: false, reason: 'EXPIRED', keyId: key.keyId, principal };
-    }
-    if (!entry.ipAllowed(ip ?? '')) return { ok: false, reason: 'IP_NOT_ALLOWED', keyId: key.keyId, principal };
-    if (organization.status !== 'ACTIVE') return { ok: false, reason: 'ORG_INACTIVE', keyId: key.keyId, principal };
+    const reason = this.refusal(entry, ip, now);
+    if (reason) return { ok: false, reason, keyId: key.keyId, principal };
     this.lastUsed.set(key.id, now);
     return { ok: true, principal };
+  }
+
+  private refusal(entry: CacheEntry, ip: string | undefined, now: Date): KeyCheckFailure | null {
+    const { key, organization } = entry;
+    if (key.revokedAt !== null) return 'REVOKED';
+    if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()) return 'EXPIRED';
+    if (!entry.ipAllowed(ip ?? '')) return 'IP_NOT_ALLOWED';
+    if (organization.status !== 'ACTIVE') return 'ORG_INACTIVE';
+    return null;
+  }
+
+  /**
+   * Whether keys that were verified earlier are still good, read fresh from the database in one
+   * query whatever the cache holds (long-lived subscriptions ask this every few hundred ms).
+   * Returns each key's refusal, or null when it is still accepted from that IP.
+   */
+  async recheck(keys: { keyId: string; ip: string | undefined }[]): Promise<(KeyCheckFailure | null)[]> {
+    if (keys.length === 0) return [];
+    const generation = this.generation;
+    const keyIds = [...new Set(keys.map((k) => k.keyId))];
+    const rows = await this.prisma.apiKey.findMany({
+      where: { keyId: { in: keyIds } },
+      include: { organization: true, connection: { select: { ref: true } } },
+    });
+    const entries = new Map(rows.map((row) => [row.keyId, this.toEntry(row)]));
+    if (generation === this.generation) {
+      for (const [keyId, entry] of entries) {
+        // A fresher read replaces the cached one (and forgets the verified token: the next request hashes again).
+        if (this.cache.has(keyId)) this.cache.set(keyId, entry);
+      }
+    }
+    const now = this.clock.now();
+    return keys.map(({ keyId, ip }) => {
+      const entry = entries.get(keyId);
+      return entry ? this.refusal(entry, ip, now) : 'NOT_FOUND';
+    });
+  }
+
+  private toEntry(row: ApiKey & { organization: Organization; connection: { ref: string | null } | null }): CacheEntry {
+    const { organization, connection, ...key } = row;
+    return {
+      key,
+      organization,
+      permissions: key.permissions.filter((p) => !organization.disabledPermissions.includes(p)),
+      connectionRef: connection?.ref ?? null,
+      ipAllowed: compileAllowlist(key.allowedIps),
+      loadedAt: Date.now(),
+    };
   }
 
   private secretMatches(entry: CacheEntry, token: string): boolean {
@@ -112,15 +156,7 @@ export class KeyVerifier implements KeyChangeListener {
     });
     this.cache.delete(keyId);
     if (!row) return null;
-    const { organization, connection, ...key } = row;
-    const entry: CacheEntry = {
-      key,
-      organization,
-      permissions: key.permissions.filter((p) => !organization.disabledPermissions.includes(p)),
-      connectionRef: connection?.ref ?? null,
-      ipAllowed: compileAllowlist(key.allowedIps),
-      loadedAt: Date.now(),
-    };
+    const entry = this.toEntry(row);
     if (generation === this.generation) {
       if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(keyId, entry);

@@ -39,10 +39,23 @@ export const ConnectionRef = builder.prismaNode('Connection', {
   }),
 });
 
-const ConnectionLookup = builder.inputType('ConnectionLookup', {
+export const ConnectionLookup = builder.inputType('ConnectionLookup', {
   isOneOf: true,
   fields: (t) => ({ id: t.id(), email: t.string(), ref: t.string() }),
 });
+
+/** The connection a lookup names (by id, email or ref); null for an id that is not a connection's. */
+export function connectionLookupWhere(lookup: { id?: string | null; email?: string | null; ref?: string | null }): Prisma.ConnectionWhereInput | null {
+  if (lookup.id != null) {
+    try {
+      return { id: decodeId(lookup.id, 'Connection') };
+    } catch {
+      return null;
+    }
+  }
+  if (lookup.email != null) return { user: { email: lookup.email.trim().toLowerCase() } };
+  return { ref: lookup.ref ?? '' };
+}
 
 builder.queryField('connection', (t) =>
   t.prismaField({
@@ -51,15 +64,8 @@ builder.queryField('connection', (t) =>
     authScopes: { $any: { operator: true, permission: 'CONNECTIONS_READ' } },
     args: { lookup: t.arg({ type: ConnectionLookup, required: true }) },
     resolve: (query, _root, { lookup }, ctx) => {
-      let where: Prisma.ConnectionWhereInput;
-      if (lookup.id != null) {
-        try {
-          where = { id: decodeId(lookup.id, 'Connection') };
-        } catch {
-          return null;
-        }
-      } else if (lookup.email != null) where = { user: { email: lookup.email.trim().toLowerCase() } };
-      else where = { ref: lookup.ref ?? '' };
+      const where = connectionLookupWhere(lookup);
+      if (!where) return null;
       return ctx.prisma.connection.findFirst({ ...query, where: { AND: [where, visible(ctx)] } });
     },
   }),

@@ -1,0 +1,126 @@
+import type { Context } from '../../context.ts';
+import { AccessError, NotFoundError } from '../../domain/errors.ts';
+import { encodeCursor, type EventRecord } from '../../domain/events/event-log.ts';
+import type { ConnectionStatus } from '../../generated/prisma/enums.ts';
+import type { LiveItem, Subscriber } from '../../live/subscriptions.ts';
+import { builder } from '../builder.ts';
+import { callerOf } from '../resolver-helpers.ts';
+import { ConnectionLookup, connectionLookupWhere, ConnectionStatusEnum } from './connection.ts';
+
+const ApiKeyEventTypeEnum = builder.enumType('ApiKeyEventType', {
+  values: ['CREATED', 'UPDATED', 'ROTATED', 'REVOKED', 'EXPIRED'] as const,
+});
+
+type KeyEventType = 'CREATED' | 'UPDATED' | 'ROTATED' | 'REVOKED' | 'EXPIRED';
+
+const ConnectionEventRef = builder.objectRef<EventRecord>('ConnectionEvent');
+const ApiKeyEventRef = builder.objectRef<EventRecord>('ApiKeyEvent');
+
+/** A connection's state as a subscription shows it: from an event, or (first) as it is now. */
+interface StatusView {
+  status: ConnectionStatus;
+  connectionId: string;
+  at: Date;
+}
+const ConnectionStatusEventRef = builder.objectRef<StatusView>('ConnectionStatusEvent');
+
+ConnectionEventRef.implement({
+  description: 'A connection changed status. `cursor` resumes `connectionEvents` right after this event.',
+  fields: (t) => ({
+    cursor: t.string({ resolve: (event) => encodeCursor(event.position) }),
+    status: t.field({ type: ConnectionStatusEnum, resolve: (event) => event.data.status as ConnectionStatus }),
+    previousStatus: t.field({
+      type: ConnectionStatusEnum,
+      nullable: true,
+      resolve: (event) => (event.data.previousStatus as ConnectionStatus | null) ?? null,
+    }),
+    connection: t.prismaField({
+      type: 'Connection',
+      description: 'The connection as it is now',
+      resolve: (query, event, _args, ctx) => ctx.prisma.connection.findUniqueOrThrow({ ...query, where: { id: event.connectionId! } }),
+    }),
+    at: t.field({ type: 'DateTime', resolve: (event) => event.createdAt }),
+  }),
+});
+
+ApiKeyEventRef.implement({
+  description: 'A key was created, updated, rotated, revoked or expired. `cursor` resumes `apiKeyEvents` right after this event.',
+  fields: (t) => ({
+    cursor: t.string({ resolve: (event) => encodeCursor(event.position) }),
+    type: t.field({ type: ApiKeyEventTypeEnum, resolve: (event) => event.type.replace('API_KEY_', '') as KeyEventType }),
+    key: t.prismaField({
+      type: 'ApiKey',
+      description: 'The key as it is now',
+      resolve: (query, event, _args, ctx) => ctx.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: event.apiKeyId! } }),
+    }),
+    at: t.field({ type: 'DateTime', resolve: (event) => event.createdAt }),
+  }),
+});
+
+ConnectionStatusEventRef.implement({
+  description: "A connection's status: first as it is when the subscription starts, then after each change",
+  fields: (t) => ({
+    status: t.field({ type: ConnectionStatusEnum, resolve: (view) => view.status }),
+    connection: t.prismaField({
+      type: 'Connection',
+      resolve: (query, view, _args, ctx) => ctx.prisma.connection.findUniqueOrThrow({ ...query, where: { id: view.connectionId } }),
+    }),
+    at: t.field({ type: 'DateTime', resolve: (view) => view.at }),
+  }),
+});
+
+function subscriberOf(ctx: Context): Subscriber {
+  const caller = callerOf(ctx);
+  if (caller.type !== 'key') throw new AccessError('FORBIDDEN', 'Subscriptions need an API key');
+  return { principal: caller.principal, ip: ctx.clientIp, socket: ctx.socket };
+}
+
+/** The end of a stream (credential refused, client too slow) becomes its last, failed result. */
+function eventOf(item: LiveItem): EventRecord {
+  if (item.kind === 'end') throw item.error;
+  if (item.kind !== 'event') throw new Error(`unexpected ${item.kind} item`);
+  return item.record;
+}
+
+builder.subscriptionType({});
+
+builder.subscriptionField('connectionEvents', (t) =>
+  t.field({
+    type: ConnectionEventRef,
+    description: 'Every connection status change of the organization and environment. With `after`, the events after that cursor come first.',
+    authScopes: { permission: 'CONNECTIONS_READ' },
+    args: { after: t.arg.string({ description: 'The cursor of the last event you received' }) },
+    subscribe: (_root, args, ctx) => ctx.services.subscriptions.connectionEvents(subscriberOf(ctx), args.after),
+    resolve: (item: LiveItem) => eventOf(item),
+  }),
+);
+
+builder.subscriptionField('apiKeyEvents', (t) =>
+  t.field({
+    type: ApiKeyEventRef,
+    description: 'Every key lifecycle event of the organization and environment. With `after`, the events after that cursor come first.',
+    authScopes: { permission: 'KEYS_READ' },
+    args: { after: t.arg.string({ description: 'The cursor of the last event you received' }) },
+    subscribe: (_root, args, ctx) => ctx.services.subscriptions.apiKeyEvents(subscriberOf(ctx), args.after),
+    resolve: (item: LiveItem) => eventOf(item),
+  }),
+);
+
+builder.subscriptionField('connectionStatusChanged', (t) =>
+  t.field({
+    type: ConnectionStatusEventRef,
+    description: "One connection's status: its current state first, then every change",
+    authScopes: { permission: 'CONNECTIONS_READ' },
+    args: { lookup: t.arg({ type: ConnectionLookup, required: true }) },
+    subscribe: (_root, args, ctx) => {
+      const where = connectionLookupWhere(args.lookup);
+      if (!where) throw new NotFoundError('Connection');
+      return ctx.services.subscriptions.connectionStatus(subscriberOf(ctx), where);
+    },
+    resolve: (item: LiveItem): StatusView => {
+      if (item.kind === 'current') return { status: item.connection.status, connectionId: item.connection.id, at: item.connection.updatedAt };
+      const event = eventOf(item);
+      return { status: event.data.status as ConnectionStatus, connectionId: event.connectionId!, at: event.createdAt };
+    },
+  }),
+);

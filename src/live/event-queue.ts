@@ -1,0 +1,92 @@
+/**
+ * A subscriber's queue: an async iterator that the producer pushes into. Bounded, so a client
+ * that stops reading cannot make the server hold an unbounded backlog: past `capacity` the
+ * queue fails instead (the client resumes from its last cursor).
+ */
+export class EventQueue<T> implements AsyncIterableIterator<T> {
+  private readonly items: T[] = [];
+  private waiting: ((result: IteratorResult<T>) => void) | null = null;
+  private finished = false;
+  private failure: { error: unknown } | null = null;
+  private readonly closers: (() => void)[] = [];
+
+  constructor(
+    private readonly capacity: number,
+    /** What a failure looks like to the consumer: the last item before the end. */
+    private readonly failureItem: (error: unknown) => T,
+  ) {}
+
+  get closed(): boolean {
+    return this.finished;
+  }
+
+  /** Adds an item; past capacity the queue fails with `overflow()`'s error. */
+  push(item: T, overflow: () => unknown): void {
+    if (this.finished || this.failure) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ value: item, done: false });
+      return;
+    }
+    if (this.items.length >= this.capacity) {
+      this.fail(overflow());
+      return;
+    }
+    this.items.push(item);
+  }
+
+  /** Ends the stream now, with `error` as its last item: what was queued is dropped (it may no longer be visible). */
+  fail(error: unknown): void {
+    if (this.finished || this.failure) return;
+    this.failure = { error };
+    this.items.length = 0;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      this.failure = null;
+      resolve({ value: this.failureItem(error), done: false });
+      this.close();
+    }
+  }
+
+  /** Runs `closer` once when the stream ends, however it ends. */
+  onClose(closer: () => void): void {
+    if (this.finished) closer();
+    else this.closers.push(closer);
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
+    if (this.failure) {
+      const { error } = this.failure;
+      this.failure = null;
+      this.close();
+      return Promise.resolve({ value: this.failureItem(error), done: false });
+    }
+    if (this.finished) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private close(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ value: undefined, done: true });
+    }
+    for (const closer of this.closers.splice(0)) closer();
+  }
+}
