@@ -9,7 +9,9 @@ import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { toGraphQLError } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
 import { consentPagesPlugin } from './http/consent-page.ts';
+import { useSharedSubscriptionExecution } from './live/shared-execution.ts';
 import type { ClosableSocket } from './live/subscription-registry.ts';
+import type { LiveItem } from './live/subscriptions.ts';
 
 /** What the transport hands yoga: node:http's request, or graphql-ws's upgrade request and init payload. */
 export interface ServerContext {
@@ -121,6 +123,16 @@ const noStorePlugin: Plugin = {
   },
 };
 
+/**
+ * Everything a subscription event's result depends on besides the query: subscribers with the
+ * same audience get the same result for the same event, so it is computed once for all of them.
+ */
+function audienceOf(ctx: Context): string | null {
+  if (ctx.caller?.type !== 'key') return null;
+  const { apiKey, organization, permissions } = ctx.caller.principal;
+  return [organization.id, apiKey.environment, apiKey.kind, apiKey.connectionId ?? '', [...permissions].sort().join(',')].join('|');
+}
+
 /** The yoga app: every plugin, never listening. Tests call `yoga.fetch`; server.ts serves it. */
 export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): KeywardYoga {
   const { services } = deps;
@@ -148,7 +160,13 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
         return defaultMaskError(error, message, isDev);
       },
     },
-    plugins: [healthPlugin(services, deps.ping), consentPagesPlugin(services), requestLogPlugin(services, records), noStorePlugin],
+    plugins: [
+      healthPlugin(services, deps.ping),
+      consentPagesPlugin(services),
+      requestLogPlugin(services, records),
+      noStorePlugin,
+      useSharedSubscriptionExecution<Context>({ audience: audienceOf, shareKey: (item) => ((item as LiveItem).kind === 'event' ? (item as Extract<LiveItem, { kind: 'event' }>).record : null) }),
+    ],
     context: async ({ request, req, connectionParams, socket }): Promise<Context> => {
       const record = records.get(request);
       const header: HeaderReader = connectionParams

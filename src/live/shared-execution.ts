@@ -1,0 +1,106 @@
+import {
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  visit,
+  type ASTNode,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+type Result = ExecutionResult | Promise<ExecutionResult>;
+
+export interface SharedExecutionOptions<TContext> {
+  /**
+   * What the result of executing an event depends on besides the document and its variables:
+   * who asks (organization, environment, key kind, permissions…). Null: never share.
+   */
+  audience(context: TContext): string | null;
+  /** The object that is the same for every subscriber of one event (null: this payload is not shared). */
+  shareKey(payload: unknown): object | null;
+}
+
+/**
+ * Executes a subscription event once per distinct selection and audience instead of once per
+ * subscriber. graphql-js runs the selection set for every subscriber of every event; with 10,000
+ * subscribers of one organization that is 10,000 identical executions (and database reads) per
+ * event. Here the source stream is created as graphql-js does, and each event's result is cached
+ * on the event object (a WeakMap, so it lives as long as the event) under the key
+ * document + operation + the variables the selection uses + audience. Results are shared,
+ * so they must be treated as immutable (yoga's masking creates new results; graphql-ws only
+ * serializes them).
+ */
+export function useSharedSubscriptionExecution<TContext>(options: SharedExecutionOptions<TContext>): Plugin {
+  const perEvent = new WeakMap<object, Map<string, Result>>();
+  const documentIds = new WeakMap<DocumentNode, number>();
+  let nextDocumentId = 0;
+
+  const selectionKey = (args: ExecutionArgs): string | null => {
+    const operation = getOperationAST(args.document, args.operationName);
+    const root = operation?.selectionSet.selections[0];
+    if (!operation || !root || root.kind !== 'Field' || operation.selectionSet.selections.length !== 1) return null;
+    // The root field's own arguments (e.g. `after`) choose the stream, not the shape of each result.
+    const used = new Set<string>();
+    const collect = (node: ASTNode) => visit(node, { Variable: (v) => void used.add(v.name.value) });
+    if (root.selectionSet) collect(root.selectionSet);
+    for (const directive of root.directives ?? []) collect(directive);
+    for (const fragment of args.document.definitions) if (fragment.kind === 'FragmentDefinition') collect(fragment);
+    const variables = args.variableValues ?? {};
+    const relevant = [...used].sort().map((name) => [name, variables[name]]);
+    let documentId = documentIds.get(args.document);
+    if (documentId === undefined) documentIds.set(args.document, (documentId = nextDocumentId++));
+    return `${documentId}|${operation.name?.value ?? ''}|${JSON.stringify(relevant)}`;
+  };
+
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn(async (args: ExecutionArgs) => {
+        const stream = await createSourceEventStream(args);
+        if (!isAsyncIterable(stream)) return stream;
+        const audience = options.audience(args.contextValue as TContext);
+        const selection = audience === null ? null : selectionKey(args);
+        const group = selection === null ? null : `${selection}|${audience}`;
+        return mapAsyncIterator(stream, (payload) => {
+          const run = () => execute({ ...args, rootValue: payload });
+          const shared = group === null ? null : options.shareKey(payload);
+          if (!shared) return run();
+          let results = perEvent.get(shared);
+          if (!results) perEvent.set(shared, (results = new Map()));
+          let result = results.get(group!);
+          if (!result) results.set(group!, (result = run()));
+          return result;
+        });
+      });
+    },
+  };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/**
+ * Maps an async iterator without a generator, so `return()` reaches the source at once even
+ * while a `next()` is pending (a generator would wait for the next event before cleaning up).
+ */
+function mapAsyncIterator<T, U>(source: AsyncIterator<T>, map: (value: T) => U | Promise<U>): AsyncIterableIterator<U> {
+  return {
+    async next() {
+      const step = await source.next();
+      return step.done ? { done: true, value: undefined } : { done: false, value: await map(step.value) };
+    },
+    async return() {
+      await source.return?.();
+      return { done: true, value: undefined };
+    },
+    async throw(error: unknown) {
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
