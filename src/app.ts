@@ -42,6 +42,8 @@ export function createServices(deps: {
   subscriptionLimits?: Partial<SubscriptionLimits>;
   /** How often live feeds compare themselves with the event table. */
   livePollIntervalMs?: number;
+  /** Fault injection (crash tests): runs after a change commits, before its events are published. */
+  afterCommit?: () => void;
 }): Services {
   const { prisma } = deps.database;
   const { pepper, encryptionKey } = deps.secrets;
@@ -50,7 +52,7 @@ export function createServices(deps: {
   const verifier = new KeyVerifier(prisma, pepper, clock, deps.verifier);
   const registry = new SubscriptionRegistry(verifier, deps.logger, { ...DEFAULT_SUBSCRIPTION_LIMITS, ...deps.subscriptionLimits });
   const changes = new KeyChangeFanout(verifier, registry, bus);
-  const events = new EventLog(prisma, clock, (error) => deps.logger.error({ err: error }, 'publishing events failed'));
+  const events = new EventLog(prisma, clock, (error) => deps.logger.error({ err: error }, 'publishing events failed'), deps.afterCommit);
   const live = new LiveEvents(events, bus, deps.logger, deps.livePollIntervalMs);
   events.connect(live);
   const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, changes, events);
@@ -70,7 +72,7 @@ export function createServices(deps: {
     events,
   });
   const sweeper = new ExpirySweeper(prisma, events, clock);
-  const subscriptions = new Subscriptions(prisma, live, registry);
+  const subscriptions = new Subscriptions(prisma, live, registry, clock);
   return {
     prisma,
     clock,
@@ -126,6 +128,14 @@ export function servicesFor(config: Config, runtime: Runtime, logger: Logger): S
       perSocket: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET,
       perKey: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY,
     },
+    livePollIntervalMs: config.KEYWARD_EVENT_POLL_MS,
+    ...(config.KEYWARD_FAULT === 'kill-after-commit' && {
+      afterCommit: () => {
+        logger.warn('KEYWARD_FAULT=kill-after-commit: killing the process after a commit');
+        logger.flush();
+        process.kill(process.pid, 'SIGKILL');
+      },
+    }),
   });
 }
 

@@ -39,10 +39,17 @@ const schema = z
     KEYWARD_SIGNUP_URL: optionalString.pipe(z.url('must be an absolute URL').optional()),
     KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1_000).default(10),
     KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    /** How often live feeds compare themselves with the event table (catches what Redis lost). */
+    KEYWARD_EVENT_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1_000),
+    /** Tests only (refused in production): `kill-after-commit` kills the process right after a change commits, before its events are published. */
+    KEYWARD_FAULT: z.enum(['kill-after-commit', '']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     NODE_ENV: z.string().default('development'),
   })
   .superRefine((env, ctx) => {
+    if (env.KEYWARD_FAULT && env.NODE_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: ['KEYWARD_FAULT'], message: 'fault injection is refused in production' });
+    }
     if (env.DATABASE_URL !== undefined) {
       for (const name of ['KEYWARD_PEPPER', 'KEYWARD_ENCRYPTION_KEY'] as const) {
         if (env[name] === undefined) {

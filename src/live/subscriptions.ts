@@ -3,6 +3,7 @@ import type { KeyPrincipal } from '../domain/caller.ts';
 import { visibleConnectionsWhere } from '../domain/connection/connection.service.ts';
 import { AccessError, NotFoundError } from '../domain/errors.ts';
 import { decodeCursor, type EventRecord } from '../domain/events/event-log.ts';
+import type { Clock } from '../infra/clock.ts';
 import { EventQueue } from './event-queue.ts';
 import type { LiveEvents } from './live-events.ts';
 import type { ClosableSocket, SubscriptionRegistry } from './subscription-registry.ts';
@@ -37,6 +38,7 @@ export class Subscriptions {
     private readonly prisma: PrismaClient,
     private readonly live: LiveEvents,
     readonly registry: SubscriptionRegistry,
+    private readonly clock: Clock,
   ) {}
 
   /** Every connection event of the organization and environment; `after` replays from the table first. */
@@ -101,9 +103,15 @@ export class Subscriptions {
       overflow: tooSlow,
       toItem: (record) => ({ kind: 'event', record }),
       // Checked again for every event: the credential still good, the event this subscriber's to see.
-      accept: (record) => !holder.refused && this.visibleTo(principal, record) && options.accept(record),
+      accept: (record) => !holder.refused && !this.expired(principal) && this.visibleTo(principal, record) && options.accept(record),
       begin: options.begin,
     });
+  }
+
+  /** A key past its expiry gets nothing more, even before the registry's next check ends its streams. */
+  private expired(principal: KeyPrincipal): boolean {
+    const { expiresAt } = principal.apiKey;
+    return expiresAt !== null && expiresAt.getTime() <= this.clock.now().getTime();
   }
 
   private visibleTo(principal: KeyPrincipal, record: EventRecord): boolean {

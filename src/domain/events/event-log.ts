@@ -82,6 +82,8 @@ export class EventLog {
     private readonly prisma: PrismaClient,
     private readonly clock: Clock,
     private readonly onSinkError: (error: unknown) => void = () => {},
+    /** Fault injection for crash tests: runs after commit, before publishing. */
+    private readonly afterCommit?: () => void,
   ) {}
 
   /** Where committed events go next (set once the live side is wired). */
@@ -97,7 +99,10 @@ export class EventLog {
       this.open.set(tx, state);
       return work(tx);
     });
-    if (state && state.records.length > 0) this.publish(state.records);
+    if (state && state.records.length > 0) {
+      this.afterCommit?.();
+      this.publish(state.records);
+    }
     return result;
   }
 
