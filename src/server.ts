@@ -15,6 +15,16 @@ import { handleVerifyRequest, VERIFY_PATH } from './http/verify-endpoint.ts';
 /** Largest WebSocket message accepted (ws's default is 100 MiB). */
 const MAX_WS_PAYLOAD = 64 * 1024;
 
+const CREDENTIAL_PARAMS = /^(key|api[_-]?key|token|access[_-]?token|authorization|x-partner-key|x-api-key|x-admin-token|secret)$/i;
+
+/** A query string that looks like it carries a credential: a credential-named parameter, or a Keyward key anywhere. */
+export function credentialInUrl(url: string | undefined): boolean {
+  const query = url?.split('?')[1];
+  if (!query) return false;
+  const params = new URLSearchParams(query);
+  return [...params].some(([name, value]) => CREDENTIAL_PARAMS.test(name) || /kw_(ptr|usr|ses)_/.test(value) || /kw_(ptr|usr|ses)_/.test(name));
+}
+
 export interface RunningServer {
   server: Server;
   url: string;
@@ -46,7 +56,13 @@ export async function startServer(options: {
     if (req.url === VERIFY_PATH) handleVerifyRequest(req, res, options.services, options.adminToken);
     else void yoga(req, res);
   });
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_WS_PAYLOAD });
+  const wss = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: MAX_WS_PAYLOAD,
+    // Credentials go in connection_init, never in the URL, which proxies and access logs keep.
+    verifyClient: ({ req }, done) => (credentialInUrl(req.url) ? done(false, 400, 'Send credentials in connection_init, not in the URL') : done(true)),
+  });
 
   useServer<Record<string, unknown>>(
     {

@@ -132,6 +132,53 @@ describe('graphql-ws', () => {
     }
   });
 
+  it('enforces the protocol: a second init closes 4429, subscribe before ack 4401, a duplicate id 4409', async () => {
+    const init = JSON.stringify({ type: 'connection_init', payload: { 'x-partner-key': secret } });
+    const subscribe = (id: string) =>
+      JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { apiKeyEvents { cursor } }' } });
+
+    const twice = rawSocket();
+    await twice.opened;
+    twice.socket.send(init);
+    twice.socket.send(init);
+    expect((await twice.closed).code).toBe(4429);
+
+    const early = rawSocket();
+    await early.opened;
+    early.socket.send(subscribe('1'));
+    expect((await early.closed).code).toBe(4401);
+
+    const duplicate = rawSocket();
+    await duplicate.opened;
+    const acked = new Promise<void>((resolve) => duplicate.socket.once('message', () => resolve()));
+    duplicate.socket.send(init);
+    await acked;
+    duplicate.socket.send(subscribe('same'));
+    duplicate.socket.send(subscribe('same'));
+    expect((await duplicate.closed).code).toBe(4409);
+  });
+
+  it('refuses a WebSocket upgrade that carries a key in its URL (URLs end up in logs)', async () => {
+    for (const query of [`?key=${secret}`, `?token=${encodeURIComponent(secret)}`, `?x=${secret}`]) {
+      const socket = new WebSocket(`${server.wsUrl}${query}`, 'graphql-transport-ws');
+      sockets.push(socket);
+      const status = await new Promise<number>((resolve) => {
+        socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        socket.once('open', () => resolve(101));
+        socket.once('error', () => undefined);
+      });
+      expect(status).toBe(400);
+    }
+    // Unrelated query parameters are fine.
+    const plain = new WebSocket(`${server.wsUrl}?client=web`, 'graphql-transport-ws');
+    sockets.push(plain);
+    await new Promise<void>((resolve, reject) => {
+      plain.once('open', () => resolve());
+      plain.once('unexpected-response', () => reject(new Error('refused')));
+    });
+    plain.close(1000);
+  });
+
   it('accepts a frame just under 64 KiB', async () => {
     const { socket, opened, closed } = rawSocket();
     await opened;
