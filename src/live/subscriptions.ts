@@ -103,7 +103,16 @@ export class Subscriptions {
       overflow: tooSlow,
       toItem: (record) => ({ kind: 'event', record }),
       // Checked again for every event: the credential still good, the event this subscriber's to see.
-      accept: (record) => !holder.refused && !this.expired(principal) && this.visibleTo(principal, record) && options.accept(record),
+      accept: (record) => {
+        if (holder.refused || this.expired(principal)) return false;
+        // The subscriber's own key ending: nothing more for it, and the registry ends its streams now
+        // (this event can arrive from another instance before the invalidation message does).
+        if (record.apiKeyId === principal.apiKey.id && (record.type === 'API_KEY_REVOKED' || record.type === 'API_KEY_EXPIRED')) {
+          this.registry.keyChanged(principal.apiKey.keyId);
+          return false;
+        }
+        return this.visibleTo(principal, record) && options.accept(record);
+      },
       begin: options.begin,
     });
   }
