@@ -109,7 +109,8 @@ export class LiveEvents implements EventSink {
     const byOrganization = new Map<string, EventRecord[]>();
     for (const record of records) byOrganization.set(record.organizationId, [...(byOrganization.get(record.organizationId) ?? []), record]);
     for (const [organizationId, group] of byOrganization) {
-      void this.feeds.get(organizationId)?.then((feed) => feed.notify(group));
+      // A feed that failed to open has no listeners to tell (its subscribers got the error).
+      void this.feeds.get(organizationId)?.then((feed) => feed.notify(group), () => undefined);
       this.bus.publish(CHANNELS.events(organizationId), group.map(toWire));
     }
   }
