@@ -125,7 +125,10 @@ export class LiveEvents implements EventSink {
       if (!current) {
         current = this.openFeed(organizationId);
         this.feeds.set(organizationId, current);
-        current.catch(() => this.feeds.delete(organizationId));
+        const opening = current;
+        opening.catch(() => {
+          if (this.feeds.get(organizationId) === opening) this.feeds.delete(organizationId);
+        });
       }
       pending = current;
       feed = await pending;
