@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExecutionArgs } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -9,7 +9,8 @@ import type { Services } from './context.ts';
 import { AccessError } from './domain/errors.ts';
 import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { toGraphQLError } from './graphql/access.ts';
-import type { KeywardYoga } from './yoga.ts';
+import { isAsyncIterable, mapAsyncIterator } from './live/shared-execution.ts';
+import { errorMasker, sharedSubscribe, type KeywardYoga } from './yoga.ts';
 import { handleVerifyRequest, VERIFY_PATH } from './http/verify-endpoint.ts';
 
 /** Largest WebSocket message accepted (ws's default is 100 MiB). */
@@ -52,6 +53,9 @@ export async function startServer(options: {
   host: string;
 }): Promise<RunningServer> {
   const { yoga, logger } = options;
+  const mask = errorMasker(logger);
+  const masked = (result: ExecutionResult): ExecutionResult =>
+    result.errors?.length ? { ...result, errors: result.errors.map((error) => mask(error, 'Unexpected error.') as GraphQLError) } : result;
   const server = createServer((req, res) => {
     if (req.url === VERIFY_PATH) handleVerifyRequest(req, res, options.services, options.adminToken);
     else void yoga(req, res);
@@ -68,7 +72,12 @@ export async function startServer(options: {
     {
       connectionInitWaitTimeout: 3_000,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      // Subscriptions skip envelop's per-subscription wrappers (several KB per subscriber) and
+      // run the shared execution directly, masking errors as yoga does.
+      subscribe: async (args) => {
+        const result = await sharedSubscribe(args);
+        return (isAsyncIterable(result) ? mapAsyncIterator(result, (r) => masked(r as ExecutionResult)) : masked(result as ExecutionResult)) as never;
+      },
       // A wrong credential in connection_init closes the socket (4403) before any operation.
       onConnect: async (ctx) => {
         const ip = resolveClientIp(
@@ -104,13 +113,15 @@ export async function startServer(options: {
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
         try {
+          const isSubscription = getOperationAST(document, params.operationName)?.operation === 'subscription';
           return {
             schema,
             operationName: params.operationName,
             document,
             variableValues: params.variables,
             contextValue: await contextFactory(),
-            rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+            // A subscription lives long: it keeps no reference to this envelop instance.
+            rootValue: isSubscription ? undefined : ({ execute, subscribe } satisfies EnvelopedRoot),
           };
         } catch (error) {
           if (error instanceof AccessError) return [toGraphQLError(error)];

@@ -9,7 +9,7 @@ import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { toGraphQLError } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
 import { consentPagesPlugin } from './http/consent-page.ts';
-import { useSharedSubscriptionExecution } from './live/shared-execution.ts';
+import { createSharedSubscribe, useSharedSubscriptionExecution } from './live/shared-execution.ts';
 import type { ClosableSocket } from './live/subscription-registry.ts';
 import type { LiveItem } from './live/subscriptions.ts';
 
@@ -133,6 +133,35 @@ function audienceOf(ctx: Context): string | null {
   return [organization.id, apiKey.environment, apiKey.kind, apiKey.connectionId ?? '', [...permissions].sort().join(',')].join('|');
 }
 
+/** Subscription events run once per audience and selection, for SSE (plugin) and graphql-ws (server.ts) alike. */
+export const sharedSubscribe = createSharedSubscribe<Context>({
+  audience: audienceOf,
+  shareKey: (item) => ((item as LiveItem).kind === 'event' ? (item as Extract<LiveItem, { kind: 'event' }>).record : null),
+});
+
+/**
+ * What clients may see of an error: access errors top-level with their code and HTTP status,
+ * domain errors with their code, GraphQL errors as they are; anything else is a bug, logged and
+ * masked.
+ */
+export function errorMasker(logger: Services['logger']) {
+  return (error: unknown, message: string, isDev = false): Error => {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    if (original instanceof AccessError) return toGraphQLError(original);
+    // A domain failure outside a payload union (e.g. a query's bad argument) keeps its code.
+    if (original instanceof DomainError) {
+      return new GraphQLError(original.message, {
+        extensions: { code: original.code, ...(original instanceof ValidationError && { fields: original.fields }) },
+      });
+    }
+    // GraphQLErrors are meant for the client; anything else is a bug: logged here, masked there.
+    if (!(original instanceof GraphQLError) && !(error instanceof GraphQLError && !error.originalError)) {
+      logger.error({ err: original }, 'unexpected error');
+    }
+    return defaultMaskError(error, message, isDev);
+  };
+}
+
 /** The yoga app: every plugin, never listening. Tests call `yoga.fetch`; server.ts serves it. */
 export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): KeywardYoga {
   const { services } = deps;
@@ -143,29 +172,13 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     landingPage: false,
     graphiql: deps.graphiql ?? true,
     logging: services.logger,
-    maskedErrors: {
-      maskError(error, message, isDev) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof AccessError) return toGraphQLError(original);
-        // A domain failure outside a payload union (e.g. a query's bad argument) keeps its code.
-        if (original instanceof DomainError) {
-          return new GraphQLError(original.message, {
-            extensions: { code: original.code, ...(original instanceof ValidationError && { fields: original.fields }) },
-          });
-        }
-        // GraphQLErrors are meant for the client; anything else is a bug: logged here, masked there.
-        if (!(original instanceof GraphQLError) && !(error instanceof GraphQLError && !error.originalError)) {
-          services.logger.error({ err: original }, 'unexpected error');
-        }
-        return defaultMaskError(error, message, isDev);
-      },
-    },
+    maskedErrors: { maskError: errorMasker(services.logger) },
     plugins: [
       healthPlugin(services, deps.ping),
       consentPagesPlugin(services),
       requestLogPlugin(services, records),
       noStorePlugin,
-      useSharedSubscriptionExecution<Context>({ audience: audienceOf, shareKey: (item) => ((item as LiveItem).kind === 'event' ? (item as Extract<LiveItem, { kind: 'event' }>).record : null) }),
+      useSharedSubscriptionExecution(sharedSubscribe),
     ],
     context: async ({ request, req, connectionParams, socket }): Promise<Context> => {
       const record = records.get(request);

@@ -29,10 +29,12 @@ export interface SharedExecutionOptions<TContext> {
  * event. Here the source stream is created as graphql-js does, and each event's result is cached
  * on the event object (a WeakMap, so it lives as long as the event) under the key
  * document + operation + the variables the selection uses + audience. Results are shared,
- * so they must be treated as immutable (yoga's masking creates new results; graphql-ws only
+ * so they must be treated as immutable (masking creates new results; graphql-ws only
  * serializes them).
  */
-export function useSharedSubscriptionExecution<TContext>(options: SharedExecutionOptions<TContext>): Plugin {
+export function createSharedSubscribe<TContext>(
+  options: SharedExecutionOptions<TContext>,
+): (args: ExecutionArgs) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const perEvent = new WeakMap<object, Map<string, Result>>();
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
@@ -54,30 +56,34 @@ export function useSharedSubscriptionExecution<TContext>(options: SharedExecutio
     return `${documentId}|${operation.name?.value ?? ''}|${JSON.stringify(relevant)}`;
   };
 
+  return async (args) => {
+    const stream = await createSourceEventStream(args);
+    if (!isAsyncIterable(stream)) return stream as ExecutionResult;
+    const audience = options.audience(args.contextValue as TContext);
+    const selection = audience === null ? null : selectionKey(args);
+    const group = selection === null ? null : `${selection}|${audience}`;
+    return mapAsyncIterator<unknown, ExecutionResult>(stream, (payload) => {
+      const shared = group === null ? null : options.shareKey(payload);
+      if (!shared) return execute({ ...args, rootValue: payload });
+      let results = perEvent.get(shared);
+      if (!results) perEvent.set(shared, (results = new Map()));
+      let result = results.get(group!);
+      if (!result) results.set(group!, (result = execute({ ...args, rootValue: payload })));
+      return result;
+    });
+  };
+}
+
+/** The envelop plugin form, for the subscriptions yoga serves itself (SSE). */
+export function useSharedSubscriptionExecution(subscribe: (args: ExecutionArgs) => unknown): Plugin {
   return {
     onSubscribe({ setSubscribeFn }) {
-      setSubscribeFn(async (args: ExecutionArgs) => {
-        const stream = await createSourceEventStream(args);
-        if (!isAsyncIterable(stream)) return stream;
-        const audience = options.audience(args.contextValue as TContext);
-        const selection = audience === null ? null : selectionKey(args);
-        const group = selection === null ? null : `${selection}|${audience}`;
-        return mapAsyncIterator(stream, (payload) => {
-          const run = () => execute({ ...args, rootValue: payload });
-          const shared = group === null ? null : options.shareKey(payload);
-          if (!shared) return run();
-          let results = perEvent.get(shared);
-          if (!results) perEvent.set(shared, (results = new Map()));
-          let result = results.get(group!);
-          if (!result) results.set(group!, (result = run()));
-          return result;
-        });
-      });
+      setSubscribeFn(subscribe as never);
     },
   };
 }
 
-function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown> {
+export function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
@@ -85,7 +91,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown
  * Maps an async iterator without a generator, so `return()` reaches the source at once even
  * while a `next()` is pending (a generator would wait for the next event before cleaning up).
  */
-function mapAsyncIterator<T, U>(source: AsyncIterator<T>, map: (value: T) => U | Promise<U>): AsyncIterableIterator<U> {
+export function mapAsyncIterator<T, U>(source: AsyncIterator<T>, map: (value: T) => U | Promise<U>): AsyncIterableIterator<U> {
   return {
     async next() {
       const step = await source.next();

@@ -2,7 +2,7 @@
 // event per distinct selection and audience, however many subscribers; never shared across audiences.
 import { createSchema, createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
-import { useSharedSubscriptionExecution } from '../../src/live/shared-execution.ts';
+import { createSharedSubscribe, useSharedSubscriptionExecution } from '../../src/live/shared-execution.ts';
 
 interface Event {
   id: number;
@@ -57,7 +57,7 @@ function setup() {
   });
   const yoga = createYoga<{ audience: string }>({
     schema,
-    plugins: [useSharedSubscriptionExecution<{ audience: string }>({ audience: (ctx) => ctx.audience, shareKey: (p) => p as object })],
+    plugins: [useSharedSubscriptionExecution(createSharedSubscribe<{ audience: string }>({ audience: (ctx) => ctx.audience, shareKey: (p) => p as object }))],
   });
   const publish = (event: Event) => {
     for (const listener of listeners) listener(event);
