@@ -9,7 +9,6 @@ import type { Services } from './context.ts';
 import { AccessError } from './domain/errors.ts';
 import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { toGraphQLError } from './graphql/access.ts';
-import { isAsyncIterable, mapAsyncIterator } from './live/shared-execution.ts';
 import { errorMasker, sharedSubscribe, type KeywardYoga } from './yoga.ts';
 import { handleVerifyRequest, VERIFY_PATH } from './http/verify-endpoint.ts';
 
@@ -74,10 +73,7 @@ export async function startServer(options: {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       // Subscriptions skip envelop's per-subscription wrappers (several KB per subscriber) and
       // run the shared execution directly, masking errors as yoga does.
-      subscribe: async (args) => {
-        const result = await sharedSubscribe(args);
-        return (isAsyncIterable(result) ? mapAsyncIterator(result, (r) => masked(r as ExecutionResult)) : masked(result as ExecutionResult)) as never;
-      },
+      subscribe: (args) => sharedSubscribe(args, masked) as never,
       // A wrong credential in connection_init closes the socket (4403) before any operation.
       onConnect: async (ctx) => {
         const ip = resolveClientIp(

@@ -8,7 +8,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
   private finished = false;
   private failure: { error: unknown } | null = null;
-  private readonly closers: (() => void)[] = [];
+  private closers: (() => void)[] | null = null;
 
   constructor(
     private readonly capacity: number,
@@ -53,8 +53,11 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   /** Runs `closer` once when the stream ends, however it ends. */
   onClose(closer: () => void): void {
     if (this.finished) closer();
-    else this.closers.push(closer);
+    else (this.closers ??= []).push(closer);
   }
+
+  /** For subclasses: runs once when the stream ends (cheaper than a closure per stream). */
+  protected onClosed(): void {}
 
   next(): Promise<IteratorResult<T>> {
     if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
@@ -87,6 +90,9 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       this.waiting = null;
       resolve({ value: undefined, done: true });
     }
-    for (const closer of this.closers.splice(0)) closer();
+    this.onClosed();
+    const closers = this.closers ?? [];
+    this.closers = null;
+    for (const closer of closers) closer();
   }
 }

@@ -2,9 +2,11 @@ import type { Logger } from 'pino';
 import type { Environment, EventType } from '../generated/prisma/client.ts';
 import type { EventData, EventLog, EventRecord, EventSink } from '../domain/events/event-log.ts';
 import { CHANNELS, type Bus } from './bus.ts';
-import type { EventQueue } from './event-queue.ts';
 
-type Listener = (record: EventRecord) => void;
+/** Receives every event of an organization, in position order, once. */
+export interface FeedListener {
+  receive(record: EventRecord): void;
+}
 
 /** An event as it travels between instances (JSON: positions as strings, dates as ISO text). */
 interface WireEvent {
@@ -36,7 +38,7 @@ function fromWire(message: unknown): EventRecord[] {
  * read the gap from the table first. Work runs one step at a time, in order.
  */
 class OrganizationFeed {
-  readonly listeners = new Set<Listener>();
+  readonly listeners = new Set<FeedListener>();
   private chain: Promise<void> = Promise.resolve();
   unlisten: () => void = () => {};
 
@@ -73,7 +75,7 @@ class OrganizationFeed {
 
   private dispatch(record: EventRecord): void {
     this.last = record.position;
-    for (const listener of this.listeners) listener(record);
+    for (const listener of this.listeners) listener.receive(record);
   }
 
   private enqueue(step: () => Promise<void>): void {
@@ -81,12 +83,6 @@ class OrganizationFeed {
       this.logger.error({ err: error, organizationId: this.organizationId }, 'live event feed step failed; the next poll retries');
     });
   }
-}
-
-export interface Attachment {
-  /** Every event up to this position was dispatched before the listener was attached; every later one will be. */
-  position: bigint;
-  detach(): void;
 }
 
 /**
@@ -115,8 +111,11 @@ export class LiveEvents implements EventSink {
     }
   }
 
-  /** Adds a listener to the organization's feed (created on first use). */
-  async attach(organizationId: string, listener: Listener): Promise<Attachment> {
+  /**
+   * Adds a listener to the organization's feed (created on first use) and returns the feed's
+   * position: every event up to it was dispatched before, every later one will reach the listener.
+   */
+  async attach(organizationId: string, listener: FeedListener): Promise<bigint> {
     let pending: Promise<OrganizationFeed>;
     let feed: OrganizationFeed;
     // A feed closed by its last listener's detach while we waited is not ours to join: take the next one.
@@ -134,16 +133,20 @@ export class LiveEvents implements EventSink {
       feed = await pending;
     } while (this.feeds.get(organizationId) !== pending);
     feed.listeners.add(listener);
-    return {
-      position: feed.last,
-      detach: () => {
-        feed.listeners.delete(listener);
-        if (feed.listeners.size === 0 && this.feeds.get(organizationId) === pending) {
-          this.feeds.delete(organizationId);
-          feed.unlisten();
-        }
+    return feed.last;
+  }
+
+  /** Removes a listener; the feed closes with its last one. */
+  detach(organizationId: string, listener: FeedListener): void {
+    const pending = this.feeds.get(organizationId);
+    void pending?.then(
+      (feed) => {
+        if (!feed.listeners.delete(listener) || feed.listeners.size > 0 || this.feeds.get(organizationId) !== pending) return;
+        this.feeds.delete(organizationId);
+        feed.unlisten();
       },
-    };
+      () => undefined,
+    );
   }
 
   private async openFeed(organizationId: string): Promise<OrganizationFeed> {
@@ -166,46 +169,6 @@ export class LiveEvents implements EventSink {
       unlisten();
       throw error;
     }
-  }
-
-  /**
-   * A subscriber's stream of one organization's events, without gap or duplicate: attach to the
-   * feed (live events after position L are buffered), let `begin` produce what comes first (a
-   * replay of the table up to L, or a snapshot), then the buffered and live events after the
-   * position `begin` returns. `accept` filters events (visibility, kind); `capacity` bounds the
-   * queue of a client that does not read.
-   */
-  async stream<T>(options: {
-    organizationId: string;
-    accept: (record: EventRecord) => boolean;
-    begin: (attachedAt: bigint) => Promise<{ initial: T[]; after: bigint }>;
-    toItem: (record: EventRecord) => T;
-    queue: EventQueue<T>;
-    overflow: () => unknown;
-  }): Promise<EventQueue<T>> {
-    const { queue } = options;
-    let buffer: EventRecord[] | null = [];
-    let after = 0n;
-    const deliver = (record: EventRecord) => {
-      if (record.position > after && options.accept(record)) queue.push(options.toItem(record), options.overflow);
-    };
-    const attachment = await this.attach(options.organizationId, (record) => {
-      if (buffer) buffer.push(record);
-      else deliver(record);
-    });
-    queue.onClose(() => attachment.detach());
-    try {
-      const start = await options.begin(attachment.position);
-      after = start.after;
-      for (const item of start.initial) queue.push(item, options.overflow);
-      // `accept` may depend on what `begin` found, so buffered events are filtered only now.
-      for (const record of buffer) deliver(record);
-      buffer = null;
-    } catch (error) {
-      void queue.return();
-      throw error;
-    }
-    return queue;
   }
 
   /** What a resuming subscriber missed: the organization's events in (after, upTo], in order. */

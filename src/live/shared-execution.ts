@@ -34,8 +34,18 @@ export interface SharedExecutionOptions<TContext> {
  */
 export function createSharedSubscribe<TContext>(
   options: SharedExecutionOptions<TContext>,
-): (args: ExecutionArgs) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+): (args: ExecutionArgs, finish?: (result: ExecutionResult) => ExecutionResult) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const perEvent = new WeakMap<object, Map<string, Result>>();
+  // Group keys are the same string for many subscribers: keep one copy of each.
+  const groups = new Map<string, string>();
+  const intern = (key: string) => {
+    let kept = groups.get(key);
+    if (kept === undefined) {
+      if (groups.size >= 10_000) groups.clear();
+      groups.set(key, (kept = key));
+    }
+    return kept;
+  };
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
 
@@ -56,13 +66,14 @@ export function createSharedSubscribe<TContext>(
     return `${documentId}|${operation.name?.value ?? ''}|${JSON.stringify(relevant)}`;
   };
 
-  return async (args) => {
+  /** `finish` post-processes each result (e.g. error masking) in the same step, without another iterator layer. */
+  return async (args, finish) => {
     const stream = await createSourceEventStream(args);
-    if (!isAsyncIterable(stream)) return stream as ExecutionResult;
+    if (!isAsyncIterable(stream)) return finish ? finish(stream as ExecutionResult) : (stream as ExecutionResult);
     const audience = options.audience(args.contextValue as TContext);
     const selection = audience === null ? null : selectionKey(args);
-    const group = selection === null ? null : `${selection}|${audience}`;
-    return mapAsyncIterator<unknown, ExecutionResult>(stream, (payload) => {
+    const group = selection === null ? null : intern(`${selection}|${audience}`);
+    const resultOf = (payload: unknown): Result => {
       const shared = group === null ? null : options.shareKey(payload);
       if (!shared) return execute({ ...args, rootValue: payload });
       let results = perEvent.get(shared);
@@ -70,7 +81,8 @@ export function createSharedSubscribe<TContext>(
       let result = results.get(group!);
       if (!result) results.set(group!, (result = execute({ ...args, rootValue: payload })));
       return result;
-    });
+    };
+    return mapAsyncIterator<unknown, ExecutionResult>(stream, finish ? (payload) => Promise.resolve(resultOf(payload)).then(finish) : resultOf);
   };
 }
 
@@ -78,7 +90,7 @@ export function createSharedSubscribe<TContext>(
 export function useSharedSubscriptionExecution(subscribe: (args: ExecutionArgs) => unknown): Plugin {
   return {
     onSubscribe({ setSubscribeFn }) {
-      setSubscribeFn(subscribe as never);
+      setSubscribeFn((args: ExecutionArgs) => subscribe(args) as never);
     },
   };
 }
@@ -93,9 +105,11 @@ export function isAsyncIterable(value: unknown): value is AsyncIterableIterator<
  */
 export function mapAsyncIterator<T, U>(source: AsyncIterator<T>, map: (value: T) => U | Promise<U>): AsyncIterableIterator<U> {
   return {
-    async next() {
-      const step = await source.next();
-      return step.done ? { done: true, value: undefined } : { done: false, value: await map(step.value) };
+    // A promise chain, not an async function: no suspended frame kept per idle subscriber.
+    next() {
+      return source.next().then((step) =>
+        step.done ? { done: true as const, value: undefined } : Promise.resolve(map(step.value)).then((value) => ({ done: false as const, value })),
+      );
     },
     async return() {
       await source.return?.();

@@ -11,7 +11,6 @@ export interface ClosableSocket {
 /** A stream the registry can end. */
 export interface EndableStream {
   fail(error: unknown): void;
-  onClose(closer: () => void): void;
 }
 
 export interface SubscriptionLimits {
@@ -75,7 +74,7 @@ export class SubscriptionRegistry {
 
   /**
    * Admits a new stream for a key (on its socket, if any), within the limits; RATE_LIMITED
-   * otherwise. The stream is counted until it closes.
+   * otherwise. The stream is counted until `release`.
    */
   admit(principal: KeyPrincipal, ip: string | undefined, socket: ClosableSocket | undefined, stream: EndableStream): Holder {
     const keyId = principal.apiKey.keyId;
@@ -93,14 +92,16 @@ export class SubscriptionRegistry {
     this.perKey.set(keyId, used + 1);
     holder.streams.add(stream);
     this.holders.add(holder);
-    stream.onClose(() => {
-      holder.streams.delete(stream);
-      const left = (this.perKey.get(keyId) ?? 1) - 1;
-      if (left > 0) this.perKey.set(keyId, left);
-      else this.perKey.delete(keyId);
-      if (!holder.socket && holder.streams.size === 0) this.holders.delete(holder);
-    });
     return holder;
+  }
+
+  /** A stream admitted by `admit` ended. */
+  release(holder: Holder, stream: EndableStream): void {
+    if (!holder.streams.delete(stream)) return;
+    const left = (this.perKey.get(holder.keyId) ?? 1) - 1;
+    if (left > 0) this.perKey.set(holder.keyId, left);
+    else this.perKey.delete(holder.keyId);
+    if (!holder.socket && holder.streams.size === 0) this.holders.delete(holder);
   }
 
   /** Subscriptions currently open on this instance. */

@@ -5,8 +5,8 @@ import { AccessError, NotFoundError } from '../domain/errors.ts';
 import { decodeCursor, type EventRecord } from '../domain/events/event-log.ts';
 import type { Clock } from '../infra/clock.ts';
 import { EventQueue } from './event-queue.ts';
-import type { LiveEvents } from './live-events.ts';
-import type { ClosableSocket, SubscriptionRegistry } from './subscription-registry.ts';
+import type { FeedListener, LiveEvents } from './live-events.ts';
+import type { ClosableSocket, Holder, SubscriptionRegistry } from './subscription-registry.ts';
 
 /** What a subscription yields: an event, the connection's current state (first), or its end. */
 export type LiveItem =
@@ -27,6 +27,54 @@ const QUEUE_CAPACITY = 1_000;
 const KEY_EVENTS = new Set(['API_KEY_CREATED', 'API_KEY_UPDATED', 'API_KEY_ROTATED', 'API_KEY_REVOKED', 'API_KEY_EXPIRED']);
 
 const tooSlow = () => new AccessError('RATE_LIMITED', `More than ${QUEUE_CAPACITY} events were waiting to be read; resume with the last cursor`);
+const endItem = (error: unknown): LiveItem => ({ kind: 'end', error });
+
+/** Which events a subscription wants: one kind for the whole organization, or one connection's changes. */
+type Filter = 'connections' | 'keys' | 'status';
+
+/**
+ * One subscriber's stream, attached to its organization's feed. Events that arrive before
+ * `begin` has produced what comes first are buffered, then delivered if they come after it.
+ * One object per subscriber (no closures): 10,000 subscribers are 10,000 of these.
+ */
+class LiveSubscription extends EventQueue<LiveItem> implements FeedListener {
+  holder: Holder | null = null;
+  attached = false;
+  /** Status subscriptions: the connection, once found. */
+  connectionId: string | null = null;
+  /** Events up to this position are already covered by what was sent first. */
+  after = 0n;
+  private buffer: EventRecord[] | null = [];
+
+  constructor(
+    private readonly owner: Subscriptions,
+    readonly principal: KeyPrincipal,
+    readonly filter: Filter,
+  ) {
+    super(QUEUE_CAPACITY, endItem);
+  }
+
+  receive(record: EventRecord): void {
+    if (this.buffer) this.buffer.push(record);
+    else this.deliver(record);
+  }
+
+  /** What `begin` produced goes first, then the buffered events it does not cover; then live. */
+  start(initial: LiveItem[]): void {
+    for (const item of initial) this.push(item, tooSlow);
+    const buffered = this.buffer ?? [];
+    this.buffer = null;
+    for (const record of buffered) this.deliver(record);
+  }
+
+  private deliver(record: EventRecord): void {
+    if (record.position > this.after && this.owner.accepts(this, record)) this.push({ kind: 'event', record }, tooSlow);
+  }
+
+  protected override onClosed(): void {
+    this.owner.release(this);
+  }
+}
 
 /**
  * The three subscriptions of API.md, over the live feeds: each bound to its credential (the
@@ -43,78 +91,102 @@ export class Subscriptions {
 
   /** Every connection event of the organization and environment; `after` replays from the table first. */
   connectionEvents(subscriber: Subscriber, after: string | null | undefined): Promise<AsyncIterableIterator<LiveItem>> {
-    return this.resumable(subscriber, after, (record) => record.type === 'CONNECTION_STATUS_CHANGED');
+    return this.resumable(subscriber, after, 'connections');
   }
 
   /** Every key lifecycle event of the organization and environment; `after` replays from the table first. */
   apiKeyEvents(subscriber: Subscriber, after: string | null | undefined): Promise<AsyncIterableIterator<LiveItem>> {
-    return this.resumable(subscriber, after, (record) => KEY_EVENTS.has(record.type));
+    return this.resumable(subscriber, after, 'keys');
   }
 
   /**
    * One connection: its current state first, then each change after that state. The state and
    * the organization's position are read together, so no change is missed or shown twice.
    */
-  async connectionStatus(subscriber: Subscriber, lookup: Prisma.ConnectionWhereInput): Promise<AsyncIterableIterator<LiveItem>> {
+  connectionStatus(subscriber: Subscriber, lookup: Prisma.ConnectionWhereInput): Promise<AsyncIterableIterator<LiveItem>> {
     const { principal } = subscriber;
-    let connectionId: string | null = null;
-    return this.open(subscriber, {
-      accept: (record) => record.type === 'CONNECTION_STATUS_CHANGED' && record.connectionId === connectionId,
-      begin: async () => {
-        const [connection, organization] = await this.prisma.$transaction(
-          [
-            this.prisma.connection.findFirst({ where: { AND: [lookup, visibleConnectionsWhere(principal)] } }),
-            this.prisma.organization.findUniqueOrThrow({ where: { id: principal.organization.id }, select: { eventSeq: true } }),
-          ],
-          { isolationLevel: 'RepeatableRead' },
-        );
-        if (!connection) throw new NotFoundError('Connection');
-        connectionId = connection.id;
-        return { initial: [{ kind: 'current', connection }], after: organization.eventSeq };
-      },
+    return this.open(subscriber, 'status', async (subscription) => {
+      const [connection, organization] = await this.prisma.$transaction(
+        [
+          this.prisma.connection.findFirst({ where: { AND: [lookup, visibleConnectionsWhere(principal)] } }),
+          this.prisma.organization.findUniqueOrThrow({ where: { id: principal.organization.id }, select: { eventSeq: true } }),
+        ],
+        { isolationLevel: 'RepeatableRead' },
+      );
+      if (!connection) throw new NotFoundError('Connection');
+      subscription.connectionId = connection.id;
+      subscription.after = organization.eventSeq;
+      return [{ kind: 'current', connection }];
     });
   }
 
-  private resumable(subscriber: Subscriber, cursor: string | null | undefined, kind: (record: EventRecord) => boolean) {
+  private resumable(subscriber: Subscriber, cursor: string | null | undefined, filter: Filter) {
     const after = cursor == null ? null : decodeCursor(cursor);
     const { principal } = subscriber;
-    const organizationId = principal.organization.id;
-    return this.open(subscriber, {
-      accept: kind,
-      begin: async (attachedAt) => {
-        if (after === null || after >= attachedAt) return { initial: [], after: after !== null && after > attachedAt ? after : attachedAt };
-        const visible = (record: EventRecord) => kind(record) && this.visibleTo(principal, record);
-        const missed = await this.live.replay(organizationId, after, attachedAt, principal.apiKey.environment, visible);
-        return { initial: missed.map((record) => ({ kind: 'event', record })), after: attachedAt };
-      },
+    return this.open(subscriber, filter, async (subscription, attachedAt) => {
+      subscription.after = after !== null && after > attachedAt ? after : attachedAt;
+      if (after === null || after >= attachedAt) return [];
+      const visible = (record: EventRecord) => this.visibleTo(principal, record) && this.wanted(subscription, record);
+      const missed = await this.live.replay(principal.organization.id, after, attachedAt, principal.apiKey.environment, visible);
+      return missed.map((record) => ({ kind: 'event', record }));
     });
   }
 
   private async open(
     subscriber: Subscriber,
-    options: { accept: (record: EventRecord) => boolean; begin: (attachedAt: bigint) => Promise<{ initial: LiveItem[]; after: bigint }> },
+    filter: Filter,
+    begin: (subscription: LiveSubscription, attachedAt: bigint) => Promise<LiveItem[]>,
   ): Promise<AsyncIterableIterator<LiveItem>> {
     const { principal } = subscriber;
-    const queue = new EventQueue<LiveItem>(QUEUE_CAPACITY, (error) => ({ kind: 'end', error }));
-    const holder = this.registry.admit(principal, subscriber.ip, subscriber.socket, queue);
-    return this.live.stream({
-      organizationId: principal.organization.id,
-      queue,
-      overflow: tooSlow,
-      toItem: (record) => ({ kind: 'event', record }),
-      // Checked again for every event: the credential still good, the event this subscriber's to see.
-      accept: (record) => {
-        if (holder.refused || this.expired(principal)) return false;
-        // The subscriber's own key ending: nothing more for it, and the registry ends its streams now
-        // (this event can arrive from another instance before the invalidation message does).
-        if (record.apiKeyId === principal.apiKey.id && (record.type === 'API_KEY_REVOKED' || record.type === 'API_KEY_EXPIRED')) {
-          this.registry.keyChanged(principal.apiKey.keyId);
-          return false;
-        }
-        return this.visibleTo(principal, record) && options.accept(record);
-      },
-      begin: options.begin,
-    });
+    const subscription = new LiveSubscription(this, principal, filter);
+    subscription.holder = this.registry.admit(principal, subscriber.ip, subscriber.socket, subscription);
+    try {
+      const attachedAt = await this.live.attach(principal.organization.id, subscription);
+      subscription.attached = true;
+      // The client may have gone while we attached.
+      if (subscription.closed) {
+        this.release(subscription);
+        return subscription;
+      }
+      subscription.start(await begin(subscription, attachedAt));
+      return subscription;
+    } catch (error) {
+      void subscription.return();
+      throw error;
+    }
+  }
+
+  /** Whether an event goes to a subscription: checked again for every event. */
+  accepts(subscription: LiveSubscription, record: EventRecord): boolean {
+    const { principal, holder } = subscription;
+    if (holder?.refused || this.expired(principal)) return false;
+    // The subscriber's own key ending: nothing more for it, and the registry ends its streams now
+    // (this event can arrive from another instance before the invalidation message does).
+    if (record.apiKeyId === principal.apiKey.id && (record.type === 'API_KEY_REVOKED' || record.type === 'API_KEY_EXPIRED')) {
+      this.registry.keyChanged(principal.apiKey.keyId);
+      return false;
+    }
+    return this.visibleTo(principal, record) && this.wanted(subscription, record);
+  }
+
+  /** A subscription ended: off its feed, and its slot back to its key. */
+  release(subscription: LiveSubscription): void {
+    if (subscription.attached) {
+      subscription.attached = false;
+      this.live.detach(subscription.principal.organization.id, subscription);
+    }
+    if (subscription.holder) this.registry.release(subscription.holder, subscription);
+  }
+
+  private wanted(subscription: LiveSubscription, record: EventRecord): boolean {
+    switch (subscription.filter) {
+      case 'connections':
+        return record.type === 'CONNECTION_STATUS_CHANGED';
+      case 'keys':
+        return KEY_EVENTS.has(record.type);
+      case 'status':
+        return record.type === 'CONNECTION_STATUS_CHANGED' && record.connectionId === subscription.connectionId;
+    }
   }
 
   /** A key past its expiry gets nothing more, even before the registry's next check ends its streams. */
