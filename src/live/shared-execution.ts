@@ -71,6 +71,11 @@ export function createSharedSubscribe<TContext>(
     const stream = await createSourceEventStream(args);
     if (!isAsyncIterable(stream)) return finish ? finish(stream as ExecutionResult) : (stream as ExecutionResult);
     const audience = options.audience(args.contextValue as TContext);
+    // Starting the stream left per-request caches keyed by the context object (Pothos' scope and
+    // loader caches: several KB). A subscription lives long, so its events execute with a fresh
+    // shallow copy, and the original (and what hangs off it) can be collected. The caller's args
+    // object is updated too, as graphql-ws keeps it for the subscription's lifetime.
+    (args as { contextValue: unknown }).contextValue = { ...(args.contextValue as object) };
     const selection = audience === null ? null : selectionKey(args);
     const group = selection === null ? null : intern(`${selection}|${audience}`);
     const resultOf = (payload: unknown): Result => {
