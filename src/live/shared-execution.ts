@@ -84,10 +84,22 @@ export function createSharedSubscribe<TContext>(
       let results = perEvent.get(shared);
       if (!results) perEvent.set(shared, (results = new Map()));
       let result = results.get(group!);
-      if (!result) results.set(group!, (result = execute({ ...args, rootValue: payload })));
+      if (!result) {
+        result = execute({ ...args, rootValue: payload });
+        results.set(group!, result);
+        // Once computed, later subscribers take the value itself, without waiting a tick.
+        if (isPromise(result)) {
+          const pending = result;
+          pending.then((value) => results.get(group!) === pending && results.set(group!, value), () => undefined);
+        }
+      }
       return result;
     };
-    return mapAsyncIterator<unknown, ExecutionResult>(stream, finish ? (payload) => Promise.resolve(resultOf(payload)).then(finish) : resultOf);
+    return mapAsyncIterator<unknown, ExecutionResult>(stream, (payload) => {
+      const result = resultOf(payload);
+      if (!finish) return result;
+      return isPromise(result) ? result.then(finish) : finish(result);
+    });
   };
 }
 
@@ -100,6 +112,12 @@ export function useSharedSubscriptionExecution(subscribe: (args: ExecutionArgs) 
   };
 }
 
+const notDone = <U>(value: U): IteratorResult<U> => ({ done: false, value });
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 export function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
@@ -110,11 +128,14 @@ export function isAsyncIterable(value: unknown): value is AsyncIterableIterator<
  */
 export function mapAsyncIterator<T, U>(source: AsyncIterator<T>, map: (value: T) => U | Promise<U>): AsyncIterableIterator<U> {
   return {
-    // A promise chain, not an async function: no suspended frame kept per idle subscriber.
+    // A promise chain, not an async function: no suspended frame kept per idle subscriber, and
+    // no extra tick when the mapped value is already there (every subscriber but the first).
     next() {
-      return source.next().then((step) =>
-        step.done ? { done: true as const, value: undefined } : Promise.resolve(map(step.value)).then((value) => ({ done: false as const, value })),
-      );
+      return source.next().then((step): IteratorResult<U> | Promise<IteratorResult<U>> => {
+        if (step.done) return { done: true, value: undefined };
+        const value = map(step.value);
+        return isPromise(value) ? value.then(notDone) : { done: false, value };
+      });
     },
     async return() {
       await source.return?.();

@@ -1,0 +1,330 @@
+/**
+ * `npm run bench:subscriptions`: how fast one change reaches N concurrent graphql-ws subscribers,
+ * and how much server memory each subscriber costs, for Keyward beside the physical floor,
+ * measured in one run on one machine. Not part of `npm test`.
+ *
+ *   (k) Keyward: src/main.ts on a fresh embedded database, N sockets each subscribed to
+ *       `apiKeyEvents { cursor type at key { keyId name active } }` with the demo TEST partner key.
+ *       The change is a `createPartnerKey` (then a `revokePartnerKey` of that key: one event each)
+ *       sent over HTTP by this process.
+ *   (r) baseline: bench/baseline-ws-server.ts, plain `ws` sending every socket one `next` message
+ *       of the same shape and size (its own JSON.stringify per socket), on `POST /broadcast`.
+ *
+ * Each server and the load client (bench/subscriptions-client.ts) is its own process, with the
+ * file-descriptor limit raised (`ulimit -n`). For each N the client opens N sockets (200 at a
+ * time), waits for each `connection_ack`, subscribes, and one warm-up change must reach all N
+ * (proof every subscription is live). Then BENCH_CHANGES changes are timed: a subscriber's
+ * latency is its receive time minus the time the change was sent (both `performance.timeOrigin +
+ * performance.now()`, comparable across processes on one machine); p50/p99/max are over all
+ * subscribers of all timed changes. Memory: the server's RSS after a full GC (SIGUSR2, see
+ * bench/gc-on-signal.ts) before the clients connect and again once all N are subscribed,
+ * (after − before) / N. Each N gets fresh server processes (Keyward on a new embedded database),
+ * so memory that an earlier, larger round left in the allocator does not hide in the figures.
+ *
+ * Ratios: p99(k)/p99(r) (target BENCH_P99_TARGET, 1.5) and KB per connection of (k) (target
+ * BENCH_KB_TARGET, 15). Every subscriber must receive every change, or the run fails (exit 1).
+ *
+ * Environment (all optional):
+ *   BENCH_SUBSCRIBERS=1000,5000,10000   the N values
+ *   BENCH_CHANGES=5                     timed changes per N
+ *   BENCH_TARGETS=k,r                   which targets
+ *   BENCH_P99_TARGET=1.5  BENCH_KB_TARGET=15   BENCH_ENFORCE=1 (exit 1 when a target is missed)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/ports.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS_FILE = join(ROOT, 'bench', 'results', 'subscriptions-latest.json');
+const QUERY = 'subscription { apiKeyEvents { cursor type at key { keyId name active } } }';
+const FD_LIMIT = 20_000;
+
+const listEnv = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((v) => v.trim()).filter(Boolean);
+const config = {
+  subscribers: listEnv('BENCH_SUBSCRIBERS', '1000,5000,10000').map(Number),
+  changes: Number(process.env.BENCH_CHANGES ?? 5),
+  targets: listEnv('BENCH_TARGETS', 'k,r'),
+  p99Target: Number(process.env.BENCH_P99_TARGET ?? 1.5),
+  kbTarget: Number(process.env.BENCH_KB_TARGET ?? 15),
+  enforce: process.env.BENCH_ENFORCE === '1',
+};
+if (config.subscribers.some((n) => !Number.isInteger(n) || n < 1 || n > 18_000)) throw new Error('BENCH_SUBSCRIBERS: integers from 1 to 18000');
+
+const tempDir = mkdtempSync(join(os.tmpdir(), 'keyward-bench-subs-'));
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(tempDir, { recursive: true, force: true });
+});
+
+/** A node process with a raised fd limit, GC on SIGUSR2, output in a log file. */
+function startNode(name: string, script: string, env: NodeJS.ProcessEnv, stdio: 'pipe' | 'log'): { proc: ChildProcess; log: string } {
+  const log = join(tempDir, `${name}.log`);
+  const command = `ulimit -n ${FD_LIMIT} && exec "${process.execPath}" --expose-gc --import tsx --import ./bench/gc-on-signal.ts ${script} 2>>"${log}"`;
+  const proc = spawn('bash', ['-c', stdio === 'log' ? `${command} >>"${log}"` : command], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(proc);
+  return { proc, log };
+}
+
+const now = () => performance.timeOrigin + performance.now();
+
+function rssKb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+}
+
+async function settledRss(pid: number): Promise<number> {
+  process.kill(pid, 'SIGUSR2');
+  await sleep(1_500);
+  return rssKb(pid);
+}
+
+async function waitUntil<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const value = await attempt();
+      if (value !== undefined) return value;
+    } catch {
+      // not yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+// -- the load client -------------------------------------------------------------------------
+
+class LoadClient {
+  private readonly lines: Interface;
+  private readonly pending: ((message: Record<string, unknown>) => void)[] = [];
+  constructor(private readonly proc: ChildProcess) {
+    this.lines = createInterface({ input: proc.stdout! });
+    this.lines.on('line', (line) => this.pending.shift()?.(JSON.parse(line) as Record<string, unknown>));
+  }
+  async send(command: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const answer = new Promise<Record<string, unknown>>((resolve) => this.pending.push(resolve));
+    this.proc.stdin!.write(`${JSON.stringify(command)}\n`);
+    const message = await answer;
+    if (message.ok !== true) throw new Error(`load client: ${String(message.error)}`);
+    return message;
+  }
+}
+
+// -- targets -----------------------------------------------------------------------------------
+
+interface Target {
+  id: 'k' | 'r';
+  proc: ChildProcess;
+  label: string;
+  pid: number;
+  wsUrl: string;
+  params: Record<string, string>;
+  /** Makes one change and returns the event type subscribers must receive. */
+  change(index: number): { expect: string; send: () => Promise<void> };
+}
+
+async function startKeyward(round: number): Promise<Target> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'KEYWARD_ADMIN_TOKEN', 'KEYWARD_PEPPER', 'KEYWARD_ENCRYPTION_KEY', 'KEYWARD_TRUST_PROXY']) delete env[name];
+  Object.assign(env, {
+    KEYWARD_DATA_DIR: join(tempDir, `data-${round}`),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY: '100000',
+  });
+  const { proc, log } = startNode(`keyward-${round}`, 'src/main.ts', env, 'log');
+  const key = await waitUntil('the demo partner key', 180_000, () => /Demo TEST partner key:\s+(kw_ptr_test_\S+)/.exec(readFileSync(log, 'utf8'))?.[1]);
+  const url = `http://127.0.0.1:${port}/graphql`;
+  await waitUntil('Keyward /healthz', 60_000, async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined));
+  const post = async (query: string, variables: Record<string, unknown>) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-partner-key': key },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: Record<string, { __typename: string; key?: { id: string } }> };
+    const result = body.data ? Object.values(body.data)[0] : undefined;
+    if (!result?.__typename.endsWith('Success')) throw new Error(`Keyward change failed: ${JSON.stringify(body)}`);
+    return result;
+  };
+  let created: string | null = null;
+  return {
+    id: 'k',
+    proc,
+    label: 'Keyward (graphql-yoga + graphql-ws)',
+    pid: (await waitUntil('the Keyward pid', 5_000, () => findNodePid(proc.pid!)))!,
+    wsUrl: url.replace('http', 'ws'),
+    params: { 'X-Partner-Key': key },
+    change(index) {
+      // Alternate: create a key, then revoke it (at most 5 active partner keys per organization).
+      if (created === null) {
+        return {
+          expect: 'CREATED',
+          send: async () => {
+            const result = await post(
+              'mutation ($i: CreatePartnerKeyInput!) { createPartnerKey(input: $i) { __typename ... on CreatePartnerKeySuccess { key { id } } } }',
+              { i: { name: `bench-${index}`, permissions: ['KEYS_READ'] } },
+            );
+            created = result.key!.id;
+          },
+        };
+      }
+      const id = created;
+      return {
+        expect: 'REVOKED',
+        send: async () => {
+          await post('mutation ($id: ID!) { revokePartnerKey(input: { id: $id }) { __typename } }', { id });
+          created = null;
+        },
+      };
+    },
+  };
+}
+
+async function startBaseline(round: number): Promise<Target> {
+  const port = await freePort();
+  const { proc, log } = startNode(`baseline-${round}`, 'bench/baseline-ws-server.ts', { ...process.env, PORT: String(port) }, 'log');
+  await waitUntil('the baseline to listen', 60_000, () => (readFileSync(log, 'utf8').includes('listening') ? true : undefined));
+  return {
+    id: 'r',
+    proc,
+    label: 'raw ws broadcast (floor)',
+    pid: (await waitUntil('the baseline pid', 5_000, () => findNodePid(proc.pid!)))!,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    params: {},
+    change(index) {
+      const type = index % 2 === 0 ? 'CREATED' : 'REVOKED';
+      const payload = {
+        data: {
+          apiKeyEvents: {
+            cursor: Buffer.from(`ev1:${index + 2}`).toString('base64url'),
+            type,
+            at: new Date().toISOString(),
+            key: { keyId: 'AbCdEfGh', name: `bench-${index}`, active: type === 'CREATED' },
+          },
+        },
+      };
+      return {
+        expect: type,
+        send: async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/broadcast`, { method: 'POST', body: JSON.stringify(payload) });
+          if (!response.ok) throw new Error(`baseline broadcast: ${response.status}`);
+          await response.text();
+        },
+      };
+    },
+  };
+}
+
+/** `bash -c 'exec node …'` keeps the pid; this finds the node process if bash forked instead. */
+function findNodePid(pid: number): number | undefined {
+  const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  return cmdline.includes('node') || cmdline.includes(process.execPath) ? pid : undefined;
+}
+
+// -- measuring ---------------------------------------------------------------------------------
+
+interface Row {
+  target: 'k' | 'r';
+  subscribers: number;
+  p50: number;
+  p99: number;
+  max: number;
+  kbPerConnection: number;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+
+async function measure(client: LoadClient, target: Target, n: number, changeIndex: { value: number }): Promise<Row> {
+  const before = await settledRss(target.pid);
+  await client.send({ cmd: 'connect', url: target.wsUrl, n, params: target.params, query: QUERY });
+  const latencies: number[] = [];
+  // The first change is the warm-up: it proves every subscription is live.
+  for (let i = 0; i <= config.changes; i++) {
+    const change = target.change(changeIndex.value++);
+    await client.send({ cmd: 'arm', type: change.expect });
+    const sentAt = now();
+    await change.send();
+    const { times } = (await client.send({ cmd: 'collect', timeoutMs: 60_000 })) as { times: number[] };
+    if (i > 0) for (const t of times) latencies.push(t - sentAt);
+    if (i === 0) await sleep(500);
+  }
+  const after = await settledRss(target.pid);
+  await client.send({ cmd: 'close' });
+  await sleep(500);
+  latencies.sort((a, b) => a - b);
+  return {
+    target: target.id,
+    subscribers: n,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    max: latencies.at(-1)!,
+    kbPerConnection: (after - before) / n,
+  };
+}
+
+async function stop(target: Target): Promise<void> {
+  const exited = new Promise((resolve) => target.proc.once('exit', resolve));
+  target.proc.kill('SIGTERM');
+  await Promise.race([exited, sleep(15_000)]);
+  target.proc.kill('SIGKILL');
+}
+
+async function main(): Promise<void> {
+  const { proc } = startNode('client', 'bench/subscriptions-client.ts', { ...process.env }, 'pipe');
+  const client = new LoadClient(proc);
+  const rows: Row[] = [];
+  const changeIndex = { value: 0 };
+  for (const [round, n] of config.subscribers.entries()) {
+    const targets: Target[] = [];
+    if (config.targets.includes('r')) targets.push(await startBaseline(round));
+    if (config.targets.includes('k')) targets.push(await startKeyward(round));
+    // Alternate the order per N, so a drift of the machine's speed weighs on both alike.
+    for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+      process.stdout.write(`${target.label}: ${n} subscribers… `);
+      const row = await measure(client, target, n, changeIndex);
+      rows.push(row);
+      process.stdout.write(`p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, ${row.kbPerConnection.toFixed(1)} KB/connection\n`);
+    }
+    await Promise.all(targets.map(stop));
+  }
+
+  const lines = ['', '| subscribers | target | p50 | p99 | max | server KB per connection |', '|---|---|---|---|---|---|'];
+  for (const row of rows) {
+    lines.push(`| ${row.subscribers} | ${row.target} | ${row.p50.toFixed(1)} ms | ${row.p99.toFixed(1)} ms | ${row.max.toFixed(1)} ms | ${row.kbPerConnection.toFixed(1)} |`);
+  }
+  const verdicts: string[] = [];
+  let missed = false;
+  for (const n of config.subscribers) {
+    const k = rows.find((r) => r.target === 'k' && r.subscribers === n);
+    const r = rows.find((row) => row.target === 'r' && row.subscribers === n);
+    if (k && r) {
+      const ratio = k.p99 / r.p99;
+      const ok = ratio <= config.p99Target && k.kbPerConnection <= config.kbTarget;
+      missed ||= !ok;
+      verdicts.push(
+        `N=${n}: p99 k/r = ${ratio.toFixed(2)} (target ≤ ${config.p99Target}), k ${k.kbPerConnection.toFixed(1)} KB/connection (target ≤ ${config.kbTarget}), r ${r.kbPerConnection.toFixed(1)} KB → ${ok ? 'met' : 'NOT met'}`,
+      );
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n${verdicts.join('\n')}\n`);
+  const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, os: `${os.type()} ${os.release()}` };
+  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
+  writeFileSync(RESULTS_FILE, `${JSON.stringify({ date: new Date().toISOString(), machine, config, rows, verdicts }, null, 2)}\n`);
+  process.stdout.write(`\nwritten to ${RESULTS_FILE}\n`);
+  for (const child of children) child.kill('SIGTERM');
+  process.exit(config.enforce && missed ? 1 : 0);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:subscriptions failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
