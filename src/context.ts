@@ -41,4 +41,6 @@ export interface Context {
   outcomeCodes: Set<string>;
   /** The graphql-ws socket an operation runs on (subscriptions bind to it); none over HTTP. */
   socket?: ClosableSocket | undefined;
+  /** graphql-ws: the id of the operation, for subscriptions that write their events directly. */
+  operationId?: string;
 }

@@ -3,14 +3,46 @@ import type { AddressInfo } from 'node:net';
 import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate, headersFromObject } from './auth.ts';
-import type { Services } from './context.ts';
+import type { Context, Services } from './context.ts';
+import type { DirectSink } from './live/shared-execution.ts';
 import { AccessError } from './domain/errors.ts';
 import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { toGraphQLError } from './graphql/access.ts';
 import { errorMasker, sharedSubscribe, type KeywardYoga } from './yoga.ts';
 import { handleVerifyRequest, VERIFY_PATH } from './http/verify-endpoint.ts';
+
+/** A subscriber whose socket has this much unsent data is not keeping up: its subscription ends. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+const overflowResult: ExecutionResult = {
+  errors: [toGraphQLError(new AccessError('RATE_LIMITED', 'The connection is not reading its events fast enough; resume with the last cursor'))],
+};
+
+/** graphql-ws subscriptions write shared events straight to their socket (see shared-execution.ts). */
+class SocketSink implements DirectSink {
+  constructor(
+    private readonly socket: WebSocket,
+    readonly id: string,
+  ) {}
+
+  write(message: string): boolean {
+    if (this.socket.readyState !== this.socket.OPEN) return true;
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) return false;
+    this.socket.send(message);
+    return true;
+  }
+
+  overflow(): ExecutionResult {
+    return overflowResult;
+  }
+}
+
+function directSink(context: Context): DirectSink | undefined {
+  const socket = context.socket as WebSocket | undefined;
+  return socket && context.operationId !== undefined ? new SocketSink(socket, context.operationId) : undefined;
+}
 
 /** Largest WebSocket message accepted (ws's default is 100 MiB). */
 const MAX_WS_PAYLOAD = 64 * 1024;
@@ -73,7 +105,7 @@ export async function startServer(options: {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       // Subscriptions skip envelop's per-subscription wrappers (several KB per subscriber) and
       // run the shared execution directly, masking errors as yoga does.
-      subscribe: (args) => sharedSubscribe(args, masked) as never,
+      subscribe: (args) => sharedSubscribe(args, masked, directSink(args.contextValue as Context)) as never,
       // A wrong credential in connection_init closes the socket (4403) before any operation.
       onConnect: async (ctx) => {
         const ip = resolveClientIp(
@@ -92,7 +124,7 @@ export async function startServer(options: {
         }
       },
       onClose: (ctx) => options.services.subscriptions.registry.releaseSocket(ctx.extra.socket),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -115,7 +147,7 @@ export async function startServer(options: {
             operationName: params.operationName,
             document,
             variableValues: params.variables,
-            contextValue: await contextFactory(),
+            contextValue: { ...(await contextFactory()), operationId: id },
             // A subscription lives long: it keeps no reference to this envelop instance.
             rootValue: isSubscription ? undefined : ({ execute, subscribe } satisfies EnvelopedRoot),
           };

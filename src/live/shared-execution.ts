@@ -12,6 +12,25 @@ import type { Plugin } from 'graphql-yoga';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
+/** A shared result, and its JSON once some subscriber needed it serialized. */
+interface Entry {
+  result: Result;
+  json?: string | Promise<string>;
+}
+
+/**
+ * Where a graphql-ws subscription's messages can be written directly: the operation id and the
+ * socket. Shared results are then serialized once per group, and each subscriber's `next`
+ * message is that JSON with its own id around it (graphql-ws would stringify per subscriber).
+ */
+export interface DirectSink {
+  id: string;
+  /** Writes one message; false when the client is not keeping up (the subscription then ends). */
+  write(message: string): boolean;
+  /** The last result a subscription that could not keep up gets. */
+  overflow(): ExecutionResult;
+}
+
 export interface SharedExecutionOptions<TContext> {
   /**
    * What the result of executing an event depends on besides the document and its variables:
@@ -34,8 +53,12 @@ export interface SharedExecutionOptions<TContext> {
  */
 export function createSharedSubscribe<TContext>(
   options: SharedExecutionOptions<TContext>,
-): (args: ExecutionArgs, finish?: (result: ExecutionResult) => ExecutionResult) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-  const perEvent = new WeakMap<object, Map<string, Result>>();
+): (
+  args: ExecutionArgs,
+  finish?: (result: ExecutionResult) => ExecutionResult,
+  sink?: DirectSink,
+) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const perEvent = new WeakMap<object, Map<string, Entry>>();
   // Group keys are the same string for many subscribers: keep one copy of each.
   const groups = new Map<string, string>();
   const intern = (key: string) => {
@@ -66,8 +89,11 @@ export function createSharedSubscribe<TContext>(
     return `${documentId}|${operation.name?.value ?? ''}|${JSON.stringify(relevant)}`;
   };
 
-  /** `finish` post-processes each result (e.g. error masking) in the same step, without another iterator layer. */
-  return async (args, finish) => {
+  /**
+   * `finish` post-processes each result (e.g. error masking) in the same step, without another
+   * iterator layer; with a `sink`, shared results are written to it directly.
+   */
+  return async (args, finish, sink) => {
     const stream = await createSourceEventStream(args);
     if (!isAsyncIterable(stream)) return finish ? finish(stream as ExecutionResult) : (stream as ExecutionResult);
     const audience = options.audience(args.contextValue as TContext);
@@ -78,29 +104,87 @@ export function createSharedSubscribe<TContext>(
     (args as { contextValue: unknown }).contextValue = { ...(args.contextValue as object) };
     const selection = audience === null ? null : selectionKey(args);
     const group = selection === null ? null : intern(`${selection}|${audience}`);
-    const resultOf = (payload: unknown): Result => {
+    const finished = (result: Result): Result => (!finish ? result : isPromise(result) ? result.then(finish) : finish(result));
+    const entryOf = (payload: unknown): Entry | null => {
       const shared = group === null ? null : options.shareKey(payload);
-      if (!shared) return execute({ ...args, rootValue: payload });
-      let results = perEvent.get(shared);
-      if (!results) perEvent.set(shared, (results = new Map()));
-      let result = results.get(group!);
-      if (!result) {
-        result = execute({ ...args, rootValue: payload });
-        results.set(group!, result);
+      if (!shared) return null;
+      let entries = perEvent.get(shared);
+      if (!entries) perEvent.set(shared, (entries = new Map()));
+      let entry = entries.get(group!);
+      if (!entry) {
+        const created: Entry = { result: finished(execute({ ...args, rootValue: payload })) };
         // Once computed, later subscribers take the value itself, without waiting a tick.
-        if (isPromise(result)) {
-          const pending = result;
-          pending.then((value) => results.get(group!) === pending && results.set(group!, value), () => undefined);
-        }
+        if (isPromise(created.result)) created.result.then((value) => (created.result = value), () => undefined);
+        entries.set(group!, (entry = created));
       }
-      return result;
+      return entry;
     };
-    return mapAsyncIterator<unknown, ExecutionResult>(stream, (payload) => {
-      const result = resultOf(payload);
-      if (!finish) return result;
-      return isPromise(result) ? result.then(finish) : finish(result);
-    });
+    const resultOf = (payload: unknown): Result => entryOf(payload)?.result ?? finished(execute({ ...args, rootValue: payload }));
+    if (!sink || group === null) return mapAsyncIterator<unknown, ExecutionResult>(stream, resultOf);
+    return new DirectIterator(stream, sink, entryOf, resultOf);
   };
+}
+
+function jsonOf(entry: Entry): string | Promise<string> {
+  if (entry.json === undefined) {
+    const { result } = entry;
+    if (isPromise(result)) {
+      const pending = result.then((value) => JSON.stringify(value));
+      pending.then((text) => (entry.json = text), () => undefined);
+      entry.json = pending;
+    } else {
+      entry.json = JSON.stringify(result);
+    }
+  }
+  return entry.json;
+}
+
+/**
+ * The graphql-ws fast path: shared events are written to the socket as they come (serialized once
+ * per group), and only what is not shared (a replayed event, the current state, the end) is
+ * yielded to graphql-ws, which sends it as usual. graphql-ws asks for the next result only after
+ * its previous send, so the two never interleave out of order. A class, not closures: one of
+ * these lives per subscriber.
+ */
+class DirectIterator implements AsyncIterableIterator<ExecutionResult> {
+  private overflowed = false;
+
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly sink: DirectSink,
+    private readonly entryOf: (payload: unknown) => Entry | null,
+    private readonly resultOf: (payload: unknown) => Result,
+  ) {}
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    for (;;) {
+      if (this.overflowed) return this.return();
+      const step = await this.source.next();
+      if (step.done) return { done: true, value: undefined };
+      const entry = this.entryOf(step.value);
+      if (!entry) return { done: false, value: await this.resultOf(step.value) };
+      const json = jsonOf(entry);
+      const text = typeof json === 'string' ? json : await json;
+      if (!this.sink.write(`{"id":${JSON.stringify(this.sink.id)},"type":"next","payload":${text}}`)) {
+        this.overflowed = true;
+        return { done: false, value: this.sink.overflow() };
+      }
+    }
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.();
+    return { done: true, value: undefined };
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 }
 
 /** The envelop plugin form, for the subscriptions yoga serves itself (SSE). */
