@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMailer } from '../../src/infra/mailer.ts';
-import { createServices } from '../../src/app.ts';
+import { createServices, startBackgroundJobs } from '../../src/app.ts';
+import type { SubscriptionLimits } from '../../src/live/subscription-registry.ts';
 import type { Services } from '../../src/context.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
@@ -25,7 +26,15 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { trustedProxies?: ((ip: string) => boolean) | null } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: {
+    trustedProxies?: ((ip: string) => boolean) | null;
+    /** Subscription caps (defaults: the server's). */
+    subscriptionLimits?: Partial<SubscriptionLimits>;
+    /** Run the background jobs (feed poll, credential checks, expiry sweeper) as the server does. */
+    background?: boolean;
+  } = {},
+): Promise<TestServer> {
   const database = await sharedDatabase();
   const logs = new LogCapture();
   const logger = createLogger({ level: 'debug', destination: logs });
@@ -38,7 +47,9 @@ export async function startTestServer(options: { trustedProxies?: ((ip: string) 
     verifier: { cacheTtlMs: 1000 },
     mailer: createMailer({ outboxDir: mkdtempSync(join(tmpdir(), 'keyward-outbox-')), from: 'no-reply@keyward.test', logger }),
     links: { publicUrl: 'http://keyward.test', signupUrl: 'https://platform.test/signup' },
+    ...(options.subscriptionLimits && { subscriptionLimits: options.subscriptionLimits }),
   });
+  const stopJobs = options.background ? startBackgroundJobs(services) : () => undefined;
   const yoga = createYogaApp({ services, adminToken, trustedProxies, ping: database.ping });
   const running = await startServer({ yoga, services, adminToken, trustedProxies, logger, port: 0, host: '127.0.0.1' });
   const origin = `http://127.0.0.1:${running.port}`;
@@ -51,7 +62,10 @@ export async function startTestServer(options: { trustedProxies?: ((ip: string) 
     wsUrl: running.url.replace(/^http/, 'ws'),
     running,
     // A short grace period: a test that failed half-way must not hold the file up for 10 s.
-    stop: () => running.stop(1_000),
+    stop: async () => {
+      stopJobs();
+      await running.stop(1_000);
+    },
   };
 }
 
