@@ -82,7 +82,7 @@ const statusOf = (result: SubscriptionResult) => (result.data?.connectionEvents 
 const cursorOf = (result: SubscriptionResult) => (result.data?.connectionEvents as { cursor: string }).cursor;
 
 /** Waits until a subscription is registered server-side (it answers nothing before its first event). */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -108,7 +108,7 @@ describe('two instances, one database, Redis between them', () => {
     await settle();
     const email = await connectUser(a, key);
     for (const subscriber of [ws, sse]) {
-      const [first] = await subscriber.waitFor(1, 5_000);
+      const [first] = await subscriber.waitFor(1, 15_000);
       expect(statusOf(first!)).toMatchObject({ status: 'ONBOARDING', connection: { email } });
     }
   });
@@ -148,16 +148,16 @@ describe('two instances, one database, Redis between them', () => {
     await settle();
     await connectUser(b, key);
     await connectUser(b, key);
-    const seen = await onA.waitFor(2, 5_000);
+    const seen = await onA.waitFor(2, 15_000);
     await onA.stop();
     const last = cursorOf(seen[1]!);
     const missed = [await connectUser(a, key), await connectUser(b, key), await connectUser(a, key)];
     const onB = track(wsSubscribe(b.wsUrl, { 'X-Partner-Key': key }, CONNECTION_EVENTS, { after: last }));
-    const replayed = await onB.waitFor(3, 5_000);
+    const replayed = await onB.waitFor(3, 15_000);
     expect(replayed.map((r) => statusOf(r)!.connection.email)).toEqual(missed);
     // Then live, with no gap and no duplicate.
     const live = await connectUser(a, key);
-    const all = await onB.waitFor(4, 5_000);
+    const all = await onB.waitFor(4, 15_000);
     expect(statusOf(all[3]!)!.connection.email).toBe(live);
     const positions = all.map((r) => positionOf(cursorOf(r)));
     expect(positions).toEqual([positionOf(last) + 1, positionOf(last) + 2, positionOf(last) + 3, positionOf(last) + 4]);
@@ -172,7 +172,7 @@ describe('two instances, one database, Redis between them', () => {
     await redis.pause();
     try {
       const emails = [await connectUser(a, key), await connectUser(a, key)];
-      const results = await onC.waitFor(2, 10_000);
+      const results = await onC.waitFor(2, 15_000);
       expect(results.map((r) => statusOf(r)!.connection.email)).toEqual(emails);
       // Key verification works without Redis (the database path).
       expect((await postGraphQL(c.url, '{ viewer { kind } }', { 'x-partner-key': key })).status).toBe(200);
@@ -181,7 +181,7 @@ describe('two instances, one database, Redis between them', () => {
     }
     // When Redis is back, live delivery resumes over it.
     const email = await connectUser(a, key);
-    const results = await onC.waitFor(3, 10_000);
+    const results = await onC.waitFor(3, 15_000);
     expect(statusOf(results[2]!)!.connection.email).toBe(email);
   });
 
@@ -214,7 +214,7 @@ describe('two instances, one database, Redis between them', () => {
     const listener = track(wsSubscribe(b.wsUrl, { 'X-Partner-Key': key }, CONNECTION_EVENTS));
     await settle();
     const first = await connectUser(a, key);
-    const [seen] = await listener.waitFor(1, 5_000);
+    const [seen] = await listener.waitFor(1, 15_000);
     const cursor = cursorOf(seen!);
     await listener.stop();
 
@@ -227,7 +227,7 @@ describe('two instances, one database, Redis between them', () => {
 
     // The change committed: a subscriber resuming with its cursor gets it, exactly once.
     const resumed = track(wsSubscribe(a.wsUrl, { 'X-Partner-Key': key }, CONNECTION_EVENTS, { after: cursor }));
-    const [replayed] = await resumed.waitFor(1, 5_000);
+    const [replayed] = await resumed.waitFor(1, 15_000);
     expect(statusOf(replayed!)!.connection.email).toBe(email);
     expect(statusOf(replayed!)!.connection.email).not.toBe(first);
     await settle();
