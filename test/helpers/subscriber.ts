@@ -149,3 +149,9 @@ export function sseSubscribe(url: string, headers: Record<string, string>, query
 export function positionOf(cursor: string): number {
   return Number(Buffer.from(cursor, 'base64url').toString('utf8').split(':')[1]);
 }
+
+/**
+ * The cursor before an organization's first event: subscribing with it replays everything, so a
+ * test never depends on its subscription being registered before the change it waits for.
+ */
+export const FROM_START = Buffer.from('ev1:0').toString('base64url');

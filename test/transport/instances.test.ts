@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { postGraphQL, spawnKeyward, type KeywardProcess } from '../helpers/process.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
-import { positionOf, sseSubscribe, wsSubscribe, type Subscriber, type SubscriptionResult } from '../helpers/subscriber.ts';
+import { FROM_START, positionOf, sseSubscribe, wsSubscribe, type Subscriber, type SubscriptionResult } from '../helpers/subscriber.ts';
 
 const ADMIN = `kw-admin-${randomBytes(16).toString('hex')}`;
 const CONNECTION_EVENTS = 'subscription ($after: String) { connectionEvents(after: $after) { cursor status previousStatus connection { id email } } }';
@@ -103,8 +103,8 @@ afterAll(async () => {
 describe('two instances, one database, Redis between them', () => {
   it('delivers a change made through A to subscribers on B, over graphql-ws and SSE', async () => {
     const key = await newOrganization(a);
-    const ws = track(wsSubscribe(b.wsUrl, { 'X-Partner-Key': key }, CONNECTION_EVENTS));
-    const sse = track(sseSubscribe(b.url, { 'x-partner-key': key }, CONNECTION_EVENTS));
+    const ws = track(wsSubscribe(b.wsUrl, { 'X-Partner-Key': key }, CONNECTION_EVENTS, { after: FROM_START }));
+    const sse = track(sseSubscribe(b.url, { 'x-partner-key': key }, CONNECTION_EVENTS, { after: FROM_START }));
     await settle();
     const email = await connectUser(a, key);
     for (const subscriber of [ws, sse]) {
@@ -144,7 +144,7 @@ describe('two instances, one database, Redis between them', () => {
 
   it('gives a subscriber that leaves A and resumes on B with its last cursor exactly what it missed', async () => {
     const key = await newOrganization(a);
-    const onA = track(wsSubscribe(a.wsUrl, { 'X-Partner-Key': key }, CONNECTION_EVENTS));
+    const onA = track(wsSubscribe(a.wsUrl, { 'X-Partner-Key': key }, CONNECTION_EVENTS, { after: FROM_START }));
     await settle();
     await connectUser(b, key);
     await connectUser(b, key);
@@ -167,7 +167,7 @@ describe('two instances, one database, Redis between them', () => {
     // A third instance that reads the table often: with Redis gone, that is how it learns.
     const c = await instance({ REDIS_URL: redis.url, KEYWARD_EVENT_POLL_MS: '200' });
     const key = await newOrganization(a);
-    const onC = track(wsSubscribe(c.wsUrl, { 'X-Partner-Key': key }, CONNECTION_EVENTS));
+    const onC = track(wsSubscribe(c.wsUrl, { 'X-Partner-Key': key }, CONNECTION_EVENTS, { after: FROM_START }));
     await settle();
     await redis.pause();
     try {
@@ -211,7 +211,7 @@ describe('two instances, one database, Redis between them', () => {
 
   it('loses no event when an instance is killed right after a change commits (kill -9 before publish)', async () => {
     const key = await newOrganization(a);
-    const listener = track(wsSubscribe(b.wsUrl, { 'X-Partner-Key': key }, CONNECTION_EVENTS));
+    const listener = track(wsSubscribe(b.wsUrl, { 'X-Partner-Key': key }, CONNECTION_EVENTS, { after: FROM_START }));
     await settle();
     const first = await connectUser(a, key);
     const [seen] = await listener.waitFor(1, 15_000);
