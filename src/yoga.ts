@@ -134,8 +134,19 @@ function audienceOf(ctx: Context): string | null {
 }
 
 /** Subscription events run once per audience and selection, for SSE (plugin) and graphql-ws (server.ts) alike. */
+const NO_CODES = new Set<string>();
+
 export const sharedSubscribe = createSharedSubscribe<Context>({
   audience: audienceOf,
+  // What event fields need (the database, the caller for field scopes); not the request it came in.
+  eventContext: (ctx) => ({
+    services: ctx.services,
+    prisma: ctx.prisma,
+    caller: ctx.caller,
+    clientIp: ctx.clientIp,
+    requestId: ctx.requestId,
+    outcomeCodes: NO_CODES,
+  }),
   shareKey: (item) => ((item as LiveItem).kind === 'event' ? (item as Extract<LiveItem, { kind: 'event' }>).record : null),
 });
 

@@ -39,6 +39,11 @@ export interface SharedExecutionOptions<TContext> {
   audience(context: TContext): string | null;
   /** The object that is the same for every subscriber of one event (null: this payload is not shared). */
   shareKey(payload: unknown): object | null;
+  /**
+   * The context events execute with, made once per subscription from the one that started it
+   * (default: a shallow copy). Keep it small: one lives as long as each subscription.
+   */
+  eventContext?(context: TContext): TContext;
 }
 
 /**
@@ -99,9 +104,10 @@ export function createSharedSubscribe<TContext>(
     const audience = options.audience(args.contextValue as TContext);
     // Starting the stream left per-request caches keyed by the context object (Pothos' scope and
     // loader caches: several KB). A subscription lives long, so its events execute with a fresh
-    // shallow copy, and the original (and what hangs off it) can be collected. The caller's args
+    // context, and the original (and what hangs off it) can be collected. The caller's args
     // object is updated too, as graphql-ws keeps it for the subscription's lifetime.
-    (args as { contextValue: unknown }).contextValue = { ...(args.contextValue as object) };
+    const context = args.contextValue as TContext;
+    (args as { contextValue: unknown }).contextValue = options.eventContext ? options.eventContext(context) : { ...(context as object) };
     const selection = audience === null ? null : selectionKey(args);
     const group = selection === null ? null : intern(`${selection}|${audience}`);
     const finished = (result: Result): Result => (!finish ? result : isPromise(result) ? result.then(finish) : finish(result));
