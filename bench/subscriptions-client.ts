@@ -2,7 +2,7 @@
  * The load client of bench/subscriptions.ts, a process of its own: it holds N WebSockets speaking
  * graphql-transport-ws, each with one subscription, and reports when each received an expected
  * event. Driven by JSON lines on stdin, answering JSON lines on stdout:
- *   {"cmd":"connect","url":…,"n":…,"params":{…},"query":…}  → {"ok":true,"connected":N}
+ *   {"cmd":"connect","url":…,"n":…,"params":{…},"query":…}  → {"ok":true,"connected":N}  (adds n)
  *   {"cmd":"arm","type":"CREATED"}                            → {"ok":true}   (before the change)
  *   {"cmd":"collect","timeoutMs":…}                           → {"ok":true,"times":[…]} receive times
  *                                                               (performance.timeOrigin + now, ms)
@@ -64,18 +64,18 @@ function open(url: string, index: number, params: Record<string, string>, query:
 async function handle(command: Record<string, unknown>): Promise<void> {
   switch (command.cmd) {
     case 'connect': {
+      // Adds n sockets to those already open.
       const n = command.n as number;
       const batch = 200;
-      const opened: WebSocket[] = [];
+      const first = sockets.length;
       for (let start = 0; start < n; start += batch) {
         const size = Math.min(batch, n - start);
-        opened.push(
+        sockets.push(
           ...(await Promise.all(
-            Array.from({ length: size }, (_, i) => open(command.url as string, start + i, command.params as Record<string, string>, command.query as string)),
+            Array.from({ length: size }, (_, i) => open(command.url as string, first + start + i, command.params as Record<string, string>, command.query as string)),
           )),
         );
       }
-      sockets = opened;
       return reply({ ok: true, connected: sockets.length });
     }
     case 'arm':

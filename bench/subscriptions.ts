@@ -16,9 +16,12 @@
  * (proof every subscription is live). Then BENCH_CHANGES changes are timed: a subscriber's
  * latency is its receive time minus the time the change was sent (both `performance.timeOrigin +
  * performance.now()`, comparable across processes on one machine); p50/p99/max are over all
- * subscribers of all timed changes. Memory: the server's RSS after a full GC (SIGUSR2, see
- * bench/gc-on-signal.ts) before the clients connect and again once all N are subscribed,
- * (after − before) / N. Each N gets fresh server processes (Keyward on a new embedded database),
+ * subscribers of all timed changes. Memory: after a full GC (SIGUSR2, see bench/gc-on-signal.ts)
+ * the server reports its live memory (V8 heap used + external + array buffers: what the
+ * connections hold) and its RSS, before the clients connect and once all N are subscribed; KB per
+ * connection is the live-memory difference / N (RSS differences of a process whose embedded
+ * database alone takes hundreds of MB move in allocator-sized steps; they are shown beside it).
+ * Each N gets fresh server processes (Keyward on a new embedded database),
  * so memory that an earlier, larger round left in the allocator does not hide in the figures.
  *
  * Ratios: p99(k)/p99(r) (target BENCH_P99_TARGET, 1.5) and KB per connection of (k) (target
@@ -68,7 +71,8 @@ process.on('exit', () => {
 /** A node process with a raised fd limit, GC on SIGUSR2, output in a log file. */
 function startNode(name: string, script: string, env: NodeJS.ProcessEnv, stdio: 'pipe' | 'log'): { proc: ChildProcess; log: string } {
   const log = join(tempDir, `${name}.log`);
-  const command = `ulimit -n ${FD_LIMIT} && exec "${process.execPath}" --expose-gc --import tsx --import ./bench/gc-on-signal.ts ${script} 2>>"${log}"`;
+  // `exec` keeps bash's pid ($$) for node, so the server writes memory-<its pid>.json.
+  const command = `ulimit -n ${FD_LIMIT} && export BENCH_MEMORY_FILE="${tempDir}/memory-$$.json" && exec "${process.execPath}" --expose-gc --import tsx --import ./bench/gc-on-signal.ts ${script} 2>>"${log}"`;
   const proc = spawn('bash', ['-c', stdio === 'log' ? `${command} >>"${log}"` : command], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(proc);
   return { proc, log };
@@ -76,14 +80,15 @@ function startNode(name: string, script: string, env: NodeJS.ProcessEnv, stdio: 
 
 const now = () => performance.timeOrigin + performance.now();
 
-function rssKb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-}
+const memoryFile = (pid: number) => join(tempDir, `memory-${pid}.json`);
 
-async function settledRss(pid: number): Promise<number> {
+/** The server's memory after a full GC: live (heap used + external + array buffers) and RSS, in KB. */
+async function settledMemory(pid: number): Promise<{ live: number; rss: number }> {
+  rmSync(memoryFile(pid), { force: true });
   process.kill(pid, 'SIGUSR2');
-  await sleep(1_500);
-  return rssKb(pid);
+  const usage = await waitUntil('the memory report', 10_000, () => JSON.parse(readFileSync(memoryFile(pid), 'utf8')) as NodeJS.MemoryUsage);
+  await sleep(500);
+  return { live: (usage.heapUsed + usage.external + usage.arrayBuffers) / 1024, rss: usage.rss / 1024 };
 }
 
 async function waitUntil<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined> | T | undefined): Promise<T> {
@@ -241,14 +246,19 @@ interface Row {
   p50: number;
   p99: number;
   max: number;
+  /** Live memory (heap used + external + array buffers) per connection. */
   kbPerConnection: number;
+  /** RSS difference per connection. */
+  kbRss: number;
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
 async function measure(client: LoadClient, target: Target, n: number, changeIndex: { value: number }): Promise<Row> {
-  const before = await settledRss(target.pid);
+  const before = await settledMemory(target.pid);
   await client.send({ cmd: 'connect', url: target.wsUrl, n, params: target.params, query: QUERY });
+  await sleep(1_000);
+  const after = await settledMemory(target.pid);
   const latencies: number[] = [];
   // The first change is the warm-up: it proves every subscription is live.
   for (let i = 0; i <= config.changes; i++) {
@@ -260,7 +270,6 @@ async function measure(client: LoadClient, target: Target, n: number, changeInde
     if (i > 0) for (const t of times) latencies.push(t - sentAt);
     if (i === 0) await sleep(500);
   }
-  const after = await settledRss(target.pid);
   await client.send({ cmd: 'close' });
   await sleep(500);
   latencies.sort((a, b) => a - b);
@@ -270,7 +279,8 @@ async function measure(client: LoadClient, target: Target, n: number, changeInde
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     max: latencies.at(-1)!,
-    kbPerConnection: (after - before) / n,
+    kbPerConnection: (after.live - before.live) / n,
+    kbRss: (after.rss - before.rss) / n,
   };
 }
 
@@ -295,14 +305,16 @@ async function main(): Promise<void> {
       process.stdout.write(`${target.label}: ${n} subscribers… `);
       const row = await measure(client, target, n, changeIndex);
       rows.push(row);
-      process.stdout.write(`p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, ${row.kbPerConnection.toFixed(1)} KB/connection\n`);
+      process.stdout.write(`p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, ${row.kbPerConnection.toFixed(1)} KB/connection live (RSS ${row.kbRss.toFixed(1)})\n`);
     }
     await Promise.all(targets.map(stop));
   }
 
-  const lines = ['', '| subscribers | target | p50 | p99 | max | server KB per connection |', '|---|---|---|---|---|---|'];
+  const lines = ['', '| subscribers | target | p50 | p99 | max | server KB per connection: live (RSS) |', '|---|---|---|---|---|---|'];
   for (const row of rows) {
-    lines.push(`| ${row.subscribers} | ${row.target} | ${row.p50.toFixed(1)} ms | ${row.p99.toFixed(1)} ms | ${row.max.toFixed(1)} ms | ${row.kbPerConnection.toFixed(1)} |`);
+    lines.push(
+      `| ${row.subscribers} | ${row.target} | ${row.p50.toFixed(1)} ms | ${row.p99.toFixed(1)} ms | ${row.max.toFixed(1)} ms | ${row.kbPerConnection.toFixed(1)} (${row.kbRss.toFixed(1)}) |`,
+    );
   }
   const verdicts: string[] = [];
   let missed = false;
