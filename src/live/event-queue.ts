@@ -85,6 +85,9 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   private close(): void {
     if (this.finished) return;
     this.finished = true;
+    // Nothing queued is handed out after the end.
+    this.items.length = 0;
+    this.failure = null;
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = null;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { KeyVerifier } from '../domain/auth/key-verifier.ts';
 import type { KeyPrincipal } from '../domain/caller.ts';
+import type { Permission } from '../generated/prisma/client.ts';
 import { ACCESS_MESSAGES, AccessError } from '../domain/errors.ts';
 
 /** The part of a `ws` WebSocket the registry uses. */
@@ -11,6 +12,8 @@ export interface ClosableSocket {
 /** A stream the registry can end. */
 export interface EndableStream {
   fail(error: unknown): void;
+  /** The permission the stream needs (checked again whenever the key is). */
+  readonly requires?: Permission;
 }
 
 export interface SubscriptionLimits {
@@ -36,6 +39,9 @@ export interface Holder {
   readonly streams: Set<EndableStream>;
   /** Set once the credential was refused: no event is sent to its streams any more. */
   refused: boolean;
+  /** The key's expiry and permissions as last read (a rotation with grace sets an expiry later). */
+  expiresAt: Date | null;
+  permissions: Permission[];
 }
 
 /**
@@ -117,7 +123,16 @@ export class SubscriptionRegistry {
     if (holders.length === 0) return;
     const verdicts = await this.verifier.recheck(holders.map((h) => ({ keyId: h.keyId, ip: h.ip })));
     holders.forEach((holder, i) => {
-      if (verdicts[i] !== null) this.refuse(holder, verdicts[i]!);
+      const verdict = verdicts[i]!;
+      if (verdict.refusal !== null) return this.refuse(holder, verdict.refusal);
+      holder.expiresAt = verdict.expiresAt;
+      holder.permissions = verdict.permissions;
+      // A permission taken away ends the streams that need it (the others go on).
+      for (const stream of [...holder.streams]) {
+        if (stream.requires && !verdict.permissions.includes(stream.requires)) {
+          stream.fail(new AccessError('FORBIDDEN', `This key no longer has ${stream.requires}`));
+        }
+      }
     });
   }
 
@@ -171,6 +186,8 @@ export class SubscriptionRegistry {
       socket,
       streams: new Set(),
       refused: false,
+      expiresAt: principal.apiKey.expiresAt,
+      permissions: principal.permissions,
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { Connection, Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import type { Connection, Permission, Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { KeyPrincipal } from '../domain/caller.ts';
 import { visibleConnectionsWhere } from '../domain/connection/connection.service.ts';
 import { AccessError, NotFoundError } from '../domain/errors.ts';
@@ -32,6 +32,8 @@ const endItem = (error: unknown): LiveItem => ({ kind: 'end', error });
 /** Which events a subscription wants: one kind for the whole organization, or one connection's changes. */
 type Filter = 'connections' | 'keys' | 'status';
 
+const REQUIRES: Record<Filter, Permission> = { connections: 'CONNECTIONS_READ', keys: 'KEYS_READ', status: 'CONNECTIONS_READ' };
+
 /**
  * One subscriber's stream, attached to its organization's feed. Events that arrive before
  * `begin` has produced what comes first are buffered, then delivered if they come after it.
@@ -52,6 +54,11 @@ class LiveSubscription extends EventQueue<LiveItem> implements FeedListener {
     readonly filter: Filter,
   ) {
     super(QUEUE_CAPACITY, endItem);
+  }
+
+  /** The permission the subscription was admitted with: the registry ends it when the key loses it. */
+  get requires(): Permission {
+    return REQUIRES[this.filter];
   }
 
   receive(record: EventRecord): void {
@@ -159,7 +166,7 @@ export class Subscriptions {
   /** Whether an event goes to a subscription: checked again for every event. */
   accepts(subscription: LiveSubscription, record: EventRecord): boolean {
     const { principal, holder } = subscription;
-    if (holder?.refused || this.expired(principal)) return false;
+    if (!holder || holder.refused || this.expired(holder.expiresAt) || !holder.permissions.includes(subscription.requires)) return false;
     // The subscriber's own key ending: nothing more for it, and the registry ends its streams now
     // (this event can arrive from another instance before the invalidation message does).
     if (record.apiKeyId === principal.apiKey.id && (record.type === 'API_KEY_REVOKED' || record.type === 'API_KEY_EXPIRED')) {
@@ -189,9 +196,11 @@ export class Subscriptions {
     }
   }
 
-  /** A key past its expiry gets nothing more, even before the registry's next check ends its streams. */
-  private expired(principal: KeyPrincipal): boolean {
-    const { expiresAt } = principal.apiKey;
+  /**
+   * A key past its expiry (as the registry last read it: a rotation with grace sets one later)
+   * gets nothing more, even before the registry's next check ends its streams.
+   */
+  private expired(expiresAt: Date | null): boolean {
     return expiresAt !== null && expiresAt.getTime() <= this.clock.now().getTime();
   }
 

@@ -831,7 +831,10 @@ describe.each(TRANSPORTS)('the end of the subscribing key, over %s', (transport)
     later: () => Promise<unknown>,
   ) {
     // Changes keep coming right after the end: none may reach the ended subscriptions.
-    const changes = later();
+    const changes = later().then(
+      () => null,
+      (error: unknown) => error,
+    );
     for (const sub of w.subs) {
       await sub.waitEnded(5_000);
       expect(sub.endedAt - since, `${sub.transport} ended after ${sub.endedAt - since} ms`).toBeLessThanOrEqual(2_000);
@@ -843,7 +846,8 @@ describe.each(TRANSPORTS)('the end of the subscribing key, over %s', (transport)
       expect(code).toBe(4403);
       expect(at - since).toBeLessThanOrEqual(2_000);
     }
-    await changes;
+    const failed = await changes;
+    if (failed) throw failed;
     await pause(QUIET_MS);
     for (const sub of w.subs) {
       for (const position of sub.positions) expect(position).toBeLessThan(fromPosition);
@@ -876,10 +880,10 @@ describe.each(TRANSPORTS)('the end of the subscribing key, over %s', (transport)
     const spare = await createUserKey(org.secret, user.connection.id, ['CONNECTIONS_READ', 'KEYS_READ']);
     const sub = await subscribe(transport, user.apiKey!, KEY_EVENTS);
     const spareSub = await subscribe(transport, spare.secret, KEY_EVENTS);
-    const keyGlobalId = (await tableEvents(org.id)).find((r) => r.type === 'API_KEY_CREATED' && r.data.kind === 'USER')!;
+    const firstKey = (await tableEvents(org.id)).find((r) => r.type === 'API_KEY_CREATED' && r.data.kind === 'USER')!;
     const since = Date.now();
     await mutate(org.secret, `mutation ($id: ID!) { revokeUserKey(input: { id: $id }) { __typename } }`, {
-      id: encodeGlobalID('ApiKey', keyGlobalId.apiKeyId!),
+      id: encodeGlobalID('ApiKey', firstKey.apiKeyId!),
     });
     await sub.waitEnded();
     expect(sub.endedAt - since).toBeLessThanOrEqual(2_000);
@@ -909,11 +913,13 @@ describe.each(TRANSPORTS)('the end of the subscribing key, over %s', (transport)
     const updated = (await tableEvents(w.org.id)).find((r) => r.type === 'API_KEY_UPDATED' && r.data.keyId === w.key.key.keyId)!;
     await pause(1_200); // more than two credential checks
     const later = await createKey(w.org.secret);
-    await ownerSees({ ...w, key: later } as never, 'CREATED');
+    await w.owner.until(() => w.owner.events.some((e) => (e.key as { keyId: string }).keyId === later.key.keyId), 'the later key for the owner');
     await pause(QUIET_MS);
     const keyEvents = w.subs[0]!;
     expect(keyEvents.positions.filter((p) => p > updated.position), 'key events after KEYS_READ was removed').toEqual([]);
+    // And the client is told: its stream ends with an error rather than going silent.
     expect(keyEvents.ended).toBe(true);
+    expect(['FORBIDDEN', 'UNAUTHENTICATED']).toContain(codeOf(keyEvents.results.at(-1)));
   });
 
   it('rotated away without grace: ends the same way', async () => {
@@ -926,13 +932,39 @@ describe.each(TRANSPORTS)('the end of the subscribing key, over %s', (transport)
     await ownerSees(w, 'REVOKED');
   });
 
-  it('rotated with a grace period: keeps running until the grace period is over', async () => {
+  it('rotated with a grace period: keeps running until the grace period is over, then ends', async () => {
     const w = await watched();
-    await rotateKey(w.org.secret, w.key.key.id, 60);
-    await pause(1_200); // more than two credential checks
-    for (const sub of w.subs) expect(sub.ended).toBe(false);
+    const rotated = await mutate<{ previous: { expiresAt: string } }>(
+      w.org.secret,
+      `mutation ($i: RotatePartnerKeyInput!) { rotatePartnerKey(input: $i) { __typename ... on RotatePartnerKeySuccess { previous { expiresAt } } } }`,
+      { i: { id: w.key.key.id, gracePeriodSeconds: 2 } },
+    );
+    const graceEnds = Date.parse(rotated.previous.expiresAt);
+    expect(graceEnds - Date.now()).toBeGreaterThan(1_500);
     const next = await createKey(w.org.secret);
     await w.subs[0]!.until(() => w.subs[0]!.events.some((e) => (e.key as { keyId: string }).keyId === next.key.keyId), 'a later event');
+    await pause(Math.max(0, graceEnds - 800 - Date.now())); // more than two credential checks into the grace period
+    for (const sub of w.subs) expect(sub.ended).toBe(false);
+    await pause(Math.max(0, graceEnds - Date.now()));
+    // New connections only: the rotated key holds one of the 5 partner key slots until the grace period ends.
+    await expectEnded(w, graceEnds, (await head(w.org.id)) + 1n, async () => {
+      for (let i = 0; i < 3; i++) await connectUser(w.org.secret);
+    });
+    await ownerSees(w, 'EXPIRED');
+  });
+
+  it('closes a graphql-ws socket whose key is revoked even when it has no subscription', async () => {
+    const org = await newOrganization();
+    const key = await createKey(org.secret);
+    const socket = wsConnect(server, key.secret);
+    const query = socket.subscribe('{ viewer { kind } }');
+    await query.waitEnded();
+    expect(query.results).toEqual([{ data: { viewer: { kind: 'PARTNER' } } }]);
+    const since = Date.now();
+    await revokeKey(org.secret, key.key.id);
+    const { code, at } = await socket.closed;
+    expect(code).toBe(4403);
+    expect(at - since).toBeLessThanOrEqual(2_000);
   });
 
   it('expired: ends within a second of its expiry', async () => {
@@ -996,6 +1028,11 @@ describe('limits', () => {
     const replacement = socket.subscribe(KEY_EVENTS, { after: encodeCursor(0n) });
     await replacement.waitEvents(2); // the organization's first key, and the one created above
     expect(replacement.errorCodes).toEqual([]);
+
+    // Closing the socket gives back every slot it held.
+    const held = registry.size;
+    await socket.client.dispose();
+    await waitFor(() => registry.size === held - 10, "the socket's slots to be released");
   });
 
   it('refuses a key past its cap on any socket or over SSE with RATE_LIMITED; ending one frees a slot', async () => {

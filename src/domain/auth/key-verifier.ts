@@ -7,6 +7,13 @@ import { compileAllowlist } from '../ip/cidr.ts';
 
 export type KeyCheckFailure = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' | 'IP_NOT_ALLOWED' | 'ORG_INACTIVE';
 
+export interface KeyRecheck {
+  refusal: KeyCheckFailure | null;
+  expiresAt: Date | null;
+  /** The key's permissions now, minus those its organization disabled. */
+  permissions: ApiKey['permissions'];
+}
+
 export type KeyCheck =
   | { ok: true; principal: KeyPrincipal }
   | { ok: false; reason: KeyCheckFailure; keyId?: string | undefined; principal?: KeyPrincipal };
@@ -89,9 +96,10 @@ export class KeyVerifier implements KeyChangeListener {
   /**
    * Whether keys that were verified earlier are still good, read fresh from the database in one
    * query whatever the cache holds (long-lived subscriptions ask this every few hundred ms).
-   * Returns each key's refusal, or null when it is still accepted from that IP.
+   * Returns each key's refusal (null when it is still accepted from that IP), and its current
+   * expiry and permissions, which may have changed since it was verified.
    */
-  async recheck(keys: { keyId: string; ip: string | undefined }[]): Promise<(KeyCheckFailure | null)[]> {
+  async recheck(keys: { keyId: string; ip: string | undefined }[]): Promise<KeyRecheck[]> {
     if (keys.length === 0) return [];
     const generation = this.generation;
     const keyIds = [...new Set(keys.map((k) => k.keyId))];
@@ -109,7 +117,8 @@ export class KeyVerifier implements KeyChangeListener {
     const now = this.clock.now();
     return keys.map(({ keyId, ip }) => {
       const entry = entries.get(keyId);
-      return entry ? this.refusal(entry, ip, now) : 'NOT_FOUND';
+      if (!entry) return { refusal: 'NOT_FOUND', expiresAt: null, permissions: [] };
+      return { refusal: this.refusal(entry, ip, now), expiresAt: entry.key.expiresAt, permissions: entry.permissions };
     });
   }
 
