@@ -135,6 +135,7 @@ function audienceOf(ctx: Context): string | null {
 
 /** Subscription events run once per audience and selection, for SSE (plugin) and graphql-ws (server.ts) alike. */
 const NO_CODES = new Set<string>();
+const SUBSCRIPTION_EVENT = 'subscription-event';
 
 export const sharedSubscribe = createSharedSubscribe<Context>({
   audience: audienceOf,
@@ -144,7 +145,7 @@ export const sharedSubscribe = createSharedSubscribe<Context>({
     prisma: ctx.prisma,
     caller: ctx.caller,
     clientIp: ctx.clientIp,
-    requestId: ctx.requestId,
+    requestId: SUBSCRIPTION_EVENT,
     outcomeCodes: NO_CODES,
   }),
   shareKey: (item) => ((item as LiveItem).kind === 'event' ? (item as Extract<LiveItem, { kind: 'event' }>).record : null),

@@ -4,7 +4,8 @@
  * queue fails instead (the client resumes from its last cursor).
  */
 export class EventQueue<T> implements AsyncIterableIterator<T> {
-  private readonly items: T[] = [];
+  /** Allocated on the first item that has to wait: most subscribers are idle most of the time. */
+  private items: T[] | null = null;
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
   private finished = false;
   private failure: { error: unknown } | null = null;
@@ -29,18 +30,19 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       resolve({ value: item, done: false });
       return;
     }
-    if (this.items.length >= this.capacity) {
+    const items = (this.items ??= []);
+    if (items.length >= this.capacity) {
       this.fail(overflow());
       return;
     }
-    this.items.push(item);
+    items.push(item);
   }
 
   /** Ends the stream now, with `error` as its last item: what was queued is dropped (it may no longer be visible). */
   fail(error: unknown): void {
     if (this.finished || this.failure) return;
     this.failure = { error };
-    this.items.length = 0;
+    this.items = null;
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = null;
@@ -60,7 +62,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   protected onClosed(): void {}
 
   next(): Promise<IteratorResult<T>> {
-    if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
+    if (this.items && this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
     if (this.failure) {
       const { error } = this.failure;
       this.failure = null;
@@ -86,7 +88,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     if (this.finished) return;
     this.finished = true;
     // Nothing queued is handed out after the end.
-    this.items.length = 0;
+    this.items = null;
     this.failure = null;
     if (this.waiting) {
       const resolve = this.waiting;

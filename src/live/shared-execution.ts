@@ -110,25 +110,48 @@ export function createSharedSubscribe<TContext>(
     (args as { contextValue: unknown }).contextValue = options.eventContext ? options.eventContext(context) : { ...(context as object) };
     const selection = audience === null ? null : selectionKey(args);
     const group = selection === null ? null : intern(`${selection}|${audience}`);
-    const finished = (result: Result): Result => (!finish ? result : isPromise(result) ? result.then(finish) : finish(result));
-    const entryOf = (payload: unknown): Entry | null => {
-      const shared = group === null ? null : options.shareKey(payload);
-      if (!shared) return null;
-      let entries = perEvent.get(shared);
-      if (!entries) perEvent.set(shared, (entries = new Map()));
-      let entry = entries.get(group!);
-      if (!entry) {
-        const created: Entry = { result: finished(execute({ ...args, rootValue: payload })) };
-        // Once computed, later subscribers take the value itself, without waiting a tick.
-        if (isPromise(created.result)) created.result.then((value) => (created.result = value), () => undefined);
-        entries.set(group!, (entry = created));
-      }
-      return entry;
-    };
-    const resultOf = (payload: unknown): Result => entryOf(payload)?.result ?? finished(execute({ ...args, rootValue: payload }));
-    if (!sink || group === null) return mapAsyncIterator<unknown, ExecutionResult>(stream, resultOf);
-    return new DirectIterator(stream, sink, entryOf, resultOf);
+    const run = new SharedRun(args, group, finish, options.shareKey, perEvent);
+    if (!sink || group === null) return mapAsyncIterator<unknown, ExecutionResult>(stream, (payload) => run.resultOf(payload));
+    return new DirectIterator(stream, sink, run);
   };
+}
+
+/** One subscription's way to its events' results: shared ones from the cache, others executed. A class: one per subscriber. */
+class SharedRun {
+  constructor(
+    private readonly args: ExecutionArgs,
+    private readonly group: string | null,
+    private readonly finish: ((result: ExecutionResult) => ExecutionResult) | undefined,
+    private readonly shareKey: (payload: unknown) => object | null,
+    private readonly perEvent: WeakMap<object, Map<string, Entry>>,
+  ) {}
+
+  /** The shared entry of an event for this subscription's group, computed by the first to ask; null when not shared. */
+  entryOf(payload: unknown): Entry | null {
+    const shared = this.group === null ? null : this.shareKey(payload);
+    if (!shared) return null;
+    let entries = this.perEvent.get(shared);
+    if (!entries) this.perEvent.set(shared, (entries = new Map()));
+    let entry = entries.get(this.group!);
+    if (!entry) {
+      const created: Entry = { result: this.execute(payload) };
+      // Once computed, later subscribers take the value itself, without waiting a tick.
+      if (isPromise(created.result)) created.result.then((value) => (created.result = value), () => undefined);
+      entries.set(this.group!, (entry = created));
+    }
+    return entry;
+  }
+
+  resultOf(payload: unknown): Result {
+    return this.entryOf(payload)?.result ?? this.execute(payload);
+  }
+
+  private execute(payload: unknown): Result {
+    const result = execute({ ...this.args, rootValue: payload });
+    const { finish } = this;
+    if (!finish) return result;
+    return isPromise(result) ? result.then(finish) : finish(result);
+  }
 }
 
 function jsonOf(entry: Entry): string | Promise<string> {
@@ -158,8 +181,7 @@ class DirectIterator implements AsyncIterableIterator<ExecutionResult> {
   constructor(
     private readonly source: AsyncIterator<unknown>,
     private readonly sink: DirectSink,
-    private readonly entryOf: (payload: unknown) => Entry | null,
-    private readonly resultOf: (payload: unknown) => Result,
+    private readonly run: SharedRun,
   ) {}
 
   async next(): Promise<IteratorResult<ExecutionResult>> {
@@ -167,8 +189,8 @@ class DirectIterator implements AsyncIterableIterator<ExecutionResult> {
       if (this.overflowed) return this.return();
       const step = await this.source.next();
       if (step.done) return { done: true, value: undefined };
-      const entry = this.entryOf(step.value);
-      if (!entry) return { done: false, value: await this.resultOf(step.value) };
+      const entry = this.run.entryOf(step.value);
+      if (!entry) return { done: false, value: await this.run.resultOf(step.value) };
       const json = jsonOf(entry);
       const text = typeof json === 'string' ? json : await json;
       if (!this.sink.write(`{"id":${JSON.stringify(this.sink.id)},"type":"next","payload":${text}}`)) {
