@@ -84,27 +84,27 @@ function eventOf(item: LiveItem): EventRecord {
 
 builder.subscriptionType({});
 
-builder.subscriptionField('connectionEvents', (t) =>
-  t.field({
-    type: ConnectionEventRef,
-    description: 'Every connection status change of the organization and environment. With `after`, the events after that cursor come first.',
-    authScopes: { permission: 'CONNECTIONS_READ' },
-    args: { after: t.arg.string({ description: 'The cursor of the last event you received' }) },
-    subscribe: (_root, args, ctx) => ctx.services.subscriptions.connectionEvents(subscriberOf(ctx), args.after),
-    resolve: (item: LiveItem) => eventOf(item),
-  }),
-);
+/** An organization-wide event subscription that resumes after a cursor. */
+function resumableSubscription(
+  name: 'connectionEvents' | 'apiKeyEvents',
+  type: typeof ConnectionEventRef,
+  permission: 'CONNECTIONS_READ' | 'KEYS_READ',
+  description: string,
+) {
+  builder.subscriptionField(name, (t) =>
+    t.field({
+      type,
+      description: `${description} With \`after\`, the events after that cursor come first.`,
+      authScopes: { permission },
+      args: { after: t.arg.string({ description: 'The cursor of the last event you received' }) },
+      subscribe: (_root, args, ctx) => ctx.services.subscriptions[name](subscriberOf(ctx), args.after),
+      resolve: (item: LiveItem) => eventOf(item),
+    }),
+  );
+}
 
-builder.subscriptionField('apiKeyEvents', (t) =>
-  t.field({
-    type: ApiKeyEventRef,
-    description: 'Every key lifecycle event of the organization and environment. With `after`, the events after that cursor come first.',
-    authScopes: { permission: 'KEYS_READ' },
-    args: { after: t.arg.string({ description: 'The cursor of the last event you received' }) },
-    subscribe: (_root, args, ctx) => ctx.services.subscriptions.apiKeyEvents(subscriberOf(ctx), args.after),
-    resolve: (item: LiveItem) => eventOf(item),
-  }),
-);
+resumableSubscription('connectionEvents', ConnectionEventRef, 'CONNECTIONS_READ', 'Every connection status change of the organization and environment.');
+resumableSubscription('apiKeyEvents', ApiKeyEventRef, 'KEYS_READ', 'Every key lifecycle event of the organization and environment.');
 
 builder.subscriptionField('connectionStatusChanged', (t) =>
   t.field({
