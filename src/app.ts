@@ -6,6 +6,7 @@ import { ApiKeyService } from './domain/api-key/api-key.service.ts';
 import { KeyVerifier, type KeyVerifierOptions } from './domain/auth/key-verifier.ts';
 import { EventLog } from './domain/events/event-log.ts';
 import { ExpirySweeper } from './domain/events/expiry-sweeper.ts';
+import { SigningService } from './domain/signing/signing.service.ts';
 import { OrganizationService } from './domain/organization/organization.service.ts';
 import { ConnectionService, type ConnectionLinks } from './domain/connection/connection.service.ts';
 import { SandboxDepositAccounts, type DepositAccounts } from './domain/connection/deposit-accounts.ts';
@@ -56,7 +57,8 @@ export function createServices(deps: {
   const live = new LiveEvents(events, bus, deps.logger, deps.livePollIntervalMs);
   events.connect(live);
   const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, changes, events);
-  const organizations = new OrganizationService(prisma, apiKeys, changes, events);
+  const signing = new SigningService(prisma, encryptionKey, clock, events);
+  const organizations = new OrganizationService(prisma, apiKeys, changes, events, signing);
   const connections = new ConnectionService({
     prisma,
     clock,
@@ -87,6 +89,7 @@ export function createServices(deps: {
     live,
     subscriptions,
     bus,
+    signing,
   };
 }
 
@@ -101,10 +104,16 @@ export function startBackgroundJobs(services: Services): () => void {
   services.live.start();
   services.subscriptions.registry.start();
   const stopSweeper = services.sweeper.start(EXPIRY_SWEEP_MS, (error) => services.logger.warn({ err: error }, 'expiry sweep failed'));
+  // Signatures past their replay window are forgotten once a minute.
+  const pruneTimer = setInterval(() => {
+    services.signing.pruneSeen().catch((error: unknown) => services.logger.warn({ err: error }, 'pruning seen signatures failed'));
+  }, 60_000);
+  pruneTimer.unref();
   return () => {
     services.live.stop();
     services.subscriptions.registry.stop();
     stopSweeper();
+    clearInterval(pruneTimer);
   };
 }
 

@@ -195,7 +195,7 @@ const COMMANDS: Command[] = [
       const input = { name: requiredText(values, 'name'), environment: upper(text(values, 'env')) ?? 'TEST' };
       parseInput(createOrganizationInput, input);
       return async (services) => {
-        const { organization, key, secret } = await services.organizations.create(OPERATOR, input);
+        const { organization, key, secret, signingSecret } = await services.organizations.create(OPERATOR, input);
         return {
           text: [
             `Created organization ${organization.id}`,
@@ -203,11 +203,13 @@ const COMMANDS: Command[] = [
             `First partner key ${key.keyId} ("${key.name}")`,
             ...keyDetails(key),
             secretLine(secret),
+            `Signing secret (shown once; signed requests and webhooks): ${signingSecret}`,
           ],
           json: {
             organization: organizationJson(organization),
             key: keyJson(key, services.clock.now()),
             secret,
+            signingSecret,
           },
         };
       };

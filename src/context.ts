@@ -8,6 +8,7 @@ import type { ConnectionService } from './domain/connection/connection.service.t
 import type { EventLog } from './domain/events/event-log.ts';
 import type { ExpirySweeper } from './domain/events/expiry-sweeper.ts';
 import type { Mailer } from './infra/mailer.ts';
+import type { SigningService } from './domain/signing/signing.service.ts';
 import type { Bus } from './live/bus.ts';
 import type { LiveEvents } from './live/live-events.ts';
 import type { ClosableSocket } from './live/subscription-registry.ts';
@@ -28,6 +29,7 @@ export interface Services {
   live: LiveEvents;
   subscriptions: Subscriptions;
   bus: Bus;
+  signing: SigningService;
 }
 
 /** Per-operation context: who is calling (null when no credential was sent) and from where. */
@@ -43,4 +45,6 @@ export interface Context {
   socket?: ClosableSocket | undefined;
   /** graphql-ws: the id of the operation, for subscriptions that write their events directly. */
   operationId?: string;
+  /** The request carried a valid signature of the caller's organization (X-Keyward-Signature). */
+  signed?: boolean;
 }

@@ -114,6 +114,22 @@ function healthPlugin(services: Services, ping: () => Promise<void>): Plugin {
   };
 }
 
+/**
+ * Signed requests (API.md, "Request signing") are verified on their raw body bytes: when a
+ * request carries a signature, its body is read once more (a clone) before yoga parses it.
+ */
+function signedBodyPlugin(rawBodies: WeakMap<Request, Uint8Array>): Plugin {
+  return {
+    onRequest({ request }) {
+      if (request.method !== 'POST' || !request.headers.has('x-keyward-signature')) return undefined;
+      return request
+        .clone()
+        .arrayBuffer()
+        .then((body) => void rawBodies.set(request, new Uint8Array(body)));
+    },
+  };
+}
+
 /** Responses may carry a key shown once: no cache anywhere may keep them. */
 const noStorePlugin: Plugin = {
   onResponse({ response }) {
@@ -178,6 +194,7 @@ export function errorMasker(logger: Services['logger']) {
 export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): KeywardYoga {
   const { services } = deps;
   const records = new WeakMap<Request, RequestRecord>();
+  const rawBodies = new WeakMap<Request, Uint8Array>();
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -189,6 +206,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       healthPlugin(services, deps.ping),
       consentPagesPlugin(services),
       requestLogPlugin(services, records),
+      signedBodyPlugin(rawBodies),
       noStorePlugin,
       useSharedSubscriptionExecution(sharedSubscribe),
     ],
@@ -204,6 +222,15 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       try {
         const caller = await authenticate(services, deps.adminToken, header, clientIp);
         if (record && caller?.type === 'key') record.keyId = caller.principal.apiKey.keyId;
+        // A signature is verified whenever one is sent, with the signing secrets of the key's organization.
+        const signature = header('x-keyward-signature');
+        let signed = false;
+        if (signature && caller?.type === 'key') {
+          const rawBody = request ? rawBodies.get(request) : undefined;
+          if (!rawBody) throw new AccessError('SIGNATURE_INVALID', 'Only a POST body can be signed');
+          await services.signing.verify(caller.principal.organization.id, header('x-keyward-timestamp') ?? '', signature, rawBody);
+          signed = true;
+        }
         return {
           services,
           prisma: services.prisma,
@@ -212,6 +239,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
           requestId: record?.requestId ?? randomUUID(),
           outcomeCodes: record?.codes ?? new Set(),
           socket,
+          signed,
         };
       } catch (error) {
         if (error instanceof AccessError) {

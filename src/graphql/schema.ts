@@ -9,5 +9,6 @@ import './types/connection.ts';
 import './types/user-key.ts';
 import './types/verification.ts';
 import './types/events.ts';
+import './types/signing.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

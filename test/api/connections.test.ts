@@ -228,7 +228,6 @@ describe('direction and payout details', () => {
     [{ direction: 'BUY' }, ['address']],
     [{ iban: 'DE89370400440532013000' }, ['iban']],
     [{ direction: 'BUY', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', iban: 'DE89370400440532013000' }, ['iban']],
-    [{ callback: 'http://127.0.0.1/hooks' }, ['callback']],
     [{ ref: 'has space' }, ['ref']],
   ])('refuses %j (VALIDATION_FAILED on %j) and writes nothing', async (input, paths) => {
     const org = await newOrganization(app);

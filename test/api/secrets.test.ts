@@ -43,7 +43,17 @@ describe('secrets never leak', () => {
     const userKey = await gql(app, CreateUserKey, { input: { connectionId: user.connectionId, name: 'Bot', permissions: ['ORDERS_READ'] } }, { headers: partner(successor) });
     const userKeySecret = userKey.data?.createUserKey.__typename === 'CreateUserKeySuccess' ? userKey.data.createUserKey.secret : '';
     expect(user.apiKey).toMatch(/^kw_usr_/);
-    const secrets = [org.secret, created.secret, successor, wrong, app.adminToken, user.apiKey!, consent, userKeySecret].filter(Boolean);
+    // A signing secret: stored only sealed, shown only by the mutation that makes it.
+    const rotatedSigning = await gql(
+      app,
+      'mutation { rotateSigningSecret(input: {}) { ... on RotateSigningSecretSuccess { signingSecret } } }',
+      {},
+      { headers: partner(org.secret) },
+    );
+    const signingSecret = (rotatedSigning.data as { rotateSigningSecret: { signingSecret: string } }).rotateSigningSecret.signingSecret;
+    expect(signingSecret).toMatch(/^whsec_/);
+    const signingKeyHex = Buffer.from(signingSecret.slice('whsec_'.length), 'base64').toString('hex');
+    const secrets = [org.secret, created.secret, successor, wrong, app.adminToken, user.apiKey!, consent, userKeySecret, signingSecret, signingKeyHex].filter(Boolean);
 
     const { prisma } = app.database;
     const tables = await prisma.$queryRaw<{ table_name: string }[]>`

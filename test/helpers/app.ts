@@ -52,7 +52,7 @@ export function sharedDatabase(target: DatabaseTarget = { kind: 'memory' }): Pro
 }
 
 export async function createTestApp(
-  options: { database?: Database; trustedProxies?: (ip: string) => boolean; cacheTtlMs?: number } = {},
+  options: { database?: Database; trustedProxies?: (ip: string) => boolean; cacheTtlMs?: number; allowPrivateCallbacks?: boolean } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await sharedDatabase());
   const logs = new LogCapture();
@@ -69,6 +69,7 @@ export async function createTestApp(
     verifier: { cacheTtlMs: options.cacheTtlMs ?? 1000 },
     mailer: createMailer({ outboxDir, from: 'Keyward <no-reply@keyward.test>', logger }),
     links: { publicUrl: 'http://keyward.test', signupUrl: 'https://platform.test/signup' },
+    allowPrivateCallbacks: options.allowPrivateCallbacks ?? false,
   });
   const yoga = createYogaApp({
     services,

@@ -1,5 +1,6 @@
 // The real server on a real port: graphql-ws (handshake auth, timeouts, frame limit) and HTTP
 // (POST, GraphiQL, SSE, health) sharing one listener on /graphql. SECURITY.md C-09, C-11, A-13.
+import { createHmac } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
@@ -9,12 +10,13 @@ const VIEWER = '{ viewer { kind } }';
 
 let server: TestServer;
 let secret: string;
+let signingSecret: string;
 const clients: Client[] = [];
 const sockets: WebSocket[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
-  ({ secret } = await createOrganization(server.services));
+  ({ secret, signingSecret } = await createOrganization(server.services));
 });
 
 afterAll(async () => {
@@ -193,6 +195,25 @@ describe('graphql-ws', () => {
 });
 
 describe('HTTP on the same port', () => {
+  it('verifies a signed POST on the raw bytes the client sent', async () => {
+    // Unusual spacing and a unicode character: the signature is over these exact bytes, not a re-serialization.
+    const body = '{ "query" : "{ viewer { kind } }",  "variables": {"note": "\u00e9t\u00e9 ✓"} }';
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const key = Buffer.from(signingSecret.slice('whsec_'.length), 'base64');
+    const signature = createHmac('sha256', key).update(`${timestamp}.`).update(Buffer.from(body)).digest('hex');
+    const send = (sig: string) =>
+      fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-partner-key': secret, 'x-keyward-timestamp': timestamp, 'x-keyward-signature': `v1=${sig}` },
+        body,
+      });
+    const ok = await send(signature);
+    expect(await ok.json()).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
+    const replayed = await send(signature);
+    expect(replayed.status).toBe(401);
+    expect(((await replayed.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('SIGNATURE_INVALID');
+  });
+
   it('answers POST /graphql, with cache-control: no-store', async () => {
     const response = await fetch(server.url, {
       method: 'POST',

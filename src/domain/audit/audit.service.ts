@@ -12,7 +12,8 @@ export type AuditAction =
   | 'api_key.expired'
   /** A key tried to change a key it cannot see (another organization's, or none). */
   | 'api_key.access_denied'
-  | 'connection.status_changed';
+  | 'connection.status_changed'
+  | 'signing_secret.rotated';
 
 export interface AuditEntry {
   organizationId: string;

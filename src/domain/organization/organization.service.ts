@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { Caller } from '../caller.ts';
 import { NotFoundError } from '../errors.ts';
 import type { EventLog } from '../events/event-log.ts';
+import type { SigningService } from '../signing/signing.service.ts';
 import { parseInput } from '../validation.ts';
 import { createOrganizationInput, updateOrganizationInput } from './organization.schemas.ts';
 
@@ -13,10 +14,11 @@ export class OrganizationService {
     private readonly apiKeys: ApiKeyService,
     private readonly listener: KeyChangeListener,
     private readonly events: EventLog,
+    private readonly signing: SigningService,
   ) {}
 
   /** An organization and its first partner key (every permission), in one transaction. */
-  async create(caller: Caller, rawInput: unknown): Promise<IssuedKey & { organization: Organization }> {
+  async create(caller: Caller, rawInput: unknown): Promise<IssuedKey & { organization: Organization; signingSecret: string }> {
     const input = parseInput(createOrganizationInput, rawInput);
     return this.events.transaction(async (tx) => {
       const organization = await tx.organization.create({ data: { name: input.name } });
@@ -36,7 +38,8 @@ export class OrganizationService {
         allowedIps: [],
         expiresAt: null,
       });
-      return { organization, ...issued };
+      const signingSecret = await this.signing.create(tx, organization.id);
+      return { organization, ...issued, signingSecret };
     });
   }
 

@@ -1,5 +1,5 @@
 import { visibleConnectionsWhere } from '../../domain/connection/connection.service.ts';
-import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { AccessError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { ConnectionDirection, ConnectionStatus } from '../../generated/prisma/enums.ts';
 import type { Context } from '../../context.ts';
@@ -130,6 +130,10 @@ builder.mutationField('connectUser', (t) =>
     resolve: (_root, { input }, ctx) => {
       const caller = callerOf(ctx);
       if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      // Keyward will POST the user's key to the callback: only a request signed by the partner may name one.
+      if (input.callback != null && !ctx.signed) {
+        throw new AccessError('SIGNATURE_REQUIRED', 'A connectUser with a callback must be signed (X-Keyward-Timestamp and X-Keyward-Signature)');
+      }
       return ctx.services.connections.connectUser(caller, withoutNulls(input));
     },
   }),

@@ -29,6 +29,9 @@ builder.mutationField('createOrganization', (t) =>
         organization: f.field({ type: OrganizationRef }),
         key: f.field({ type: ApiKeyRef, description: 'Its first partner key, with every permission' }),
         secret: f.string({ description: 'The whole partner key. Shown once: store it now.' }),
+        signingSecret: f.string({
+          description: 'The organization\'s signing secret (whsec_…) for signed requests and webhooks. Shown once: store it now.',
+        }),
       }),
     }),
     errors: { types: [ValidationError] },

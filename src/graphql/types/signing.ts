@@ -1,0 +1,29 @@
+import { ValidationError } from '../../domain/errors.ts';
+import { builder } from '../builder.ts';
+import { callerOf } from '../resolver-helpers.ts';
+
+builder.mutationField('rotateSigningSecret', (t) =>
+  t.fieldWithInput({
+    type: builder.simpleObject('RotateSigningSecretSuccess', {
+      fields: (f) => ({
+        signingSecret: f.string({ description: 'The new signing secret (whsec_…). Shown once: store it now.' }),
+        previousValidUntil: f.field({
+          type: 'DateTime',
+          nullable: true,
+          description: 'Until when the previous secret still verifies requests and signs webhooks beside the new one',
+        }),
+      }),
+    }),
+    errors: { types: [ValidationError] },
+    authScopes: { $all: { partner: true, permission: 'WEBHOOKS_WRITE' } },
+    description: "Replace the organization's signing secret; the previous one stays valid for the grace period (default 24 h)",
+    input: {
+      gracePeriodSeconds: t.input.int({ description: 'How long the previous secret stays valid: 0 to 604800, default 86400' }),
+    },
+    resolve: (_root, { input }, ctx) => {
+      const caller = callerOf(ctx);
+      if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      return ctx.services.signing.rotate(caller, input.gracePeriodSeconds == null ? {} : { gracePeriodSeconds: input.gracePeriodSeconds });
+    },
+  }),
+);
