@@ -7,6 +7,7 @@ import { KeyVerifier, type KeyVerifierOptions } from './domain/auth/key-verifier
 import { EventLog } from './domain/events/event-log.ts';
 import { ExpirySweeper } from './domain/events/expiry-sweeper.ts';
 import { SigningService } from './domain/signing/signing.service.ts';
+import { WebhookEndpointService } from './domain/webhooks/webhook-endpoint.service.ts';
 import { OrganizationService } from './domain/organization/organization.service.ts';
 import { ConnectionService, type ConnectionLinks } from './domain/connection/connection.service.ts';
 import { SandboxDepositAccounts, type DepositAccounts } from './domain/connection/deposit-accounts.ts';
@@ -58,6 +59,7 @@ export function createServices(deps: {
   events.connect(live);
   const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, changes, events);
   const signing = new SigningService(prisma, encryptionKey, clock, events);
+  const webhookEndpoints = new WebhookEndpointService(prisma, events, deps.allowPrivateCallbacks ?? false);
   const organizations = new OrganizationService(prisma, apiKeys, changes, events, signing);
   const connections = new ConnectionService({
     prisma,
@@ -90,6 +92,7 @@ export function createServices(deps: {
     subscriptions,
     bus,
     signing,
+    webhookEndpoints,
   };
 }
 

@@ -9,6 +9,7 @@ import type { EventLog } from './domain/events/event-log.ts';
 import type { ExpirySweeper } from './domain/events/expiry-sweeper.ts';
 import type { Mailer } from './infra/mailer.ts';
 import type { SigningService } from './domain/signing/signing.service.ts';
+import type { WebhookEndpointService } from './domain/webhooks/webhook-endpoint.service.ts';
 import type { Bus } from './live/bus.ts';
 import type { LiveEvents } from './live/live-events.ts';
 import type { ClosableSocket } from './live/subscription-registry.ts';
@@ -30,6 +31,7 @@ export interface Services {
   subscriptions: Subscriptions;
   bus: Bus;
   signing: SigningService;
+  webhookEndpoints: WebhookEndpointService;
 }
 
 /** Per-operation context: who is calling (null when no credential was sent) and from where. */

@@ -10,5 +10,6 @@ import './types/user-key.ts';
 import './types/verification.ts';
 import './types/events.ts';
 import './types/signing.ts';
+import './types/webhook-endpoint.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -13,14 +13,17 @@ export type AuditAction =
   /** A key tried to change a key it cannot see (another organization's, or none). */
   | 'api_key.access_denied'
   | 'connection.status_changed'
-  | 'signing_secret.rotated';
+  | 'signing_secret.rotated'
+  | 'webhook_endpoint.created'
+  | 'webhook_endpoint.updated'
+  | 'webhook_endpoint.deleted';
 
 export interface AuditEntry {
   organizationId: string;
   /** The environment of the key concerned; omitted for organization-wide events. */
   environment?: Environment;
   action: AuditAction;
-  targetType: 'organization' | 'api_key' | 'connection';
+  targetType: 'organization' | 'api_key' | 'connection' | 'webhook_endpoint';
   /** Public identifiers only (keyId, organization id): never a secret. */
   targetId: string;
   details?: Record<string, Prisma.InputJsonValue | null>;
