@@ -6,7 +6,7 @@ import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
 import { maxPageSize } from '../pagination.ts';
-import { callerOf, withoutNulls } from '../resolver-helpers.ts';
+import { callerOf, keyCallerOf, withoutNulls } from '../resolver-helpers.ts';
 import { EnvironmentEnum } from './enums.ts';
 
 export const ConnectionStatusEnum = builder.enumType(ConnectionStatus, { name: 'ConnectionStatus' });
@@ -102,8 +102,7 @@ builder.queryField('connectionStatus', (t) =>
     authScopes: { $all: { partner: true, permission: 'CONNECTIONS_READ' } },
     args: { email: t.arg.string({ required: true }) },
     resolve: (_root, { email }, ctx) => {
-      const caller = callerOf(ctx);
-      if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      const caller = keyCallerOf(ctx);
       return ctx.services.connections.status(caller, email);
     },
   }),
@@ -128,8 +127,7 @@ builder.mutationField('connectUser', (t) =>
       address: t.input.string({ description: 'BUY: where BTC is sent' }),
     },
     resolve: (_root, { input }, ctx) => {
-      const caller = callerOf(ctx);
-      if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      const caller = keyCallerOf(ctx);
       // Keyward will POST the user's key to the callback: only a request signed by the partner may name one.
       if (input.callback != null && !ctx.signed) {
         throw new AccessError('SIGNATURE_REQUIRED', 'A connectUser with a callback must be signed (X-Keyward-Timestamp and X-Keyward-Signature)');
@@ -146,8 +144,7 @@ builder.mutationField('disconnectUser', (t) =>
     authScopes: { $all: { partner: true, permission: 'CONNECTIONS_WRITE' } },
     input: { id: t.input.id({ required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const caller = callerOf(ctx);
-      if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      const caller = keyCallerOf(ctx);
       return { connection: await ctx.services.connections.disconnect(caller, decodeId(input.id, 'Connection')) };
     },
   }),
@@ -202,8 +199,7 @@ builder.mutationField('advanceSandboxConnection', (t) =>
       to: t.input.field({ type: SandboxTarget, required: true }),
     },
     resolve: (_root, { input }, ctx) => {
-      const caller = callerOf(ctx);
-      if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      const caller = keyCallerOf(ctx);
       return ctx.services.connections.advanceSandbox(caller, { ...input, connectionId: decodeId(input.connectionId, 'Connection') });
     },
   }),
@@ -223,8 +219,7 @@ builder.mutationField('createSandboxUser', (t) =>
       address: t.input.string(),
     },
     resolve: (_root, { input }, ctx) => {
-      const caller = callerOf(ctx);
-      if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      const caller = keyCallerOf(ctx);
       return ctx.services.connections.createSandboxUser(caller, withoutNulls(input));
     },
   }),

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../domain/errors.ts';
 import { builder } from '../builder.ts';
-import { callerOf } from '../resolver-helpers.ts';
+import { keyCallerOf } from '../resolver-helpers.ts';
 
 builder.mutationField('rotateSigningSecret', (t) =>
   t.fieldWithInput({
@@ -21,8 +21,7 @@ builder.mutationField('rotateSigningSecret', (t) =>
       gracePeriodSeconds: t.input.int({ description: 'How long the previous secret stays valid: 0 to 604800, default 86400' }),
     },
     resolve: (_root, { input }, ctx) => {
-      const caller = callerOf(ctx);
-      if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
+      const caller = keyCallerOf(ctx);
       return ctx.services.signing.rotate(caller, input.gracePeriodSeconds == null ? {} : { gracePeriodSeconds: input.gracePeriodSeconds });
     },
   }),

@@ -5,21 +5,13 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../domain/errors.ts';
-import type { Caller } from '../../domain/caller.ts';
-import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
-import { callerOf, withoutNulls } from '../resolver-helpers.ts';
+import { keyCallerOf, withoutNulls } from '../resolver-helpers.ts';
 import { IssuedKey, KeyResult, keyWriteScopes, rotateAndRevokeMutations } from './api-key.ts';
 import { ConnectionRef } from './connection.ts';
 import { PermissionEnum } from './enums.ts';
 
-/** Partners manage their users' keys; the scopes admitted a partner key, so the caller is one. */
-function partnerOf(ctx: Context): Extract<Caller, { type: 'key' }> {
-  const caller = callerOf(ctx);
-  if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
-  return caller;
-}
 
 const scopes = keyWriteScopes;
 
@@ -39,7 +31,7 @@ builder.mutationField('createUserKey', (t) =>
     },
     resolve: (_root, { input }, ctx) => {
       const { connectionId, ...rest } = withoutNulls(input);
-      return ctx.services.apiKeys.createUserKey(partnerOf(ctx), { ...rest, connectionId: decodeId(connectionId, 'Connection') });
+      return ctx.services.apiKeys.createUserKey(keyCallerOf(ctx), { ...rest, connectionId: decodeId(connectionId, 'Connection') });
     },
   }),
 );
@@ -58,7 +50,7 @@ builder.mutationField('updateUserKey', (t) =>
     },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = withoutNulls(input);
-      return { key: await ctx.services.apiKeys.updateUserKey(partnerOf(ctx), { ...changes, id: decodeId(id, 'ApiKey', 'API key') }) };
+      return { key: await ctx.services.apiKeys.updateUserKey(keyCallerOf(ctx), { ...changes, id: decodeId(id, 'ApiKey', 'API key') }) };
     },
   }),
 );
@@ -66,7 +58,7 @@ builder.mutationField('updateUserKey', (t) =>
 rotateAndRevokeMutations({
   kind: 'User',
   scopes,
-  caller: partnerOf,
+  caller: keyCallerOf,
   rotate: (ctx, caller, input) => ctx.services.apiKeys.rotateUserKey(caller, input),
   revoke: (ctx, caller, input) => ctx.services.apiKeys.revokeUserKey(caller, input),
   graceNote: 'It stays active meanwhile, so it needs a free slot of the 20.',
@@ -85,7 +77,7 @@ builder.mutationField('revokeAllUserKeys', (t) =>
     input: { connectionId: t.input.id({ required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const connectionId = decodeId(input.connectionId, 'Connection');
-      const revokedCount = await ctx.services.apiKeys.revokeAllUserKeys(partnerOf(ctx), { connectionId });
+      const revokedCount = await ctx.services.apiKeys.revokeAllUserKeys(keyCallerOf(ctx), { connectionId });
       const connection = await ctx.prisma.connection.findUniqueOrThrow({ where: { id: connectionId } });
       return { revokedCount, connection };
     },

@@ -1,11 +1,10 @@
 import type { Context } from '../../context.ts';
-import type { Caller } from '../../domain/caller.ts';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { WebhookEventType } from '../../generated/prisma/enums.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
 import { maxPageSize } from '../pagination.ts';
-import { callerOf, withoutNulls } from '../resolver-helpers.ts';
+import { keyCallerOf, withoutNulls } from '../resolver-helpers.ts';
 import { EnvironmentEnum } from './enums.ts';
 
 const WebhookEventTypeEnum = builder.enumType(WebhookEventType, { name: 'WebhookEventType' });
@@ -13,14 +12,9 @@ const WebhookEventTypeEnum = builder.enumType(WebhookEventType, { name: 'Webhook
 /** Webhooks belong to the partner's organization and the key's environment. */
 const scopes = { $all: { partner: true, permission: 'WEBHOOKS_WRITE' } } as const;
 
-function partnerOf(ctx: Context): Extract<Caller, { type: 'key' }> {
-  const caller = callerOf(ctx);
-  if (caller.type !== 'key') throw new Error('partner scope admitted a non-key caller');
-  return caller;
-}
 
 const visible = (ctx: Context) => {
-  const { principal } = partnerOf(ctx);
+  const { principal } = keyCallerOf(ctx);
   return { organizationId: principal.organization.id, environment: principal.apiKey.environment };
 };
 
@@ -61,7 +55,7 @@ builder.mutationField('createWebhookEndpoint', (t) =>
       url: t.input.string({ required: true }),
       eventTypes: t.input.field({ type: [WebhookEventTypeEnum], required: true }),
     },
-    resolve: async (_root, { input }, ctx) => ({ endpoint: await ctx.services.webhookEndpoints.create(partnerOf(ctx), input) }),
+    resolve: async (_root, { input }, ctx) => ({ endpoint: await ctx.services.webhookEndpoints.create(keyCallerOf(ctx), input) }),
   }),
 );
 
@@ -79,7 +73,7 @@ builder.mutationField('updateWebhookEndpoint', (t) =>
     },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = withoutNulls(input);
-      return { endpoint: await ctx.services.webhookEndpoints.update(partnerOf(ctx), { ...changes, id: decodeId(id, 'WebhookEndpoint') }) };
+      return { endpoint: await ctx.services.webhookEndpoints.update(keyCallerOf(ctx), { ...changes, id: decodeId(id, 'WebhookEndpoint') }) };
     },
   }),
 );
@@ -91,7 +85,7 @@ builder.mutationField('deleteWebhookEndpoint', (t) =>
     authScopes: scopes,
     input: { id: t.input.id({ required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      await ctx.services.webhookEndpoints.delete(partnerOf(ctx), decodeId(input.id, 'WebhookEndpoint'));
+      await ctx.services.webhookEndpoints.delete(keyCallerOf(ctx), decodeId(input.id, 'WebhookEndpoint'));
       return { deletedId: input.id };
     },
   }),
