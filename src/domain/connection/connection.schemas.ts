@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Environment } from '../../generated/prisma/enums.ts';
-import { checkCallbackUrl } from './callback-url.ts';
+import { checkOutboundUrl } from '../webhooks/outbound-address.ts';
 import { normalizeBtcAddress, normalizeIban } from './payout.ts';
 
 /** One person, one email: trimmed and lower-cased before anything compares it. */
@@ -31,7 +31,7 @@ export function connectUserInput(environment: Environment, allowPrivateCallbacks
       callback: z
         .string()
         .max(2048, 'must be at most 2048 characters')
-        .transform((v, ctx) => fromResult(checkCallbackUrl(v, allowPrivateCallbacks), ctx))
+        .transform((v, ctx) => fromResult(checkOutboundUrl(v, allowPrivateCallbacks), ctx))
         .optional(),
       direction: z.enum(['BUY', 'SELL']).optional(),
       iban: z

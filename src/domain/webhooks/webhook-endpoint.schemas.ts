@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WebhookEventType } from '../../generated/prisma/enums.ts';
-import { checkCallbackUrl } from '../connection/callback-url.ts';
+import { checkOutboundUrl } from './outbound-address.ts';
 
 const endpointUrl = (allowPrivate: boolean) =>
   z
@@ -8,7 +8,7 @@ const endpointUrl = (allowPrivate: boolean) =>
     .trim()
     .max(2048, 'must be at most 2048 characters')
     .transform((value, ctx) => {
-      const checked = checkCallbackUrl(value, allowPrivate);
+      const checked = checkOutboundUrl(value, allowPrivate);
       if (!checked.ok) {
         ctx.addIssue({ code: 'custom', message: checked.message });
         return z.NEVER;
