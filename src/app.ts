@@ -8,6 +8,9 @@ import { EventLog } from './domain/events/event-log.ts';
 import { ExpirySweeper } from './domain/events/expiry-sweeper.ts';
 import { SigningService } from './domain/signing/signing.service.ts';
 import { WebhookEndpointService } from './domain/webhooks/webhook-endpoint.service.ts';
+import { WebhookDeliveryService } from './domain/webhooks/webhook-delivery.service.ts';
+import { WebhookSender, type Resolver } from './domain/webhooks/webhook-sender.ts';
+import type { EventFaults } from './domain/events/event-log.ts';
 import { OrganizationService } from './domain/organization/organization.service.ts';
 import { ConnectionService, type ConnectionLinks } from './domain/connection/connection.service.ts';
 import { SandboxDepositAccounts, type DepositAccounts } from './domain/connection/deposit-accounts.ts';
@@ -44,8 +47,10 @@ export function createServices(deps: {
   subscriptionLimits?: Partial<SubscriptionLimits>;
   /** How often live feeds compare themselves with the event table. */
   livePollIntervalMs?: number;
-  /** Fault injection (crash tests): runs after a change commits, before its events are published. */
-  afterCommit?: () => void;
+  /** Fault injection (crash tests): around the commit of a change that appended events. */
+  faults?: EventFaults;
+  /** Webhooks: the per-attempt deadline and the DNS resolver (tests); jitter's source of randomness. */
+  webhooks?: { timeoutMs?: number; resolve?: Resolver; random?: () => number };
 }): Services {
   const { prisma } = deps.database;
   const { pepper, encryptionKey } = deps.secrets;
@@ -54,12 +59,23 @@ export function createServices(deps: {
   const verifier = new KeyVerifier(prisma, pepper, clock, deps.verifier);
   const registry = new SubscriptionRegistry(verifier, deps.logger, { ...DEFAULT_SUBSCRIPTION_LIMITS, ...deps.subscriptionLimits });
   const changes = new KeyChangeFanout(verifier, registry, bus);
-  const events = new EventLog(prisma, clock, (error) => deps.logger.error({ err: error }, 'publishing events failed'), deps.afterCommit);
+  const events = new EventLog(prisma, clock, (error) => deps.logger.error({ err: error }, 'publishing events failed'), deps.faults);
   const live = new LiveEvents(events, bus, deps.logger, deps.livePollIntervalMs);
   events.connect(live);
   const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, changes, events);
   const signing = new SigningService(prisma, encryptionKey, clock, events);
   const webhookEndpoints = new WebhookEndpointService(prisma, events, deps.allowPrivateCallbacks ?? false);
+  const webhooks = new WebhookDeliveryService({
+    prisma,
+    clock,
+    logger: deps.logger,
+    encryptionKey,
+    events,
+    signing,
+    sender: new WebhookSender({ allowPrivate: deps.allowPrivateCallbacks ?? false, ...deps.webhooks }),
+    ...(deps.webhooks?.random && { random: deps.webhooks.random }),
+  });
+  events.observe(webhooks);
   const organizations = new OrganizationService(prisma, apiKeys, changes, events, signing);
   const connections = new ConnectionService({
     prisma,
@@ -74,6 +90,7 @@ export function createServices(deps: {
     allowPrivateCallbacks: deps.allowPrivateCallbacks ?? false,
     listener: changes,
     events,
+    webhooks,
   });
   const sweeper = new ExpirySweeper(prisma, events, clock);
   const subscriptions = new Subscriptions(prisma, live, registry, clock);
@@ -93,11 +110,14 @@ export function createServices(deps: {
     bus,
     signing,
     webhookEndpoints,
+    webhooks,
   };
 }
 
 /** How often the sweeper looks for keys that passed their expiry. */
 const EXPIRY_SWEEP_MS = 1_000;
+/** How often each instance looks for webhooks due (retries, other instances' changes); local changes wake it at once. */
+const WEBHOOK_POLL_MS = 1_000;
 
 /**
  * The server's background work: live feeds polling the event table, subscriptions re-checking
@@ -112,7 +132,9 @@ export function startBackgroundJobs(services: Services): () => void {
     services.signing.pruneSeen().catch((error: unknown) => services.logger.warn({ err: error }, 'pruning seen signatures failed'));
   }, 60_000);
   pruneTimer.unref();
+  services.webhooks.start(WEBHOOK_POLL_MS);
   return () => {
+    void services.webhooks.stop();
     services.live.stop();
     services.subscriptions.registry.stop();
     stopSweeper();
@@ -141,14 +163,18 @@ export function servicesFor(config: Config, runtime: Runtime, logger: Logger): S
       perKey: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY,
     },
     livePollIntervalMs: config.KEYWARD_EVENT_POLL_MS,
-    ...(config.KEYWARD_FAULT === 'kill-after-commit' && {
-      afterCommit: () => {
-        logger.warn('KEYWARD_FAULT=kill-after-commit: killing the process after a commit');
-        logger.flush();
-        process.kill(process.pid, 'SIGKILL');
-      },
-    }),
+    ...(config.KEYWARD_FAULT && { faults: faultsFor(config.KEYWARD_FAULT, logger) }),
   });
+}
+
+/** Crash-test hooks (KEYWARD_FAULT, refused in production): kill -9 before or after a change commits. */
+function faultsFor(fault: 'kill-after-commit' | 'kill-before-commit', logger: Logger): EventFaults {
+  const kill = () => {
+    logger.warn(`KEYWARD_FAULT=${fault}: killing the process`);
+    logger.flush();
+    process.kill(process.pid, 'SIGKILL');
+  };
+  return fault === 'kill-after-commit' ? { afterCommit: kill } : { beforeCommit: kill };
 }
 
 export interface Runtime {

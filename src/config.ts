@@ -41,8 +41,11 @@ const schema = z
     KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(100),
     /** How often live feeds compare themselves with the event table (catches what Redis lost). */
     KEYWARD_EVENT_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1_000),
-    /** Tests only (refused in production): `kill-after-commit` kills the process right after a change commits, before its events are published. */
-    KEYWARD_FAULT: z.enum(['kill-after-commit', '']).optional(),
+    /**
+     * Tests only (refused in production): `kill-after-commit` kills the process right after a change
+     * commits, before its events are published or its webhooks sent; `kill-before-commit` just before it commits.
+     */
+    KEYWARD_FAULT: z.enum(['kill-after-commit', 'kill-before-commit', '']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     NODE_ENV: z.string().default('development'),
   })

@@ -10,6 +10,7 @@ import type { ExpirySweeper } from './domain/events/expiry-sweeper.ts';
 import type { Mailer } from './infra/mailer.ts';
 import type { SigningService } from './domain/signing/signing.service.ts';
 import type { WebhookEndpointService } from './domain/webhooks/webhook-endpoint.service.ts';
+import type { WebhookDeliveryService } from './domain/webhooks/webhook-delivery.service.ts';
 import type { Bus } from './live/bus.ts';
 import type { LiveEvents } from './live/live-events.ts';
 import type { ClosableSocket } from './live/subscription-registry.ts';
@@ -32,6 +33,7 @@ export interface Services {
   bus: Bus;
   signing: SigningService;
   webhookEndpoints: WebhookEndpointService;
+  webhooks: WebhookDeliveryService;
 }
 
 /** Per-operation context: who is calling (null when no credential was sent) and from where. */

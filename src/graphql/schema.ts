@@ -11,5 +11,6 @@ import './types/verification.ts';
 import './types/events.ts';
 import './types/signing.ts';
 import './types/webhook-endpoint.ts';
+import './types/webhook-delivery.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -9,6 +9,7 @@ export const CreateOrganization = graphql(`
       __typename
       ... on CreateOrganizationSuccess {
         secret
+        signingSecret
         organization { id name status disabledPermissions userKeyRecovery }
         key { id keyId kind environment permissions active }
       }

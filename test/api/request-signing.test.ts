@@ -1,10 +1,9 @@
 // Signing secrets and signed requests (issue 5, API.md "Request signing"): a connectUser with a
 // callback must be signed; a signature is verified whenever sent; stale, future, replayed, wrong
 // and tampered requests are refused; a rotated-out secret verifies during its grace period only.
-import { createHmac } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { admin, partner } from '../helpers/client.ts';
+import { admin, partner, signRequest } from '../helpers/client.ts';
 import { newEmail } from '../helpers/connections.ts';
 
 let app: TestApp;
@@ -15,11 +14,6 @@ beforeAll(async () => {
 const CONNECT = 'mutation ($i: ConnectUserInput!) { connectUser(input: $i) { __typename ... on ConnectUserSuccess { connection { status } } ... on Error { code } } }';
 const ROTATE = 'mutation ($i: RotateSigningSecretInput!) { rotateSigningSecret(input: $i) { __typename ... on RotateSigningSecretSuccess { signingSecret previousValidUntil } ... on Error { code } } }';
 
-/** As a partner signs: HMAC-SHA-256 with the base64-decoded part of whsec_…, over `timestamp.rawBody`. */
-function sign(secret: string, timestamp: number, body: string): string {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  return `v1=${createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex')}`;
-}
 
 const nowSeconds = () => Math.floor(app.clock.now().getTime() / 1000);
 
@@ -45,7 +39,7 @@ async function organization() {
 }
 
 const connectBody = (callback = 'http://127.0.0.1:9/hooks') => JSON.stringify({ query: CONNECT, variables: { i: { email: newEmail(), callback } } });
-const signed = (secret: string, body: string, timestamp = nowSeconds()) => ({ 'x-keyward-timestamp': String(timestamp), 'x-keyward-signature': sign(secret, timestamp, body) });
+const signed = (secret: string, body: string, timestamp = nowSeconds()) => signRequest(secret, timestamp, body);
 const codeOf = (res: Awaited<ReturnType<typeof post>>) => res.body.errors?.[0]?.extensions?.code;
 
 describe('signing secrets', () => {

@@ -6,6 +6,7 @@ import { newOrganization, newPartnerKey, tampered } from '../helpers/fixtures.ts
 import { CreatePartnerKey, CreateUserKey, PartnerKeys, RotatePartnerKey, UpdatePartnerKey, Viewer } from './operations.ts';
 import { connectedUser } from '../helpers/connections.ts';
 import { consentToken } from '../helpers/outbox.ts';
+import { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 /** Every form a leaked key could take: whole, its secret part, and common encodings of both. */
 function leakForms(token: string): string[] {
@@ -20,9 +21,18 @@ function leakForms(token: string): string[] {
 }
 
 describe('secrets never leak', () => {
-  it('keeps every key out of the logs, the audit trail, error messages and every database table', async () => {
-    const app = await createTestApp();
+  it('keeps every key out of the logs, the audit trail, error messages, webhooks and every database table', async () => {
+    const app = await createTestApp({ allowPrivateCallbacks: true });
+    const receiver = await WebhookReceiver.start();
     const org = await newOrganization(app);
+    // An endpoint for every event type, and callbacks that fail, so the outbox still holds the sealed key.
+    receiver.replyAt('/cb', ...Array.from({ length: 10 }, () => ({ status: 500 })));
+    await gql(
+      app,
+      'mutation ($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { __typename } }',
+      { i: { url: `${receiver.url}/all`, eventTypes: ['CONNECTION_STATUS_CHANGED', 'API_KEY_CREATED', 'API_KEY_UPDATED', 'API_KEY_ROTATED', 'API_KEY_REVOKED', 'API_KEY_EXPIRED'] } },
+      { headers: partner(org.secret) },
+    );
     const created = await newPartnerKey(app, org.secret, { name: 'Canary', permissions: ['KEYS_READ', 'KEYS_WRITE'] });
     const rotated = await gql(app, RotatePartnerKey, { input: { id: created.id, gracePeriodSeconds: 60 } }, { headers: partner(org.secret) });
     if (rotated.data?.rotatePartnerKey.__typename !== 'RotatePartnerKeySuccess') throw new Error('rotate failed');
@@ -38,8 +48,9 @@ describe('secrets never leak', () => {
       await gql(app, CreatePartnerKey, { input: { name: successor, permissions: ['KEYS_READ'] } }, { headers: admin(app) }),
     ];
     // A connected user: its recoverable key is stored encrypted, its consent token only as a keyed hash.
-    const user = await connectedUser(app, org);
+    const user = await connectedUser(app, org, { callback: `${receiver.url}/cb`, direction: 'BUY', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' });
     const consent = consentToken(app, user.email);
+    await app.services.webhooks.runOnce();
     const userKey = await gql(app, CreateUserKey, { input: { connectionId: user.connectionId, name: 'Bot', permissions: ['ORDERS_READ'] } }, { headers: partner(successor) });
     const userKeySecret = userKey.data?.createUserKey.__typename === 'CreateUserKeySuccess' ? userKey.data.createUserKey.secret : '';
     expect(user.apiKey).toMatch(/^kw_usr_/);
@@ -63,7 +74,12 @@ describe('secrets never leak', () => {
       const dump = await prisma.$queryRawUnsafe<{ row: string }[]>(`SELECT row_to_json(t)::text AS row FROM "${table_name}" t`);
       rows.push(...dump.map((d) => d.row));
     }
+    await app.services.webhooks.runOnce();
+    await receiver.close();
+    expect(receiver.received.filter((w) => w.path === '/cb/verification-status')[0]?.json.data.apikey).toBe(user.apiKey);
+    expect(await app.services.prisma.webhookDelivery.count({ where: { sealedApiKey: { not: null } } })).toBe(1);
     const haystacks = {
+      webhooks: JSON.stringify(receiver.received.filter((w) => w.path !== '/cb/verification-status')),
       logs: app.logs.text,
       database: rows.join('\n'),
       errors: JSON.stringify(failures.map((f) => f.errors ?? f.data)),

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type ExecutionResult } from 'graphql';
 import type { TestApp } from './app.ts';
@@ -6,6 +7,14 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** The socket address the request comes from. */
   ip?: string;
+  /** Sign the request with this signing secret (`X-Keyward-Timestamp`, `X-Keyward-Signature`), as API.md says. */
+  signWith?: string;
+}
+
+/** As a partner signs a request: HMAC-SHA-256 with the base64-decoded part of whsec_…, over `timestamp.rawBody`. */
+export function signRequest(secret: string, timestamp: number, body: string): Record<string, string> {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return { 'x-keyward-timestamp': String(timestamp), 'x-keyward-signature': `v1=${createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex')}` };
 }
 
 export interface GraphQLResponse<T> extends ExecutionResult<T> {
@@ -21,17 +30,19 @@ export async function gql<TResult, TVariables>(
   options: RequestOptions = {},
 ): Promise<GraphQLResponse<TResult>> {
   const query = typeof document === 'string' ? document : print(document);
+  const body = JSON.stringify({ query, variables });
+  const signature = options.signWith ? signRequest(options.signWith, Math.floor(app.clock.now().getTime() / 1000), body) : {};
   const response = await app.yoga.fetch(
     'http://keyward.test/graphql',
     {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
-      body: JSON.stringify({ query, variables }),
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers, ...signature },
+      body,
     },
     { req: { socket: { remoteAddress: options.ip ?? '127.0.0.1' } } as never },
   );
-  const body = (await response.json()) as ExecutionResult<TResult>;
-  return { ...body, status: response.status, headers: response.headers };
+  const result = (await response.json()) as ExecutionResult<TResult>;
+  return { ...result, status: response.status, headers: response.headers };
 }
 
 export const partner = (secret: string): Record<string, string> => ({ 'x-partner-key': secret });

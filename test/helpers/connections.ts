@@ -10,7 +10,9 @@ export const newEmail = () => `User.${randomUUID().slice(0, 8)}@Example.COM`;
 /** A user taken from nothing to CONNECTED through the real flow: KYC, consent email, consent page. */
 export async function connectedUser(app: TestApp, org: OrgFixture, input: Record<string, unknown> = {}) {
   const email = (input.email as string | undefined) ?? newEmail();
-  const started = await gql(app, ConnectUser, { input: { email, ...input } as never }, { headers: partner(org.secret) });
+  // A callback makes request signing mandatory (API.md).
+  const signWith = input.callback !== undefined ? org.signingSecret : undefined;
+  const started = await gql(app, ConnectUser, { input: { email, ...input } as never }, { headers: partner(org.secret), ...(signWith && { signWith }) });
   const payload = started.data?.connectUser;
   if (payload?.__typename !== 'ConnectUserSuccess') throw new Error(`connectUser failed: ${JSON.stringify(started)}`);
   if (payload.connection.status === 'ONBOARDING') {

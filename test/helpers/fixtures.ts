@@ -15,6 +15,8 @@ export interface OrgFixture {
   secret: string;
   keyId: string;
   keyGlobalId: string;
+  /** The organization's signing secret (`whsec_…`): signs requests, verifies webhooks. */
+  signingSecret: string;
 }
 
 /** A fresh organization through the operator API, so every test owns its data. */
@@ -36,6 +38,7 @@ export async function newOrganization(
     secret: payload.secret,
     keyId: payload.key.keyId,
     keyGlobalId: payload.key.id,
+    signingSecret: payload.signingSecret,
   };
 }
 

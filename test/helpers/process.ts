@@ -3,6 +3,7 @@
 //
 // Every child is remembered; call `killAllKeyward()` in afterEach/afterAll so a failed test never
 // leaves a server behind (an exit hook SIGKILLs any that survive even that).
+import { randomBytes } from 'node:crypto';
 import { freePort } from './ports.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -202,4 +203,37 @@ export async function postGraphQL(
     signal: AbortSignal.timeout(10_000),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLHttpResult['body'] };
+}
+
+/**
+ * Keyward processes that share one PostgreSQL database, as a deployment's instances do: the
+ * same pepper, encryption key and admin token, private callbacks allowed (receivers on
+ * 127.0.0.1). `start` waits until the instance is ready; `killAll` ends every one started.
+ */
+export class KeywardCluster {
+  readonly adminToken = `kw-admin-${randomBytes(16).toString('hex')}`;
+  private readonly pepper = randomBytes(24).toString('base64url');
+  private readonly encryptionKey = randomBytes(32).toString('hex');
+  private readonly started: KeywardProcess[] = [];
+
+  constructor(private readonly databaseUrl: string) {}
+
+  async start(extra: Record<string, string> = {}): Promise<KeywardProcess> {
+    const proc = await spawnKeyward({
+      DATABASE_URL: this.databaseUrl,
+      KEYWARD_PEPPER: this.pepper,
+      KEYWARD_ENCRYPTION_KEY: this.encryptionKey,
+      KEYWARD_ADMIN_TOKEN: this.adminToken,
+      KEYWARD_ALLOW_PRIVATE_CALLBACKS: '1',
+      LOG_LEVEL: 'warn',
+      ...extra,
+    });
+    this.started.push(proc);
+    await proc.ready();
+    return proc;
+  }
+
+  async killAll(): Promise<void> {
+    await Promise.all(this.started.map((proc) => proc.kill()));
+  }
 }

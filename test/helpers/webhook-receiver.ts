@@ -26,6 +26,7 @@ export type Reply =
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   private readonly replies: Reply[] = [];
+  private readonly repliesAt = new Map<string, Reply[]>();
   private readonly waiters: (() => void)[] = [];
   private server!: Server;
   url = '';
@@ -44,7 +45,7 @@ export class WebhookReceiver {
           json = { type: '', timestamp: '', data: {} };
         }
         receiver.received.push({ path: req.url ?? '', headers: req.headers, body, json, receivedAt: Date.now() });
-        receiver.answer(res, receiver.replies.shift() ?? { status: 200 });
+        receiver.answer(res, receiver.nextReply(req.url ?? ''));
         for (const wake of receiver.waiters.splice(0)) wake();
       });
     });
@@ -57,6 +58,23 @@ export class WebhookReceiver {
   /** Queues answers for the next requests, in order. */
   reply(...replies: Reply[]): void {
     this.replies.push(...replies);
+  }
+
+  /** Queues answers for the next requests to `path` and below, in order (before any of `reply`'s). */
+  replyAt(path: string, ...replies: Reply[]): void {
+    this.repliesAt.set(path, [...(this.repliesAt.get(path) ?? []), ...replies]);
+  }
+
+  /** Forgets the answers still queued for `path`. */
+  clearRepliesAt(path: string): void {
+    this.repliesAt.delete(path);
+  }
+
+  private nextReply(path: string): Reply {
+    for (const [prefix, queue] of this.repliesAt) {
+      if ((path === prefix || path.startsWith(`${prefix}/`)) && queue.length > 0) return queue.shift()!;
+    }
+    return this.replies.shift() ?? { status: 200 };
   }
 
   /** Waits until `count` requests in all have arrived (or `timeoutMs` passes: then throws). */
@@ -79,6 +97,7 @@ export class WebhookReceiver {
   clear(): void {
     this.received.length = 0;
     this.replies.length = 0;
+    this.repliesAt.clear();
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,20 @@ import { applyMigrations, defaultMigrationsDir, defaultSchemaPath, diffMigration
 import { createPGliteAdapterFactory } from '../../src/infra/pglite-adapter.ts';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../helpers/postgres.ts';
 
-const APP_TABLES = ['api_keys', 'audit_events', 'connections', 'consent_tokens', 'events', 'organizations', 'seen_signatures', 'signing_secrets', 'users', 'webhook_endpoints'];
+const APP_TABLES = [
+  'api_keys',
+  'audit_events',
+  'connections',
+  'consent_tokens',
+  'events',
+  'organizations',
+  'seen_signatures',
+  'signing_secrets',
+  'users',
+  'webhook_attempts',
+  'webhook_deliveries',
+  'webhook_endpoints',
+];
 const MIGRATION_LOCK_KEY = 72707369;
 
 const tempDirs: string[] = [];

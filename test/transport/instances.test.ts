@@ -4,38 +4,21 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../helpers/postgres.ts';
-import { postGraphQL, spawnKeyward, type KeywardProcess } from '../helpers/process.ts';
+import { KeywardCluster, postGraphQL, type KeywardProcess } from '../helpers/process.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 import { FROM_START, positionOf, sseSubscribe, wsSubscribe, type Subscriber, type SubscriptionResult } from '../helpers/subscriber.ts';
 
-const ADMIN = `kw-admin-${randomBytes(16).toString('hex')}`;
 const CONNECTION_EVENTS = 'subscription ($after: String) { connectionEvents(after: $after) { cursor status previousStatus connection { id email } } }';
 const KEY_EVENTS = 'subscription { apiKeyEvents { cursor type key { keyId active } } }';
 
 let redis: RedisServer;
-let databaseUrl: string;
-const processes: KeywardProcess[] = [];
+let cluster: KeywardCluster;
 const subscribers: Subscriber[] = [];
 let a: KeywardProcess;
 let b: KeywardProcess;
 
-/** An instance on the shared database; `poll` is how often its feeds read the table (slow: only Redis is fast). */
-async function instance(extra: Record<string, string> = {}): Promise<KeywardProcess> {
-  const proc = await spawnKeyward({
-    DATABASE_URL: databaseUrl,
-    KEYWARD_PEPPER: PEPPER,
-    KEYWARD_ENCRYPTION_KEY: ENCRYPTION_KEY,
-    KEYWARD_ADMIN_TOKEN: ADMIN,
-    KEYWARD_ALLOW_PRIVATE_CALLBACKS: '1',
-    LOG_LEVEL: 'warn',
-    ...extra,
-  });
-  processes.push(proc);
-  await proc.ready();
-  return proc;
-}
-const PEPPER = randomBytes(24).toString('base64url');
-const ENCRYPTION_KEY = randomBytes(32).toString('hex');
+/** An instance on the shared database. */
+const instance = (extra: Record<string, string> = {}) => cluster.start(extra);
 
 function track<T extends Subscriber>(subscriber: T): T {
   subscribers.push(subscriber);
@@ -46,7 +29,7 @@ async function newOrganization(via: KeywardProcess): Promise<string> {
   const { body } = await postGraphQL(
     via.url,
     'mutation ($i: CreateOrganizationInput!) { createOrganization(input: $i) { ... on CreateOrganizationSuccess { secret } ... on Error { code } } }',
-    { 'x-admin-token': ADMIN },
+    { 'x-admin-token': cluster.adminToken },
     { i: { name: `Instances ${randomBytes(3).toString('hex')}` } },
   );
   const secret = (body.data?.createOrganization as { secret?: string }).secret;
@@ -86,7 +69,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 
 beforeAll(async () => {
   redis = await startRedis();
-  databaseUrl = await createTestDatabase(inject('postgresUrl'));
+  cluster = new KeywardCluster(await createTestDatabase(inject('postgresUrl')));
   // Feeds read the table only once a minute here: what arrives fast came over Redis.
   [a, b] = await Promise.all([
     instance({ REDIS_URL: redis.url, KEYWARD_EVENT_POLL_MS: '60000' }),
@@ -96,7 +79,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(subscribers.map((s) => s.stop().catch(() => undefined)));
-  await Promise.all(processes.map((p) => p.kill()));
+  await cluster.killAll();
   await redis?.stop();
 });
 

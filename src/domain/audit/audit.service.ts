@@ -16,7 +16,9 @@ export type AuditAction =
   | 'signing_secret.rotated'
   | 'webhook_endpoint.created'
   | 'webhook_endpoint.updated'
-  | 'webhook_endpoint.deleted';
+  | 'webhook_endpoint.deleted'
+  /** Keyward disabled an endpoint: 410 Gone, or failing for 5 days. */
+  | 'webhook_endpoint.disabled';
 
 export interface AuditEntry {
   organizationId: string;

@@ -9,7 +9,8 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { Caller, KeyPrincipal } from '../caller.ts';
 import { open } from '../crypto/secret-box.ts';
 import { AccessError, InvalidStateError, NotFoundError, ValidationError } from '../errors.ts';
-import type { EventLog } from '../events/event-log.ts';
+import type { EventLog, EventRecord } from '../events/event-log.ts';
+import type { WebhookDeliveryService } from '../webhooks/webhook-delivery.service.ts';
 import { parseInput } from '../validation.ts';
 import { advanceSandboxInput, connectUserInput, decideOnboardingInput, email as emailSchema, sandboxUserInput } from './connection.schemas.ts';
 import { transition, type ConnectionEvent, type ConnectionState } from './connection.state.ts';
@@ -99,6 +100,7 @@ export class ConnectionService {
       allowPrivateCallbacks: boolean;
       listener: KeyChangeListener;
       events: EventLog;
+      webhooks: WebhookDeliveryService;
     },
   ) {}
 
@@ -291,6 +293,7 @@ export class ConnectionService {
           direction: input.direction ?? null,
           iban: input.iban ?? null,
           address: input.address ?? null,
+          callbackUrl: input.callback ?? null,
         },
         include: WITH_ORG,
       });
@@ -360,22 +363,29 @@ export class ConnectionService {
     // Conditional on the status read, so of two concurrent changes one loses.
     const { count } = await tx.connection.updateMany({ where: { id: current.id, status: current.status }, data });
     if (count !== 1) throw new InvalidStateError('The connection changed concurrently');
-    let issuedSecret: string | undefined;
     const connection = await tx.connection.findUniqueOrThrow({ where: { id: current.id }, include: WITH_ORG });
     // The status change comes first in the log, then what it caused (the new key, the revocations).
-    await this.recordStatusChange(tx, caller, connection, current.status, options.details);
+    const statusEvent = await this.recordStatusChange(tx, caller, connection, current.status, options.details);
     if (event === 'DISCONNECT') {
       const keys = await tx.apiKey.findMany({ where: { connectionId: current.id, revokedAt: null } });
       await tx.apiKey.updateMany({ where: { connectionId: current.id, revokedAt: null }, data: { revokedAt: this.deps.clock.now() } });
       await this.events.append(tx, keys.map((key) => keyEvent('API_KEY_REVOKED', key, { disconnected: true })));
       effects.revokedKeyIds.push(...keys.map((k) => k.keyId));
     }
-    if (to === 'CONNECTED') issuedSecret = (await this.issueFirstKey(tx, current)).secret;
+    let issuedKey: { keyId: string; secret: string } | undefined;
+    if (to === 'CONNECTED') {
+      const issued = await this.issueFirstKey(tx, current);
+      issuedKey = { keyId: issued.key.keyId, secret: issued.secret };
+    }
+    if (to === 'CONNECTED' || to === 'REJECTED') {
+      // The partner's callback hears of it: delivered from the outbox, in this transaction.
+      await this.deps.webhooks.enqueueCallbacks(tx, { connection: { ...connection, email: connection.user.email }, event: statusEvent, ...(issuedKey && { issuedKey }) });
+    }
     if (event === 'KYC_APPROVED') {
       await tx.user.update({ where: { id: current.userId }, data: { kycApprovedAt: this.deps.clock.now() } });
       effects.mails.push(await this.issueConsent(tx, connection));
     }
-    return { connection, ...(issuedSecret !== undefined && { issuedSecret }) };
+    return { connection, ...(issuedKey && { issuedSecret: issuedKey.secret }) };
   }
 
   /** Deposit details may come from a provider's API: fetched before the transaction, idempotently. */
@@ -425,8 +435,8 @@ export class ConnectionService {
     connection: Connection,
     from: Connection['status'] | null,
     details: Record<string, string | number> = {},
-  ) {
-    await this.events.append(tx, [
+  ): Promise<EventRecord> {
+    const [record] = await this.events.append(tx, [
       {
         organizationId: connection.organizationId,
         environment: connection.environment,
@@ -443,6 +453,7 @@ export class ConnectionService {
       targetId: connection.id,
       details: { from, to: connection.status, ref: connection.ref, ...details },
     });
+    return record!;
   }
 
   // -- consent tokens and mail -------------------------------------------------------------------

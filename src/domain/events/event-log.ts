@@ -36,6 +36,23 @@ export interface EventSink {
   published(records: EventRecord[]): void;
 }
 
+/**
+ * Writes what events cause in the transaction that appends them (the webhook outbox), and is
+ * told after commit that they are there.
+ */
+export interface AppendObserver {
+  appended(tx: Tx, records: EventRecord[]): Promise<void>;
+  committed(records: EventRecord[]): void;
+}
+
+/** Fault injection for crash tests: where a transaction that appended events may be cut short. */
+export interface EventFaults {
+  /** Runs at the end of the transaction's work, before it commits. */
+  beforeCommit?: () => void;
+  /** Runs after commit, before the events are published. */
+  afterCommit?: () => void;
+}
+
 export interface LockedOrganization {
   status: 'ACTIVE' | 'INACTIVE';
   disabledPermissions: Permission[];
@@ -77,18 +94,23 @@ export function decodeCursor(cursor: string): bigint {
 export class EventLog {
   private readonly open = new WeakMap<Tx, OpenTransaction>();
   private sink: EventSink | null = null;
+  private readonly observers: AppendObserver[] = [];
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly clock: Clock,
     private readonly onSinkError: (error: unknown) => void = () => {},
-    /** Fault injection for crash tests: runs after commit, before publishing. */
-    private readonly afterCommit?: () => void,
+    private readonly faults: EventFaults = {},
   ) {}
 
   /** Where committed events go next (set once the live side is wired). */
   connect(sink: EventSink): void {
     this.sink = sink;
+  }
+
+  /** Adds work to every append, in its transaction (the webhook outbox). */
+  observe(observer: AppendObserver): void {
+    this.observers.push(observer);
   }
 
   /** Runs `work` in one transaction; the events it appended are published after commit. */
@@ -97,11 +119,14 @@ export class EventLog {
     const result = await this.prisma.$transaction(async (tx) => {
       state = { locked: new Set(), records: [] };
       this.open.set(tx, state);
-      return work(tx);
+      const value = await work(tx);
+      if (state.records.length > 0) this.faults.beforeCommit?.();
+      return value;
     });
     if (state && state.records.length > 0) {
-      this.afterCommit?.();
+      this.faults.afterCommit?.();
       this.publish(state.records);
+      for (const observer of this.observers) observer.committed(state.records);
     }
     return result;
   }
@@ -159,6 +184,7 @@ export class EventLog {
     }
     await tx.event.createMany({ data: records.map((r) => ({ ...r, data: r.data as Prisma.InputJsonValue })) });
     state.records.push(...records);
+    for (const observer of this.observers) await observer.appended(tx, records);
     return records;
   }
 

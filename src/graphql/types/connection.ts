@@ -127,15 +127,18 @@ builder.mutationField('connectUser', (t) =>
       address: t.input.string({ description: 'BUY: where BTC is sent' }),
     },
     resolve: (_root, { input }, ctx) => {
-      const caller = keyCallerOf(ctx);
-      // Keyward will POST the user's key to the callback: only a request signed by the partner may name one.
-      if (input.callback != null && !ctx.signed) {
-        throw new AccessError('SIGNATURE_REQUIRED', 'A connectUser with a callback must be signed (X-Keyward-Timestamp and X-Keyward-Signature)');
-      }
-      return ctx.services.connections.connectUser(caller, withoutNulls(input));
+      requireSignedCallback(ctx, input.callback, 'connectUser');
+      return ctx.services.connections.connectUser(keyCallerOf(ctx), withoutNulls(input));
     },
   }),
 );
+
+/** Keyward will POST the user's key to a callback: only a request signed by the partner may name one. */
+function requireSignedCallback(ctx: Context, callback: string | null | undefined, operation: string): void {
+  if (callback != null && !ctx.signed) {
+    throw new AccessError('SIGNATURE_REQUIRED', `A ${operation} with a callback must be signed (X-Keyward-Timestamp and X-Keyward-Signature)`);
+  }
+}
 
 builder.mutationField('disconnectUser', (t) =>
   t.fieldWithInput({
@@ -217,10 +220,11 @@ builder.mutationField('createSandboxUser', (t) =>
       direction: t.input.field({ type: ConnectionDirectionEnum }),
       iban: t.input.string(),
       address: t.input.string(),
+      callback: t.input.string({ description: 'Base URL for the callbacks, as in connectUser (the request must be signed)' }),
     },
     resolve: (_root, { input }, ctx) => {
-      const caller = keyCallerOf(ctx);
-      return ctx.services.connections.createSandboxUser(caller, withoutNulls(input));
+      requireSignedCallback(ctx, input.callback, 'createSandboxUser');
+      return ctx.services.connections.createSandboxUser(keyCallerOf(ctx), withoutNulls(input));
     },
   }),
 );

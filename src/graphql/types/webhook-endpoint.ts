@@ -10,10 +10,9 @@ import { EnvironmentEnum } from './enums.ts';
 const WebhookEventTypeEnum = builder.enumType(WebhookEventType, { name: 'WebhookEventType' });
 
 /** Webhooks belong to the partner's organization and the key's environment. */
-const scopes = { $all: { partner: true, permission: 'WEBHOOKS_WRITE' } } as const;
+export const webhookScopes = { $all: { partner: true, permission: 'WEBHOOKS_WRITE' } } as const;
 
-
-const visible = (ctx: Context) => {
+export const visible = (ctx: Context) => {
   const { principal } = keyCallerOf(ctx);
   return { organizationId: principal.organization.id, environment: principal.apiKey.environment };
 };
@@ -37,7 +36,7 @@ builder.queryField('webhookEndpoints', (t) =>
     type: 'WebhookEndpoint',
     cursor: 'id',
     maxSize: maxPageSize,
-    authScopes: scopes,
+    authScopes: webhookScopes,
     resolve: (query, _root, _args, ctx) =>
       ctx.prisma.webhookEndpoint.findMany({ ...query, where: visible(ctx), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
   }),
@@ -49,7 +48,7 @@ builder.mutationField('createWebhookEndpoint', (t) =>
   t.fieldWithInput({
     type: EndpointResult('CreateWebhookEndpointSuccess'),
     errors: { types: [ValidationError, InvalidStateError] },
-    authScopes: scopes,
+    authScopes: webhookScopes,
     description: 'An https URL that receives the selected event types of this organization and environment (at most 20)',
     input: {
       url: t.input.string({ required: true }),
@@ -63,7 +62,7 @@ builder.mutationField('updateWebhookEndpoint', (t) =>
   t.fieldWithInput({
     type: EndpointResult('UpdateWebhookEndpointSuccess'),
     errors: { types: [ValidationError, NotFoundError] },
-    authScopes: scopes,
+    authScopes: webhookScopes,
     description: 'Change the URL, the event types, or enable/disable an endpoint (enabling clears a disabledReason)',
     input: {
       id: t.input.id({ required: true }),
@@ -82,7 +81,7 @@ builder.mutationField('deleteWebhookEndpoint', (t) =>
   t.fieldWithInput({
     type: builder.simpleObject('DeleteWebhookEndpointSuccess', { fields: (f) => ({ deletedId: f.id() }) }),
     errors: { types: [NotFoundError] },
-    authScopes: scopes,
+    authScopes: webhookScopes,
     input: { id: t.input.id({ required: true }) },
     resolve: async (_root, { input }, ctx) => {
       await ctx.services.webhookEndpoints.delete(keyCallerOf(ctx), decodeId(input.id, 'WebhookEndpoint'));

@@ -1,0 +1,346 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Connection, Prisma, PrismaClient, WebhookAttempt, WebhookDeliveryState, WebhookEventType } from '../../generated/prisma/client.ts';
+import type { Clock } from '../../infra/clock.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { Caller } from '../caller.ts';
+import { open, seal } from '../crypto/secret-box.ts';
+import { InvalidStateError, NotFoundError } from '../errors.ts';
+import type { AppendObserver, EventLog, EventRecord } from '../events/event-log.ts';
+import type { SigningService } from '../signing/signing.service.ts';
+import {
+  BODY_TYPES,
+  connectionStatusBody,
+  DISABLE_AFTER_FAILING_MS,
+  eventBody,
+  nextAttemptAt,
+  publicId,
+  VERIFICATION_STATUS,
+  verificationStatusBody,
+  webhookIdOf,
+  type WebhookBody,
+} from './webhook-payloads.ts';
+import type { WebhookSender } from './webhook-sender.ts';
+
+type Tx = Prisma.TransactionClient;
+type KeyCaller = Extract<Caller, { type: 'key' }>;
+
+/** How long a worker holds a claimed delivery: well past the 15 s attempt deadline. */
+export const DELIVERY_LEASE_MS = 60_000;
+/** Deliveries claimed (and sent concurrently) per round. */
+const BATCH_SIZE = 20;
+
+/** A delivery claimed by this worker. */
+interface Claimed {
+  id: string;
+  organizationId: string;
+  environment: 'TEST' | 'LIVE';
+  endpointId: string | null;
+  callbackUrl: string | null;
+  type: string;
+  payload: WebhookBody;
+  sealedApiKey: Uint8Array | null;
+  state: WebhookDeliveryState;
+  attemptCount: number;
+}
+
+/** A connection at the moment it reached CONNECTED or REJECTED, for its callbacks. */
+export interface CallbackFacts {
+  connection: Connection & { email: string };
+  /** The status change event the callbacks report. */
+  event: EventRecord;
+  /** CONNECTED: the connection's new user key, sent in verification-status. */
+  issuedKey?: { keyId: string; secret: string };
+}
+
+/**
+ * Webhooks from the event log to partners, at least once. The outbox: every transaction that
+ * appends events also writes one delivery row per endpoint that selected the event (and the
+ * callbacks of a connection reaching CONNECTED or REJECTED), so a change and its webhooks commit
+ * together and a crash after commit loses nothing. The dispatcher, on every instance, claims due
+ * deliveries with `FOR UPDATE SKIP LOCKED` and a lease (so two instances never send one delivery
+ * at once, and a crashed worker's deliveries are picked up when the lease runs out), sends them,
+ * and records each attempt with its outcome and the next attempt's time.
+ */
+export class WebhookDeliveryService implements AppendObserver {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly deps: {
+      prisma: PrismaClient;
+      clock: Clock;
+      logger: Logger;
+      encryptionKey: Buffer;
+      events: EventLog;
+      signing: SigningService;
+      sender: WebhookSender;
+      random?: () => number;
+    },
+  ) {}
+
+  private get prisma() {
+    return this.deps.prisma;
+  }
+
+  // -- the outbox: written in the change's transaction ---------------------------------------------
+
+  /** One delivery per enabled endpoint of the event's organization and environment that selected its type. */
+  async appended(tx: Tx, records: EventRecord[]): Promise<void> {
+    const organizationIds = [...new Set(records.map((r) => r.organizationId))];
+    const endpoints = await tx.webhookEndpoint.findMany({
+      where: { organizationId: { in: organizationIds }, enabled: true },
+      select: { id: true, organizationId: true, environment: true, eventTypes: true },
+    });
+    if (endpoints.length === 0) return;
+    const rows = records.flatMap((record) =>
+      endpoints
+        .filter((e) => e.organizationId === record.organizationId && e.environment === record.environment && e.eventTypes.includes(record.type as WebhookEventType))
+        .map((endpoint) => ({
+          organizationId: record.organizationId,
+          environment: record.environment,
+          endpointId: endpoint.id,
+          eventId: record.id,
+          type: BODY_TYPES[record.type],
+          payload: eventBody(record) as unknown as Prisma.InputJsonValue,
+          nextAttemptAt: record.createdAt,
+          createdAt: record.createdAt,
+        })),
+    );
+    if (rows.length > 0) await tx.webhookDelivery.createMany({ data: rows });
+  }
+
+  committed(): void {
+    this.wake();
+  }
+
+  /**
+   * The callbacks of a connection that reached CONNECTED or REJECTED, in the transition's
+   * transaction: `{callback}/verification-status`, and for a CONNECTED one with a direction,
+   * `{callback}/connection-status`. The key travels sealed until it is delivered.
+   */
+  async enqueueCallbacks(tx: Tx, facts: CallbackFacts): Promise<void> {
+    const { connection, event, issuedKey } = facts;
+    if (!connection.callbackUrl) return;
+    const base = { organizationId: connection.organizationId, environment: connection.environment, eventId: event.id, nextAttemptAt: event.createdAt, createdAt: event.createdAt };
+    const verificationId = randomUUID();
+    const rows: Prisma.WebhookDeliveryCreateManyInput[] = [
+      {
+        ...base,
+        id: verificationId,
+        callbackUrl: `${connection.callbackUrl}/verification-status`,
+        type: VERIFICATION_STATUS,
+        payload: verificationStatusBody(connection, event.createdAt, issuedKey?.keyId ?? null) as unknown as Prisma.InputJsonValue,
+        ...(issuedKey && { sealedApiKey: new Uint8Array(seal(this.deps.encryptionKey, issuedKey.secret, verificationId)) }),
+      },
+    ];
+    if (connection.status === 'CONNECTED' && connection.direction) {
+      const body = connectionStatusBody(connection, event.createdAt);
+      rows.push({ ...base, callbackUrl: `${connection.callbackUrl}/connection-status`, type: body.type, payload: body as unknown as Prisma.InputJsonValue });
+    }
+    await tx.webhookDelivery.createMany({ data: rows });
+  }
+
+  // -- the dispatcher ------------------------------------------------------------------------------
+
+  /** Delivers what is due now and whenever woken, and checks every `intervalMs` (other instances' work, retries). */
+  start(intervalMs: number): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.wake(), intervalMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Runs a round now (or right after the one in progress). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          if ((await this.runOnce()) === BATCH_SIZE) this.again = true;
+        } catch (error) {
+          this.deps.logger.warn({ err: error }, 'webhook delivery round failed');
+        }
+      } while (this.again && !this.stopped);
+      this.running = null;
+    })();
+  }
+
+  /** Claims the deliveries due now and attempts each of them; returns how many it attempted. */
+  async runOnce(): Promise<number> {
+    const claimed = await this.claim(BATCH_SIZE);
+    const results = await Promise.allSettled(claimed.map((delivery) => this.attempt(delivery, false)));
+    for (const result of results) {
+      // The delivery keeps its lease, so it is tried again once the lease runs out.
+      if (result.status === 'rejected') this.deps.logger.warn({ err: result.reason }, 'a webhook attempt could not be recorded');
+    }
+    return claimed.length;
+  }
+
+  /** Leases due deliveries to this worker; rows another worker holds are skipped, not waited for. */
+  private claim(limit: number): Promise<Claimed[]> {
+    const now = this.deps.clock.now();
+    const leaseUntil = new Date(now.getTime() + DELIVERY_LEASE_MS);
+    return this.prisma.$queryRaw<Claimed[]>`
+      UPDATE webhook_deliveries SET "leaseUntil" = ${leaseUntil}
+      WHERE id IN (
+        SELECT id FROM webhook_deliveries
+        WHERE state = 'PENDING' AND "nextAttemptAt" <= ${now} AND ("leaseUntil" IS NULL OR "leaseUntil" <= ${now})
+        ORDER BY "nextAttemptAt"
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, "organizationId", environment::text AS environment, "endpointId", "callbackUrl", type, payload,
+        "sealedApiKey", state::text AS state, "attemptCount"`;
+  }
+
+  /**
+   * One attempt of a claimed delivery, recorded with its outcome. Scheduled attempts move the
+   * delivery along the retry schedule; manual ones (redeliverWebhook) only record themselves,
+   * and end a pending delivery when they succeed.
+   */
+  private async attempt(delivery: Claimed, manual: boolean): Promise<WebhookAttempt | null> {
+    const endpoint = delivery.endpointId ? await this.prisma.webhookEndpoint.findUnique({ where: { id: delivery.endpointId } }) : null;
+    if (delivery.endpointId && !endpoint?.enabled) {
+      if (!manual) await this.finish(delivery.id, 'CANCELLED');
+      return null;
+    }
+    const url = endpoint?.url ?? delivery.callbackUrl!;
+    const apiKey = delivery.type === VERIFICATION_STATUS ? await this.keyOf(delivery) : null;
+    const body: WebhookBody = apiKey ? { ...delivery.payload, data: { ...delivery.payload.data, apikey: apiKey } } : delivery.payload;
+    const startedAt = this.deps.clock.now();
+    const outcome = await this.deps.sender.send({
+      url,
+      id: webhookIdOf(delivery.id),
+      timestamp: Math.floor(startedAt.getTime() / 1000),
+      body: JSON.stringify(body),
+      secrets: await this.deps.signing.validSecrets(delivery.organizationId),
+    });
+    const scheduled = !manual && !outcome.succeeded && !outcome.gone;
+    const next = scheduled ? nextAttemptAt(startedAt, delivery.attemptCount + 1, outcome.retryAfterSeconds, this.deps.random) : null;
+    const recorded = await this.prisma.$transaction(async (tx) => {
+      const number = (await tx.webhookAttempt.count({ where: { deliveryId: delivery.id } })) + 1;
+      const row = await tx.webhookAttempt.create({
+        data: {
+          deliveryId: delivery.id,
+          organizationId: delivery.organizationId,
+          environment: delivery.environment,
+          number,
+          manual,
+          url,
+          succeeded: outcome.succeeded,
+          statusCode: outcome.statusCode,
+          durationMs: outcome.durationMs,
+          error: outcome.error?.slice(0, 300) ?? null,
+          nextAttemptAt: next,
+          attemptedAt: startedAt,
+        },
+      });
+      const lastScheduled = !manual && !outcome.succeeded && next === null;
+      const state: WebhookDeliveryState | undefined = outcome.succeeded ? 'SUCCEEDED' : outcome.gone || lastScheduled ? 'FAILED' : undefined;
+      await tx.webhookDelivery.update({ where: { id: delivery.id }, data: { leaseUntil: null } });
+      await tx.webhookDelivery.updateMany({
+        // A failure never overrides a state another attempt already reached.
+        where: { id: delivery.id, ...(!outcome.succeeded && { state: 'PENDING' }) },
+        data: {
+          ...(!manual && { attemptCount: { increment: 1 }, nextAttemptAt: next }),
+          // The key a callback carried is kept only while it may still be sent.
+          ...(state && { state, nextAttemptAt: null, sealedApiKey: null }),
+        },
+      });
+      if (endpoint && outcome.succeeded) await tx.webhookEndpoint.updateMany({ where: { id: endpoint.id, failingSince: { not: null } }, data: { failingSince: null } });
+      if (endpoint && !outcome.succeeded) await tx.webhookEndpoint.updateMany({ where: { id: endpoint.id, failingSince: null }, data: { failingSince: startedAt } });
+      return row;
+    });
+    if (endpoint && !outcome.succeeded) {
+      const failingSince = (await this.prisma.webhookEndpoint.findUnique({ where: { id: endpoint.id }, select: { failingSince: true } }))?.failingSince;
+      if (outcome.gone) await this.disableEndpoint(endpoint.id, 'The endpoint answered 410 Gone');
+      else if (failingSince && startedAt.getTime() - failingSince.getTime() >= DISABLE_AFTER_FAILING_MS) {
+        await this.disableEndpoint(endpoint.id, 'Every delivery failed for 5 days');
+      }
+    }
+    this.deps.logger.info(
+      { webhookId: webhookIdOf(delivery.id), type: delivery.type, statusCode: outcome.statusCode, durationMs: outcome.durationMs, succeeded: outcome.succeeded, error: outcome.error, manual },
+      'webhook attempt',
+    );
+    return recorded;
+  }
+
+  /** The user key a verification-status callback carries: its sealed copy, or the key's recoverable copy. */
+  private async keyOf(delivery: Claimed): Promise<string | null> {
+    if (delivery.sealedApiKey) {
+      const secret = open(this.deps.encryptionKey, delivery.sealedApiKey, delivery.id);
+      if (secret === null) this.deps.logger.error({ webhookId: webhookIdOf(delivery.id) }, 'a sealed callback key does not decrypt (tampered, or another encryption key)');
+      return secret;
+    }
+    const keyId = delivery.payload.data.keyId;
+    if (typeof keyId !== 'string') return null;
+    const key = await this.prisma.apiKey.findUnique({ where: { keyId } });
+    if (!key?.encryptedSecret || key.revokedAt || (key.expiresAt && key.expiresAt <= this.deps.clock.now())) return null;
+    return open(this.deps.encryptionKey, key.encryptedSecret, key.keyId);
+  }
+
+  private async finish(id: string, state: WebhookDeliveryState): Promise<void> {
+    await this.prisma.webhookDelivery.update({ where: { id }, data: { state, leaseUntil: null, nextAttemptAt: null, sealedApiKey: null } });
+  }
+
+  /**
+   * Keyward disables an endpoint (410 Gone, or failing for 5 days): its pending deliveries are
+   * cancelled, an audit row says why, and a WEBHOOK_ENDPOINT_DISABLED event goes to the
+   * organization's other endpoints that selected it.
+   */
+  private async disableEndpoint(id: string, reason: string): Promise<void> {
+    const { events } = this.deps;
+    await events.transaction(async (tx) => {
+      const endpoint = await tx.webhookEndpoint.findUnique({ where: { id } });
+      if (!endpoint) return;
+      await events.lockOrganization(tx, endpoint.organizationId);
+      const { count } = await tx.webhookEndpoint.updateMany({ where: { id, enabled: true }, data: { enabled: false, disabledReason: reason } });
+      if (count === 0) return;
+      await tx.webhookDelivery.updateMany({ where: { endpointId: id, state: 'PENDING' }, data: { state: 'CANCELLED', nextAttemptAt: null } });
+      const scope = { organizationId: endpoint.organizationId, environment: endpoint.environment };
+      await recordAudit(tx, { type: 'system' }, { ...scope, action: 'webhook_endpoint.disabled', targetType: 'webhook_endpoint', targetId: id, details: { url: endpoint.url, reason } });
+      await events.append(tx, [
+        { ...scope, type: 'WEBHOOK_ENDPOINT_DISABLED', data: { webhookEndpointId: publicId('WebhookEndpoint', id), url: endpoint.url, reason } },
+      ]);
+    });
+    this.deps.logger.warn({ endpointId: id, reason }, 'webhook endpoint disabled');
+  }
+
+  // -- redelivery ------------------------------------------------------------------------------------
+
+  /** redeliverWebhook: the message of an attempt, sent again now (the schedule is not changed). */
+  async redeliver(caller: KeyCaller, attemptId: string): Promise<WebhookAttempt> {
+    const scope = { organizationId: caller.principal.organization.id, environment: caller.principal.apiKey.environment };
+    const previous = await this.prisma.webhookAttempt.findFirst({ where: { id: attemptId, ...scope }, include: { delivery: { include: { endpoint: true } } } });
+    if (!previous) throw new NotFoundError('Webhook delivery');
+    const { delivery } = previous;
+    if (delivery.endpoint && !delivery.endpoint.enabled) throw new InvalidStateError('The webhook endpoint is disabled; enable it before redelivering');
+    const now = this.deps.clock.now();
+    const { count } = await this.prisma.webhookDelivery.updateMany({
+      where: { id: delivery.id, OR: [{ leaseUntil: null }, { leaseUntil: { lte: now } }] },
+      data: { leaseUntil: new Date(now.getTime() + DELIVERY_LEASE_MS) },
+    });
+    if (count !== 1) throw new InvalidStateError('An attempt of this webhook is in progress; try again in a moment');
+    const claimed: Claimed = { ...delivery, payload: delivery.payload as unknown as WebhookBody };
+    if (delivery.type === VERIFICATION_STATUS && typeof claimed.payload.data.keyId === 'string' && !(await this.keyOf(claimed))) {
+      await this.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { leaseUntil: null } });
+      throw new InvalidStateError('The key this callback carried is no longer kept; rotate the connection’s key to get a new one');
+    }
+    const attempt = await this.attempt(claimed, true);
+    if (!attempt) throw new InvalidStateError('The webhook endpoint is disabled; enable it before redelivering');
+    return attempt;
+  }
+}

@@ -1,0 +1,107 @@
+import { InvalidStateError, NotFoundError } from '../../domain/errors.ts';
+import { encodeCursor } from '../../domain/events/event-log.ts';
+import { deliveryIdOf, webhookIdOf } from '../../domain/webhooks/webhook-payloads.ts';
+import { WebhookDeliveryState } from '../../generated/prisma/enums.ts';
+import { builder } from '../builder.ts';
+import { decodeId } from '../ids.ts';
+import { maxPageSize } from '../pagination.ts';
+import { keyCallerOf } from '../resolver-helpers.ts';
+import { visible, WebhookEndpointRef, webhookScopes } from './webhook-endpoint.ts';
+
+const WebhookDeliveryStateEnum = builder.enumType(WebhookDeliveryState, {
+  name: 'WebhookDeliveryState',
+  description: 'Where a webhook message stands: PENDING (a next attempt is scheduled), SUCCEEDED, FAILED (given up, or 410), CANCELLED (its endpoint was disabled)',
+});
+
+const NOWHERE = '00000000-0000-0000-0000-000000000000';
+
+/** One attempt to deliver a webhook message: what webhookDeliveries lists. */
+export const WebhookDeliveryRef = builder.prismaNode('WebhookAttempt', {
+  name: 'WebhookDelivery',
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, ...(ctx.caller?.type === 'key' ? visible(ctx) : { organizationId: NOWHERE }) }),
+  fields: (t) => ({
+    webhookId: t.string({
+      description: 'The `webhook-id` header: the same on every attempt of one message',
+      resolve: (attempt) => webhookIdOf(attempt.deliveryId),
+    }),
+    eventType: t.string({
+      description: '`type` in the body: `api_key.created`, `connection.verification_status`, …',
+      select: { delivery: { select: { type: true } } },
+      resolve: (attempt) => attempt.delivery.type,
+    }),
+    eventCursor: t.string({
+      nullable: true,
+      description: 'The cursor of the event it reports, as connectionEvents and apiKeyEvents give it',
+      select: { delivery: { select: { event: { select: { position: true } } } } },
+      resolve: (attempt) => (attempt.delivery.event ? encodeCursor(attempt.delivery.event.position) : null),
+    }),
+    endpoint: t.field({
+      type: WebhookEndpointRef,
+      nullable: true,
+      description: 'The endpoint it went to; null for a connection callback',
+      select: { delivery: { select: { endpoint: true } } },
+      resolve: (attempt) => attempt.delivery.endpoint,
+    }),
+    state: t.field({
+      type: WebhookDeliveryStateEnum,
+      description: "The message's state now (after this and any later attempts)",
+      select: { delivery: { select: { state: true } } },
+      resolve: (attempt) => attempt.delivery.state,
+    }),
+    url: t.exposeString('url'),
+    attempt: t.exposeInt('number', { description: '1 for the first attempt of the message' }),
+    manual: t.exposeBoolean('manual', { description: 'Sent by redeliverWebhook' }),
+    succeeded: t.exposeBoolean('succeeded'),
+    statusCode: t.exposeInt('statusCode', { nullable: true, description: "The partner's HTTP status; null when it did not answer" }),
+    durationMs: t.exposeInt('durationMs'),
+    error: t.exposeString('error', { nullable: true, description: "What went wrong, in Keyward's words (never the response body)" }),
+    nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true, description: 'When the next attempt was scheduled after this one' }),
+    attemptedAt: t.expose('attemptedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('webhookDeliveries', (t) =>
+  t.prismaConnection({
+    type: 'WebhookAttempt',
+    cursor: 'id',
+    maxSize: maxPageSize,
+    authScopes: webhookScopes,
+    description: 'Every webhook attempt of this organization and environment, newest first',
+    args: {
+      webhookId: t.arg.string({ description: 'Only the attempts of one message (the `webhook-id` header)' }),
+      endpointId: t.arg.id({ description: 'Only the attempts sent to one endpoint' }),
+    },
+    resolve: (query, _root, args, ctx) => {
+      const deliveryId = args.webhookId ? (deliveryIdOf(args.webhookId) ?? NOWHERE) : undefined;
+      const endpointId = args.endpointId ? tryDecode(args.endpointId, 'WebhookEndpoint') : undefined;
+      return ctx.prisma.webhookAttempt.findMany({
+        ...query,
+        where: { ...visible(ctx), ...(deliveryId && { deliveryId }), ...(endpointId && { delivery: { endpointId } }) },
+        orderBy: { seq: 'desc' },
+      });
+    },
+  }),
+);
+
+/** A filter's id: an id that is not one of ours matches nothing. */
+function tryDecode(id: string | number, typename: string): string {
+  try {
+    return decodeId(String(id), typename);
+  } catch {
+    return NOWHERE;
+  }
+}
+
+builder.mutationField('redeliverWebhook', (t) =>
+  t.fieldWithInput({
+    type: builder.simpleObject('RedeliverWebhookSuccess', { fields: (f) => ({ delivery: f.field({ type: WebhookDeliveryRef }) }) }),
+    errors: { types: [NotFoundError, InvalidStateError] },
+    authScopes: webhookScopes,
+    description: "Sends an attempt's message again now, with the same webhook-id; returns the new attempt (the retry schedule is unchanged)",
+    input: { id: t.input.id({ required: true, description: 'A WebhookDelivery id' }) },
+    resolve: async (_root, { input }, ctx) => ({
+      delivery: await ctx.services.webhooks.redeliver(keyCallerOf(ctx), decodeId(String(input.id), 'WebhookDelivery', 'Webhook delivery')),
+    }),
+  }),
+);
