@@ -133,8 +133,14 @@ export function startBackgroundJobs(services: Services): () => void {
   }, 60_000);
   pruneTimer.unref();
   services.webhooks.start(WEBHOOK_POLL_MS);
+  // Webhook deliveries that finished more than 30 days ago are deleted once an hour.
+  const retentionTimer = setInterval(() => {
+    services.webhooks.pruneFinished().catch((error: unknown) => services.logger.warn({ err: error }, 'pruning webhook deliveries failed'));
+  }, 3_600_000);
+  retentionTimer.unref();
   return () => {
     void services.webhooks.stop();
+    clearInterval(retentionTimer);
     services.live.stop();
     services.subscriptions.registry.stop();
     stopSweeper();

@@ -1,8 +1,10 @@
 // Signing secrets and signed requests (issue 5, API.md "Request signing"): a connectUser with a
 // callback must be signed; a signature is verified whenever sent; stale, future, replayed, wrong
 // and tampered requests are refused; a rotated-out secret verifies during its grace period only.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestApp, sharedDatabase, type TestApp } from '../helpers/app.ts';
+import { newOrganization } from '../helpers/fixtures.ts';
+import { createTestDatabase } from '../helpers/postgres.ts';
 import { admin, partner, signRequest } from '../helpers/client.ts';
 import { newEmail } from '../helpers/connections.ts';
 
@@ -150,6 +152,21 @@ describe('signed requests', () => {
     } finally {
       app.clock.reset();
     }
+  });
+
+  it('accepts exactly one of 50 identical signed requests sent at once, on PostgreSQL (E-03)', async () => {
+    const pg = await createTestApp({ database: await sharedDatabase({ kind: 'postgres', url: await createTestDatabase(inject('postgresUrl')) }) });
+    const org = await newOrganization(pg);
+    const body = JSON.stringify({ query: '{ viewer { kind } }' });
+    const headers = { ...partner(org.secret), ...signRequest(org.signingSecret, Math.floor(Date.now() / 1000), body) };
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        pg.yoga.fetch('http://keyward.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }, { req: { socket: { remoteAddress: '127.0.0.1' } } as never }),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(49);
   });
 
   it('forgets seen signatures only after the replay window (600 s)', async () => {

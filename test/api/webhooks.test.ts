@@ -100,6 +100,7 @@ describe('webhooks to endpoints', () => {
       ['api_key.revoked', key.keyId],
     ]);
     for (const webhook of received) expect(verifyWebhook(org.signingSecret, webhook)).toEqual(webhook.json);
+    expect(received[0]!.body).toMatch(/^\{"type":"api_key.created","timestamp":"[^"]+","data":\{/);
     expect(received[0]!.json).toEqual({
       type: 'api_key.created',
       timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
@@ -280,6 +281,10 @@ describe('webhooks to endpoints', () => {
     expect(await row()).toMatchObject({ enabled: true });
     await changeAt(24 + 1);
     expect(await row()).toMatchObject({ enabled: false, disabledReason: 'Every delivery failed for 5 days' });
+    // Enabled again by the partner: a fresh start, not disabled again by the next failure.
+    await gql(app, 'mutation ($i: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $i) { __typename } }', { i: { id: endpointId, enabled: true } }, { headers: partner(org.secret) });
+    await changeAt(1);
+    expect(await row()).toMatchObject({ enabled: true, disabledReason: null });
   });
 
   it('redelivers a message now with the same webhook-id; not another organization’s, not to a disabled endpoint', async () => {
@@ -300,6 +305,57 @@ describe('webhooks to endpoints', () => {
     await gql(app, 'mutation ($i: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $i) { __typename } }', { i: { id: endpointId, enabled: false } }, { headers: partner(org.secret) });
     expect((await gql(app, REDELIVER, { i: { id: first!.id } }, { headers: partner(org.secret) })).data).toMatchObject({ redeliverWebhook: { code: 'INVALID_STATE' } });
     expect(at(path)).toHaveLength(2);
+  });
+
+  it('shows the partner only the status code and duration of an answer, never its body (A-15)', async () => {
+    const org = await newOrganization(app);
+    const path = newPath();
+    await endpoint(org, path, ['API_KEY_CREATED']);
+    receiver.replyAt(path, { status: 500, body: 'internal-detail-7f3a <html>stack trace</html>' });
+    await newPartnerKey(app, org.secret);
+    await deliverDue();
+    const list = await gql(app, DELIVERIES, {}, { headers: partner(org.secret) });
+    expect((list.data as { webhookDeliveries: { edges: { node: Delivery }[] } }).webhookDeliveries.edges[0]!.node).toMatchObject({ statusCode: 500, error: 'HTTP 500' });
+    expect(JSON.stringify(list)).not.toContain('internal-detail-7f3a');
+    expect(app.logs.text).not.toContain('internal-detail-7f3a');
+  });
+
+  it('checks the address a host name resolves to when it connects: a name that now points at 127.0.0.1 is refused (A-12)', async () => {
+    // Production rules (no private targets); the name passes registration, and resolves to 127.0.0.1 when a delivery connects.
+    const strict = await createTestApp({ resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+    const org = await newOrganization(strict);
+    const created = await gql(strict, CREATE_ENDPOINT, { i: { url: 'https://hooks.rebinding.example/keyward', eventTypes: ['API_KEY_CREATED'] } }, { headers: partner(org.secret) });
+    expect(created.data).toMatchObject({ createWebhookEndpoint: { __typename: 'CreateWebhookEndpointSuccess' } });
+    await newPartnerKey(strict, org.secret);
+    while ((await strict.services.webhooks.runOnce()) > 0);
+    const res = await gql(strict, DELIVERIES, {}, { headers: partner(org.secret) });
+    expect((res.data as { webhookDeliveries: { edges: { node: Delivery }[] } }).webhookDeliveries.edges.map((e) => e.node)).toEqual([
+      expect.objectContaining({
+        succeeded: false,
+        statusCode: null,
+        error: 'refused: hooks.rebinding.example resolves to 127.0.0.1, which is a loopback address',
+        state: 'PENDING',
+      }),
+    ]);
+  });
+
+  it('keeps finished deliveries 30 days, pending ones until they finish', async () => {
+    const org = await newOrganization(app);
+    const [ok, failing] = [newPath(), newPath()];
+    await endpoint(org, ok, ['API_KEY_CREATED']);
+    await endpoint(org, failing, ['API_KEY_CREATED']);
+    receiver.replyAt(failing, { status: 500 });
+    await newPartnerKey(app, org.secret);
+    await deliverDue();
+    const count = () => app.services.prisma.webhookDelivery.count({ where: { organizationId: org.organizationUuid } });
+    expect(await count()).toBe(2);
+    app.clock.advance(29 * 24 * 3_600_000);
+    await app.services.webhooks.pruneFinished();
+    expect(await count()).toBe(2);
+    app.clock.advance(2 * 24 * 3_600_000);
+    await app.services.webhooks.pruneFinished();
+    expect(await app.services.prisma.webhookDelivery.findMany({ where: { organizationId: org.organizationUuid }, select: { state: true } })).toEqual([{ state: 'PENDING' }]);
+    expect(await deliveries(org)).toHaveLength(1);
   });
 
   it('needs WEBHOOKS_WRITE to list or redeliver', async () => {
@@ -358,6 +414,23 @@ describe('connect callbacks', () => {
     expect(rejected!.path).toBe(`${path}/verification-status`);
     expect(verifyWebhook(org.signingSecret, rejected!)).toMatchObject({ type: 'connection.verification_status', data: { status: 'REJECTED', connectionId, ref: null } });
     expect(rejected!.json.data).not.toHaveProperty('apikey');
+  });
+
+  it('a sandbox user with a callback gets the same callbacks, and the request must be signed', async () => {
+    const org = await newOrganization(app);
+    const path = newPath();
+    const SANDBOX = 'mutation ($i: CreateSandboxUserInput!) { createSandboxUser(input: $i) { __typename ... on CreateSandboxUserSuccess { apiKey } } }';
+    const input = { i: { type: 'BUSINESS', callback: `${receiver.url}${path}`, direction: 'BUY', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' } };
+    const unsigned = await gql(app, SANDBOX, input, { headers: partner(org.secret) });
+    expect(unsigned.errors?.[0]?.extensions?.code).toBe('SIGNATURE_REQUIRED');
+    const signed = await gql(app, SANDBOX, input, { headers: partner(org.secret), signWith: org.signingSecret });
+    const apiKey = (signed.data as { createSandboxUser: { apiKey: string } }).createSandboxUser.apiKey;
+    await deliverDue();
+    const bodies = Object.fromEntries(at(path).map((w) => [w.path.slice(path.length), verifyWebhook(org.signingSecret, w)]));
+    expect(bodies).toEqual({
+      '/verification-status': expect.objectContaining({ data: expect.objectContaining({ status: 'CONNECTED', apikey: apiKey }) }),
+      '/connection-status': expect.objectContaining({ data: expect.objectContaining({ direction: 'BUY', depositAddress: expect.any(String) }) }),
+    });
   });
 
   it('keeps the key sealed while it waits for a retry, and erases it once delivered', async () => {

@@ -10,6 +10,7 @@ import { openDatabase, type Database, type DatabaseTarget } from '../../src/infr
 import { createLogger } from '../../src/infra/logger.ts';
 import { OffsetClock } from './clock.ts';
 import { createYogaApp, type KeywardYoga } from '../../src/yoga.ts';
+import type { Resolver } from '../../src/domain/webhooks/webhook-sender.ts';
 
 /** Captures every log line an app writes, so tests can assert what the logs hold (and do not). */
 export class LogCapture extends Writable {
@@ -52,7 +53,14 @@ export function sharedDatabase(target: DatabaseTarget = { kind: 'memory' }): Pro
 }
 
 export async function createTestApp(
-  options: { database?: Database; trustedProxies?: (ip: string) => boolean; cacheTtlMs?: number; allowPrivateCallbacks?: boolean } = {},
+  options: {
+    database?: Database;
+    trustedProxies?: (ip: string) => boolean;
+    cacheTtlMs?: number;
+    allowPrivateCallbacks?: boolean;
+    /** The DNS resolver webhook deliveries use (rebinding tests). */
+    resolve?: Resolver;
+  } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await sharedDatabase());
   const logs = new LogCapture();
@@ -70,6 +78,7 @@ export async function createTestApp(
     mailer: createMailer({ outboxDir, from: 'Keyward <no-reply@keyward.test>', logger }),
     links: { publicUrl: 'http://keyward.test', signupUrl: 'https://platform.test/signup' },
     allowPrivateCallbacks: options.allowPrivateCallbacks ?? false,
+    ...(options.resolve && { webhooks: { resolve: options.resolve } }),
   });
   const yoga = createYogaApp({
     services,

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { KeywardCluster, postGraphQL, type KeywardProcess } from '../helpers/process.ts';
+import { signRequest } from '../helpers/client.ts';
 import { verifyWebhook, WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 let cluster: KeywardCluster;
@@ -95,6 +96,26 @@ describe('webhooks across crashes and instances', () => {
     const keys = await call(running, KEY_NAMES, { 'x-partner-key': org.key });
     expect((keys.partnerKeys as { edges: { node: { name: string } }[] }).edges.map((e) => e.node.name)).not.toContain('Never');
     await running.kill();
+  });
+
+  it('sends the verification-status callback with the user key over real HTTP, on PostgreSQL', async () => {
+    const via = await instance();
+    const path = '/callback';
+    const org = await organization(via, '/callback-endpoint');
+    const body = JSON.stringify({
+      query: 'mutation ($i: CreateSandboxUserInput!) { createSandboxUser(input: $i) { ... on CreateSandboxUserSuccess { apiKey } ... on Error { code } } }',
+      variables: { i: { type: 'PERSON', callback: `${receiver.url}${path}` } },
+    });
+    const response = await fetch(via.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-partner-key': org.key, ...signRequest(org.signingSecret, Math.floor(Date.now() / 1000), body) },
+      body,
+    });
+    const { data } = (await response.json()) as { data: { createSandboxUser: { apiKey: string } } };
+    expect(data.createSandboxUser.apiKey).toMatch(/^kw_usr_test_/);
+    await waitUntil(() => receiver.received.some((w) => w.path === `${path}/verification-status`), 10_000, 'the callback');
+    const callback = receiver.received.find((w) => w.path === `${path}/verification-status`)!;
+    expect(verifyWebhook(org.signingSecret, callback)).toMatchObject({ data: { status: 'CONNECTED', apikey: data.createSandboxUser.apiKey } });
   });
 
   it('two instances share the outbox: every delivery sent once, none twice', async () => {

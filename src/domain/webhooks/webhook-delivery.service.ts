@@ -27,6 +27,8 @@ type KeyCaller = Extract<Caller, { type: 'key' }>;
 
 /** How long a worker holds a claimed delivery: well past the 15 s attempt deadline. */
 export const DELIVERY_LEASE_MS = 60_000;
+/** Finished deliveries (and their attempts) are kept this long for webhookDeliveries, then deleted. */
+export const DELIVERY_RETENTION_MS = 30 * 24 * 3600 * 1000;
 /** Deliveries claimed (and sent concurrently) per round. */
 const BATCH_SIZE = 20;
 
@@ -219,7 +221,9 @@ export class WebhookDeliveryService implements AppendObserver {
     }
     const url = endpoint?.url ?? delivery.callbackUrl!;
     const apiKey = delivery.type === VERIFICATION_STATUS ? await this.keyOf(delivery) : null;
-    const body: WebhookBody = apiKey ? { ...delivery.payload, data: { ...delivery.payload.data, apikey: apiKey } } : delivery.payload;
+    // `type`, `timestamp`, `data` in that order (the stored JSON does not keep key order).
+    const { type, timestamp, data } = delivery.payload;
+    const body: WebhookBody = { type, timestamp, data: apiKey ? { ...data, apikey: apiKey } : data };
     const startedAt = this.deps.clock.now();
     const outcome = await this.deps.sender.send({
       url,
@@ -317,6 +321,13 @@ export class WebhookDeliveryService implements AppendObserver {
       ]);
     });
     this.deps.logger.warn({ endpointId: id, reason }, 'webhook endpoint disabled');
+  }
+
+  /** Deletes deliveries that finished more than 30 days ago, with their attempts; returns how many. */
+  async pruneFinished(): Promise<number> {
+    const before = new Date(this.deps.clock.now().getTime() - DELIVERY_RETENTION_MS);
+    const { count } = await this.prisma.webhookDelivery.deleteMany({ where: { state: { not: 'PENDING' }, updatedAt: { lt: before } } });
+    return count;
   }
 
   // -- redelivery ------------------------------------------------------------------------------------

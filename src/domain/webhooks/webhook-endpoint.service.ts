@@ -52,8 +52,11 @@ export class WebhookEndpointService {
       const existing = await tx.webhookEndpoint.findFirst({ where: { id, ...scope } });
       if (!existing) throw new NotFoundError('Webhook endpoint');
       const data = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-      // Enabling again clears why Keyward had disabled it.
-      const endpoint = await tx.webhookEndpoint.update({ where: { id }, data: { ...data, ...(changes.enabled === true && { disabledReason: null }) } });
+      // Enabling again clears why Keyward had disabled it, and starts the 5-day failure count afresh.
+      const endpoint = await tx.webhookEndpoint.update({
+        where: { id },
+        data: { ...data, ...(changes.enabled === true && { disabledReason: null, failingSince: null }) },
+      });
       await recordAudit(tx, caller, {
         ...scope,
         action: 'webhook_endpoint.updated',
