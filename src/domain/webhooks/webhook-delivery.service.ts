@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Connection, Prisma, PrismaClient, WebhookAttempt, WebhookDeliveryState, WebhookEventType } from '../../generated/prisma/client.ts';
+import type { Connection, Prisma, PrismaClient, WebhookAttempt, WebhookDeliveryState, WebhookEndpoint, WebhookEventType } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Caller } from '../caller.ts';
@@ -43,7 +43,16 @@ interface Claimed {
   payload: WebhookBody;
   sealedApiKey: Uint8Array | null;
   state: WebhookDeliveryState;
+  /** Every attempt so far, scheduled and manual. */
   attemptCount: number;
+  /** Of those, the ones redeliverWebhook made (they do not move the schedule). */
+  manualAttempts: number;
+}
+
+/** What the attempts of one dispatcher round read once and share. */
+interface Round {
+  endpoint(id: string): WebhookEndpoint | null | Promise<WebhookEndpoint | null>;
+  secrets(organizationId: string): Promise<string[]>;
 }
 
 /** A connection at the moment it reached CONNECTED or REJECTED, for its callbacks. */
@@ -184,7 +193,20 @@ export class WebhookDeliveryService implements AppendObserver {
   /** Claims the deliveries due now and attempts each of them; returns how many it attempted. */
   async runOnce(): Promise<number> {
     const claimed = await this.claim(BATCH_SIZE);
-    const results = await Promise.allSettled(claimed.map((delivery) => this.attempt(delivery, false)));
+    // What a round's deliveries share is read once: their endpoints, and each organization's secrets.
+    const endpointIds = [...new Set(claimed.flatMap((d) => (d.endpointId ? [d.endpointId] : [])))];
+    const endpoints = new Map(
+      endpointIds.length > 0 ? (await this.prisma.webhookEndpoint.findMany({ where: { id: { in: endpointIds } } })).map((e) => [e.id, e] as const) : [],
+    );
+    const secrets = new Map<string, Promise<string[]>>();
+    const round: Round = {
+      endpoint: (id) => endpoints.get(id) ?? null,
+      secrets: (organizationId) => {
+        if (!secrets.has(organizationId)) secrets.set(organizationId, this.deps.signing.validSecrets(organizationId));
+        return secrets.get(organizationId)!;
+      },
+    };
+    const results = await Promise.allSettled(claimed.map((delivery) => this.attempt(delivery, false, round)));
     for (const result of results) {
       // The delivery keeps its lease, so it is tried again once the lease runs out.
       if (result.status === 'rejected') this.deps.logger.warn({ err: result.reason }, 'a webhook attempt could not be recorded');
@@ -205,7 +227,7 @@ export class WebhookDeliveryService implements AppendObserver {
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
       RETURNING id, "organizationId", environment::text AS environment, "endpointId", "callbackUrl", type, payload,
-        "sealedApiKey", state::text AS state, "attemptCount"`;
+        "sealedApiKey", state::text AS state, "attemptCount", "manualAttempts"`;
   }
 
   /**
@@ -213,8 +235,8 @@ export class WebhookDeliveryService implements AppendObserver {
    * delivery along the retry schedule; manual ones (redeliverWebhook) only record themselves,
    * and end a pending delivery when they succeed.
    */
-  private async attempt(delivery: Claimed, manual: boolean): Promise<WebhookAttempt | null> {
-    const endpoint = delivery.endpointId ? await this.prisma.webhookEndpoint.findUnique({ where: { id: delivery.endpointId } }) : null;
+  private async attempt(delivery: Claimed, manual: boolean, round: Round = this.freshReads()): Promise<WebhookAttempt | null> {
+    const endpoint = delivery.endpointId ? await round.endpoint(delivery.endpointId) : null;
     if (delivery.endpointId && !endpoint?.enabled) {
       if (!manual) await this.finish(delivery.id, 'CANCELLED');
       return null;
@@ -230,18 +252,20 @@ export class WebhookDeliveryService implements AppendObserver {
       id: webhookIdOf(delivery.id),
       timestamp: Math.floor(startedAt.getTime() / 1000),
       body: JSON.stringify(body),
-      secrets: await this.deps.signing.validSecrets(delivery.organizationId),
+      secrets: await round.secrets(delivery.organizationId),
     });
     const scheduled = !manual && !outcome.succeeded && !outcome.gone;
-    const next = scheduled ? nextAttemptAt(startedAt, delivery.attemptCount + 1, outcome.retryAfterSeconds, this.deps.random) : null;
+    const next = scheduled ? nextAttemptAt(startedAt, delivery.attemptCount - delivery.manualAttempts + 1, outcome.retryAfterSeconds, this.deps.random) : null;
+    const lastScheduled = !manual && !outcome.succeeded && next === null;
+    const state: WebhookDeliveryState | undefined = outcome.succeeded ? 'SUCCEEDED' : outcome.gone || lastScheduled ? 'FAILED' : undefined;
+    const counted = { leaseUntil: null, attemptCount: { increment: 1 }, ...(manual && { manualAttempts: { increment: 1 } }) };
     const recorded = await this.prisma.$transaction(async (tx) => {
-      const number = (await tx.webhookAttempt.count({ where: { deliveryId: delivery.id } })) + 1;
       const row = await tx.webhookAttempt.create({
         data: {
           deliveryId: delivery.id,
           organizationId: delivery.organizationId,
           environment: delivery.environment,
-          number,
+          number: delivery.attemptCount + 1,
           manual,
           url,
           succeeded: outcome.succeeded,
@@ -252,34 +276,50 @@ export class WebhookDeliveryService implements AppendObserver {
           attemptedAt: startedAt,
         },
       });
-      const lastScheduled = !manual && !outcome.succeeded && next === null;
-      const state: WebhookDeliveryState | undefined = outcome.succeeded ? 'SUCCEEDED' : outcome.gone || lastScheduled ? 'FAILED' : undefined;
-      await tx.webhookDelivery.update({ where: { id: delivery.id }, data: { leaseUntil: null } });
-      await tx.webhookDelivery.updateMany({
+      const { count } = await tx.webhookDelivery.updateMany({
         // A failure never overrides a state another attempt already reached.
         where: { id: delivery.id, ...(!outcome.succeeded && { state: 'PENDING' }) },
         data: {
-          ...(!manual && { attemptCount: { increment: 1 }, nextAttemptAt: next }),
+          ...counted,
+          ...(!manual && { nextAttemptAt: next }),
           // The key a callback carried is kept only while it may still be sent.
           ...(state && { state, nextAttemptAt: null, sealedApiKey: null }),
         },
       });
-      if (endpoint && outcome.succeeded) await tx.webhookEndpoint.updateMany({ where: { id: endpoint.id, failingSince: { not: null } }, data: { failingSince: null } });
-      if (endpoint && !outcome.succeeded) await tx.webhookEndpoint.updateMany({ where: { id: endpoint.id, failingSince: null }, data: { failingSince: startedAt } });
+      if (count === 0) await tx.webhookDelivery.update({ where: { id: delivery.id }, data: counted });
+      // An endpoint's run of failures: started by its first failure, ended by a success.
+      if (endpoint && outcome.succeeded === (endpoint.failingSince !== null)) {
+        const failingSince = outcome.succeeded ? null : startedAt;
+        await tx.webhookEndpoint.updateMany({ where: { id: endpoint.id, failingSince: outcome.succeeded ? { not: null } : null }, data: { failingSince } });
+        endpoint.failingSince = failingSince;
+      }
       return row;
     });
-    if (endpoint && !outcome.succeeded) {
-      const failingSince = (await this.prisma.webhookEndpoint.findUnique({ where: { id: endpoint.id }, select: { failingSince: true } }))?.failingSince;
-      if (outcome.gone) await this.disableEndpoint(endpoint.id, 'The endpoint answered 410 Gone');
-      else if (failingSince && startedAt.getTime() - failingSince.getTime() >= DISABLE_AFTER_FAILING_MS) {
-        await this.disableEndpoint(endpoint.id, 'Every delivery failed for 5 days');
-      }
+    if (endpoint && outcome.gone) await this.disableEndpoint(endpoint.id, 'The endpoint answered 410 Gone');
+    else if (endpoint && !outcome.succeeded && (await this.failingForFiveDays(endpoint, startedAt))) {
+      await this.disableEndpoint(endpoint.id, 'Every delivery failed for 5 days');
     }
     this.deps.logger.info(
       { webhookId: webhookIdOf(delivery.id), type: delivery.type, statusCode: outcome.statusCode, durationMs: outcome.durationMs, succeeded: outcome.succeeded, error: outcome.error, manual },
       'webhook attempt',
     );
     return recorded;
+  }
+
+  /** The round's view first; confirmed from the database (another instance may have seen a success since). */
+  private async failingForFiveDays(endpoint: WebhookEndpoint, now: Date): Promise<boolean> {
+    const longEnough = (since: Date | null | undefined) => since != null && now.getTime() - since.getTime() >= DISABLE_AFTER_FAILING_MS;
+    if (!longEnough(endpoint.failingSince)) return false;
+    const current = await this.prisma.webhookEndpoint.findUnique({ where: { id: endpoint.id }, select: { failingSince: true } });
+    return longEnough(current?.failingSince);
+  }
+
+  /** Reads for a single attempt (redelivery), outside a round. */
+  private freshReads(): Round {
+    return {
+      endpoint: (id) => this.prisma.webhookEndpoint.findUnique({ where: { id } }),
+      secrets: (organizationId) => this.deps.signing.validSecrets(organizationId),
+    };
   }
 
   /** The user key a verification-status callback carries: its sealed copy, or the key's recoverable copy. */
