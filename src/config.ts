@@ -33,6 +33,8 @@ const schema = z
     KEYWARD_ENCRYPTION_KEY: optionalString.pipe(encryptionKey.optional()),
     KEYWARD_TRUST_PROXY: optionalString,
     KEYWARD_ALLOW_PRIVATE_CALLBACKS: z.enum(['0', '1', '']).optional().transform((v) => v === '1'),
+    /** `1` serves GraphiQL in production too (it is always served in development). */
+    KEYWARD_GRAPHIQL: z.enum(['0', '1', '']).optional().transform((v) => v === '1'),
     KEYWARD_SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
     KEYWARD_MAIL_FROM: z.string().min(3).default('Keyward <no-reply@keyward.localhost>'),
     KEYWARD_PUBLIC_URL: optionalString.pipe(z.url('must be an absolute URL').optional()),

@@ -56,7 +56,8 @@ async function main(): Promise<void> {
     services,
     adminToken: runtime.secrets.adminToken,
     trustedProxies,
-    graphiql: config.NODE_ENV !== 'production',
+    graphiql: config.NODE_ENV !== 'production' || config.KEYWARD_GRAPHIQL,
+    production: config.NODE_ENV === 'production',
     ping: runtime.database.ping,
   });
   const running = await startServer({

@@ -138,7 +138,14 @@ export async function startServer(options: {
         } catch (error) {
           return [error as never];
         }
-        const errors = validate(schema, document);
+        let errors: readonly GraphQLError[];
+        try {
+          errors = validate(schema, document);
+        } catch (error) {
+          // A validation plugin may throw its refusal rather than report it.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         if (errors.length > 0) return errors;
         try {
           const isSubscription = getOperationAST(document, params.operationName)?.operation === 'subscription';

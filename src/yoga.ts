@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { getOperationAST, GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { operationLimitPlugins } from './graphql/hardening.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { authenticate, headersFromObject, type HeaderReader } from './auth.ts';
 import type { Context, Services } from './context.ts';
@@ -25,6 +27,11 @@ export interface YogaDeps {
   adminToken: string | undefined;
   trustedProxies: ((ip: string) => boolean) | null;
   graphiql?: boolean;
+  /**
+   * Production rules: operation limits answer only "Query validation error." without naming the
+   * limit, and callers without a credential may not introspect the schema.
+   */
+  production?: boolean;
 }
 
 export type KeywardYoga = YogaServerInstance<ServerContext, Context>;
@@ -122,10 +129,33 @@ function signedBodyPlugin(rawBodies: WeakMap<Request, Uint8Array>): Plugin {
   return {
     onRequest({ request }) {
       if (request.method !== 'POST' || !request.headers.has('x-keyward-signature')) return undefined;
+      // Only a body of a declared size within the limit is copied (a larger one is refused with 413 anyway).
+      const length = Number(request.headers.get('content-length') ?? NaN);
+      if (!(length <= MAX_REQUEST_BODY_BYTES)) return undefined;
       return request
         .clone()
         .arrayBuffer()
         .then((body) => void rawBodies.set(request, new Uint8Array(body)));
+    },
+  };
+}
+
+/** Request bodies above this are refused with 413 (SECURITY.md A-09). */
+export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
+const CREDENTIAL_HEADERS = ['x-partner-key', 'x-api-key', 'authorization', 'x-admin-token'];
+
+/**
+ * Introspection in production: only for requests that carry a credential. Validation runs
+ * before authentication, so a credential is only seen here; a wrong one still ends the request
+ * with UNAUTHENTICATED before anything executes (and a graphql-ws socket with one is refused).
+ */
+function introspectionPolicyPlugin(): Plugin {
+  return {
+    onValidate({ context, addValidationRule }) {
+      const { request, connectionParams } = context as { request?: Request; connectionParams?: Record<string, unknown> };
+      const header: HeaderReader = connectionParams ? headersFromObject(connectionParams) : (name) => request?.headers.get(name) ?? null;
+      if (!CREDENTIAL_HEADERS.some((name) => header(name))) addValidationRule(NoSchemaIntrospectionCustomRule);
     },
   };
 }
@@ -193,6 +223,7 @@ export function errorMasker(logger: Services['logger']) {
 /** The yoga app: every plugin, never listening. Tests call `yoga.fetch`; server.ts serves it. */
 export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): KeywardYoga {
   const { services } = deps;
+  const production = deps.production ?? false;
   const records = new WeakMap<Request, RequestRecord>();
   const rawBodies = new WeakMap<Request, Uint8Array>();
   return createYoga<ServerContext, Context>({
@@ -202,12 +233,19 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     graphiql: deps.graphiql ?? true,
     logging: services.logger,
     maskedErrors: { maskError: errorMasker(services.logger) },
+    // One operation per request: a JSON array is refused (batching would multiply every limit).
+    batching: false,
+    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
     plugins: [
       healthPlugin(services, deps.ping),
       consentPagesPlugin(services),
       requestLogPlugin(services, records),
       signedBodyPlugin(rawBodies),
       noStorePlugin,
+      // GET and form-encoded POSTs (requests a browser sends cross-site without a preflight) need a custom header.
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      ...operationLimitPlugins(!production),
+      ...(production ? [introspectionPolicyPlugin()] : []),
       useSharedSubscriptionExecution(sharedSubscribe),
     ],
     context: async ({ request, req, connectionParams, socket }): Promise<Context> => {

@@ -60,7 +60,7 @@ describe('HTTP surface', () => {
     const org = await newOrganization(app);
     const res = await app.yoga.fetch(
       `http://keyward.test/graphql?query=${encodeURIComponent('{ viewer { kind } }')}&api_key=${org.secret}`,
-      { headers: { accept: 'application/json' } },
+      { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } },
     );
     expect(res.status).toBe(401);
     expect((await res.json()).errors[0].message).toBe('Partner API key required');

@@ -60,6 +60,8 @@ export async function createTestApp(
     allowPrivateCallbacks?: boolean;
     /** The DNS resolver webhook deliveries use (rebinding tests). */
     resolve?: Resolver;
+    /** Production rules for GraphQL (limits not named, no anonymous introspection). */
+    production?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await sharedDatabase());
@@ -85,6 +87,7 @@ export async function createTestApp(
     adminToken,
     trustedProxies: options.trustedProxies ?? null,
     ping: database.ping,
+    production: options.production ?? false,
   });
   return { yoga, services, database, adminToken, pepper, clock, logs, outboxDir };
 }

@@ -98,6 +98,19 @@ describe('graphql-ws', () => {
     expect(result).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
   });
 
+  it('applies the operation limits over graphql-ws too (aliases, cost, tokens): it validates through yoga’s envelope', async () => {
+    const { client } = wsClient({ 'x-partner-key': secret });
+    const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: viewer { kind }`).join(' ')} }`;
+    await expect(runOnce(client, aliases)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Aliases limit of 15 exceeded/) })]);
+    const costly = '{ connections(first: 100) { edges { node { keys(first: 100) { edges { node { keyId } } } } } } }';
+    await expect(runOnce(client, costly)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Query cost limit of 5000 exceeded/) })]);
+    const subscription = `subscription { connectionEvents { connection { keys(first: 100) { edges { node { ${Array.from({ length: 60 }, () => 'keyId').join(' ')} } } } } } }`;
+    await expect(runOnce(client, subscription)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Query cost limit of 5000 exceeded/) })]);
+    const tokens = `{ ${Array.from({ length: 1001 }, () => '__typename').join(' ')} }`;
+    await expect(runOnce(client, tokens)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Token limit of 1000 exceeded/) })]);
+    expect(await runOnce(client, VIEWER)).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
+  });
+
   it('closes the socket with 4403 when connection_init carries an invalid key', async () => {
     const { client, closed } = wsClient({ 'x-partner-key': `${secret.slice(0, -1)}x` });
     await expect(runOnce(client, VIEWER)).rejects.toMatchObject({ code: 4403 });

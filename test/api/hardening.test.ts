@@ -1,0 +1,153 @@
+// GraphQL hardening (issue 6; SECURITY.md A-09, C-01…C-06, C-08): operation limits, no field
+// suggestions, the introspection policy, batching off, CSRF prevention, body and page limits.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { envelop, useEngine, useSchema } from '@envelop/core';
+import { buildSchema, execute, parse as graphqlParse, specifiedRules, subscribe, validate as graphqlValidate } from 'graphql';
+import { GENERIC_LIMIT_MESSAGE, OPERATION_LIMITS, operationLimitPlugins } from '../../src/graphql/hardening.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { gql, partner } from '../helpers/client.ts';
+import { newOrganization, type OrgFixture } from '../helpers/fixtures.ts';
+
+let app: TestApp;
+let production: TestApp;
+let org: OrgFixture;
+let prodOrg: OrgFixture;
+
+beforeAll(async () => {
+  app = await createTestApp();
+  production = await createTestApp({ production: true });
+  org = await newOrganization(app);
+  prodOrg = await newOrganization(production);
+});
+
+type Result = Awaited<ReturnType<typeof gql>>;
+const messages = (res: Result) => (res.errors ?? []).map((e) => e.message);
+const refused = (res: Result) => res.data == null && (res.errors?.length ?? 0) > 0;
+
+/** The deepest shape the schema has: a connection inside a connection's node (depth 7). */
+const NESTED_KEYS = '{ connections(first: 1) { edges { node { keys(first: 1) { edges { node { keyId } } } } } } }';
+const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: viewer { kind }`).join(' ')} }`;
+
+/** The same plugins over a recursive schema, where any depth can be written. */
+function validateWithLimits(query: string): string[] {
+  const { parse, validate, schema } = envelop({
+    plugins: [useEngine({ parse: graphqlParse, validate: graphqlValidate, execute, subscribe, specifiedRules }), useSchema(buildSchema('type Query { node: Node } type Node { child: Node, name: String }')), ...operationLimitPlugins(true)],
+  })();
+  try {
+    return validate(schema, parse(query)).map((e: Error) => e.message);
+  } catch (error) {
+    return [(error as Error).message];
+  }
+}
+
+describe('operation limits (development: the limit is named)', () => {
+  it('refuses depth 8 and allows depth 7, also through fragments; the schema’s deepest query passes', async () => {
+    const nest = (depth: number) => `{ node { ${'child { '.repeat(depth - 2)}name${' }'.repeat(depth - 2)} } }`;
+    expect(validateWithLimits(nest(OPERATION_LIMITS.depth))).toEqual([]);
+    expect(validateWithLimits(nest(OPERATION_LIMITS.depth + 1)).join()).toMatch(/depth limit of 7 exceeded, found 8/);
+    expect(validateWithLimits('{ node { node { node { ...F } } } } fragment F on Node { child { child { child { child { name } } } } }').join()).toMatch(/depth limit of 7 exceeded/);
+    expect(validateWithLimits('{ node { ...A } } fragment A on Node { child { ...B } } fragment B on Node { child { ...A } }').join()).toMatch(/Cannot spread fragment "A" within itself/);
+    expect(refused(await gql(app, NESTED_KEYS, {}, { headers: partner(org.secret) }))).toBe(false);
+  });
+
+  it('refuses more than 15 aliases and accepts 15', async () => {
+    expect(refused(await gql(app, aliases(OPERATION_LIMITS.aliases), {}, { headers: partner(org.secret) }))).toBe(false);
+    const res = await gql(app, aliases(OPERATION_LIMITS.aliases + 1), {}, { headers: partner(org.secret) });
+    expect(refused(res)).toBe(true);
+    expect(messages(res).join()).toMatch(/Aliases limit of 15 exceeded/);
+  });
+
+  it('costs connections by first: first 100 nested in first 100 is refused, first 10 in first 10 is not', async () => {
+    const nested = (n: number) => `{ connections(first: ${n}) { edges { node { keys(first: ${n}) { edges { node { keyId name } } } } } } }`;
+    expect(refused(await gql(app, nested(10), {}, { headers: partner(org.secret) }))).toBe(false);
+    const res = await gql(app, nested(100), {}, { headers: partner(org.secret) });
+    expect(refused(res)).toBe(true);
+    expect(messages(res).join()).toMatch(/Query cost limit of 5000 exceeded/);
+    // A variable without a default counts as the largest page.
+    const viaVariable = await gql(app, 'query ($n: Int) { connections(first: $n) { edges { node { keys(first: $n) { edges { node { keyId name } } } } } } }', { n: 1 }, { headers: partner(org.secret) });
+    expect(refused(viaVariable)).toBe(true);
+  });
+
+  it('refuses 1001 tokens, 51 directives and a document over 15,000 characters', async () => {
+    const tokens = `{ ${Array.from({ length: OPERATION_LIMITS.tokens }, () => '__typename').join(' ')} }`;
+    expect(messages(await gql(app, tokens, {}, { headers: partner(org.secret) })).join()).toMatch(/Token limit of 1000 exceeded/);
+    const directives = `{ viewer { kind ${Array.from({ length: 51 }, () => '@include(if: true)').join(' ')} } }`;
+    expect(messages(await gql(app, directives, {}, { headers: partner(org.secret) })).join()).toMatch(/Directives limit of 50 exceeded/);
+    const long = `{ viewer { kind } } # ${'x'.repeat(OPERATION_LIMITS.documentSize)}`;
+    expect(messages(await gql(app, long, {}, { headers: partner(org.secret) })).join()).toMatch(/Query size limit of 15000 characters exceeded/);
+  });
+
+  it('never suggests field names', async () => {
+    const res = await gql(app, '{ partnerKeyz { edges { node { id } } } }', {}, { headers: partner(org.secret) });
+    expect(refused(res)).toBe(true);
+    expect(JSON.stringify(res.errors)).not.toMatch(/Did you mean/i);
+    expect(JSON.stringify(res.errors)).not.toContain('partnerKeys');
+  });
+
+  it('refuses first over 100 on a connection', async () => {
+    const res = await gql(app, '{ partnerKeys(first: 101) { edges { node { id } } } }', {}, { headers: partner(org.secret) });
+    expect(res.errors?.[0]?.extensions?.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('production rules', () => {
+  it('answers a limit only with "Query validation error."', async () => {
+    const res = await gql(production, aliases(OPERATION_LIMITS.aliases + 1), {}, { headers: partner(prodOrg.secret) });
+    expect(messages(res)).toHaveLength(1);
+    expect(messages(res)[0]).toMatch(new RegExp(`${GENERIC_LIMIT_MESSAGE.replace('.', '\\.')}$`));
+    expect(JSON.stringify(res.errors)).not.toMatch(/15|limit/i);
+    const costly = await gql(production, '{ connections(first: 100) { edges { node { keys(first: 100) { edges { node { keyId } } } } } } }', {}, { headers: partner(prodOrg.secret) });
+    expect(messages(costly)).toEqual([GENERIC_LIMIT_MESSAGE]);
+  });
+
+  it('refuses introspection without a credential, allows it with one; __typename always works', async () => {
+    const INTROSPECT = '{ __schema { types { name } } }';
+    const anonymous = await gql(production, INTROSPECT);
+    expect(refused(anonymous)).toBe(true);
+    expect(messages(anonymous).join()).toMatch(/introspection/i);
+    const withKey = await gql(production, INTROSPECT, {}, { headers: partner(prodOrg.secret) });
+    expect((withKey.data as { __schema: { types: unknown[] } }).__schema.types.length).toBeGreaterThan(10);
+    const wrongKey = await gql(production, INTROSPECT, {}, { headers: partner(`${prodOrg.secret.slice(0, -1)}x`) });
+    expect(wrongKey.status).toBe(401);
+    expect(wrongKey.data ?? null).toBeNull();
+    expect((await gql(production, '{ __typename }')).data).toEqual({ __typename: 'Query' });
+    // Development allows it.
+    expect(refused(await gql(app, INTROSPECT))).toBe(false);
+  });
+});
+
+describe('HTTP rules', () => {
+  const post = (body: string, headers: Record<string, string>) =>
+    app.yoga.fetch('http://keyward.test/graphql', { method: 'POST', headers, body }, { req: { socket: { remoteAddress: '127.0.0.1' } } as never });
+  const get = (query: string, headers: Record<string, string> = {}) =>
+    app.yoga.fetch(`http://keyward.test/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/json', ...headers } }, {
+      req: { socket: { remoteAddress: '127.0.0.1' } } as never,
+    });
+
+  it('refuses batches', async () => {
+    const res = await post(JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]), { 'content-type': 'application/json', ...partner(org.secret) });
+    expect(res.status).toBe(400);
+  });
+
+  it('CSRF: a text/plain POST and a GET without the header are refused (403); a GET mutation is 405', async () => {
+    const mutation = JSON.stringify({ query: 'mutation { createPartnerKey(input: { name: "csrf", permissions: [KEYS_READ] }) { __typename } }' });
+    expect((await post(mutation, { 'content-type': 'text/plain', ...partner(org.secret) })).status).toBe(403);
+    expect((await post(mutation, { 'content-type': 'application/x-www-form-urlencoded', ...partner(org.secret) })).status).toBe(403);
+    expect((await get('{ viewer { kind } }', partner(org.secret))).status).toBe(403);
+    expect((await get('{ viewer { kind } }', { ...partner(org.secret), 'x-graphql-yoga-csrf': '1' })).status).toBe(200);
+    const getMutation = await get('mutation { revokePartnerKey(input: { id: "x" }) { __typename } }', { ...partner(org.secret), 'x-graphql-yoga-csrf': '1' });
+    expect(getMutation.status).toBe(405);
+    expect(getMutation.headers.get('allow')).toContain('POST');
+  });
+
+  it('refuses a body over 1 MiB with 413', async () => {
+    const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1024 * 1024) } });
+    const res = await post(big, { 'content-type': 'application/json', ...partner(org.secret) });
+    expect(res.status).toBe(413);
+  });
+
+  it('marks every response no-store', async () => {
+    const res = await post(JSON.stringify({ query: '{ viewer { kind } }' }), { 'content-type': 'application/json', ...partner(org.secret) });
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+});
