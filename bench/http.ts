@@ -52,6 +52,7 @@
  *                          with `npx tsx bench/profile-summary.ts <file> --target <a…f>`; the
  *                          profiler slows the profiled server down)
  */
+import { liftDemoRateLimit } from './demo-organization.ts';
 import { freePort } from '../test/helpers/ports.ts';
 import autocannon, { type Result } from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -424,6 +425,7 @@ async function startKeyward(): Promise<KeywardServer> {
     const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) });
     return res.ok ? true : undefined;
   });
+  await liftDemoRateLimit(`${base}/graphql`, secrets.partnerKey, secrets.adminToken);
   return { child, base, ...secrets, keyId: secrets.partnerKey.split('_')[3]! };
 }
 

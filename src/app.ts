@@ -11,6 +11,8 @@ import { WebhookEndpointService } from './domain/webhooks/webhook-endpoint.servi
 import { WebhookDeliveryService } from './domain/webhooks/webhook-delivery.service.ts';
 import { WebhookSender, type Resolver } from './domain/webhooks/webhook-sender.ts';
 import type { EventFaults } from './domain/events/event-log.ts';
+import { MemoryCounterStore, RateLimits, type CounterStore } from './domain/rate-limit/rate-limits.ts';
+import { RedisCounterStore } from './infra/redis-counters.ts';
 import { OrganizationService } from './domain/organization/organization.service.ts';
 import { ConnectionService, type ConnectionLinks } from './domain/connection/connection.service.ts';
 import { SandboxDepositAccounts, type DepositAccounts } from './domain/connection/deposit-accounts.ts';
@@ -49,6 +51,10 @@ export function createServices(deps: {
   livePollIntervalMs?: number;
   /** Fault injection (crash tests): around the commit of a change that appended events. */
   faults?: EventFaults;
+  /** Where rate-limit counters live: Redis shared by the instances, or this process (the default). */
+  counters?: CounterStore;
+  /** Failed authentications one client IP may make per window. */
+  authFailureLimit?: { failures: number; windowMs: number };
   /** Webhooks: the per-attempt deadline and the DNS resolver (tests); jitter's source of randomness. */
   webhooks?: { timeoutMs?: number; resolve?: Resolver; random?: () => number };
 }): Services {
@@ -57,6 +63,7 @@ export function createServices(deps: {
   const clock = deps.clock ?? systemClock;
   const bus = deps.bus ?? noBus;
   const verifier = new KeyVerifier(prisma, pepper, clock, deps.verifier);
+  const rateLimits = new RateLimits(deps.counters ?? new MemoryCounterStore(clock), deps.authFailureLimit);
   const registry = new SubscriptionRegistry(verifier, deps.logger, { ...DEFAULT_SUBSCRIPTION_LIMITS, ...deps.subscriptionLimits });
   const changes = new KeyChangeFanout(verifier, registry, bus);
   const events = new EventLog(prisma, clock, (error) => deps.logger.error({ err: error }, 'publishing events failed'), deps.faults);
@@ -111,6 +118,7 @@ export function createServices(deps: {
     signing,
     webhookEndpoints,
     webhooks,
+    rateLimits,
   };
 }
 
@@ -164,6 +172,8 @@ export function servicesFor(config: Config, runtime: Runtime, logger: Logger): S
     links: { publicUrl, signupUrl: config.KEYWARD_SIGNUP_URL ?? `${publicUrl}/signup` },
     allowPrivateCallbacks: config.KEYWARD_ALLOW_PRIVATE_CALLBACKS,
     bus: runtime.bus,
+    counters: runtime.counters,
+    authFailureLimit: { failures: config.KEYWARD_AUTH_FAILURES_PER_MINUTE, windowMs: 60_000 },
     subscriptionLimits: {
       perSocket: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET,
       perKey: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY,
@@ -190,6 +200,8 @@ export interface Runtime {
   firstStart: boolean;
   /** Redis when REDIS_URL is set; otherwise nothing travels between instances. */
   bus: Bus;
+  /** Rate-limit counters: in Redis when REDIS_URL is set (this process's own while Redis is away), else in this process. */
+  counters: CounterStore;
   close(): Promise<void>;
 }
 
@@ -201,17 +213,21 @@ export interface Runtime {
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const runtime = await openStorage(config);
   const bus = config.REDIS_URL ? createRedisBus(config.REDIS_URL, logger) : noBus;
+  const local = new MemoryCounterStore(systemClock);
+  const shared = config.REDIS_URL ? new RedisCounterStore(config.REDIS_URL, local, logger) : null;
   return {
     ...runtime,
     bus,
+    counters: shared ?? local,
     close: async () => {
+      await shared?.close();
       await bus.close();
       await runtime.close();
     },
   };
 }
 
-async function openStorage(config: Config): Promise<Omit<Runtime, 'bus'>> {
+async function openStorage(config: Config): Promise<Omit<Runtime, 'bus' | 'counters'>> {
   if (config.DATABASE_URL !== undefined) {
     const database = await openDatabase({ kind: 'postgres', url: config.DATABASE_URL });
     return {

@@ -75,6 +75,28 @@ export async function authenticate(
   ip: string | undefined,
 ): Promise<Caller | null> {
   const admin = header('x-admin-token');
+  const presented = (admin !== null && admin !== undefined) || ['x-partner-key', 'x-api-key', 'authorization'].some((name) => header(name));
+  if (!presented) return null;
+  // An address that failed too often waits before any credential of it is looked at.
+  await services.rateLimits.admitAttempt(ip);
+  let caller: Caller | null;
+  try {
+    caller = await identify(services, adminToken, header, ip, admin);
+  } catch (error) {
+    if (error instanceof AccessError && error.code === 'UNAUTHENTICATED') await services.rateLimits.authenticationFailed(ip);
+    throw error;
+  }
+  if (caller?.type === 'key') await services.rateLimits.admitKey(caller.principal.apiKey, caller.principal.organization);
+  return caller;
+}
+
+async function identify(
+  services: Services,
+  adminToken: string | undefined,
+  header: HeaderReader,
+  ip: string | undefined,
+  admin: string | null | undefined,
+): Promise<Caller | null> {
   const key = presentedKey(header);
   if (admin !== null && admin !== undefined) {
     if (key) throw new AccessError('UNAUTHENTICATED', 'Send either an admin token or an API key, not both');

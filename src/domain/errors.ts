@@ -79,6 +79,8 @@ export class AccessError extends Error {
   constructor(
     readonly code: AccessErrorCode,
     message: string,
+    /** RATE_LIMITED: when to try again (`Retry-After`, `extensions.retryAfterSeconds`). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

@@ -15,8 +15,13 @@ const HTTP_STATUS: Record<AccessErrorCode, number> = {
 
 /** The top-level error channel of API.md: a code in `extensions.code` and the HTTP status. */
 export function toGraphQLError(error: AccessError): GraphQLError {
+  const retry = error.retryAfterSeconds;
   return new GraphQLError(error.message, {
-    extensions: { code: error.code, http: { status: HTTP_STATUS[error.code] } },
+    extensions: {
+      code: error.code,
+      ...(retry !== undefined && { retryAfterSeconds: retry }),
+      http: { status: HTTP_STATUS[error.code], ...(retry !== undefined && { headers: { 'Retry-After': String(retry) } }) },
+    },
   });
 }
 

@@ -62,6 +62,8 @@ export async function createTestApp(
     resolve?: Resolver;
     /** Production rules for GraphQL (limits not named, no anonymous introspection). */
     production?: boolean;
+    /** Failed authentications per IP per window; tests share 127.0.0.1, so the default is high. */
+    authFailureLimit?: { failures: number; windowMs: number };
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await sharedDatabase());
@@ -81,6 +83,7 @@ export async function createTestApp(
     links: { publicUrl: 'http://keyward.test', signupUrl: 'https://platform.test/signup' },
     allowPrivateCallbacks: options.allowPrivateCallbacks ?? false,
     ...(options.resolve && { webhooks: { resolve: options.resolve } }),
+    authFailureLimit: options.authFailureLimit ?? { failures: 1_000_000, windowMs: 60_000 },
   });
   const yoga = createYogaApp({
     services,

@@ -82,7 +82,8 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
     if (['PORT', 'HOST', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'NODE_ENV'].includes(name)) continue;
     base[name] = value;
   }
-  return { ...base, HOST: '127.0.0.1', ...env };
+  // Every test client is 127.0.0.1: failed authentications are limited only where a test says so.
+  return { ...base, HOST: '127.0.0.1', KEYWARD_AUTH_FAILURES_PER_MINUTE: '1000000', ...env };
 }
 
 /**

@@ -48,6 +48,8 @@ export async function startTestServer(
     mailer: createMailer({ outboxDir: mkdtempSync(join(tmpdir(), 'keyward-outbox-')), from: 'no-reply@keyward.test', logger }),
     links: { publicUrl: 'http://keyward.test', signupUrl: 'https://platform.test/signup' },
     ...(options.subscriptionLimits && { subscriptionLimits: options.subscriptionLimits }),
+    // Every test client is 127.0.0.1: failed authentications are limited in tests of their own.
+    authFailureLimit: { failures: 1_000_000, windowMs: 60_000 },
   });
   const stopJobs = options.background ? startBackgroundJobs(services) : () => undefined;
   const yoga = createYogaApp({ services, adminToken, trustedProxies, ping: database.ping });

@@ -16,6 +16,10 @@ export const PERMISSIONS = [
 ] as const;
 
 export const MAX_ALLOWLIST_ENTRIES = 100;
+/** The largest number of requests per window an organization or key may be given. */
+export const MAX_RATE_LIMIT = 1_000_000;
+
+export const rateLimitRequests = z.int('must be a whole number').min(1, 'must be at least 1').max(MAX_RATE_LIMIT, `must be at most ${MAX_RATE_LIMIT}`);
 export const MAX_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
 
 export const keyName = z
@@ -68,9 +72,10 @@ export const updatePartnerKeyInput = z
     name: keyName.optional(),
     allowedIps: ipAllowlist.optional(),
     permissions: permissionList.optional(),
+    rateLimitRequests: rateLimitRequests.optional(),
   })
-  .refine((v) => v.name !== undefined || v.allowedIps !== undefined || v.permissions !== undefined, {
-    message: 'give at least one of name, allowedIps or permissions',
+  .refine((v) => v.name !== undefined || v.allowedIps !== undefined || v.permissions !== undefined || v.rateLimitRequests !== undefined, {
+    message: 'give at least one of name, allowedIps, permissions or rateLimitRequests',
     path: ['input'],
   });
 
@@ -124,9 +129,10 @@ export function updateUserKeyInput(env: 'TEST' | 'LIVE') {
       allowedIps: ipAllowlist.optional(),
       permissions: permissionList.optional(),
       allowedRecipients: recipientList(env).optional(),
+      rateLimitRequests: rateLimitRequests.optional(),
     })
-    .refine(
-      (v) => v.name !== undefined || v.allowedIps !== undefined || v.permissions !== undefined || v.allowedRecipients !== undefined,
-      { message: 'give at least one of name, allowedIps, permissions or allowedRecipients', path: ['input'] },
-    );
+    .refine((v) => Object.entries(v).some(([name, value]) => name !== 'id' && value !== undefined), {
+      message: 'give at least one of name, allowedIps, permissions, allowedRecipients or rateLimitRequests',
+      path: ['input'],
+    });
 }

@@ -9,6 +9,7 @@ import {
   InvalidStateError,
   KeyLimitReachedError,
   NotFoundError,
+  ValidationError,
 } from '../errors.ts';
 import type { EventData, EventDraft, EventLog } from '../events/event-log.ts';
 import { parseInput } from '../validation.ts';
@@ -296,10 +297,14 @@ export class ApiKeyService {
   private async update(
     caller: Caller,
     kind: ApiKeyKind,
-    input: { id: string; name?: string; allowedIps?: string[]; permissions?: Permission[]; allowedRecipients?: string[] },
+    input: { id: string; name?: string; allowedIps?: string[]; permissions?: Permission[]; allowedRecipients?: string[]; rateLimitRequests?: number },
   ): Promise<ApiKey> {
     const now = this.clock.now();
     const { id, ...changes } = input;
+    // A partner may lower a key's limit below its organization's; only the operator may raise it above.
+    if (caller.type === 'key' && changes.rateLimitRequests !== undefined && changes.rateLimitRequests > caller.principal.organization.rateLimitRequests) {
+      throw ValidationError.field('rateLimitRequests', `must be at most the organization's limit of ${caller.principal.organization.rateLimitRequests}`);
+    }
     const key = await this.onVisible(caller, id, 'api_key', 'update', () =>
       this.events.transaction(async (tx) => {
         const current = await this.lockedVisible(tx, caller, kind, id);

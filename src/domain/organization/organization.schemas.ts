@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { environment, PERMISSIONS } from '../api-key/api-key.schemas.ts';
+import { environment, PERMISSIONS, rateLimitRequests } from '../api-key/api-key.schemas.ts';
 
 const orgName = z
   .string()
@@ -24,6 +24,8 @@ export const updateOrganizationInput = z
       .transform((list) => [...new Set(list)].sort())
       .optional(),
     userKeyRecovery: z.enum(['ENCRYPTED', 'NONE']).optional(),
+    rateLimitRequests: rateLimitRequests.optional(),
+    rateLimitWindowSeconds: z.int('must be a whole number').min(1, 'must be at least 1').max(86_400, 'must be at most 86400 (a day)').optional(),
   })
   .refine((v) => Object.keys(v).some((k) => k !== 'id' && v[k as keyof typeof v] !== undefined), {
     message: 'give at least one field to change',

@@ -24,6 +24,10 @@ export const ApiKeyRef = builder.prismaNode('ApiKey', {
     environment: t.expose('environment', { type: EnvironmentEnum }),
     permissions: t.expose('permissions', { type: [PermissionEnum] }),
     allowedIps: t.exposeStringList('allowedIps'),
+    rateLimitRequests: t.exposeInt('rateLimitRequests', {
+      nullable: true,
+      description: "Requests per window for this key; null: the organization's number",
+    }),
     allowedRecipients: t.exposeStringList('allowedRecipients'),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
@@ -93,16 +97,21 @@ builder.mutationField('createPartnerKey', (t) =>
   }),
 );
 
+/** What the per-key limit input means, for both kinds of key. */
+export const RATE_LIMIT_INPUT = "Requests per window for this key; a partner key may set at most its organization's number, the operator any";
+
 builder.mutationField('updatePartnerKey', (t) =>
   t.fieldWithInput({
     type: KeyResult('UpdatePartnerKeySuccess'),
     errors: { types: [ValidationError, NotFoundError, CapabilityDisabledError, InvalidStateError] },
-    authScopes: keyWriteScopes,
+    // The operator too: it may give a key a rate limit above its organization's.
+    authScopes: { $any: { operator: true, ...keyWriteScopes } },
     input: {
       id: t.input.id({ required: true }),
       name: t.input.string(),
       allowedIps: t.input.stringList(),
       permissions: t.input.field({ type: [PermissionEnum] }),
+      rateLimitRequests: t.input.int({ description: RATE_LIMIT_INPUT }),
     },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = withoutNulls(input);

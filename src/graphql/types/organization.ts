@@ -17,6 +17,8 @@ export const OrganizationRef = builder.prismaNode('Organization', {
     status: t.expose('status', { type: OrganizationStatusEnum }),
     disabledPermissions: t.expose('disabledPermissions', { type: [PermissionEnum] }),
     userKeyRecovery: t.expose('userKeyRecovery', { type: UserKeyRecoveryEnum }),
+    rateLimitRequests: t.exposeInt('rateLimitRequests', { description: 'Requests each key may make per window, unless the key has its own number' }),
+    rateLimitWindowSeconds: t.exposeInt('rateLimitWindowSeconds'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -57,6 +59,8 @@ builder.mutationField('updateOrganization', (t) =>
       status: t.input.field({ type: OrganizationStatusEnum }),
       disabledPermissions: t.input.field({ type: [PermissionEnum] }),
       userKeyRecovery: t.input.field({ type: UserKeyRecoveryEnum }),
+      rateLimitRequests: t.input.int({ description: 'Requests each key may make per window (1…1,000,000; default 1000)' }),
+      rateLimitWindowSeconds: t.input.int({ description: 'The window, in seconds (1…86,400; default 60)' }),
     },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = withoutNulls(input);

@@ -8,7 +8,7 @@ import {
 import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
 import { keyCallerOf, withoutNulls } from '../resolver-helpers.ts';
-import { IssuedKey, KeyResult, keyWriteScopes, rotateAndRevokeMutations } from './api-key.ts';
+import { IssuedKey, KeyResult, keyWriteScopes, RATE_LIMIT_INPUT, rotateAndRevokeMutations } from './api-key.ts';
 import { ConnectionRef } from './connection.ts';
 import { PermissionEnum } from './enums.ts';
 
@@ -47,6 +47,7 @@ builder.mutationField('updateUserKey', (t) =>
       allowedIps: t.input.stringList(),
       permissions: t.input.field({ type: [PermissionEnum] }),
       allowedRecipients: t.input.stringList(),
+      rateLimitRequests: t.input.int({ description: RATE_LIMIT_INPUT }),
     },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = withoutNulls(input);

@@ -1,0 +1,96 @@
+import type { ApiKey, Organization } from '../../generated/prisma/client.ts';
+import type { Clock } from '../../infra/clock.ts';
+import { AccessError } from '../errors.ts';
+
+/** A counter that admits at most `limit` hits per window, the window starting at its first hit. */
+export interface CounterStore {
+  /** Counts a hit unless the counter is at `limit`; refused hits count nothing. */
+  take(key: string, limit: number, windowMs: number): Promise<{ allowed: boolean; retryAfterMs: number }>;
+  /** Counts a hit whatever the count (failures). */
+  add(key: string, windowMs: number): Promise<void>;
+  /** The current count and how long until the window ends. */
+  peek(key: string): Promise<{ count: number; retryAfterMs: number }>;
+}
+
+/** Counters in this process: what a single instance uses, and any instance while Redis is away. */
+export class MemoryCounterStore implements CounterStore {
+  private readonly counters = new Map<string, { count: number; endsAt: number }>();
+  private sweptAt = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  private current(key: string, now: number) {
+    const counter = this.counters.get(key);
+    if (counter && counter.endsAt > now) return counter;
+    if (counter) this.counters.delete(key);
+    return undefined;
+  }
+
+  /** Ended windows are dropped once a minute, so idle keys and addresses cost nothing. */
+  private sweep(now: number) {
+    if (now - this.sweptAt < 60_000) return;
+    this.sweptAt = now;
+    for (const [key, counter] of this.counters) if (counter.endsAt <= now) this.counters.delete(key);
+  }
+
+  async take(key: string, limit: number, windowMs: number) {
+    const now = this.clock.now().getTime();
+    this.sweep(now);
+    const counter = this.current(key, now);
+    if (counter && counter.count >= limit) return { allowed: false, retryAfterMs: counter.endsAt - now };
+    if (counter) counter.count++;
+    else this.counters.set(key, { count: 1, endsAt: now + windowMs });
+    return { allowed: true, retryAfterMs: 0 };
+  }
+
+  async add(key: string, windowMs: number) {
+    const now = this.clock.now().getTime();
+    const counter = this.current(key, now);
+    if (counter) counter.count++;
+    else this.counters.set(key, { count: 1, endsAt: now + windowMs });
+  }
+
+  async peek(key: string) {
+    const now = this.clock.now().getTime();
+    const counter = this.current(key, now);
+    return counter ? { count: counter.count, retryAfterMs: counter.endsAt - now } : { count: 0, retryAfterMs: 0 };
+  }
+}
+
+/** Failed authentications one client IP may make per window before it has to wait. */
+export const DEFAULT_AUTH_FAILURE_LIMIT = { failures: 20, windowMs: 60_000 };
+
+export function rateLimitedError(retryAfterMs: number, message: string): AccessError {
+  return new AccessError('RATE_LIMITED', message, Math.max(1, Math.ceil(retryAfterMs / 1000)));
+}
+
+/**
+ * Request limits (SECURITY.md A-08, A-09): each key may make its organization's number of
+ * requests per window (or its own override); failed authentications are counted per client IP,
+ * and an IP over its limit is refused before any key is looked at, so keys cannot be guessed at
+ * speed. A refused request counts against nothing.
+ */
+export class RateLimits {
+  constructor(
+    private readonly store: CounterStore,
+    private readonly authFailures = DEFAULT_AUTH_FAILURE_LIMIT,
+  ) {}
+
+  /** One request by a key: refused with RATE_LIMITED (and the seconds to wait) over its limit. */
+  async admitKey(apiKey: Pick<ApiKey, 'keyId' | 'rateLimitRequests'>, organization: Pick<Organization, 'rateLimitRequests' | 'rateLimitWindowSeconds'>): Promise<void> {
+    const limit = apiKey.rateLimitRequests ?? organization.rateLimitRequests;
+    const { allowed, retryAfterMs } = await this.store.take(`key:${apiKey.keyId}`, limit, organization.rateLimitWindowSeconds * 1000);
+    if (!allowed) throw rateLimitedError(retryAfterMs, `Rate limit of ${limit} requests per ${organization.rateLimitWindowSeconds} s reached for this key`);
+  }
+
+  /** Before a credential is checked: refused while the IP is over its failure limit. */
+  async admitAttempt(ip: string | undefined): Promise<void> {
+    if (!ip) return;
+    const { count, retryAfterMs } = await this.store.peek(`auth:${ip}`);
+    if (count >= this.authFailures.failures) throw rateLimitedError(retryAfterMs, 'Too many failed authentication attempts from this address');
+  }
+
+  async authenticationFailed(ip: string | undefined): Promise<void> {
+    if (ip) await this.store.add(`auth:${ip}`, this.authFailures.windowMs);
+  }
+}

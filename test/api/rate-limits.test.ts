@@ -1,0 +1,122 @@
+// Rate limits (issue 6; SECURITY.md ): per key, from the organization's limit or the
+// key's own; 429 with Retry-After and extensions.retryAfterSeconds; a refused request does
+// nothing and counts against nothing; failed authentications limited per client IP.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MemoryCounterStore } from '../../src/domain/rate-limit/rate-limits.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { OffsetClock } from '../helpers/clock.ts';
+import { admin, gql, partner } from '../helpers/client.ts';
+import { newOrganization, newPartnerKey, tampered, type OrgFixture } from '../helpers/fixtures.ts';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp({ authFailureLimit: { failures: 5, windowMs: 60_000 } });
+});
+
+const VIEWER = '{ viewer { kind } }';
+const UPDATE_ORG = 'mutation ($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { __typename ... on UpdateOrganizationSuccess { organization { rateLimitRequests rateLimitWindowSeconds } } ... on Error { code } } }';
+const UPDATE_KEY = 'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename ... on UpdatePartnerKeySuccess { key { rateLimitRequests } } ... on Error { code } ... on ValidationError { fields { path message } } } }';
+
+async function limitedOrganization(requests: number, windowSeconds = 60): Promise<OrgFixture> {
+  const org = await newOrganization(app);
+  const res = await gql(app, UPDATE_ORG, { i: { id: org.organizationId, rateLimitRequests: requests, rateLimitWindowSeconds: windowSeconds } }, { headers: admin(app) });
+  expect(res.data).toMatchObject({ updateOrganization: { organization: { rateLimitRequests: requests, rateLimitWindowSeconds: windowSeconds } } });
+  return org;
+}
+const codeOf = (res: Awaited<ReturnType<typeof gql>>) => res.errors?.[0]?.extensions?.code;
+
+describe('MemoryCounterStore', () => {
+  it('admits the limit per window, counts no refusal, and opens again when the window ends', async () => {
+    const clock = new OffsetClock();
+    const store = new MemoryCounterStore(clock);
+    const results = [];
+    for (let i = 0; i < 8; i++) results.push((await store.take('k', 5, 10_000)).allowed);
+    expect(results).toEqual([true, true, true, true, true, false, false, false]);
+    expect(await store.peek('k')).toMatchObject({ count: 5 });
+    clock.advance(9_000);
+    expect(await store.take('k', 5, 10_000)).toMatchObject({ allowed: false, retryAfterMs: expect.any(Number) });
+    expect((await store.take('k', 5, 10_000)).retryAfterMs).toBeLessThanOrEqual(1_000);
+    clock.advance(1_001);
+    expect((await store.take('k', 5, 10_000)).allowed).toBe(true);
+    expect(await store.peek('k')).toMatchObject({ count: 1 });
+  });
+});
+
+describe('per-key limits', () => {
+  it('admits exactly the organization’s number per window, then 429 with Retry-After; each key counts alone', async () => {
+    const org = await limitedOrganization(5);
+    const other = await newPartnerKey(app, org.secret);
+    // newPartnerKey used one of the first key's five.
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await gql(app, VIEWER, {}, { headers: partner(org.secret) })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    const refused = await gql(app, VIEWER, {}, { headers: partner(org.secret) });
+    expect(refused.status).toBe(429);
+    expect(codeOf(refused)).toBe('RATE_LIMITED');
+    const retryAfter = refused.errors![0]!.extensions!.retryAfterSeconds as number;
+    expect(retryAfter).toBeGreaterThan(50);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.headers.get('retry-after')).toBe(String(retryAfter));
+    expect((await gql(app, VIEWER, {}, { headers: partner(other.secret) })).status).toBe(200);
+    app.clock.advance(61_000);
+    try {
+      expect((await gql(app, VIEWER, {}, { headers: partner(org.secret) })).status).toBe(200);
+    } finally {
+      app.clock.reset();
+    }
+  });
+
+  it('a refused request does nothing: the mutation is not run and no other counter moves', async () => {
+    const org = await limitedOrganization(3);
+    const create = 'mutation { createPartnerKey(input: { name: "Over the limit", permissions: [KEYS_READ] }) { __typename } }';
+    expect((await gql(app, create, {}, { headers: partner(org.secret) })).status).toBe(200);
+    await gql(app, VIEWER, {}, { headers: partner(org.secret) });
+    await gql(app, VIEWER, {}, { headers: partner(org.secret) });
+    const refused = await gql(app, create, {}, { headers: partner(org.secret) });
+    expect(codeOf(refused)).toBe('RATE_LIMITED');
+    expect(await app.services.prisma.apiKey.count({ where: { organizationId: org.organizationUuid, name: 'Over the limit' } })).toBe(1);
+    // Refusals are not authentication failures: the address is not held back.
+    for (let i = 0; i < 10; i++) await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: '198.51.100.20' });
+    const fresh = await newPartnerKey(app, (await newOrganization(app)).secret);
+    expect((await gql(app, VIEWER, {}, { headers: partner(fresh.secret), ip: '198.51.100.20' })).status).toBe(200);
+  });
+
+  it('a key’s own limit: a partner may set it up to the organization’s number, the operator any number', async () => {
+    const org = await limitedOrganization(50);
+    const key = await newPartnerKey(app, org.secret);
+    const lowered = await gql(app, UPDATE_KEY, { i: { id: key.id, rateLimitRequests: 2 } }, { headers: partner(org.secret) });
+    expect(lowered.data).toMatchObject({ updatePartnerKey: { key: { rateLimitRequests: 2 } } });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await gql(app, VIEWER, {}, { headers: partner(key.secret) })).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    const raised = await gql(app, UPDATE_KEY, { i: { id: key.id, rateLimitRequests: 51 } }, { headers: partner(org.secret) });
+    expect(raised.data).toMatchObject({ updatePartnerKey: { code: 'VALIDATION_FAILED', fields: [{ path: ['rateLimitRequests'] }] } });
+    const byOperator = await gql(app, UPDATE_KEY, { i: { id: key.id, rateLimitRequests: 5000 } }, { headers: admin(app) });
+    expect(byOperator.data).toMatchObject({ updatePartnerKey: { key: { rateLimitRequests: 5000 } } });
+    const invalid = await gql(app, UPDATE_ORG, { i: { id: org.organizationId, rateLimitRequests: 0, rateLimitWindowSeconds: 86_401 } }, { headers: admin(app) });
+    expect(invalid.data).toMatchObject({ updateOrganization: { code: 'VALIDATION_FAILED' } });
+  });
+});
+
+describe('failed authentications per client IP', () => {
+  it('holds back an address after 5 failures, whatever it sends next; other addresses and the key are untouched', async () => {
+    const org = await newOrganization(app);
+    const guesser = '203.0.113.66';
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await gql(app, VIEWER, {}, { headers: partner(tampered(org.secret)), ip: guesser })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    const held = await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: guesser });
+    expect(held.status).toBe(429);
+    expect(held.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    expect((await gql(app, VIEWER, {}, { headers: { 'x-admin-token': 'guess-guess-guess-guess-guess' }, ip: guesser })).status).toBe(429);
+    // Without a credential nothing is attempted: the public schema still answers.
+    expect((await gql(app, '{ __typename }', {}, { ip: guesser })).status).toBe(200);
+    expect((await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: '203.0.113.67' })).status).toBe(200);
+    app.clock.advance(61_000);
+    try {
+      expect((await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: guesser })).status).toBe(200);
+    } finally {
+      app.clock.reset();
+    }
+  });
+});
