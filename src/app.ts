@@ -13,6 +13,7 @@ import { WebhookSender, type Resolver } from './domain/webhooks/webhook-sender.t
 import type { EventFaults } from './domain/events/event-log.ts';
 import { MemoryCounterStore, RateLimits, type CounterStore } from './domain/rate-limit/rate-limits.ts';
 import { RedisCounterStore } from './infra/redis-counters.ts';
+import { RequestLogWriter } from './domain/audit/request-log.ts';
 import { OrganizationService } from './domain/organization/organization.service.ts';
 import { ConnectionService, type ConnectionLinks } from './domain/connection/connection.service.ts';
 import { SandboxDepositAccounts, type DepositAccounts } from './domain/connection/deposit-accounts.ts';
@@ -55,6 +56,8 @@ export function createServices(deps: {
   counters?: CounterStore;
   /** Failed authentications one client IP may make per window. */
   authFailureLimit?: { failures: number; windowMs: number };
+  /** Days the request log keeps an entry (default 30). */
+  requestLogRetentionDays?: number;
   /** Webhooks: the per-attempt deadline and the DNS resolver (tests); jitter's source of randomness. */
   webhooks?: { timeoutMs?: number; resolve?: Resolver; random?: () => number };
 }): Services {
@@ -119,6 +122,7 @@ export function createServices(deps: {
     webhookEndpoints,
     webhooks,
     rateLimits,
+    requestLogs: new RequestLogWriter(prisma, clock, deps.logger, deps.requestLogRetentionDays),
   };
 }
 
@@ -126,6 +130,8 @@ export function createServices(deps: {
 const EXPIRY_SWEEP_MS = 1_000;
 /** How often each instance looks for webhooks due (retries, other instances' changes); local changes wake it at once. */
 const WEBHOOK_POLL_MS = 1_000;
+/** How often buffered request-log entries are written. */
+const REQUEST_LOG_FLUSH_MS = 1_000;
 
 /**
  * The server's background work: live feeds polling the event table, subscriptions re-checking
@@ -141,13 +147,16 @@ export function startBackgroundJobs(services: Services): () => void {
   }, 60_000);
   pruneTimer.unref();
   services.webhooks.start(WEBHOOK_POLL_MS);
-  // Webhook deliveries that finished more than 30 days ago are deleted once an hour.
+  services.requestLogs.start(REQUEST_LOG_FLUSH_MS);
+  // Once an hour: webhook deliveries finished more than 30 days ago, request logs past their retention.
   const retentionTimer = setInterval(() => {
     services.webhooks.pruneFinished().catch((error: unknown) => services.logger.warn({ err: error }, 'pruning webhook deliveries failed'));
+    services.requestLogs.prune().catch((error: unknown) => services.logger.warn({ err: error }, 'pruning request logs failed'));
   }, 3_600_000);
   retentionTimer.unref();
   return () => {
     void services.webhooks.stop();
+    void services.requestLogs.stop();
     clearInterval(retentionTimer);
     services.live.stop();
     services.subscriptions.registry.stop();
@@ -174,6 +183,7 @@ export function servicesFor(config: Config, runtime: Runtime, logger: Logger): S
     bus: runtime.bus,
     counters: runtime.counters,
     authFailureLimit: { failures: config.KEYWARD_AUTH_FAILURES_PER_MINUTE, windowMs: 60_000 },
+    requestLogRetentionDays: config.KEYWARD_REQUEST_LOG_RETENTION_DAYS,
     subscriptionLimits: {
       perSocket: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET,
       perKey: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY,

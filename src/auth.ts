@@ -73,6 +73,8 @@ export async function authenticate(
   adminToken: string | undefined,
   header: HeaderReader,
   ip: string | undefined,
+  /** Told who is calling once the credential checks out, before the rate limit is applied (request logs). */
+  identified?: (caller: Caller) => void,
 ): Promise<Caller | null> {
   const admin = header('x-admin-token');
   const presented = (admin !== null && admin !== undefined) || ['x-partner-key', 'x-api-key', 'authorization'].some((name) => header(name));
@@ -86,6 +88,7 @@ export async function authenticate(
     if (error instanceof AccessError && error.code === 'UNAUTHENTICATED') await services.rateLimits.authenticationFailed(ip);
     throw error;
   }
+  if (caller) identified?.(caller);
   if (caller?.type === 'key') await services.rateLimits.admitKey(caller.principal.apiKey, caller.principal.organization);
   return caller;
 }

@@ -12,6 +12,7 @@ import type { SigningService } from './domain/signing/signing.service.ts';
 import type { WebhookEndpointService } from './domain/webhooks/webhook-endpoint.service.ts';
 import type { WebhookDeliveryService } from './domain/webhooks/webhook-delivery.service.ts';
 import type { RateLimits } from './domain/rate-limit/rate-limits.ts';
+import type { RequestLogWriter } from './domain/audit/request-log.ts';
 import type { Bus } from './live/bus.ts';
 import type { LiveEvents } from './live/live-events.ts';
 import type { ClosableSocket } from './live/subscription-registry.ts';
@@ -36,6 +37,7 @@ export interface Services {
   webhookEndpoints: WebhookEndpointService;
   webhooks: WebhookDeliveryService;
   rateLimits: RateLimits;
+  requestLogs: RequestLogWriter;
 }
 
 /** Per-operation context: who is calling (null when no credential was sent) and from where. */

@@ -90,6 +90,8 @@ async function main(): Promise<void> {
     try {
       await running.stop();
       await services.verifier.flushLastUsed();
+      // The last requests' log entries, now that no request is in flight.
+      await services.requestLogs.flush();
       await runtime.close();
       logger.info('stopped');
       logger.flush();

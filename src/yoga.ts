@@ -6,6 +6,7 @@ import { operationLimitPlugins } from './graphql/hardening.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { authenticate, headersFromObject, type HeaderReader } from './auth.ts';
 import type { Context, Services } from './context.ts';
+import type { Environment } from './generated/prisma/client.ts';
 import { AccessError, DomainError, ValidationError } from './domain/errors.ts';
 import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { toGraphQLError } from './graphql/access.ts';
@@ -43,7 +44,10 @@ interface RequestRecord {
   start: number;
   requestId: string;
   operationName?: string | undefined;
+  operationType?: string | undefined;
   keyId?: string | undefined;
+  /** Requests by a key are kept in the organization's request log. */
+  scope?: { organizationId: string; environment: Environment } | undefined;
   ip?: string | undefined;
 }
 
@@ -63,9 +67,10 @@ function requestLogPlugin(services: Services, records: WeakMap<Request, RequestR
     onParse({ context }) {
       const record = records.get((context as { request: Request }).request);
       return ({ result }) => {
-        if (record && !record.operationName && result instanceof Object && 'kind' in result) {
-          record.operationName = getOperationAST(result)?.name?.value;
-        }
+        if (!record || !(result instanceof Object) || !('kind' in result)) return;
+        const operation = getOperationAST(result, record.operationName);
+        record.operationName ??= operation?.name?.value;
+        record.operationType = operation?.operation;
       };
     },
     onExecute({ args }) {
@@ -79,17 +84,33 @@ function requestLogPlugin(services: Services, records: WeakMap<Request, RequestR
     },
     onResponse({ request, response }) {
       const record = records.get(request);
-      if (!record || record.path !== '/graphql' || !log.isLevelEnabled('info')) return;
+      if (!record || record.path !== '/graphql') return;
+      const durationMs = Math.round((performance.now() - record.start) * 100) / 100;
+      const outcome = record.codes.size > 0 ? [...record.codes].join(',') : 'OK';
+      if (record.scope && record.keyId) {
+        services.requestLogs.record({
+          ...record.scope,
+          keyId: record.keyId,
+          operationName: record.operationName?.slice(0, 100) ?? null,
+          operationType: record.operationType ?? null,
+          outcome: outcome.slice(0, 200),
+          httpStatus: response.status,
+          ip: record.ip ?? null,
+          durationMs,
+          createdAt: services.clock.now(),
+        });
+      }
+      if (!log.isLevelEnabled('info')) return;
       log.info(
         {
           requestId: record.requestId,
           method: request.method,
           operation: record.operationName ?? null,
-          outcome: record.codes.size > 0 ? [...record.codes].join(',') : 'OK',
+          outcome,
           status: response.status,
           keyId: record.keyId ?? null,
           ip: record.ip ?? null,
-          durationMs: Math.round((performance.now() - record.start) * 100) / 100,
+          durationMs,
         },
         'request',
       );
@@ -258,8 +279,12 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       const clientIp = resolveClientIp(req?.socket?.remoteAddress, forwardedFor, deps.trustedProxies);
       if (record) record.ip = clientIp;
       try {
-        const caller = await authenticate(services, deps.adminToken, header, clientIp);
-        if (record && caller?.type === 'key') record.keyId = caller.principal.apiKey.keyId;
+        const caller = await authenticate(services, deps.adminToken, header, clientIp, (identified) => {
+          if (!record || identified.type !== 'key') return;
+          const { apiKey, organization } = identified.principal;
+          record.keyId = apiKey.keyId;
+          record.scope = { organizationId: organization.id, environment: apiKey.environment };
+        });
         // A signature is verified whenever one is sent, with the signing secrets of the key's organization.
         const signature = header('x-keyward-signature');
         let signed = false;

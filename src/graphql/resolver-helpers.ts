@@ -20,3 +20,9 @@ type WithoutNulls<T> = { [K in keyof T]: Exclude<T[K], null> };
 export function withoutNulls<T extends object>(input: T): WithoutNulls<T> {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null)) as WithoutNulls<T>;
 }
+
+/** The `from` (inclusive) / `to` (exclusive) filter of a log query on `createdAt`. */
+export function createdBetween(args: { from?: Date | null; to?: Date | null }): { createdAt?: { gte?: Date; lt?: Date } } {
+  if (!args.from && !args.to) return {};
+  return { createdAt: { ...(args.from && { gte: args.from }), ...(args.to && { lt: args.to }) } };
+}

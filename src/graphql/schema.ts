@@ -12,5 +12,6 @@ import './types/events.ts';
 import './types/signing.ts';
 import './types/webhook-endpoint.ts';
 import './types/webhook-delivery.ts';
+import './types/request-log.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -16,6 +16,7 @@ const APP_TABLES = [
   'consent_tokens',
   'events',
   'organizations',
+  'request_logs',
   'seen_signatures',
   'signing_secrets',
   'users',

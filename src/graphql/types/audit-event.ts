@@ -1,7 +1,7 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
 import { maxPageSize } from '../pagination.ts';
-import { callerOf } from '../resolver-helpers.ts';
+import { callerOf, createdBetween } from '../resolver-helpers.ts';
 import { ActorKindEnum, EnvironmentEnum } from './enums.ts';
 
 builder.prismaObject('AuditEvent', {
@@ -25,13 +25,26 @@ builder.queryField('auditEvents', (t) =>
     cursor: 'id',
     maxSize: maxPageSize,
     authScopes: { $all: { partner: true, permission: 'LOGS_READ' } },
-    resolve: (query, _root, _args, ctx) => {
+    args: {
+      keyId: t.arg.string({ description: 'Only events by or about this key (its public keyId)' }),
+      actorKind: t.arg({ type: ActorKindEnum, description: 'Only events by this kind of actor' }),
+      action: t.arg.string({ description: 'Only this action, e.g. api_key.revoked' }),
+      from: t.arg({ type: 'DateTime', description: 'At or after this time' }),
+      to: t.arg({ type: 'DateTime', description: 'Before this time' }),
+    },
+    resolve: (query, _root, args, ctx) => {
       const caller = callerOf(ctx);
       if (caller.type !== 'key') return [];
       // The organization's own trail; a key sees its environment's events and organization-wide ones.
       const where: Prisma.AuditEventWhereInput = {
         organizationId: caller.principal.organization.id,
-        OR: [{ environment: caller.principal.apiKey.environment }, { environment: null }],
+        AND: [
+          { OR: [{ environment: caller.principal.apiKey.environment }, { environment: null }] },
+          ...(args.keyId ? [{ OR: [{ actorKeyId: args.keyId }, { targetType: 'api_key', targetId: args.keyId }] }] : []),
+        ],
+        ...(args.actorKind && { actorKind: args.actorKind }),
+        ...(args.action && { action: args.action }),
+        ...createdBetween(args),
       };
       return ctx.prisma.auditEvent.findMany({ ...query, where, orderBy: { seq: 'desc' } });
     },

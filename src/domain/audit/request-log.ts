@@ -1,0 +1,94 @@
+import type { Logger } from 'pino';
+import type { Environment, PrismaClient } from '../../generated/prisma/client.ts';
+import type { Clock } from '../../infra/clock.ts';
+
+/** What is kept of one authenticated request: no header, no variable, no secret. */
+export interface RequestLogEntry {
+  organizationId: string;
+  environment: Environment;
+  keyId: string;
+  operationName: string | null;
+  operationType: string | null;
+  outcome: string;
+  httpStatus: number;
+  ip: string | null;
+  durationMs: number;
+  createdAt: Date;
+}
+
+/** Entries written per insert, and the most kept waiting (beyond it the oldest are dropped, and counted). */
+const BATCH = 500;
+const MAX_PENDING = 20_000;
+export const DEFAULT_REQUEST_LOG_RETENTION_DAYS = 30;
+
+/**
+ * The partners' request log. A request only appends to a buffer in memory; a timer writes the
+ * buffer in batches (one insert per 500 entries), so logging never adds a database write to a
+ * request. A crash loses at most the last interval's entries; an outage of the database keeps
+ * at most 20,000 waiting, then drops the oldest (and says how many).
+ */
+export class RequestLogWriter {
+  private pending: RequestLogEntry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | null = null;
+  private dropped = 0;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly retentionDays = DEFAULT_REQUEST_LOG_RETENTION_DAYS,
+  ) {}
+
+  record(entry: RequestLogEntry): void {
+    this.pending.push(entry);
+    if (this.pending.length > MAX_PENDING) {
+      this.dropped += this.pending.length - MAX_PENDING;
+      this.pending.splice(0, this.pending.length - MAX_PENDING);
+    }
+  }
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and writes what is waiting. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  /** Writes every waiting entry (tests call it instead of waiting for the timer). */
+  async flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = (async () => {
+      try {
+        while (this.pending.length > 0) {
+          const batch = this.pending.slice(0, BATCH);
+          try {
+            await this.prisma.requestLog.createMany({ data: batch });
+          } catch (error) {
+            this.logger.warn({ err: error, waiting: this.pending.length }, 'writing request logs failed; retrying later');
+            return;
+          }
+          this.pending.splice(0, batch.length);
+        }
+        if (this.dropped > 0) {
+          this.logger.warn({ dropped: this.dropped }, 'request log entries dropped while the database was unavailable');
+          this.dropped = 0;
+        }
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  /** Deletes entries older than the retention; returns how many. */
+  async prune(): Promise<number> {
+    const before = new Date(this.clock.now().getTime() - this.retentionDays * 24 * 3600 * 1000);
+    const { count } = await this.prisma.requestLog.deleteMany({ where: { createdAt: { lt: before } } });
+    return count;
+  }
+}

@@ -1,0 +1,48 @@
+import type { Prisma } from '../../generated/prisma/client.ts';
+import { builder } from '../builder.ts';
+import { maxPageSize } from '../pagination.ts';
+import { createdBetween, keyCallerOf } from '../resolver-helpers.ts';
+import { EnvironmentEnum } from './enums.ts';
+
+builder.prismaObject('RequestLog', {
+  description: 'One authenticated request by a key of this organization: never a header, variable or secret',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    keyId: t.exposeString('keyId', { description: 'The public keyId of the key that made it' }),
+    operationName: t.exposeString('operationName', { nullable: true }),
+    operationType: t.exposeString('operationType', { nullable: true, description: 'query, mutation or subscription' }),
+    outcome: t.exposeString('outcome', { description: 'OK, or the codes it ended with (comma-separated)' }),
+    httpStatus: t.exposeInt('httpStatus'),
+    ip: t.exposeString('ip', { nullable: true, description: 'The client IP' }),
+    durationMs: t.exposeFloat('durationMs'),
+    environment: t.expose('environment', { type: EnvironmentEnum }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('requestLogs', (t) =>
+  t.prismaConnection({
+    type: 'RequestLog',
+    cursor: 'id',
+    maxSize: maxPageSize,
+    authScopes: { $all: { partner: true, permission: 'LOGS_READ' } },
+    description: "Every authenticated request of this organization and the key's environment, newest first (kept 30 days by default)",
+    args: {
+      keyId: t.arg.string({ description: 'Only the requests of one key (its public keyId)' }),
+      outcome: t.arg.string({ description: 'Only requests that ended with this code (OK, RATE_LIMITED, VALIDATION_FAILED, …)' }),
+      from: t.arg({ type: 'DateTime', description: 'At or after this time' }),
+      to: t.arg({ type: 'DateTime', description: 'Before this time' }),
+    },
+    resolve: (query, _root, args, ctx) => {
+      const { principal } = keyCallerOf(ctx);
+      const where: Prisma.RequestLogWhereInput = {
+        organizationId: principal.organization.id,
+        environment: principal.apiKey.environment,
+        ...(args.keyId && { keyId: args.keyId }),
+        ...(args.outcome && { OR: [{ outcome: args.outcome }, { outcome: { startsWith: `${args.outcome},` } }, { outcome: { endsWith: `,${args.outcome}` } }, { outcome: { contains: `,${args.outcome},` } }] }),
+        ...createdBetween(args),
+      };
+      return ctx.prisma.requestLog.findMany({ ...query, where, orderBy: { seq: 'desc' } });
+    },
+  }),
+);

@@ -1,0 +1,133 @@
+// Logs for partners (issue 6): requestLogs (every authenticated request, batched, filterable,
+// kept for the retention, never a variable or secret) and auditEvents filters.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { admin, gql, partner } from '../helpers/client.ts';
+import { newOrganization, newPartnerKey, revokeKey } from '../helpers/fixtures.ts';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp();
+});
+
+const LOGS = `query Logs($keyId: String, $outcome: String, $from: DateTime, $to: DateTime) {
+  requestLogs(first: 50, keyId: $keyId, outcome: $outcome, from: $from, to: $to) { edges { node {
+    keyId operationName operationType outcome httpStatus ip durationMs environment createdAt } } } }`;
+const AUDIT = `query Audit($keyId: String, $actorKind: ActorKind, $action: String, $from: DateTime, $to: DateTime) {
+  auditEvents(first: 50, keyId: $keyId, actorKind: $actorKind, action: $action, from: $from, to: $to) { edges { node { action actorKind actorKeyId targetId } } } }`;
+
+interface Log {
+  keyId: string;
+  operationName: string | null;
+  operationType: string | null;
+  outcome: string;
+  httpStatus: number;
+  ip: string | null;
+  durationMs: number;
+  environment: string;
+  createdAt: string;
+}
+
+async function logs(secret: string, filter: Record<string, unknown> = {}): Promise<Log[]> {
+  await app.services.requestLogs.flush();
+  const res = await gql(app, LOGS, filter, { headers: partner(secret) });
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+  // This query's own entry is written later; what is listed is everything before it.
+  return (res.data as { requestLogs: { edges: { node: Log }[] } }).requestLogs.edges.map((e) => e.node);
+}
+
+describe('requestLogs', () => {
+  it('lists every authenticated request of the organization, newest first, without variables or secrets', async () => {
+    const org = await newOrganization(app);
+    const reader = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ'] });
+    await gql(app, 'query Who { viewer { kind } }', {}, { headers: partner(reader.secret), ip: '198.51.100.7' });
+    await gql(app, 'mutation Sneaky { createPartnerKey(input: { name: "Nope", permissions: [KEYS_READ] }) { __typename } }', {}, { headers: partner(reader.secret) });
+    await gql(app, 'query Bad($first: Int) { partnerKeys(first: $first) { edges { node { id } } } }', { first: 500 }, { headers: partner(reader.secret) });
+    // Not logged: no credential, a wrong credential, the operator.
+    await gql(app, '{ __typename }');
+    await gql(app, '{ viewer { kind } }', {}, { headers: partner(`${reader.secret.slice(0, -1)}x`) });
+    await gql(app, '{ __typename }', {}, { headers: admin(app) });
+
+    const entries = await logs(org.secret);
+    const byReader = entries.filter((e) => e.keyId === reader.keyId);
+    expect(byReader.map((e) => [e.operationName, e.operationType, e.outcome, e.httpStatus])).toEqual([
+      ['Bad', 'query', 'VALIDATION_FAILED', 200],
+      ['Sneaky', 'mutation', 'FORBIDDEN', 403],
+      ['Who', 'query', 'OK', 200],
+    ]);
+    expect(byReader[2]).toMatchObject({ ip: '198.51.100.7', environment: 'TEST', durationMs: expect.any(Number) });
+    // The fixture's createPartnerKey with the first key is there too.
+    expect(entries.some((e) => e.keyId === org.keyId && e.operationName === 'CreatePartnerKey')).toBe(true);
+    const rows = await app.services.prisma.requestLog.findMany({ where: { organizationId: org.organizationUuid } });
+    expect(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toMatch(/kw_(ptr|usr)_|500/);
+
+    const stranger = await newOrganization(app);
+    expect((await logs(stranger.secret)).filter((e) => e.keyId !== stranger.keyId)).toEqual([]);
+  });
+
+  it('filters by key, outcome and time range', async () => {
+    const org = await newOrganization(app);
+    const reader = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ'] });
+    await gql(app, 'query A { viewer { kind } }', {}, { headers: partner(reader.secret) });
+    await gql(app, 'mutation B { revokePartnerKey(input: { id: "x" }) { __typename } }', {}, { headers: partner(reader.secret) });
+    app.clock.advance(3_600_000);
+    try {
+      await gql(app, 'query C { viewer { kind } }', {}, { headers: partner(reader.secret) });
+      const onlyReader = await logs(org.secret, { keyId: reader.keyId });
+      expect(onlyReader.map((e) => e.operationName)).toEqual(['C', 'B', 'A']);
+      expect((await logs(org.secret, { keyId: reader.keyId, outcome: 'FORBIDDEN' })).map((e) => e.operationName)).toEqual(['B']);
+      const split = new Date(app.clock.now().getTime() - 1_800_000).toISOString();
+      expect((await logs(org.secret, { keyId: reader.keyId, from: split })).map((e) => e.operationName)).toEqual(['C']);
+      expect((await logs(org.secret, { keyId: reader.keyId, to: split })).map((e) => e.operationName)).toEqual(['B', 'A']);
+    } finally {
+      app.clock.reset();
+    }
+  });
+
+  it('keeps entries for the retention (30 days), then prunes them', async () => {
+    const org = await newOrganization(app);
+    await gql(app, 'query Old { viewer { kind } }', {}, { headers: partner(org.secret) });
+    await app.services.requestLogs.flush();
+    const count = () => app.services.prisma.requestLog.count({ where: { organizationId: org.organizationUuid } });
+    const before = await count();
+    expect(before).toBeGreaterThan(0);
+    app.clock.advance(29 * 24 * 3_600_000);
+    try {
+      await app.services.requestLogs.prune();
+      expect(await count()).toBe(before);
+      app.clock.advance(2 * 24 * 3_600_000);
+      await app.services.requestLogs.prune();
+      expect(await count()).toBe(0);
+    } finally {
+      app.clock.reset();
+    }
+  });
+
+  it('needs LOGS_READ', async () => {
+    const org = await newOrganization(app);
+    const reader = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ'] });
+    expect((await gql(app, LOGS, {}, { headers: partner(reader.secret) })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('auditEvents filters', () => {
+  it('by key, actor kind, action and time range', async () => {
+    const org = await newOrganization(app);
+    const key = await newPartnerKey(app, org.secret, { name: 'Audited' });
+    // Audit rows are stamped by the database clock: a real pause separates the two changes.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const split = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await revokeKey(app, org.secret, key.id);
+    const audit = async (filter: Record<string, unknown>) => {
+      const res = await gql(app, AUDIT, filter, { headers: partner(org.secret) });
+      if (res.errors) throw new Error(JSON.stringify(res.errors));
+      return (res.data as { auditEvents: { edges: { node: { action: string; targetId: string } }[] } }).auditEvents.edges.map((e) => e.node);
+    };
+    expect((await audit({ keyId: key.keyId })).map((e) => e.action)).toEqual(['api_key.revoked', 'api_key.created']);
+    expect((await audit({ action: 'api_key.revoked' })).map((e) => e.targetId)).toEqual([key.keyId]);
+    expect((await audit({ actorKind: 'OPERATOR' })).map((e) => e.action).sort()).toEqual(['api_key.created', 'organization.created']);
+    expect((await audit({ from: split })).map((e) => e.action)).toEqual(['api_key.revoked']);
+    expect((await audit({ keyId: key.keyId, to: split })).map((e) => e.action)).toEqual(['api_key.created']);
+  });
+});
