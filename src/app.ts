@@ -14,6 +14,7 @@ import type { EventFaults } from './domain/events/event-log.ts';
 import { MemoryCounterStore, RateLimits, type CounterStore } from './domain/rate-limit/rate-limits.ts';
 import { RedisCounterStore } from './infra/redis-counters.ts';
 import { RequestLogWriter } from './domain/audit/request-log.ts';
+import { Metrics } from './infra/metrics.ts';
 import { OrganizationService } from './domain/organization/organization.service.ts';
 import { ConnectionService, type ConnectionLinks } from './domain/connection/connection.service.ts';
 import { SandboxDepositAccounts, type DepositAccounts } from './domain/connection/deposit-accounts.ts';
@@ -66,6 +67,13 @@ export function createServices(deps: {
   const clock = deps.clock ?? systemClock;
   const bus = deps.bus ?? noBus;
   const verifier = new KeyVerifier(prisma, pepper, clock, deps.verifier);
+  // The gauges read the services when scraped (they are wired below).
+  const metrics = new Metrics(() => ({
+    activeSubscriptions: () => subscriptions.registry.size,
+    webhookQueueDepth: () => prisma.webhookDelivery.count({ where: { state: 'PENDING' } }),
+    keyCacheEntries: () => verifier.cacheSize,
+  }));
+  verifier.onLookup = (hit) => metrics.keyCacheLookups.inc({ result: hit ? 'hit' : 'miss' });
   const rateLimits = new RateLimits(deps.counters ?? new MemoryCounterStore(clock), deps.authFailureLimit);
   const registry = new SubscriptionRegistry(verifier, deps.logger, { ...DEFAULT_SUBSCRIPTION_LIMITS, ...deps.subscriptionLimits });
   const changes = new KeyChangeFanout(verifier, registry, bus);
@@ -83,6 +91,7 @@ export function createServices(deps: {
     events,
     signing,
     sender: new WebhookSender({ allowPrivate: deps.allowPrivateCallbacks ?? false, ...deps.webhooks }),
+    onAttempt: (succeeded) => metrics.webhookAttempts.inc({ result: succeeded ? 'succeeded' : 'failed' }),
     ...(deps.webhooks?.random && { random: deps.webhooks.random }),
   });
   events.observe(webhooks);
@@ -123,6 +132,7 @@ export function createServices(deps: {
     webhooks,
     rateLimits,
     requestLogs: new RequestLogWriter(prisma, clock, deps.logger, deps.requestLogRetentionDays),
+    metrics,
   };
 }
 

@@ -13,6 +13,7 @@ import type { WebhookEndpointService } from './domain/webhooks/webhook-endpoint.
 import type { WebhookDeliveryService } from './domain/webhooks/webhook-delivery.service.ts';
 import type { RateLimits } from './domain/rate-limit/rate-limits.ts';
 import type { RequestLogWriter } from './domain/audit/request-log.ts';
+import type { Metrics } from './infra/metrics.ts';
 import type { Bus } from './live/bus.ts';
 import type { LiveEvents } from './live/live-events.ts';
 import type { ClosableSocket } from './live/subscription-registry.ts';
@@ -38,6 +39,7 @@ export interface Services {
   webhooks: WebhookDeliveryService;
   rateLimits: RateLimits;
   requestLogs: RequestLogWriter;
+  metrics: Metrics;
 }
 
 /** Per-operation context: who is calling (null when no credential was sent) and from where. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { operationLimitPlugins } from './graphql/hardening.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -45,6 +45,8 @@ interface RequestRecord {
   requestId: string;
   operationName?: string | undefined;
   operationType?: string | undefined;
+  /** The first root field the operation asks for: the metrics' bounded operation label. */
+  rootField?: string | undefined;
   keyId?: string | undefined;
   /** Requests by a key are kept in the organization's request log. */
   scope?: { organizationId: string; environment: Environment } | undefined;
@@ -71,6 +73,8 @@ function requestLogPlugin(services: Services, records: WeakMap<Request, RequestR
         const operation = getOperationAST(result, record.operationName);
         record.operationName ??= operation?.name?.value;
         record.operationType = operation?.operation;
+        const first = operation?.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
+        record.rootField = first?.kind === Kind.FIELD ? first.name.value : undefined;
       };
     },
     onExecute({ args }) {
@@ -87,6 +91,9 @@ function requestLogPlugin(services: Services, records: WeakMap<Request, RequestR
       if (!record || record.path !== '/graphql') return;
       const durationMs = Math.round((performance.now() - record.start) * 100) / 100;
       const outcome = record.codes.size > 0 ? [...record.codes].join(',') : 'OK';
+      const type = record.operationType ?? 'none';
+      services.metrics.requests.inc({ operation: record.rootField ?? 'none', type, outcome: record.codes.values().next().value ?? 'OK' });
+      services.metrics.duration.observe({ type }, durationMs / 1000);
       if (record.scope && record.keyId) {
         services.requestLogs.record({
           ...record.scope,
@@ -118,7 +125,7 @@ function requestLogPlugin(services: Services, records: WeakMap<Request, RequestR
   };
 }
 
-/** `/healthz`: the process answers. `/readyz`: the database answers too. */
+/** `/healthz`: the process answers. `/readyz`: the database answers too. `/metrics`: Prometheus text. */
 function healthPlugin(services: Services, ping: () => Promise<void>): Plugin {
   const ready = async (): Promise<Response> => {
     try {
@@ -134,6 +141,8 @@ function healthPlugin(services: Services, ping: () => Promise<void>): Plugin {
     onRequest({ url, endResponse }) {
       if (url.pathname === '/healthz') {
         endResponse(Response.json({ status: 'ok' }));
+      } else if (url.pathname === '/metrics') {
+        return services.metrics.text().then(({ body, contentType }) => endResponse(new Response(body, { headers: { 'content-type': contentType } })));
       } else if (url.pathname === '/readyz') {
         return ready().then(endResponse);
       }

@@ -67,10 +67,20 @@ export class KeyVerifier implements KeyChangeListener {
     this.maxEntries = options.maxCacheEntries ?? 10_000;
   }
 
+  /** Told of each verification whether the cache answered it (metrics). */
+  onLookup: ((hit: boolean) => void) | undefined;
+
+  /** Keys held in the cache now. */
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+
   async check(token: string, ip: string | undefined): Promise<KeyCheck> {
     const parsed = parseKey(token);
     if (!parsed) return { ok: false, reason: 'MALFORMED' };
-    const entry = this.fresh(parsed.keyId) ?? (await this.lookup(parsed.keyId));
+    const cached = this.fresh(parsed.keyId);
+    this.onLookup?.(cached !== undefined);
+    const entry = cached ?? (await this.lookup(parsed.keyId));
     if (!entry || entry.key.kind !== PREFIX_KIND[parsed.kind] || !this.secretMatches(entry, token)) {
       return { ok: false, reason: 'NOT_FOUND', keyId: parsed.keyId };
     }

@@ -89,6 +89,8 @@ export class WebhookDeliveryService implements AppendObserver {
       signing: SigningService;
       sender: WebhookSender;
       random?: () => number;
+      /** Told of each attempt's result (metrics). */
+      onAttempt?: (succeeded: boolean) => void;
     },
   ) {}
 
@@ -299,6 +301,7 @@ export class WebhookDeliveryService implements AppendObserver {
     else if (endpoint && !outcome.succeeded && (await this.failingForFiveDays(endpoint, startedAt))) {
       await this.disableEndpoint(endpoint.id, 'Every delivery failed for 5 days');
     }
+    this.deps.onAttempt?.(outcome.succeeded);
     this.deps.logger.info(
       { webhookId: webhookIdOf(delivery.id), type: delivery.type, statusCode: outcome.statusCode, durationMs: outcome.durationMs, succeeded: outcome.succeeded, error: outcome.error, manual },
       'webhook attempt',
