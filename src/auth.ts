@@ -89,7 +89,11 @@ export async function authenticate(
     throw error;
   }
   if (caller) identified?.(caller);
-  if (caller?.type === 'key') await services.rateLimits.admitKey(caller.principal.apiKey, caller.principal.organization);
+  if (caller?.type === 'key') {
+    await services.rateLimits.admitKey(caller.principal.apiKey, caller.principal.organization);
+    // Sessions slide: a request near the end of one extends it.
+    if (caller.principal.sessionOf) await services.apiKeys.extendSession(caller.principal);
+  }
   return caller;
 }
 

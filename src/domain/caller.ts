@@ -8,6 +8,11 @@ export interface KeyPrincipal {
   permissions: Permission[];
   /** User keys: the partner's `ref` of the connection the key acts for. */
   connectionRef: string | null;
+  /**
+   * Session tokens: the key that opened the session. `apiKey` is then the session's own record
+   * with the kind of that key (PARTNER or USER), so the session acts as it does.
+   */
+  sessionOf?: { id: string; keyId: string; expiresAt: Date | null };
 }
 
 /** Who is acting, as the domain sees it; the transport decides how it was established. */

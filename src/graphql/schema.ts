@@ -13,5 +13,6 @@ import './types/signing.ts';
 import './types/webhook-endpoint.ts';
 import './types/webhook-delivery.ts';
 import './types/request-log.ts';
+import './types/session.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

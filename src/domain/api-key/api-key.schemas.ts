@@ -136,3 +136,9 @@ export function updateUserKeyInput(env: 'TEST' | 'LIVE') {
       path: ['input'],
     });
 }
+
+/** createSession: a description of the device, and the IPs it may use the token from (default: the caller's). */
+export const createSessionInput = z.object({
+  description: keyName.default('Session'),
+  permittedIps: ipAllowlist.refine((list) => list.length > 0, 'must name at least one IP or CIDR').optional(),
+});

@@ -1,7 +1,7 @@
 import type { ApiKey, ApiKeyKind, Environment, EventType, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import type { Caller } from '../caller.ts';
+import type { Caller, KeyPrincipal } from '../caller.ts';
 import { seal } from '../crypto/secret-box.ts';
 import {
   AccessError,
@@ -19,6 +19,7 @@ import {
   PERMISSIONS,
   rotatePartnerKeyInput,
   updatePartnerKeyInput,
+  createSessionInput,
   updateUserKeyInput,
 } from './api-key.schemas.ts';
 import { generateKey, hashKey, type KeyEnv } from './key-format.ts';
@@ -110,7 +111,14 @@ export interface NewKey {
   expiresAt: Date | null;
   /** Also store the key AES-256-GCM-encrypted, so it can be shown again (recoverable user keys). */
   recoverable?: boolean;
+  /** Sessions: the key that opened it. */
+  parentId?: string;
 }
+
+/** Active sessions one key may have open at once. */
+export const MAX_ACTIVE_SESSIONS_PER_KEY = 100;
+/** A request within this long before a session's expiry extends it by the idle timeout. */
+export const SESSION_EXTEND_WINDOW_MS = 30 * 60 * 1000;
 
 export class ApiKeyService {
   constructor(
@@ -191,6 +199,66 @@ export class ApiKeyService {
     });
     await this.events.append(tx, [keyEvent('API_KEY_CREATED', issued.key)]);
     return issued;
+  }
+
+  /**
+   * createSession: a token for the calling device (`kw_ses_…`), bound to its IP (or the given
+   * ones), acting with the calling key's kind and permissions, ending after the organization's
+   * idle timeout without requests (never after the key itself) and with the key.
+   */
+  async createSession(caller: KeyCaller, rawInput: unknown): Promise<IssuedKey> {
+    const { principal } = caller;
+    if (principal.sessionOf) throw new AccessError('FORBIDDEN', 'A session cannot open another session');
+    const input = parseInput(createSessionInput, rawInput);
+    const allowedIps = input.permittedIps ?? (caller.ip ? [caller.ip] : []);
+    if (allowedIps.length === 0) throw ValidationError.field('permittedIps', 'is required when the client IP is not known');
+    const { apiKey, organization } = principal;
+    const now = this.clock.now();
+    const idleEnds = new Date(now.getTime() + organization.sessionIdleTimeoutSeconds * 1000);
+    const expiresAt = apiKey.expiresAt && apiKey.expiresAt < idleEnds ? apiKey.expiresAt : idleEnds;
+    return this.events.transaction(async (tx) => {
+      await this.events.lockOrganization(tx, organization.id);
+      const open = await tx.apiKey.count({ where: { parentId: apiKey.id, ...activeWhere(now) } });
+      if (open >= MAX_ACTIVE_SESSIONS_PER_KEY) throw new KeyLimitReachedError(MAX_ACTIVE_SESSIONS_PER_KEY);
+      const issued = await this.insertKey(tx, {
+        kind: 'SESSION',
+        organizationId: organization.id,
+        connectionId: apiKey.connectionId,
+        environment: apiKey.environment,
+        name: input.description,
+        permissions: apiKey.permissions,
+        allowedIps,
+        expiresAt,
+        parentId: apiKey.id,
+      });
+      await recordAudit(tx, caller, {
+        organizationId: organization.id,
+        environment: apiKey.environment,
+        action: 'api_key.created',
+        targetType: 'api_key',
+        targetId: issued.key.keyId,
+        details: { kind: 'SESSION', parentKeyId: apiKey.keyId, allowedIps, expiresAt: expiresAt.toISOString() },
+      });
+      await this.events.append(tx, [keyEvent('API_KEY_CREATED', issued.key)]);
+      return issued;
+    });
+  }
+
+  /**
+   * A request with a session token: within 30 minutes of its expiry, the session is extended
+   * to the idle timeout from now (never past its key's own expiry). At most one write a minute.
+   */
+  async extendSession(principal: KeyPrincipal): Promise<void> {
+    const { apiKey, organization } = principal;
+    if (!principal.sessionOf || !apiKey.expiresAt) return;
+    const now = this.clock.now().getTime();
+    if (apiKey.expiresAt.getTime() - now > SESSION_EXTEND_WINDOW_MS) return;
+    let until = now + organization.sessionIdleTimeoutSeconds * 1000;
+    const parentExpiresAt = principal.sessionOf.expiresAt;
+    if (parentExpiresAt) until = Math.min(until, parentExpiresAt.getTime());
+    if (until - apiKey.expiresAt.getTime() < 60_000) return;
+    await this.prisma.apiKey.updateMany({ where: { id: apiKey.id, revokedAt: null }, data: { expiresAt: new Date(until) } });
+    this.listener.keyChanged(apiKey.keyId);
   }
 
   async createPartnerKey(caller: Caller, rawInput: unknown): Promise<IssuedKey> {

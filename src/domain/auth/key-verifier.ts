@@ -18,8 +18,15 @@ export type KeyCheck =
   | { ok: true; principal: KeyPrincipal }
   | { ok: false; reason: KeyCheckFailure; keyId?: string | undefined; principal?: KeyPrincipal };
 
+/** What a session needs of the key that opened it. */
+type ParentFacts = Pick<ApiKey, 'id' | 'keyId' | 'kind' | 'permissions' | 'revokedAt' | 'expiresAt'>;
+const PARENT_SELECT = { id: true, keyId: true, kind: true, permissions: true, revokedAt: true, expiresAt: true } as const;
+const INCLUDE = { organization: true, connection: { select: { ref: true } }, parent: { select: PARENT_SELECT } } as const;
+
 interface CacheEntry {
   key: ApiKey;
+  /** Sessions: the key that opened it (its state ends the session; its kind and permissions are the session's). */
+  parent: ParentFacts | null;
   organization: Organization;
   /** The key's permissions minus those its organization disabled. */
   permissions: ApiKey['permissions'];
@@ -32,6 +39,8 @@ interface CacheEntry {
    */
   verifiedToken?: Buffer;
 }
+
+const earliest = (a: Date | null, b: Date | null): Date | null => (a && b ? (a < b ? a : b) : (a ?? b));
 
 const PREFIX_KIND: Record<KeyPrefixKind, ApiKey['kind']> = { ptr: 'PARTNER', usr: 'USER', ses: 'SESSION' };
 
@@ -84,8 +93,14 @@ export class KeyVerifier implements KeyChangeListener {
     if (!entry || entry.key.kind !== PREFIX_KIND[parsed.kind] || !this.secretMatches(entry, token)) {
       return { ok: false, reason: 'NOT_FOUND', keyId: parsed.keyId };
     }
-    const { key, organization } = entry;
-    const principal: KeyPrincipal = { apiKey: key, organization, permissions: entry.permissions, connectionRef: entry.connectionRef };
+    const { key, organization, parent } = entry;
+    const principal: KeyPrincipal = {
+      apiKey: parent ? { ...key, kind: parent.kind } : key,
+      organization,
+      permissions: entry.permissions,
+      connectionRef: entry.connectionRef,
+      ...(parent && { sessionOf: { id: parent.id, keyId: parent.keyId, expiresAt: parent.expiresAt } }),
+    };
     const now = this.clock.now();
     // Past the secret, failures carry the key: its owner may learn why it is refused (verifyKey).
     const reason = this.refusal(entry, ip, now);
@@ -95,9 +110,12 @@ export class KeyVerifier implements KeyChangeListener {
   }
 
   private refusal(entry: CacheEntry, ip: string | undefined, now: Date): KeyCheckFailure | null {
-    const { key, organization } = entry;
+    const { key, organization, parent } = entry;
     if (key.revokedAt !== null) return 'REVOKED';
     if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()) return 'EXPIRED';
+    // A session ends with the key that opened it (revoked, rotated away, expired).
+    if (key.kind === 'SESSION' && (!parent || parent.revokedAt !== null)) return 'REVOKED';
+    if (parent?.expiresAt && parent.expiresAt.getTime() <= now.getTime()) return 'EXPIRED';
     if (!entry.ipAllowed(ip ?? '')) return 'IP_NOT_ALLOWED';
     if (organization.status !== 'ACTIVE') return 'ORG_INACTIVE';
     return null;
@@ -115,7 +133,7 @@ export class KeyVerifier implements KeyChangeListener {
     const keyIds = [...new Set(keys.map((k) => k.keyId))];
     const rows = await this.prisma.apiKey.findMany({
       where: { keyId: { in: keyIds } },
-      include: { organization: true, connection: { select: { ref: true } } },
+      include: INCLUDE,
     });
     const entries = new Map(rows.map((row) => [row.keyId, this.toEntry(row)]));
     if (generation === this.generation) {
@@ -128,16 +146,18 @@ export class KeyVerifier implements KeyChangeListener {
     return keys.map(({ keyId, ip }) => {
       const entry = entries.get(keyId);
       if (!entry) return { refusal: 'NOT_FOUND', expiresAt: null, permissions: [] };
-      return { refusal: this.refusal(entry, ip, now), expiresAt: entry.key.expiresAt, permissions: entry.permissions };
+      return { refusal: this.refusal(entry, ip, now), expiresAt: earliest(entry.key.expiresAt, entry.parent?.expiresAt ?? null), permissions: entry.permissions };
     });
   }
 
-  private toEntry(row: ApiKey & { organization: Organization; connection: { ref: string | null } | null }): CacheEntry {
-    const { organization, connection, ...key } = row;
+  private toEntry(row: ApiKey & { organization: Organization; connection: { ref: string | null } | null; parent: ParentFacts | null }): CacheEntry {
+    const { organization, connection, parent, ...key } = row;
     return {
       key,
+      parent,
+      // A session acts with its parent's permissions as they are now.
+      permissions: (parent ?? key).permissions.filter((p) => !organization.disabledPermissions.includes(p)),
       organization,
-      permissions: key.permissions.filter((p) => !organization.disabledPermissions.includes(p)),
       connectionRef: connection?.ref ?? null,
       ipAllowed: compileAllowlist(key.allowedIps),
       loadedAt: Date.now(),
@@ -169,10 +189,7 @@ export class KeyVerifier implements KeyChangeListener {
 
   private async load(keyId: string): Promise<CacheEntry | null> {
     const generation = this.generation;
-    const row = await this.prisma.apiKey.findUnique({
-      where: { keyId },
-      include: { organization: true, connection: { select: { ref: true } } },
-    });
+    const row = await this.prisma.apiKey.findUnique({ where: { keyId }, include: INCLUDE });
     this.cache.delete(keyId);
     if (!row) return null;
     const entry = this.toEntry(row);
@@ -188,6 +205,8 @@ export class KeyVerifier implements KeyChangeListener {
     this.cache.delete(keyId);
     // A read that began before the change must not serve requests that begin after it.
     this.loading.delete(keyId);
+    // Sessions opened with the key hold its state: they are read again too.
+    for (const [id, entry] of this.cache) if (entry.parent?.keyId === keyId) this.cache.delete(id);
   }
 
   organizationChanged(organizationId: string): void {

@@ -19,6 +19,7 @@ export const OrganizationRef = builder.prismaNode('Organization', {
     userKeyRecovery: t.expose('userKeyRecovery', { type: UserKeyRecoveryEnum }),
     rateLimitRequests: t.exposeInt('rateLimitRequests', { description: 'Requests each key may make per window, unless the key has its own number' }),
     rateLimitWindowSeconds: t.exposeInt('rateLimitWindowSeconds'),
+    sessionIdleTimeoutSeconds: t.exposeInt('sessionIdleTimeoutSeconds', { description: 'Sessions end after this long without a request (auto-logout)' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -61,6 +62,7 @@ builder.mutationField('updateOrganization', (t) =>
       userKeyRecovery: t.input.field({ type: UserKeyRecoveryEnum }),
       rateLimitRequests: t.input.int({ description: 'Requests each key may make per window (1…1,000,000; default 1000)' }),
       rateLimitWindowSeconds: t.input.int({ description: 'The window, in seconds (1…86,400; default 60)' }),
+      sessionIdleTimeoutSeconds: t.input.int({ description: 'Session auto-logout after this long without a request (60…2,592,000; default 3600)' }),
     },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = withoutNulls(input);
