@@ -85,3 +85,8 @@ export function decodeEncryptionKey(value: string): Buffer | null {
   const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
   return bytes.length === 32 ? bytes : null;
 }
+
+/** GraphiQL is served in development, and in production only with KEYWARD_GRAPHIQL=1. */
+export function graphiqlEnabled(config: Pick<Config, 'NODE_ENV' | 'KEYWARD_GRAPHIQL'>): boolean {
+  return config.NODE_ENV !== 'production' || config.KEYWARD_GRAPHIQL;
+}

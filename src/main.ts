@@ -1,5 +1,5 @@
 import { servicesFor, openRuntime, startBackgroundJobs } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, graphiqlEnabled, loadConfig } from './config.ts';
 import { DataDirLockedError } from './infra/data-dir.ts';
 import { createLogger } from './infra/logger.ts';
 import { parseTrustedProxies } from './domain/ip/client-ip.ts';
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     services,
     adminToken: runtime.secrets.adminToken,
     trustedProxies,
-    graphiql: config.NODE_ENV !== 'production' || config.KEYWARD_GRAPHIQL,
+    graphiql: graphiqlEnabled(config),
     production: config.NODE_ENV === 'production',
     ping: runtime.database.ping,
   });

@@ -84,6 +84,18 @@ describe('requestLogs', () => {
     }
   });
 
+  it('logs a request refused by the rate limit, with its key and 429', async () => {
+    const org = await newOrganization(app);
+    const reader = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ'] });
+    await gql(app, 'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }', { i: { id: reader.id, rateLimitRequests: 1 } }, { headers: partner(org.secret) });
+    await gql(app, 'query One { viewer { kind } }', {}, { headers: partner(reader.secret) });
+    expect((await gql(app, 'query Two { viewer { kind } }', {}, { headers: partner(reader.secret) })).status).toBe(429);
+    expect((await logs(org.secret, { keyId: reader.keyId })).map((e) => [e.operationName, e.outcome, e.httpStatus])).toEqual([
+      ['Two', 'RATE_LIMITED', 429],
+      ['One', 'OK', 200],
+    ]);
+  });
+
   it('keeps entries for the retention (30 days), then prunes them', async () => {
     const org = await newOrganization(app);
     await gql(app, 'query Old { viewer { kind } }', {}, { headers: partner(org.secret) });

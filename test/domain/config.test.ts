@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, graphiqlEnabled, loadConfig } from '../../src/config.ts';
 
 describe('configuration', () => {
+  it('serves GraphiQL in development, and in production only with KEYWARD_GRAPHIQL=1', () => {
+    expect(graphiqlEnabled(loadConfig({}))).toBe(true);
+    expect(graphiqlEnabled(loadConfig({ NODE_ENV: 'production' }))).toBe(false);
+    expect(graphiqlEnabled(loadConfig({ NODE_ENV: 'production', KEYWARD_GRAPHIQL: '1' }))).toBe(true);
+    expect(() => loadConfig({ KEYWARD_GRAPHIQL: 'yes' })).toThrow(ConfigError);
+  });
+
+  it('reads the limits of issue 6 (auth failures per IP, request-log retention)', () => {
+    expect(loadConfig({})).toMatchObject({ KEYWARD_AUTH_FAILURES_PER_MINUTE: 20, KEYWARD_REQUEST_LOG_RETENTION_DAYS: 30 });
+    expect(loadConfig({ KEYWARD_AUTH_FAILURES_PER_MINUTE: '5', KEYWARD_REQUEST_LOG_RETENTION_DAYS: '7' })).toMatchObject({ KEYWARD_AUTH_FAILURES_PER_MINUTE: 5, KEYWARD_REQUEST_LOG_RETENTION_DAYS: 7 });
+    expect(() => loadConfig({ KEYWARD_AUTH_FAILURES_PER_MINUTE: '0' })).toThrow(ConfigError);
+  });
+
   it('has the documented defaults', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
