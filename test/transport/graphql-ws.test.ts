@@ -108,6 +108,11 @@ describe('graphql-ws', () => {
     await expect(runOnce(client, subscription)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Query cost limit of 5000 exceeded/) })]);
     const tokens = `{ ${Array.from({ length: 1001 }, () => '__typename').join(' ')} }`;
     await expect(runOnce(client, tokens)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Token limit of 1000 exceeded/) })]);
+    const directives = `{ viewer { kind ${Array.from({ length: 51 }, () => '@include(if: true)').join(' ')} } }`;
+    // (graphql's own rule also refuses the repeated @include: several errors, ours among them)
+    await expect(runOnce(client, directives)).rejects.toEqual(expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/Directives limit of 50 exceeded/) })]));
+    const long = `{ viewer { kind } } # ${'x'.repeat(15_000)}`;
+    await expect(runOnce(client, long)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Query size limit of 15000 characters exceeded/) })]);
     expect(await runOnce(client, VIEWER)).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
   });
 
@@ -286,5 +291,27 @@ describe('HTTP on the same port', () => {
       .map((lines) => JSON.parse(lines.find((l) => l.startsWith('data: '))!.slice('data: '.length)) as unknown);
     expect(events).toEqual([{ data: { viewer: { kind: 'PARTNER' } } }]);
     expect(text).toContain('event: complete');
+  });
+});
+
+describe('graphql-ws with production rules', () => {
+  let production: TestServer;
+  beforeAll(async () => {
+    production = await startTestServer({ production: true });
+  });
+  afterAll(() => production?.stop());
+
+  it('refuses introspection to a socket without a credential, allows it with one; limits name nothing', async () => {
+    const { secret: prodSecret } = await createOrganization(production.services);
+    const open = (params?: Record<string, unknown>) =>
+      createClient({ url: production.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, ...(params && { connectionParams: params }) });
+    const anonymous = open();
+    const withKey = open({ 'x-partner-key': prodSecret });
+    clients.push(anonymous, withKey);
+    const INTROSPECT = '{ __schema { queryType { name } } }';
+    await expect(runOnce(anonymous, INTROSPECT)).rejects.toEqual(expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/introspection/i) })]));
+    expect(await runOnce(withKey, INTROSPECT)).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+    const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: viewer { kind }`).join(' ')} }`;
+    await expect(runOnce(withKey, aliases)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/^(Syntax Error: )?Query validation error\.$/) })]);
   });
 });

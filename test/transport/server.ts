@@ -33,6 +33,8 @@ export async function startTestServer(
     subscriptionLimits?: Partial<SubscriptionLimits>;
     /** Run the background jobs (feed poll, credential checks, expiry sweeper) as the server does. */
     background?: boolean;
+    /** NODE_ENV=production rules for GraphQL (limits not named, no anonymous introspection). */
+    production?: boolean;
   } = {},
 ): Promise<TestServer> {
   const database = await sharedDatabase();
@@ -52,7 +54,7 @@ export async function startTestServer(
     authFailureLimit: { failures: 1_000_000, windowMs: 60_000 },
   });
   const stopJobs = options.background ? startBackgroundJobs(services) : () => undefined;
-  const yoga = createYogaApp({ services, adminToken, trustedProxies, ping: database.ping });
+  const yoga = createYogaApp({ services, adminToken, trustedProxies, ping: database.ping, production: options.production ?? false });
   const running = await startServer({ yoga, services, adminToken, trustedProxies, logger, port: 0, host: '127.0.0.1' });
   const origin = `http://127.0.0.1:${running.port}`;
   return {
