@@ -57,6 +57,8 @@ export function createServices(deps: {
   counters?: CounterStore;
   /** Failed authentications one client IP may make per window. */
   authFailureLimit?: { failures: number; windowMs: number };
+  /** Connection mails per organization per hour and per address per day. */
+  mailLimits?: { perOrganizationPerHour: number; perRecipientPerDay: number };
   /** Days the request log keeps an entry (default 30). */
   requestLogRetentionDays?: number;
   /** Webhooks: the per-attempt deadline and the DNS resolver (tests); jitter's source of randomness. */
@@ -74,7 +76,7 @@ export function createServices(deps: {
     keyCacheEntries: () => verifier.cacheSize,
   }));
   verifier.onLookup = (hit) => metrics.keyCacheLookups.inc({ result: hit ? 'hit' : 'miss' });
-  const rateLimits = new RateLimits(deps.counters ?? new MemoryCounterStore(clock), deps.authFailureLimit);
+  const rateLimits = new RateLimits(deps.counters ?? new MemoryCounterStore(clock), deps.authFailureLimit, deps.mailLimits);
   const registry = new SubscriptionRegistry(verifier, deps.logger, { ...DEFAULT_SUBSCRIPTION_LIMITS, ...deps.subscriptionLimits });
   const changes = new KeyChangeFanout(verifier, registry, bus);
   const events = new EventLog(prisma, clock, (error) => deps.logger.error({ err: error }, 'publishing events failed'), deps.faults);
@@ -110,6 +112,7 @@ export function createServices(deps: {
     listener: changes,
     events,
     webhooks,
+    rateLimits,
   });
   const sweeper = new ExpirySweeper(prisma, events, clock);
   const subscriptions = new Subscriptions(prisma, live, registry, clock);
@@ -194,6 +197,7 @@ export function servicesFor(config: Config, runtime: Runtime, logger: Logger): S
     counters: runtime.counters,
     authFailureLimit: { failures: config.KEYWARD_AUTH_FAILURES_PER_MINUTE, windowMs: 60_000 },
     requestLogRetentionDays: config.KEYWARD_REQUEST_LOG_RETENTION_DAYS,
+    mailLimits: { perOrganizationPerHour: config.KEYWARD_CONNECTION_MAILS_PER_HOUR, perRecipientPerDay: 3 },
     subscriptionLimits: {
       perSocket: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET,
       perKey: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY,

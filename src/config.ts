@@ -41,6 +41,8 @@ const schema = z
     KEYWARD_SIGNUP_URL: optionalString.pipe(z.url('must be an absolute URL').optional()),
     /** Failed authentications one client IP may make per minute before it must wait (429). */
     KEYWARD_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
+    /** Signup and consent mails one organization's connectUser calls may cause per hour (3 a day per address, fixed). */
+    KEYWARD_CONNECTION_MAILS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(500),
     /** Days the partners' request log keeps an entry. */
     KEYWARD_REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1_000).default(10),

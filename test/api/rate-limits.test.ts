@@ -120,3 +120,30 @@ describe('failed authentications per client IP', () => {
     }
   });
 });
+
+describe('connection mails (A-10)', () => {
+  it('caps the mails a partner’s connectUser calls cause, per organization per hour and per address per day', async () => {
+    const mailApp = await createTestApp({ mailLimits: { perOrganizationPerHour: 10, perRecipientPerDay: 2 } });
+    const org = await newOrganization(mailApp);
+    const CONNECT = 'mutation ($i: ConnectUserInput!) { connectUser(input: $i) { __typename } }';
+    const connect = (email: string) => gql(mailApp, CONNECT, { i: { email } }, { headers: partner(org.secret) });
+    const statuses = [];
+    for (let i = 0; i < 12; i++) statuses.push((await connect(`bulk-${i}@example.com`)).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    const refused = await connect('bulk-99@example.com');
+    expect(refused.status).toBe(429);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    // Nothing was written for the refused ones.
+    expect(await mailApp.services.prisma.connection.count({ where: { organizationId: org.organizationUuid } })).toBe(10);
+
+    // Per address: another organization may not flood one inbox either.
+    const other = await newOrganization(mailApp);
+    const third = await newOrganization(mailApp);
+    const fourth = await newOrganization(mailApp);
+    const target = 'inbox@example.com';
+    const results = [];
+    for (const o of [other, third, fourth]) results.push((await gql(mailApp, CONNECT, { i: { email: target } }, { headers: partner(o.secret) })).status);
+    expect(results.filter((s) => s === 200)).toHaveLength(2);
+    expect(results.filter((s) => s === 429)).toHaveLength(1);
+  });
+});

@@ -64,6 +64,8 @@ export async function createTestApp(
     production?: boolean;
     /** Failed authentications per IP per window; tests share 127.0.0.1, so the default is high. */
     authFailureLimit?: { failures: number; windowMs: number };
+    /** Connection mails per organization per hour and per address per day (default: the server's). */
+    mailLimits?: { perOrganizationPerHour: number; perRecipientPerDay: number };
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await sharedDatabase());
@@ -84,6 +86,7 @@ export async function createTestApp(
     allowPrivateCallbacks: options.allowPrivateCallbacks ?? false,
     ...(options.resolve && { webhooks: { resolve: options.resolve } }),
     authFailureLimit: options.authFailureLimit ?? { failures: 1_000_000, windowMs: 60_000 },
+    ...(options.mailLimits && { mailLimits: options.mailLimits }),
   });
   const yoga = createYogaApp({
     services,

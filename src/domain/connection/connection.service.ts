@@ -11,6 +11,7 @@ import { open } from '../crypto/secret-box.ts';
 import { AccessError, InvalidStateError, NotFoundError, ValidationError } from '../errors.ts';
 import type { EventLog, EventRecord } from '../events/event-log.ts';
 import type { WebhookDeliveryService } from '../webhooks/webhook-delivery.service.ts';
+import type { RateLimits } from '../rate-limit/rate-limits.ts';
 import { parseInput } from '../validation.ts';
 import { advanceSandboxInput, connectUserInput, decideOnboardingInput, email as emailSchema, sandboxUserInput } from './connection.schemas.ts';
 import { transition, type ConnectionEvent, type ConnectionState } from './connection.state.ts';
@@ -50,9 +51,11 @@ type KeyCaller = Extract<Caller, { type: 'key' }>;
 /** What a change does after commit. */
 interface Effects {
   mails: (() => Promise<void>)[];
+  /** Mails a partner's request caused, counted against its limits once committed. */
+  counted: { organizationId: string; email: string }[];
   revokedKeyIds: string[];
 }
-const newEffects = (): Effects => ({ mails: [], revokedKeyIds: [] });
+const newEffects = (): Effects => ({ mails: [], counted: [], revokedKeyIds: [] });
 const WITH_ORG = { organization: true, user: true } as const;
 
 async function retryOnUniqueViolation<T>(run: () => Promise<T>): Promise<T> {
@@ -101,6 +104,7 @@ export class ConnectionService {
       listener: KeyChangeListener;
       events: EventLog;
       webhooks: WebhookDeliveryService;
+      rateLimits: RateLimits;
     },
   ) {}
 
@@ -156,6 +160,7 @@ export class ConnectionService {
           include: { organization: true, user: true },
         });
         if (connection.status === 'PENDING' && !(await this.hasOpenConsent(tx, connection.id))) {
+          await this.admitMail(effects, organization.id, input.email);
           effects.mails.push(await this.issueConsent(tx, connection));
         }
         return { connection, apiKey: null };
@@ -173,6 +178,7 @@ export class ConnectionService {
             include: { organization: true, user: true },
           });
       await this.recordStatusChange(tx, caller, connection, existing?.status ?? null);
+      await this.admitMail(effects, organization.id, input.email);
       effects.mails.push(to === 'PENDING' ? await this.issueConsent(tx, connection) : this.signupMail(connection));
       return { connection, apiKey: null };
       });
@@ -510,8 +516,15 @@ export class ConnectionService {
   }
 
   /** After commit: caches drop revoked keys; mail goes out (a failure is logged, the partner can ask again). */
+  /** A partner's request is about to cause a mail: refused (RATE_LIMITED, nothing written) over the mail limits. */
+  private async admitMail(effects: Effects, organizationId: string, email: string) {
+    await this.deps.rateLimits.admitMail(organizationId, email);
+    effects.counted.push({ organizationId, email });
+  }
+
   private async settle(effects: Effects) {
     for (const keyId of effects.revokedKeyIds) this.deps.listener.keyChanged(keyId);
+    for (const { organizationId, email } of effects.counted) await this.deps.rateLimits.mailSent(organizationId, email);
     for (const send of effects.mails) {
       try {
         await send();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ApiKey, Organization } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { AccessError } from '../errors.ts';
@@ -60,6 +61,13 @@ export class MemoryCounterStore implements CounterStore {
 /** Failed authentications one client IP may make per window before it has to wait. */
 export const DEFAULT_AUTH_FAILURE_LIMIT = { failures: 20, windowMs: 60_000 };
 
+/** Signup and consent mails a partner's connectUser calls may cause (SECURITY.md A-10). */
+export const DEFAULT_MAIL_LIMITS = { perOrganizationPerHour: 500, perRecipientPerDay: 3 };
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** Counter names carry no address in the clear (Redis keys are not a place for personal data). */
+const recipientKey = (email: string) => `mail:to:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
+
 export function rateLimitedError(retryAfterMs: number, message: string): AccessError {
   return new AccessError('RATE_LIMITED', message, Math.max(1, Math.ceil(retryAfterMs / 1000)));
 }
@@ -74,7 +82,29 @@ export class RateLimits {
   constructor(
     private readonly store: CounterStore,
     private readonly authFailures = DEFAULT_AUTH_FAILURE_LIMIT,
+    private readonly mails = DEFAULT_MAIL_LIMITS,
   ) {}
+
+  /**
+   * Before a connection mail is decided: refused while the organization has sent its hourly
+   * number, or the address its daily number (a partner cannot flood an inbox or the mail provider).
+   */
+  async admitMail(organizationId: string, email: string): Promise<void> {
+    const organization = await this.store.peek(`mail:org:${organizationId}`);
+    if (organization.count >= this.mails.perOrganizationPerHour) {
+      throw rateLimitedError(organization.retryAfterMs, `At most ${this.mails.perOrganizationPerHour} connection emails per hour per organization`);
+    }
+    const recipient = await this.store.peek(recipientKey(email));
+    if (recipient.count >= this.mails.perRecipientPerDay) {
+      throw rateLimitedError(recipient.retryAfterMs, `At most ${this.mails.perRecipientPerDay} connection emails per day to one address`);
+    }
+  }
+
+  /** A connection mail went out: it counts against both. */
+  async mailSent(organizationId: string, email: string): Promise<void> {
+    await this.store.add(`mail:org:${organizationId}`, HOUR_MS);
+    await this.store.add(recipientKey(email), DAY_MS);
+  }
 
   /** One request by a key: refused with RATE_LIMITED (and the seconds to wait) over its limit. */
   async admitKey(apiKey: Pick<ApiKey, 'keyId' | 'rateLimitRequests'>, organization: Pick<Organization, 'rateLimitRequests' | 'rateLimitWindowSeconds'>): Promise<void> {
