@@ -33,6 +33,14 @@ const schema = z
     KEYWARD_ENCRYPTION_KEY: optionalString.pipe(encryptionKey.optional()),
     KEYWARD_TRUST_PROXY: optionalString,
     KEYWARD_ALLOW_PRIVATE_CALLBACKS: z.enum(['0', '1', '']).optional().transform((v) => v === '1'),
+    /** Browser origins allowed to call the API (comma-separated, e.g. a partner dashboard); none by default. */
+    KEYWARD_CORS_ORIGINS: optionalString.pipe(
+      z
+        .string()
+        .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+        .pipe(z.array(z.url('must be origins like https://app.example.com').regex(/^https?:\/\/[^/]+$/, 'must be origins without a path')))
+        .optional(),
+    ),
     /** `1` serves GraphiQL in production too (it is always served in development). */
     KEYWARD_GRAPHIQL: z.enum(['0', '1', '']).optional().transform((v) => v === '1'),
     KEYWARD_SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     trustedProxies,
     graphiql: graphiqlEnabled(config),
     production: config.NODE_ENV === 'production',
+    ...(config.KEYWARD_CORS_ORIGINS && { corsOrigins: config.KEYWARD_CORS_ORIGINS }),
     ping: runtime.database.ping,
   });
   const running = await startServer({

@@ -33,6 +33,8 @@ export interface YogaDeps {
    * limit, and callers without a credential may not introspect the schema.
    */
   production?: boolean;
+  /** Browser origins allowed to call the API (CORS, without credentials); none by default. */
+  corsOrigins?: string[];
 }
 
 export type KeywardYoga = YogaServerInstance<ServerContext, Context>;
@@ -190,14 +192,23 @@ function introspectionPolicyPlugin(): Plugin {
   };
 }
 
-/** Responses may carry a key shown once: no cache anywhere may keep them. */
-const noStorePlugin: Plugin = {
-  onResponse({ response }) {
-    // delete first: set() on this Headers implementation adds a second line next to SSE's no-cache.
-    response.headers.delete('cache-control');
-    response.headers.set('cache-control', 'no-store');
-  },
-};
+/**
+ * Responses may carry a key shown once: no cache anywhere may keep them. In production they also
+ * tell browsers to use HTTPS only (HSTS; Keyward runs behind a TLS-terminating proxy).
+ */
+function responseHeadersPlugin(production: boolean): Plugin {
+  return {
+    onResponse({ response }) {
+      // delete first: set() on this Headers implementation adds a second line next to SSE's no-cache.
+      response.headers.delete('cache-control');
+      response.headers.set('cache-control', 'no-store');
+      if (production) response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    },
+  };
+}
+
+/** Headers a browser client may send: credentials go in headers, never cookies, so CORS never allows credentials. */
+const CORS_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-partner-key', 'x-keyward-env', 'x-graphql-yoga-csrf'];
 
 /**
  * Everything a subscription event's result depends on besides the query: subscribers with the
@@ -266,12 +277,14 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     // One operation per request: a JSON array is refused (batching would multiply every limit).
     batching: false,
     maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    // yoga's default reflects any origin with credentials: only the configured origins, no credentials.
+    cors: deps.corsOrigins?.length ? { origin: deps.corsOrigins, credentials: false, methods: ['GET', 'POST'], allowedHeaders: CORS_HEADERS } : false,
     plugins: [
       healthPlugin(services, deps.ping),
       consentPagesPlugin(services),
       requestLogPlugin(services, records),
       signedBodyPlugin(rawBodies),
-      noStorePlugin,
+      responseHeadersPlugin(production),
       // GET and form-encoded POSTs (requests a browser sends cross-site without a preflight) need a custom header.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       ...operationLimitPlugins(!production),

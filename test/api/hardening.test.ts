@@ -151,3 +151,27 @@ describe('HTTP rules', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 });
+
+describe('CORS and HSTS (A-13)', () => {
+  const preflight = (target: TestApp, origin: string) =>
+    target.yoga.fetch('http://keyward.test/graphql', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-partner-key' } });
+  const post = (target: TestApp, origin: string) =>
+    target.yoga.fetch('http://keyward.test/graphql', { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+
+  it('allows no origin by default', async () => {
+    expect((await post(app, 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await preflight(app, 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('allows only the configured origins, never with credentials; production responses carry HSTS', async () => {
+    const dashboard = await createTestApp({ corsOrigins: ['https://dashboard.partner.example'], production: true });
+    const allowed = await preflight(dashboard, 'https://dashboard.partner.example');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://dashboard.partner.example');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    // Another origin is never named (nor `*`): its browser refuses the response.
+    expect((await post(dashboard, 'https://evil.example')).headers.get('access-control-allow-origin')).not.toMatch(/evil|\*/);
+    expect((await post(dashboard, 'https://dashboard.partner.example')).headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    expect((await post(app, 'https://x.example')).headers.get('strict-transport-security')).toBeNull();
+  });
+});

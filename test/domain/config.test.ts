@@ -9,6 +9,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ KEYWARD_GRAPHIQL: 'yes' })).toThrow(ConfigError);
   });
 
+  it('reads CORS origins as a list of bare origins', () => {
+    expect(loadConfig({ KEYWARD_CORS_ORIGINS: 'https://a.example, https://b.example:8443' }).KEYWARD_CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example:8443']);
+    expect(loadConfig({}).KEYWARD_CORS_ORIGINS).toBeUndefined();
+    expect(() => loadConfig({ KEYWARD_CORS_ORIGINS: 'https://a.example/path' })).toThrow(ConfigError);
+  });
+
   it('reads the limits of issue 6 (auth failures per IP, request-log retention)', () => {
     expect(loadConfig({})).toMatchObject({ KEYWARD_AUTH_FAILURES_PER_MINUTE: 20, KEYWARD_REQUEST_LOG_RETENTION_DAYS: 30 });
     expect(loadConfig({ KEYWARD_AUTH_FAILURES_PER_MINUTE: '5', KEYWARD_REQUEST_LOG_RETENTION_DAYS: '7' })).toMatchObject({ KEYWARD_AUTH_FAILURES_PER_MINUTE: 5, KEYWARD_REQUEST_LOG_RETENTION_DAYS: 7 });

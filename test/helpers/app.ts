@@ -64,6 +64,8 @@ export async function createTestApp(
     production?: boolean;
     /** Failed authentications per IP per window; tests share 127.0.0.1, so the default is high. */
     authFailureLimit?: { failures: number; windowMs: number };
+    /** Browser origins allowed by CORS (none by default). */
+    corsOrigins?: string[];
     /** Connection mails per organization per hour and per address per day (default: the server's). */
     mailLimits?: { perOrganizationPerHour: number; perRecipientPerDay: number };
   } = {},
@@ -94,6 +96,7 @@ export async function createTestApp(
     trustedProxies: options.trustedProxies ?? null,
     ping: database.ping,
     production: options.production ?? false,
+    ...(options.corsOrigins && { corsOrigins: options.corsOrigins }),
   });
   return { yoga, services, database, adminToken, pepper, clock, logs, outboxDir };
 }
