@@ -1,9 +1,10 @@
 // Logs for partners (issue 6): requestLogs (every authenticated request, batched, filterable,
 // kept for the retention, never a variable or secret) and auditEvents filters.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RequestLogWriter } from '../../src/domain/audit/request-log.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { admin, gql, partner } from '../helpers/client.ts';
-import { newOrganization, newPartnerKey, revokeKey } from '../helpers/fixtures.ts';
+import { newOrganization, newPartnerKey, revokeKey, tampered } from '../helpers/fixtures.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -45,7 +46,7 @@ describe('requestLogs', () => {
     await gql(app, 'query Bad($first: Int) { partnerKeys(first: $first) { edges { node { id } } } }', { first: 500 }, { headers: partner(reader.secret) });
     // Not logged: no credential, a wrong credential, the operator.
     await gql(app, '{ __typename }');
-    await gql(app, '{ viewer { kind } }', {}, { headers: partner(`${reader.secret.slice(0, -1)}x`) });
+    await gql(app, '{ viewer { kind } }', {}, { headers: partner(tampered(reader.secret)) });
     await gql(app, '{ __typename }', {}, { headers: admin(app) });
 
     const entries = await logs(org.secret);
@@ -113,6 +114,31 @@ describe('requestLogs', () => {
     } finally {
       app.clock.reset();
     }
+  });
+
+  it('goes on writing after a flush with nothing to write, and while a write is under way', async () => {
+    const org = await newOrganization(app);
+    const writer = new RequestLogWriter(app.services.prisma, app.clock, app.services.logger);
+    const entry = (operationName: string) => ({
+      organizationId: org.organizationUuid,
+      environment: 'TEST' as const,
+      keyId: org.keyId,
+      operationName,
+      operationType: 'query',
+      outcome: 'OK',
+      httpStatus: 200,
+      ip: null,
+      durationMs: 1,
+      createdAt: new Date(),
+    });
+    await writer.flush();
+    await writer.flush();
+    writer.record(entry('AfterIdle'));
+    const first = writer.flush();
+    writer.record(entry('DuringWrite'));
+    await Promise.all([first, writer.flush()]);
+    const names = (await app.services.prisma.requestLog.findMany({ where: { organizationId: org.organizationUuid } })).map((e) => e.operationName);
+    expect(names.sort()).toEqual(['AfterIdle', 'DuringWrite']);
   });
 
   it('needs LOGS_READ', async () => {

@@ -59,30 +59,33 @@ export class RequestLogWriter {
     await this.flush();
   }
 
-  /** Writes every waiting entry (tests call it instead of waiting for the timer). */
-  async flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    this.flushing = (async () => {
-      try {
-        while (this.pending.length > 0) {
-          const batch = this.pending.slice(0, BATCH);
-          try {
-            await this.prisma.requestLog.createMany({ data: batch });
-          } catch (error) {
-            this.logger.warn({ err: error, waiting: this.pending.length }, 'writing request logs failed; retrying later');
-            return;
-          }
-          this.pending.splice(0, batch.length);
-        }
-        if (this.dropped > 0) {
-          this.logger.warn({ dropped: this.dropped }, 'request log entries dropped while the database was unavailable');
-          this.dropped = 0;
-        }
-      } finally {
-        this.flushing = null;
-      }
-    })();
+  /**
+   * Writes every waiting entry (tests call it instead of waiting for the timer). One write runs at
+   * a time; a call during it shares it (the write goes on while entries wait).
+   */
+  flush(): Promise<void> {
+    // `finally` runs after this assignment even when there is nothing to write, so the slot is always freed.
+    this.flushing ??= this.writePending().finally(() => {
+      this.flushing = null;
+    });
     return this.flushing;
+  }
+
+  private async writePending(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.slice(0, BATCH);
+      try {
+        await this.prisma.requestLog.createMany({ data: batch });
+      } catch (error) {
+        this.logger.warn({ err: error, waiting: this.pending.length }, 'writing request logs failed; retrying later');
+        return;
+      }
+      this.pending.splice(0, batch.length);
+    }
+    if (this.dropped > 0) {
+      this.logger.warn({ dropped: this.dropped }, 'request log entries dropped while the database was unavailable');
+      this.dropped = 0;
+    }
   }
 
   /** Deletes entries older than the retention; returns how many. */
