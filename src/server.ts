@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -10,7 +10,16 @@ import type { DirectSink } from './live/shared-execution.ts';
 import { AccessError } from './domain/errors.ts';
 import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { toGraphQLError } from './graphql/access.ts';
-import { errorMasker, sharedSubscribe, type KeywardYoga } from './yoga.ts';
+import {
+  addErrorCodes,
+  createRecordFinisher,
+  describeOperation,
+  errorMasker,
+  sharedSubscribe,
+  startRecord,
+  type KeywardYoga,
+  type RequestRecord,
+} from './yoga.ts';
 import { handleVerifyRequest, VERIFY_PATH } from './http/verify-endpoint.ts';
 
 /** A subscriber whose socket has this much unsent data is not keeping up: its subscription ends. */
@@ -43,6 +52,15 @@ function directSink(context: Context): DirectSink | undefined {
   const socket = context.socket as WebSocket | undefined;
   return socket && context.operationId !== undefined ? new SocketSink(socket, context.operationId) : undefined;
 }
+
+/** The HTTP status the same outcome has over HTTP: an access error's own, else `otherwise`. */
+function statusOf(errors: readonly GraphQLError[], otherwise: number): number {
+  const status = errors.map((error) => (error.extensions?.http as { status?: number } | undefined)?.status).find((value) => value !== undefined);
+  return errors.length === 0 ? 200 : (status ?? otherwise);
+}
+
+/** A socket whose key (or address) is over its rate limit at connection_init. */
+const CLOSE_RATE_LIMITED = 4429;
 
 /** Largest WebSocket message accepted (ws's default is 100 MiB). */
 const MAX_WS_PAYLOAD = 64 * 1024;
@@ -85,6 +103,9 @@ export async function startServer(options: {
 }): Promise<RunningServer> {
   const { yoga, logger } = options;
   const mask = errorMasker(logger);
+  const finishRecord = createRecordFinisher(options.services);
+  // Each socket's operations between onSubscribe and onOperation, by operation id.
+  const operations = new WeakMap<object, Map<string, RequestRecord>>();
   const masked = (result: ExecutionResult): ExecutionResult =>
     result.errors?.length ? { ...result, errors: result.errors.map((error) => mask(error, 'Unexpected error.') as GraphQLError) } : result;
   const server = createServer((req, res) => {
@@ -119,50 +140,73 @@ export async function startServer(options: {
           if (caller?.type === 'key') options.services.subscriptions.registry.watchSocket(ctx.extra.socket, caller.principal, ip);
           return true;
         } catch (error) {
-          if (error instanceof AccessError) return false;
-          throw error;
+          if (!(error instanceof AccessError)) throw error;
+          // Over its rate limit a socket is told so, and when to come back (graphql-ws closes it 4403 otherwise).
+          if (error.code === 'RATE_LIMITED') ctx.extra.socket.close(CLOSE_RATE_LIMITED, `Rate limit reached: retry after ${error.retryAfterSeconds ?? 1} s`);
+          return false;
         }
       },
       onClose: (ctx) => options.services.subscriptions.registry.releaseSocket(ctx.extra.socket),
       onSubscribe: async (ctx, id, params) => {
+        // Each operation on a socket is logged as an HTTP request is (log line, metrics, request log).
+        const record = startRecord(yoga.graphqlEndpoint);
+        record.operationName = params.operationName ?? undefined;
+        const refuse = (errors: readonly GraphQLError[], fallback: string) => {
+          addErrorCodes(record, errors, fallback);
+          finishRecord(record, statusOf(errors, 400), 'WS');
+          return errors;
+        };
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
           connectionParams: ctx.connectionParams ?? {},
+          operationRecord: record,
         });
         let document;
         try {
           document = parse(params.query);
         } catch (error) {
-          return [error as never];
+          return refuse([error as GraphQLError], 'GRAPHQL_PARSE_FAILED');
         }
+        describeOperation(record, document);
         let errors: readonly GraphQLError[];
         try {
           errors = validate(schema, document);
         } catch (error) {
           // A validation plugin may throw its refusal rather than report it.
-          if (error instanceof GraphQLError) return [error];
+          if (error instanceof GraphQLError) return refuse([error], 'GRAPHQL_VALIDATION_FAILED');
           throw error;
         }
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) return refuse(errors, 'GRAPHQL_VALIDATION_FAILED');
         try {
-          const isSubscription = getOperationAST(document, params.operationName)?.operation === 'subscription';
+          const contextValue = { ...(await contextFactory()), operationId: id };
+          (operations.get(ctx) ?? operations.set(ctx, new Map()).get(ctx)!).set(id, record);
           return {
             schema,
             operationName: params.operationName,
             document,
             variableValues: params.variables,
-            contextValue: { ...(await contextFactory()), operationId: id },
+            contextValue,
             // A subscription lives long: it keeps no reference to this envelop instance.
-            rootValue: isSubscription ? undefined : ({ execute, subscribe } satisfies EnvelopedRoot),
+            rootValue: record.operationType === 'subscription' ? undefined : ({ execute, subscribe } satisfies EnvelopedRoot),
           };
         } catch (error) {
-          if (error instanceof AccessError) return [toGraphQLError(error)];
-          if (error instanceof Error && 'extensions' in error) return [error as never];
+          // The context records the code of an access refusal itself.
+          if (error instanceof AccessError) return refuse([toGraphQLError(error)], 'ERROR');
+          if (error instanceof GraphQLError) return refuse([error], 'ERROR');
           throw error;
         }
+      },
+      // A query or mutation has its result; a subscription has started, or was refused.
+      onOperation: (ctx, id, _payload, _args, result) => {
+        const record = operations.get(ctx)?.get(id);
+        if (!record) return;
+        operations.get(ctx)?.delete(id);
+        const errors = Symbol.asyncIterator in Object(result) ? undefined : (result as ExecutionResult).errors;
+        addErrorCodes(record, errors);
+        finishRecord(record, statusOf(errors ?? [], 200), 'WS');
       },
     },
     wss,

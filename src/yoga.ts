@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { getOperationAST, GraphQLError, Kind, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { operationLimitPlugins } from './graphql/hardening.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -21,6 +21,8 @@ export interface ServerContext {
   req?: Pick<IncomingMessage, 'socket'> & Partial<Pick<IncomingMessage, 'headers'>>;
   connectionParams?: Record<string, unknown>;
   socket?: ClosableSocket;
+  /** graphql-ws: the operation's record (HTTP requests have theirs by Request). */
+  operationRecord?: RequestRecord;
 }
 
 export interface YogaDeps {
@@ -39,7 +41,8 @@ export interface YogaDeps {
 
 export type KeywardYoga = YogaServerInstance<ServerContext, Context>;
 
-interface RequestRecord {
+/** What is known of one operation while it runs, for its log line, its metrics and the request log. */
+export interface RequestRecord {
   /** Codes the operation ended with: top-level error codes and typed payload error codes. */
   codes: Set<string>;
   path: string;
@@ -55,13 +58,76 @@ interface RequestRecord {
   ip?: string | undefined;
 }
 
-/** One log line per request: operation, outcome code, duration; never a header or variable. */
-function requestLogPlugin(services: Services, records: WeakMap<Request, RequestRecord>): Plugin<Context> {
+export function startRecord(path: string): RequestRecord {
+  return { path, start: performance.now(), requestId: randomUUID(), codes: new Set() };
+}
+
+/** Names, type and first root field of the operation a document asks for. */
+export function describeOperation(record: RequestRecord, document: DocumentNode): void {
+  const operation = getOperationAST(document, record.operationName);
+  record.operationName ??= operation?.name?.value;
+  record.operationType = operation?.operation;
+  const first = operation?.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
+  record.rootField = first?.kind === Kind.FIELD ? first.name.value : undefined;
+}
+
+/** The codes of errors an operation was answered with (a GraphQL error without a code counts as `fallback`). */
+export function addErrorCodes(record: RequestRecord, errors: readonly unknown[] | undefined, fallback = 'ERROR'): void {
+  for (const error of errors ?? []) record.codes.add(String((error as { extensions?: Record<string, unknown> }).extensions?.code ?? fallback));
+}
+
+/**
+ * Ends an operation's record: metrics, the organization's request log (requests by a key), and one
+ * log line with fixed, non-secret fields. HTTP requests end here from `onResponse`; graphql-ws
+ * operations from server.ts, with the status the same outcome has over HTTP.
+ */
+export function createRecordFinisher(services: Services): (record: RequestRecord, status: number, method: string) => void {
   // The line has fixed, non-secret fields only, so it skips the redaction pass (~20 µs a line).
   const log = services.logger.child({}, { redact: { paths: [] } });
+  return (record, status, method) => {
+    const durationMs = Math.round((performance.now() - record.start) * 100) / 100;
+    // A refusal before any code was known (a body too large, a CSRF refusal, a thrown limit) says its status.
+    const first = record.codes.values().next().value ?? (status >= 400 ? `HTTP_${status}` : 'OK');
+    const outcome = record.codes.size > 1 ? [...record.codes].join(',') : first;
+    const type = record.operationType ?? 'none';
+    services.metrics.requests.inc({ operation: record.rootField ?? 'none', type, outcome: first });
+    services.metrics.duration.observe({ type }, durationMs / 1000);
+    if (record.scope && record.keyId) {
+      services.requestLogs.record({
+        ...record.scope,
+        keyId: record.keyId,
+        operationName: record.operationName?.slice(0, 100) ?? null,
+        operationType: record.operationType ?? null,
+        outcome: outcome.slice(0, 200),
+        httpStatus: status,
+        ip: record.ip ?? null,
+        durationMs,
+        createdAt: services.clock.now(),
+      });
+    }
+    if (!log.isLevelEnabled('info')) return;
+    log.info(
+      {
+        requestId: record.requestId,
+        method,
+        operation: record.operationName ?? null,
+        outcome,
+        status,
+        keyId: record.keyId ?? null,
+        ip: record.ip ?? null,
+        durationMs,
+      },
+      'request',
+    );
+  };
+}
+
+/** One log line per request: operation, outcome code, duration; never a header or variable. */
+function requestLogPlugin(services: Services, records: WeakMap<Request, RequestRecord>): Plugin<Context> {
+  const finish = createRecordFinisher(services);
   return {
     onRequest({ request, url }) {
-      records.set(request, { path: url.pathname, start: performance.now(), requestId: randomUUID(), codes: new Set() });
+      records.set(request, startRecord(url.pathname));
     },
     onParams({ params, request }) {
       const record = records.get(request);
@@ -71,58 +137,28 @@ function requestLogPlugin(services: Services, records: WeakMap<Request, RequestR
     onParse({ context }) {
       const record = records.get((context as { request: Request }).request);
       return ({ result }) => {
-        if (!record || !(result instanceof Object) || !('kind' in result)) return;
-        const operation = getOperationAST(result, record.operationName);
-        record.operationName ??= operation?.name?.value;
-        record.operationType = operation?.operation;
-        const first = operation?.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
-        record.rootField = first?.kind === Kind.FIELD ? first.name.value : undefined;
+        if (!record) return;
+        if (result instanceof Error) addErrorCodes(record, [result], 'GRAPHQL_PARSE_FAILED');
+        else if ('kind' in result) describeOperation(record, result);
+      };
+    },
+    onValidate({ context }) {
+      const record = records.get((context as { request: Request }).request);
+      return ({ result }) => {
+        if (record) addErrorCodes(record, result, 'GRAPHQL_VALIDATION_FAILED');
       };
     },
     onExecute({ args }) {
       const record = records.get((args.contextValue as { request: Request }).request);
       return {
         onExecuteDone({ result }) {
-          if (!record || !('errors' in result)) return;
-          for (const error of result.errors ?? []) record.codes.add(String(error.extensions?.code ?? 'ERROR'));
+          if (record && 'errors' in result) addErrorCodes(record, result.errors);
         },
       };
     },
     onResponse({ request, response }) {
       const record = records.get(request);
-      if (!record || record.path !== '/graphql') return;
-      const durationMs = Math.round((performance.now() - record.start) * 100) / 100;
-      const outcome = record.codes.size > 0 ? [...record.codes].join(',') : 'OK';
-      const type = record.operationType ?? 'none';
-      services.metrics.requests.inc({ operation: record.rootField ?? 'none', type, outcome: record.codes.values().next().value ?? 'OK' });
-      services.metrics.duration.observe({ type }, durationMs / 1000);
-      if (record.scope && record.keyId) {
-        services.requestLogs.record({
-          ...record.scope,
-          keyId: record.keyId,
-          operationName: record.operationName?.slice(0, 100) ?? null,
-          operationType: record.operationType ?? null,
-          outcome: outcome.slice(0, 200),
-          httpStatus: response.status,
-          ip: record.ip ?? null,
-          durationMs,
-          createdAt: services.clock.now(),
-        });
-      }
-      if (!log.isLevelEnabled('info')) return;
-      log.info(
-        {
-          requestId: record.requestId,
-          method: request.method,
-          operation: record.operationName ?? null,
-          outcome,
-          status: response.status,
-          keyId: record.keyId ?? null,
-          ip: record.ip ?? null,
-          durationMs,
-        },
-        'request',
-      );
+      if (record?.path === '/graphql') finish(record, response.status, request.method);
     },
   };
 }
@@ -291,8 +327,8 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       ...(production ? [introspectionPolicyPlugin()] : []),
       useSharedSubscriptionExecution(sharedSubscribe),
     ],
-    context: async ({ request, req, connectionParams, socket }): Promise<Context> => {
-      const record = records.get(request);
+    context: async ({ request, req, connectionParams, socket, operationRecord }): Promise<Context> => {
+      const record = (request && records.get(request)) ?? operationRecord;
       const header: HeaderReader = connectionParams
         ? headersFromObject(connectionParams)
         : (name) => request.headers.get(name);

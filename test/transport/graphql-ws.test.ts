@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
+import { tampered } from '../helpers/fixtures.ts';
 import { createOrganization, startTestServer, type TestServer } from './server.ts';
 
 const VIEWER = '{ viewer { kind } }';
@@ -92,6 +93,58 @@ describe('graphql-ws', () => {
     expect(result).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
   });
 
+  it('logs each operation on a socket as a request: the request log, with the status the outcome has over HTTP', async () => {
+    const own = await createOrganization(server.services);
+    const { client } = wsClient({ 'x-partner-key': own.secret });
+    expect(await runOnce(client, 'query Who { viewer { kind } }')).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
+    const typed = await runOnce(client, 'mutation Gone { revokePartnerKey(input: { id: "UGFydG5lcktleTpub25l" }) { __typename ... on Error { code } } }');
+    expect(typed).toMatchObject({ data: { revokePartnerKey: { code: 'NOT_FOUND' } } });
+    await expect(runOnce(client, 'query Wide { partnerKeys(first: 500) { edges { node { id } } } }')).resolves.toMatchObject({ errors: [{ extensions: { code: 'VALIDATION_FAILED' } }] });
+    // A subscription is logged when it starts.
+    const events: unknown[] = [];
+    const stopWatching = client.subscribe({ query: 'subscription Watch { apiKeyEvents { type } }' }, { next: (value) => events.push(value), error: () => undefined, complete: () => undefined });
+    await vi.waitFor(async () => {
+      await server.services.requestLogs.flush();
+      expect(await server.services.prisma.requestLog.count({ where: { organizationId: own.organization.id, operationName: 'Watch' } })).toBe(1);
+    });
+    stopWatching();
+    // Refused before its key is known (validation runs first): a log line, no request-log entry, as over HTTP.
+    await expect(runOnce(client, 'query Typo { viewerr { kind } }')).rejects.toBeDefined();
+
+    await server.services.requestLogs.flush();
+    const entries = await server.services.prisma.requestLog.findMany({ where: { organizationId: own.organization.id }, orderBy: { createdAt: 'asc' } });
+    expect(entries.map((e) => [e.operationName, e.operationType, e.outcome, e.httpStatus, e.keyId, e.ip])).toEqual([
+      ['Who', 'query', 'OK', 200, own.key.keyId, '127.0.0.1'],
+      ['Gone', 'mutation', 'NOT_FOUND', 200, own.key.keyId, '127.0.0.1'],
+      ['Wide', 'query', 'VALIDATION_FAILED', 200, own.key.keyId, '127.0.0.1'],
+      ['Watch', 'subscription', 'OK', 200, own.key.keyId, '127.0.0.1'],
+    ]);
+    const lines = server.logs.entries().filter((line) => line.msg === 'request' && line.method === 'WS');
+    expect(lines.find((line) => line.operation === 'Typo')).toMatchObject({ outcome: 'GRAPHQL_VALIDATION_FAILED', status: 400, keyId: null });
+    expect(lines.find((line) => line.operation === 'Gone')).toMatchObject({ outcome: 'NOT_FOUND', keyId: own.key.keyId });
+  });
+
+  it('logs an operation refused by its key’s rate limit with the key and 429; the socket stays open', async () => {
+    const own = await createOrganization(server.services);
+    await server.services.organizations.update({ type: 'operator' }, { id: own.organization.id, rateLimitRequests: 2 });
+    // connection_init authenticates (1), the first query (2), then the limit. One socket throughout (not lazy).
+    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { 'x-partner-key': own.secret } });
+    clients.push(client);
+    expect(await runOnce(client, 'query First { viewer { kind } }')).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
+    // Refused before it runs: graphql-ws answers with an error message.
+    await expect(runOnce(client, 'query Second { viewer { kind } }')).rejects.toMatchObject([{ extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) } }]);
+    await server.services.requestLogs.flush();
+    const entries = await server.services.prisma.requestLog.findMany({ where: { organizationId: own.organization.id }, orderBy: { createdAt: 'asc' } });
+    expect(entries.map((e) => [e.operationName, e.outcome, e.httpStatus, e.keyId])).toEqual([
+      ['First', 'OK', 200, own.key.keyId],
+      ['Second', 'RATE_LIMITED', 429, own.key.keyId],
+    ]);
+    // A new socket over the limit is refused at connection_init with 4429 and the wait, not a misleading 4403.
+    const late = wsClient({ 'x-partner-key': own.secret });
+    await expect(runOnce(late.client, VIEWER)).rejects.toBeDefined();
+    expect(await late.closed).toMatchObject({ code: 4429, reason: expect.stringMatching(/^Rate limit reached: retry after \d+ s$/) });
+  });
+
   it('runs a query with the partner key as x-partner-key in connectionParams', async () => {
     const { client } = wsClient({ 'x-partner-key': secret });
     const result = await runOnce(client, VIEWER);
@@ -117,7 +170,7 @@ describe('graphql-ws', () => {
   });
 
   it('closes the socket with 4403 when connection_init carries an invalid key', async () => {
-    const { client, closed } = wsClient({ 'x-partner-key': `${secret.slice(0, -1)}x` });
+    const { client, closed } = wsClient({ 'x-partner-key': tampered(secret) });
     await expect(runOnce(client, VIEWER)).rejects.toMatchObject({ code: 4403 });
     expect((await closed).code).toBe(4403);
   });
