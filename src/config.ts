@@ -53,6 +53,7 @@ const schema = z
     KEYWARD_CONNECTION_MAILS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(500),
     /** Days the partners' request log keeps an entry. */
     KEYWARD_REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    KEYWARD_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
     KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1_000).default(10),
     KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(100),
     /** How often live feeds compare themselves with the event table (catches what Redis lost). */

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     adminToken: runtime.secrets.adminToken,
     trustedProxies,
     graphiql: graphiqlEnabled(config),
+    queryTimeoutMs: config.KEYWARD_QUERY_TIMEOUT_MS,
     production: config.NODE_ENV === 'production',
     ...(config.KEYWARD_CORS_ORIGINS && { corsOrigins: config.KEYWARD_CORS_ORIGINS }),
     ping: runtime.database.ping,

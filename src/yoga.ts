@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { getOperationAST, GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type DocumentNode, type ExecutionResult } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { operationLimitPlugins } from './graphql/hardening.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -37,6 +37,8 @@ export interface YogaDeps {
   production?: boolean;
   /** Browser origins allowed to call the API (CORS, without credentials); none by default. */
   corsOrigins?: string[];
+  /** A query still running after this long is answered with TIMEOUT (503); default 10 s. */
+  queryTimeoutMs?: number;
 }
 
 export type KeywardYoga = YogaServerInstance<ServerContext, Context>;
@@ -243,6 +245,32 @@ function responseHeadersPlugin(production: boolean): Plugin {
   };
 }
 
+export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+
+/**
+ * A deadline for queries (SECURITY.md A-09): a query still running after `timeoutMs` is answered
+ * with TIMEOUT and HTTP 503, and its result is dropped when it comes. Mutations are bounded by
+ * their transaction's timeout instead (which rolls them back): answering before a write ends
+ * would tell the client it failed when it may still commit.
+ */
+function queryTimeoutPlugin(timeoutMs: number): Plugin {
+  const timedOut = (): ExecutionResult => ({
+    errors: [toGraphQLError(new AccessError('TIMEOUT', `The query took longer than ${timeoutMs} ms; try again, or ask for less`))],
+  });
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
+      setExecuteFn((execArgs) => {
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<ExecutionResult>((resolve) => {
+          timer = setTimeout(() => resolve(timedOut()), timeoutMs);
+        });
+        return Promise.race([Promise.resolve(executeFn(execArgs)), deadline]).finally(() => clearTimeout(timer));
+      });
+    },
+  };
+}
+
 /** Headers a browser client may send: credentials go in headers, never cookies, so CORS never allows credentials. */
 const CORS_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-partner-key', 'x-keyward-env', 'x-graphql-yoga-csrf'];
 
@@ -324,6 +352,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       // GET and form-encoded POSTs (requests a browser sends cross-site without a preflight) need a custom header.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       ...operationLimitPlugins(!production),
+      queryTimeoutPlugin(deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS),
       ...(production ? [introspectionPolicyPlugin()] : []),
       useSharedSubscriptionExecution(sharedSubscribe),
     ],

@@ -19,7 +19,8 @@ export type AccessErrorCode =
   | 'ENV_MISMATCH'
   | 'RATE_LIMITED'
   | 'SIGNATURE_REQUIRED'
-  | 'SIGNATURE_INVALID';
+  | 'SIGNATURE_INVALID'
+  | 'TIMEOUT';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

@@ -11,6 +11,7 @@ const HTTP_STATUS: Record<AccessErrorCode, number> = {
   FORBIDDEN: 403,
   ENV_MISMATCH: 403,
   RATE_LIMITED: 429,
+  TIMEOUT: 503,
 };
 
 /** The top-level error channel of API.md: a code in `extensions.code` and the HTTP status. */

@@ -175,3 +175,38 @@ describe('CORS and HSTS (A-13)', () => {
     expect((await post(app, 'https://x.example')).headers.get('strict-transport-security')).toBeNull();
   });
 });
+
+describe('query deadline (A-09)', () => {
+  it('answers a query still running after the deadline with TIMEOUT and 503; a mutation is never cut short', async () => {
+    const slow = await createTestApp({ queryTimeoutMs: 200 });
+    const owner = await newOrganization(slow);
+    const KEYS = 'query Keys { partnerKeys(first: 5) { edges { node { keyId } } } }';
+    // The key is verified (and cached) before the database stalls: only the query itself waits.
+    expect((await gql(slow, KEYS, {}, { headers: partner(owner.secret) })).errors).toBeUndefined();
+    // The embedded database has one connection: a transaction that holds it stalls every other statement.
+    let release!: () => void;
+    const holding = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const begun = new Promise<void>((resolve) => (started = resolve));
+    const held = slow.services.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1`;
+      started();
+      await holding;
+    });
+    await begun;
+    const rename = gql(slow, 'mutation Rename($id: ID!) { updatePartnerKey(input: { id: $id, name: "Renamed" }) { __typename } }', { id: owner.keyGlobalId }, { headers: partner(owner.secret) });
+    const query = gql(slow, KEYS, {}, { headers: partner(owner.secret) });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    release();
+    await held;
+    const stalled = await query;
+    expect(stalled.status).toBe(503);
+    expect(stalled.data ?? null).toBeNull();
+    expect(stalled.errors).toMatchObject([{ extensions: { code: 'TIMEOUT' } }]);
+    // The mutation waited for the database and completed: it was not answered early.
+    expect((await rename).data).toEqual({ updatePartnerKey: { __typename: 'UpdatePartnerKeySuccess' } });
+    expect((await gql(slow, KEYS, {}, { headers: partner(owner.secret) })).errors).toBeUndefined();
+    await slow.services.requestLogs.flush();
+    expect(await slow.services.prisma.requestLog.findFirst({ where: { operationName: 'Keys', outcome: 'TIMEOUT' } })).toMatchObject({ httpStatus: 503 });
+  });
+});

@@ -47,6 +47,8 @@ describe('schema', () => {
         'UNAUTHENTICATED', 'IP_NOT_ALLOWED', 'ORG_INACTIVE', 'FORBIDDEN', 'ENV_MISMATCH', 'RATE_LIMITED',
         'SIGNATURE_REQUIRED', 'SIGNATURE_INVALID', 'VALIDATION_FAILED', 'NOT_FOUND', 'KEY_LIMIT_REACHED',
         'CAPABILITY_DISABLED', 'INVALID_STATE', 'INTERNAL_SERVER_ERROR',
+        // Added by Keyward: a query over its deadline (503).
+        'TIMEOUT',
       ].sort(),
     );
     const apiKey = schema.getType('ApiKey');

@@ -19,6 +19,9 @@ describe('configuration', () => {
     expect(loadConfig({})).toMatchObject({ KEYWARD_AUTH_FAILURES_PER_MINUTE: 20, KEYWARD_REQUEST_LOG_RETENTION_DAYS: 30 });
     expect(loadConfig({ KEYWARD_AUTH_FAILURES_PER_MINUTE: '5', KEYWARD_REQUEST_LOG_RETENTION_DAYS: '7' })).toMatchObject({ KEYWARD_AUTH_FAILURES_PER_MINUTE: 5, KEYWARD_REQUEST_LOG_RETENTION_DAYS: 7 });
     expect(() => loadConfig({ KEYWARD_AUTH_FAILURES_PER_MINUTE: '0' })).toThrow(ConfigError);
+    expect(loadConfig({}).KEYWARD_QUERY_TIMEOUT_MS).toBe(10_000);
+    expect(loadConfig({ KEYWARD_QUERY_TIMEOUT_MS: '2500' }).KEYWARD_QUERY_TIMEOUT_MS).toBe(2_500);
+    expect(() => loadConfig({ KEYWARD_QUERY_TIMEOUT_MS: '10' })).toThrow(ConfigError);
   });
 
   it('has the documented defaults', () => {

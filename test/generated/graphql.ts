@@ -115,6 +115,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'SIGNATURE_INVALID'
   | 'SIGNATURE_REQUIRED'
+  | 'TIMEOUT'
   | 'UNAUTHENTICATED'
   | 'VALIDATION_FAILED';
 
@@ -181,6 +182,12 @@ export type UpdateOrganizationInput = {
   disabledPermissions?: Array<Permission> | null | undefined;
   id: string | number;
   name?: string | null | undefined;
+  /** Requests each key may make per window (1…1,000,000; default 1000) */
+  rateLimitRequests?: number | null | undefined;
+  /** The window, in seconds (1…86,400; default 60) */
+  rateLimitWindowSeconds?: number | null | undefined;
+  /** Session auto-logout after this long without a request (60…2,592,000; default 3600) */
+  sessionIdleTimeoutSeconds?: number | null | undefined;
   status?: OrganizationStatus | null | undefined;
   userKeyRecovery?: UserKeyRecovery | null | undefined;
 };
@@ -190,6 +197,8 @@ export type UpdatePartnerKeyInput = {
   id: string | number;
   name?: string | null | undefined;
   permissions?: Array<Permission> | null | undefined;
+  /** Requests per window for this key; a partner key may set at most its organization's number, the operator any */
+  rateLimitRequests?: number | null | undefined;
 };
 
 export type UpdateUserKeyInput = {
@@ -198,6 +207,8 @@ export type UpdateUserKeyInput = {
   id: string | number;
   name?: string | null | undefined;
   permissions?: Array<Permission> | null | undefined;
+  /** Requests per window for this key; a partner key may set at most its organization's number, the operator any */
+  rateLimitRequests?: number | null | undefined;
 };
 
 export type UserKeyRecovery =

@@ -66,6 +66,8 @@ export async function createTestApp(
     authFailureLimit?: { failures: number; windowMs: number };
     /** Browser origins allowed by CORS (none by default). */
     corsOrigins?: string[];
+    /** The query deadline (default: the server's 10 s). */
+    queryTimeoutMs?: number;
     /** Connection mails per organization per hour and per address per day (default: the server's). */
     mailLimits?: { perOrganizationPerHour: number; perRecipientPerDay: number };
   } = {},
@@ -97,6 +99,7 @@ export async function createTestApp(
     ping: database.ping,
     production: options.production ?? false,
     ...(options.corsOrigins && { corsOrigins: options.corsOrigins }),
+    ...(options.queryTimeoutMs && { queryTimeoutMs: options.queryTimeoutMs }),
   });
   return { yoga, services, database, adminToken, pepper, clock, logs, outboxDir };
 }

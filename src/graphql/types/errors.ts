@@ -21,6 +21,7 @@ export const ErrorCode = builder.enumType('ErrorCode', {
     'RATE_LIMITED',
     'SIGNATURE_REQUIRED',
     'SIGNATURE_INVALID',
+    'TIMEOUT',
     'VALIDATION_FAILED',
     'NOT_FOUND',
     'KEY_LIMIT_REACHED',
