@@ -335,7 +335,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: deps.graphiql ?? true,
+    graphiql: deps.graphiql ?? !production,
     logging: services.logger,
     maskedErrors: { maskError: errorMasker(services.logger) },
     // One operation per request: a JSON array is refused (batching would multiply every limit).

@@ -10,7 +10,9 @@ import {
   isInterfaceType,
   isObjectType,
   Kind,
+  visit,
   type ASTVisitor,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLNamedType,
   type OperationDefinitionNode,
@@ -34,6 +36,10 @@ export const OPERATION_LIMITS = {
   documentSize: 15_000,
   /** Fields times the page sizes above them: connections cost by `first`/`last`. */
   cost: 5000,
+  /** Times one field (response key) may be selected in one selection set (graphql-cop's field duplication). */
+  fieldRepeats: 5,
+  /** Validation errors reported for one document; the rest are summed up in one more (error amplification). */
+  validationErrors: 5,
 } as const;
 
 /** What a client sees when a limit is hit with the limits hidden (production). */
@@ -133,8 +139,56 @@ export function operationLimitPlugins(exposeLimits: boolean): Plugin[] {
     maxAliasesPlugin({ n: OPERATION_LIMITS.aliases, allowList: [], ...reported }),
     maxDirectivesPlugin({ n: OPERATION_LIMITS.directives, ...reported }),
     { onValidate: ({ addValidationRule }) => addValidationRule(connectionCostRule(OPERATION_LIMITS.cost, exposeLimits)) },
+    fieldRepeatsPlugin(OPERATION_LIMITS.fieldRepeats, exposeLimits),
+    validationErrorCapPlugin(OPERATION_LIMITS.validationErrors),
     blockFieldSuggestionsPlugin({ mask: '' }),
   ] as Plugin[];
+}
+
+/** The most times one response key appears among the fields of any one selection set. */
+export function maxFieldRepeats(document: DocumentNode): number {
+  let most = 0;
+  visit(document, {
+    SelectionSet(set) {
+      const counts = new Map<string, number>();
+      for (const selection of set.selections) {
+        if (selection.kind !== Kind.FIELD) continue;
+        const key = selection.alias?.value ?? selection.name.value;
+        const count = (counts.get(key) ?? 0) + 1;
+        counts.set(key, count);
+        most = Math.max(most, count);
+      }
+    },
+  });
+  return most;
+}
+
+/**
+ * A field repeated in one selection set (`{ __typename __typename … }` 500 times) is refused
+ * before the validation rules run: graphql-js merges the copies, but checking that they can be
+ * merged costs the square of their number.
+ */
+function fieldRepeatsPlugin(maxRepeats: number, exposeLimits: boolean): Plugin {
+  return {
+    onValidate({ params, setResult }) {
+      const repeats = maxFieldRepeats(params.documentAST);
+      if (repeats > maxRepeats) {
+        setResult([new GraphQLError(exposeLimits ? `Field repeat limit of ${maxRepeats} exceeded, found ${repeats}.` : GENERIC_LIMIT_MESSAGE)]);
+      }
+    },
+  };
+}
+
+/** At most `max` validation errors are shown, and one more saying the rest were left out. */
+function validationErrorCapPlugin(max: number): Plugin {
+  return {
+    onValidate: () =>
+      ({ result, setResult }) => {
+        if (result.length > max) {
+          setResult([...result.slice(0, max), new GraphQLError(`Too many validation errors: ${result.length - max} more not shown.`)]);
+        }
+      },
+  };
 }
 
 /** Documents longer than the limit are refused before they are parsed. */

@@ -77,6 +77,21 @@ describe('operation limits (development: the limit is named)', () => {
     expect(messages(await gql(app, long, {}, { headers: partner(org.secret) })).join()).toMatch(/Query size limit of 15000 characters exceeded/);
   });
 
+  it('refuses a field selected more than 5 times in one selection set (graphql-cop field duplication); 5 pass', async () => {
+    const repeated = (n: number) => `{ viewer { ${'kind '.repeat(n)}} }`;
+    expect(refused(await gql(app, repeated(5), {}, { headers: partner(org.secret) }))).toBe(false);
+    const res = await gql(app, repeated(6), {}, { headers: partner(org.secret) });
+    expect(messages(res)).toEqual(['Field repeat limit of 5 exceeded, found 6.']);
+    // Aliases make different keys; the same field in separate fragments is not one selection set.
+    expect(refused(await gql(app, '{ viewer { ...A ...B ...C } } fragment A on Viewer { kind kind kind } fragment B on Viewer { kind kind kind } fragment C on Viewer { kind }', {}, { headers: partner(org.secret) }))).toBe(false);
+  });
+
+  it('shows at most 5 validation errors, and one more for the rest', async () => {
+    const res = await gql(app, `{ ${Array.from({ length: 12 }, (_, i) => `f${i}`).join(' ')} }`, {}, { headers: partner(org.secret) });
+    expect(messages(res)).toHaveLength(6);
+    expect(messages(res).at(-1)).toBe('Too many validation errors: 7 more not shown.');
+  });
+
   it('never suggests field names', async () => {
     const res = await gql(app, '{ partnerKeyz { edges { node { id } } } }', {}, { headers: partner(org.secret) });
     expect(refused(res)).toBe(true);

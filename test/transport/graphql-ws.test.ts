@@ -151,19 +151,22 @@ describe('graphql-ws', () => {
     expect(result).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
   });
 
-  it('applies the operation limits over graphql-ws too (aliases, cost, tokens): it validates through yoga’s envelope', async () => {
+  it('applies the operation limits over graphql-ws too (aliases, cost, tokens, directives, field repeats, size): it validates through yoga’s envelope', async () => {
     const { client } = wsClient({ 'x-partner-key': secret });
     const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: viewer { kind }`).join(' ')} }`;
     await expect(runOnce(client, aliases)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Aliases limit of 15 exceeded/) })]);
     const costly = '{ connections(first: 100) { edges { node { keys(first: 100) { edges { node { keyId } } } } } } }';
     await expect(runOnce(client, costly)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Query cost limit of 5000 exceeded/) })]);
-    const subscription = `subscription { connectionEvents { connection { keys(first: 100) { edges { node { ${Array.from({ length: 60 }, () => 'keyId').join(' ')} } } } } } }`;
+    // 13 fields 4 times each (a field may appear 5 times in one selection), 100 times over.
+    const fields = 'id keyId kind name environment permissions allowedIps allowedRecipients expiresAt revokedAt lastUsedAt createdAt active '.repeat(4);
+    const subscription = `subscription { connectionEvents { connection { keys(first: 100) { edges { node { ${fields} } } } } } }`;
     await expect(runOnce(client, subscription)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Query cost limit of 5000 exceeded/) })]);
     const tokens = `{ ${Array.from({ length: 1001 }, () => '__typename').join(' ')} }`;
     await expect(runOnce(client, tokens)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Token limit of 1000 exceeded/) })]);
     const directives = `{ viewer { kind ${Array.from({ length: 51 }, () => '@include(if: true)').join(' ')} } }`;
     // (graphql's own rule also refuses the repeated @include: several errors, ours among them)
     await expect(runOnce(client, directives)).rejects.toEqual(expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/Directives limit of 50 exceeded/) })]));
+    await expect(runOnce(client, `{ ${'__typename '.repeat(500)}}`)).rejects.toEqual([expect.objectContaining({ message: 'Field repeat limit of 5 exceeded, found 500.' })]);
     const long = `{ viewer { kind } } # ${'x'.repeat(15_000)}`;
     await expect(runOnce(client, long)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Query size limit of 15000 characters exceeded/) })]);
     expect(await runOnce(client, VIEWER)).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
