@@ -85,7 +85,7 @@ export async function authenticate(
   try {
     caller = await identify(services, adminToken, header, ip, admin);
   } catch (error) {
-    if (error instanceof AccessError && error.code === 'UNAUTHENTICATED') await services.rateLimits.authenticationFailed(ip);
+    if (error instanceof AccessError && error.code === 'UNAUTHENTICATED') await authenticationFailed(services, ip);
     throw error;
   }
   if (caller) identified?.(caller);
@@ -95,6 +95,18 @@ export async function authenticate(
     if (caller.principal.sessionOf) await services.apiKeys.extendSession(caller.principal);
   }
   return caller;
+}
+
+/** A refused credential counts against its address; the failure that reaches the limit raises an alert (SECURITY.md A-08). */
+async function authenticationFailed(services: Services, ip: string | undefined): Promise<void> {
+  services.metrics.authFailures.inc();
+  if (!(await services.rateLimits.authenticationFailed(ip))) return;
+  services.metrics.authLockouts.inc();
+  const { failures, windowMs } = services.rateLimits.authFailureLimit;
+  services.logger.warn(
+    { alert: 'auth_failures', ip, failures, windowSeconds: windowMs / 1000 },
+    'an address reached the failed-authentication limit: its requests are refused until its window ends',
+  );
 }
 
 async function identify(

@@ -17,7 +17,7 @@ export class Metrics {
 
   readonly requests = new Counter({
     name: 'keyward_graphql_requests_total',
-    help: 'GraphQL requests over HTTP, by root field, operation type and outcome (OK or the first error code)',
+    help: 'GraphQL requests over HTTP and graphql-ws, by root field, operation type and outcome (OK or the first error code)',
     labelNames: ['operation', 'type', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -34,6 +34,18 @@ export class Metrics {
     name: 'keyward_key_cache_lookups_total',
     help: 'Key verifications answered from the in-memory cache (hit) or the database (miss)',
     labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly authFailures = new Counter({
+    name: 'keyward_auth_failures_total',
+    help: 'Requests refused because their credential was wrong in any way (UNAUTHENTICATED)',
+    registers: [this.registry],
+  });
+
+  readonly authLockouts = new Counter({
+    name: 'keyward_auth_lockouts_total',
+    help: 'Times a client address reached the failed-authentication limit (KEYWARD_AUTH_FAILURES_PER_MINUTE): alert on any increase',
     registers: [this.registry],
   });
 

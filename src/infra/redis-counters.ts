@@ -14,8 +14,9 @@ if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {1, 0}`;
 
 const ADD = `
-if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return 1`;
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count`;
 
 const PEEK = `
 return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1])}`;
@@ -88,7 +89,7 @@ export class RedisCounterStore implements CounterStore {
 
   add(key: string, windowMs: number) {
     return this.withFallback(
-      async () => void (await this.redis.keywardAdd(PREFIX + key, windowMs)),
+      () => this.redis.keywardAdd(PREFIX + key, windowMs),
       () => this.fallback.add(key, windowMs),
     );
   }

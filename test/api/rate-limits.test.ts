@@ -105,6 +105,12 @@ describe('failed authentications per client IP', () => {
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await gql(app, VIEWER, {}, { headers: partner(tampered(org.secret)), ip: guesser })).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    // The fifth failure raised the alert, once: a warning naming the address, and the lockout counter.
+    const alerts = app.logs.entries().filter((line) => line.alert === 'auth_failures' && line.ip === guesser);
+    expect(alerts).toEqual([expect.objectContaining({ level: 40, failures: 5, windowSeconds: 60 })]);
+    const metrics = await (await app.yoga.fetch('http://keyward.test/metrics')).text();
+    expect(Number(/^keyward_auth_lockouts_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/^keyward_auth_failures_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(5);
     const held = await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: guesser });
     expect(held.status).toBe(429);
     expect(held.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
@@ -112,6 +118,7 @@ describe('failed authentications per client IP', () => {
     // Without a credential nothing is attempted: the public schema still answers.
     expect((await gql(app, '{ __typename }', {}, { ip: guesser })).status).toBe(200);
     expect((await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: '203.0.113.67' })).status).toBe(200);
+    expect(app.logs.entries().filter((line) => line.alert === 'auth_failures' && line.ip === guesser)).toHaveLength(1);
     app.clock.advance(61_000);
     try {
       expect((await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: guesser })).status).toBe(200);

@@ -82,10 +82,14 @@ describe('RateLimits', () => {
   it('refuses an address after its failed authentications until the window ends; other addresses go on', async () => {
     const clock = new TestClock();
     const limits = new RateLimits(new MemoryCounterStore(clock), { failures: 3, windowMs: 60_000 });
+    // The failure that reaches the limit says so (the moment to alert), and only that one.
+    const reached = [];
     for (let i = 0; i < 3; i++) {
       await limits.admitAttempt('203.0.113.9');
-      await limits.authenticationFailed('203.0.113.9');
+      reached.push(await limits.authenticationFailed('203.0.113.9'));
     }
+    expect(reached).toEqual([false, false, true]);
+    expect(await limits.authenticationFailed('203.0.113.9')).toBe(false);
     await expect(limits.admitAttempt('203.0.113.9')).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 60 });
     await limits.admitAttempt('198.51.100.1');
     clock.ms += 60_000;

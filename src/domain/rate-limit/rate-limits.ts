@@ -7,8 +7,8 @@ import { AccessError } from '../errors.ts';
 export interface CounterStore {
   /** Counts a hit unless the counter is at `limit`; refused hits count nothing. */
   take(key: string, limit: number, windowMs: number): Promise<{ allowed: boolean; retryAfterMs: number }>;
-  /** Counts a hit whatever the count (failures). */
-  add(key: string, windowMs: number): Promise<void>;
+  /** Counts a hit whatever the count (failures); returns the count with it. */
+  add(key: string, windowMs: number): Promise<number>;
   /** The current count and how long until the window ends. */
   peek(key: string): Promise<{ count: number; retryAfterMs: number }>;
 }
@@ -47,8 +47,9 @@ export class MemoryCounterStore implements CounterStore {
   async add(key: string, windowMs: number) {
     const now = this.clock.now().getTime();
     const counter = this.current(key, now);
-    if (counter) counter.count++;
-    else this.counters.set(key, { count: 1, endsAt: now + windowMs });
+    if (counter) return ++counter.count;
+    this.counters.set(key, { count: 1, endsAt: now + windowMs });
+    return 1;
   }
 
   async peek(key: string) {
@@ -120,7 +121,17 @@ export class RateLimits {
     if (count >= this.authFailures.failures) throw rateLimitedError(retryAfterMs, 'Too many failed authentication attempts from this address');
   }
 
-  async authenticationFailed(ip: string | undefined): Promise<void> {
-    if (ip) await this.store.add(`auth:${ip}`, this.authFailures.windowMs);
+  /**
+   * Counts a failed authentication of an address; true when this failure is the one that reaches
+   * the limit (the moment to alert: the address is refused from now until its window ends).
+   */
+  async authenticationFailed(ip: string | undefined): Promise<boolean> {
+    if (!ip) return false;
+    return (await this.store.add(`auth:${ip}`, this.authFailures.windowMs)) === this.authFailures.failures;
+  }
+
+  /** The failed-authentication limit: failures per window. */
+  get authFailureLimit(): { failures: number; windowMs: number } {
+    return this.authFailures;
   }
 }
