@@ -134,4 +134,85 @@ describe('sessions', () => {
     expect((await createSession(admin(app))).code).toBe('FORBIDDEN');
     expect((await createSession({})).code).toBe('UNAUTHENTICATED');
   });
+
+  describe('listing and ending them (registered devices)', () => {
+    const LIST = `query ($keyId: String, $all: Boolean) { sessions(first: 50, keyId: $keyId, includeInactive: $all) {
+      edges { node { keyId kind name active openedWith { keyId } } } } }`;
+    const REVOKE = `mutation ($id: ID!) { revokeSession(input: { id: $id }) {
+      __typename ... on RevokeSessionSuccess { session { keyId active revokedAt } } ... on Error { code } } }`;
+    interface Listed {
+      keyId: string;
+      kind: string;
+      name: string;
+      active: boolean;
+      openedWith: { keyId: string } | null;
+    }
+    const list = async (headers: Record<string, string>, variables: Record<string, unknown> = {}, ip = DEVICE) => {
+      const res = await gql(app, LIST, variables, { headers, ip });
+      if (!res.data) return String(res.errors?.[0]?.extensions?.code);
+      return (res.data as { sessions: { edges: { node: Listed }[] } }).sessions.edges.map((e) => e.node);
+    };
+    const revoke = async (headers: Record<string, string>, id: string, ip = DEVICE) => {
+      const res = await gql(app, REVOKE, { id }, { headers, ip });
+      if (!res.data) return { __typename: 'top-level', code: String(res.errors?.[0]?.extensions?.code) };
+      return (res.data as { revokeSession: { __typename: string; code?: string; session?: { keyId: string; active: boolean; revokedAt: string | null } } }).revokeSession;
+    };
+
+    it('a session logs itself out: its token is refused at once; its sibling goes on', async () => {
+      const org = await newOrganization(app);
+      const key = await newPartnerKey(app, org.secret, { permissions: ['CONNECTIONS_READ'] });
+      const laptop = await createSession(partner(key.secret), { description: 'Laptop' });
+      const phone = await createSession(partner(key.secret), { description: 'Phone' });
+      // A key without KEYS_READ still sees the sessions it opened, newest first, and nothing else.
+      await createSession(partner(org.secret), { description: 'Owner browser' });
+      expect(await list(bearer(laptop.token!))).toEqual([
+        { keyId: phone.session!.keyId, kind: 'SESSION', name: 'Phone', active: true, openedWith: { keyId: key.keyId } },
+        { keyId: laptop.session!.keyId, kind: 'SESSION', name: 'Laptop', active: true, openedWith: { keyId: key.keyId } },
+      ]);
+      const out = await revoke(bearer(laptop.token!), laptop.session!.id);
+      expect(out).toMatchObject({ __typename: 'RevokeSessionSuccess', session: { keyId: laptop.session!.keyId, active: false, revokedAt: expect.any(String) } });
+      expect(await statusOf(laptop.token!)).toBe(401);
+      expect(await statusOf(phone.token!)).toBe(200);
+      expect((await revoke(bearer(phone.token!), laptop.session!.id)).code).toBe('INVALID_STATE');
+      expect((await list(partner(key.secret))).map((s) => s.name)).toEqual(['Phone']);
+      expect((await list(partner(key.secret), { all: true })).map((s) => [s.name, s.active])).toEqual([['Phone', true], ['Laptop', false]]);
+      // The audit trail has the logout, by the session itself.
+      const audit = await gql(app, '{ auditEvents(first: 5, action: "api_key.revoked") { edges { node { targetId actorKeyId } } } }', {}, { headers: partner(org.secret) });
+      expect((audit.data as { auditEvents: { edges: { node: { targetId: string; actorKeyId: string } }[] } }).auditEvents.edges.map((e) => e.node)).toContainEqual({
+        targetId: laptop.session!.keyId,
+        actorKeyId: laptop.session!.keyId,
+      });
+    });
+
+    it('a partner key with KEYS_READ lists every session of its organization and environment; KEYS_WRITE ends any of them', async () => {
+      const org = await newOrganization(app);
+      const reader = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ'] });
+      const device = await createSession(partner(reader.secret), { description: 'Reader device' });
+      const user = await connectedUser(app, org);
+      const userDevice = await createSession(bearer(user.apiKey!), { description: 'User phone' });
+      const everything = await list(partner(org.secret));
+      expect(Array.isArray(everything) && everything.map((s) => s.name).sort()).toEqual(['Reader device', 'User phone']);
+      expect((await list(partner(org.secret), { keyId: reader.keyId })) as Listed[]).toHaveLength(1);
+      // KEYS_READ is not KEYS_WRITE: the reader may end only its own key's sessions.
+      expect((await revoke(partner(reader.secret), userDevice.session!.id)).code).toBe('NOT_FOUND');
+      expect((await revoke(partner(org.secret), userDevice.session!.id)).__typename).toBe('RevokeSessionSuccess');
+      expect(await statusOf(userDevice.token!)).toBe(401);
+      expect(await statusOf(device.token!)).toBe(200);
+      // The user key sees its own sessions only, and cannot end the partner's.
+      expect((await list(bearer(user.apiKey!), { all: true }) as Listed[]).map((s) => s.name)).toEqual(['User phone']);
+      expect((await revoke(bearer(user.apiKey!), device.session!.id)).code).toBe('NOT_FOUND');
+    });
+
+    it('another organization’s sessions are NOT_FOUND and never listed; the operator has none', async () => {
+      const mine = await newOrganization(app);
+      const theirs = await newOrganization(app);
+      const theirDevice = await createSession(partner(theirs.secret));
+      expect(await list(partner(mine.secret))).toEqual([]);
+      expect((await revoke(partner(mine.secret), theirDevice.session!.id)).code).toBe('NOT_FOUND');
+      expect(await statusOf(theirDevice.token!)).toBe(200);
+      expect(await list(admin(app))).toBe('FORBIDDEN');
+      expect((await revoke(admin(app), theirDevice.session!.id)).code).toBe('FORBIDDEN');
+      expect(await list({})).toBe('UNAUTHENTICATED');
+    });
+  });
 });

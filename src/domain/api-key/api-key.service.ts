@@ -76,6 +76,19 @@ export function visibleKeysWhere(caller: Caller): Prisma.ApiKeyWhereInput {
   return { ...scopeOf(caller) };
 }
 
+/**
+ * Sessions a key may list (`KEYS_READ`) or end (`KEYS_WRITE`): a partner key with that
+ * permission, every session of its organization and environment; any other key, the sessions
+ * opened with its own key (for a session, the key that opened it), so a device can always log
+ * out and its key's holder can end its other devices.
+ */
+export function visibleSessionsWhere(caller: KeyCaller, permission: 'KEYS_READ' | 'KEYS_WRITE'): Prisma.ApiKeyWhereInput {
+  const { principal } = caller;
+  const scope = { kind: 'SESSION' as const, organizationId: principal.organization.id, environment: principal.apiKey.environment };
+  if (principal.apiKey.kind === 'PARTNER' && principal.permissions.includes(permission)) return scope;
+  return { ...scope, parentId: principal.sessionOf?.id ?? principal.apiKey.id };
+}
+
 /** The pool a key is counted in: an organization's partner keys, or a connection's user keys. */
 type Pool = { kind: 'PARTNER'; organizationId: string } | { kind: 'USER'; organizationId: string; connectionId: string };
 
@@ -319,15 +332,15 @@ export class ApiKeyService {
   }
 
   /** A visible key of the given kind, or NOT_FOUND: another organization's key looks exactly like a missing one. */
-  private async findVisible(tx: Tx, caller: Caller, kind: ApiKeyKind, id: string): Promise<ApiKey> {
-    const key = await tx.apiKey.findFirst({ where: { AND: [{ id, kind }, visibleKeysWhere(caller)] } });
+  private async findVisible(tx: Tx, caller: Caller, kind: ApiKeyKind, id: string, visible = visibleKeysWhere(caller)): Promise<ApiKey> {
+    const key = await tx.apiKey.findFirst({ where: { AND: [{ id, kind }, visible] } });
     if (!key) throw new NotFoundError('API key');
     return key;
   }
 
   /** A visible key, read again once its organization is locked: the state every change starts from. */
-  private async lockedVisible(tx: Tx, caller: Caller, kind: ApiKeyKind, id: string): Promise<ApiKey> {
-    const found = await this.findVisible(tx, caller, kind, id);
+  private async lockedVisible(tx: Tx, caller: Caller, kind: ApiKeyKind, id: string, visible?: Prisma.ApiKeyWhereInput): Promise<ApiKey> {
+    const found = await this.findVisible(tx, caller, kind, id, visible);
     await this.events.lockOrganization(tx, found.organizationId);
     return tx.apiKey.findUniqueOrThrow({ where: { id: found.id } });
   }
@@ -474,11 +487,16 @@ export class ApiKeyService {
     return this.revoke(caller, 'USER', input.id);
   }
 
-  private async revoke(caller: Caller, kind: ApiKeyKind, id: string): Promise<ApiKey> {
+  /** Ends a session now (logout): its token is refused from the next request on, on every instance. */
+  revokeSession(caller: KeyCaller, input: { id: string }): Promise<ApiKey> {
+    return this.revoke(caller, 'SESSION', input.id, visibleSessionsWhere(caller, 'KEYS_WRITE'));
+  }
+
+  private async revoke(caller: Caller, kind: ApiKeyKind, id: string, visible?: Prisma.ApiKeyWhereInput): Promise<ApiKey> {
     const now = this.clock.now();
     const key = await this.onVisible(caller, id, 'api_key', 'revoke', () =>
       this.events.transaction(async (tx) => {
-        const current = await this.lockedVisible(tx, caller, kind, id);
+        const current = await this.lockedVisible(tx, caller, kind, id, visible);
         if (current.revokedAt !== null) throw new InvalidStateError('The key is already revoked');
         const revoked = await tx.apiKey.update({ where: { id: current.id }, data: { revokedAt: now } });
         await recordAudit(tx, caller, {

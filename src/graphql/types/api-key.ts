@@ -39,6 +39,7 @@ export const ApiKeyRef = builder.prismaNode('ApiKey', {
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     active: t.boolean({ resolve: (key, _args, ctx) => isActive(key, ctx.services.clock.now()) }),
+    openedWith: t.relation('parent', { nullable: true, description: 'Sessions: the key that opened it (its permissions are the ones the session has)' }),
   }),
 });
 

@@ -1,7 +1,17 @@
-import { AccessError, KeyLimitReachedError, ValidationError } from '../../domain/errors.ts';
+import { activeWhere, visibleSessionsWhere } from '../../domain/api-key/api-key.service.ts';
+import { AccessError, InvalidStateError, KeyLimitReachedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
+import { decodeId } from '../ids.ts';
+import { maxPageSize } from '../pagination.ts';
 import { keyCallerOf, withoutNulls } from '../resolver-helpers.ts';
 import { ApiKeyRef } from './api-key.ts';
+
+/** Sessions are opened, listed and ended with keys (or sessions); the operator has none. */
+function sessionCaller(ctx: Context) {
+  if (ctx.caller?.type !== 'key') throw new AccessError('FORBIDDEN', 'Only a partner or user key (or its session) has sessions');
+  return keyCallerOf(ctx);
+}
 
 builder.mutationField('createSession', (t) =>
   t.fieldWithInput({
@@ -21,9 +31,49 @@ builder.mutationField('createSession', (t) =>
       permittedIps: t.input.stringList({ description: "IPs and CIDRs the token may be used from; default: the caller's IP" }),
     },
     resolve: async (_root, { input }, ctx) => {
-      if (ctx.caller?.type !== 'key') throw new AccessError('FORBIDDEN', 'Only a partner or user key can open a session');
-      const { key, secret } = await ctx.services.apiKeys.createSession(keyCallerOf(ctx), withoutNulls(input));
+      const { key, secret } = await ctx.services.apiKeys.createSession(sessionCaller(ctx), withoutNulls(input));
       return { token: secret, expiresAt: key.expiresAt!, session: key };
     },
+  }),
+);
+
+builder.mutationField('revokeSession', (t) =>
+  t.fieldWithInput({
+    type: builder.simpleObject('RevokeSessionSuccess', { fields: (f) => ({ session: f.field({ type: ApiKeyRef }) }) }),
+    errors: { types: [NotFoundError, InvalidStateError] },
+    authScopes: { authenticated: true },
+    description:
+      "End a session now (log out): a session may end itself and the other sessions of its key; a key the sessions it opened; a partner key with KEYS_WRITE any session of its organization and environment",
+    input: { id: t.input.id({ required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      session: await ctx.services.apiKeys.revokeSession(sessionCaller(ctx), { id: decodeId(input.id, 'ApiKey', 'API key') }),
+    }),
+  }),
+);
+
+builder.queryField('sessions', (t) =>
+  t.prismaConnection({
+    type: 'ApiKey',
+    cursor: 'id',
+    maxSize: maxPageSize,
+    authScopes: { authenticated: true },
+    description:
+      "Sessions (registered devices), newest first: a partner key with KEYS_READ sees every session of its organization and environment, any other key (or session) those of its own key",
+    args: {
+      keyId: t.arg.string({ required: false, description: 'Only the sessions opened with this key' }),
+      includeInactive: t.arg.boolean({ required: false, description: 'Also ended and expired sessions' }),
+    },
+    resolve: (query, _root, args, ctx) =>
+      ctx.prisma.apiKey.findMany({
+        ...query,
+        where: {
+          AND: [
+            visibleSessionsWhere(sessionCaller(ctx), 'KEYS_READ'),
+            args.keyId ? { parent: { keyId: args.keyId } } : {},
+            args.includeInactive ? {} : activeWhere(ctx.services.clock.now()),
+          ],
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      }),
   }),
 );
