@@ -1,8 +1,9 @@
 // Logs for partners (issue 6): requestLogs (every authenticated request, batched, filterable,
 // kept for the retention, never a variable or secret) and auditEvents filters.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { RequestLogWriter } from '../../src/domain/audit/request-log.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestApp, sharedDatabase, type TestApp } from '../helpers/app.ts';
+import { createTestDatabase } from '../helpers/postgres.ts';
 import { admin, gql, partner } from '../helpers/client.ts';
 import { newOrganization, newPartnerKey, revokeKey, tampered } from '../helpers/fixtures.ts';
 
@@ -139,6 +140,24 @@ describe('requestLogs', () => {
     await Promise.all([first, writer.flush()]);
     const names = (await app.services.prisma.requestLog.findMany({ where: { organizationId: org.organizationUuid } })).map((e) => e.operationName);
     expect(names.sort()).toEqual(['AfterIdle', 'DuringWrite']);
+  });
+
+  it('writes batches on PostgreSQL as on the embedded database: every field as recorded', async () => {
+    const pg = await createTestApp({ database: await sharedDatabase({ kind: 'postgres', url: await createTestDatabase(inject('postgresUrl')) }) });
+    const org = await newOrganization(pg);
+    const writer = new RequestLogWriter(pg.services.prisma, pg.clock, pg.services.logger);
+    const at = new Date('2026-11-25T10:00:00.123Z');
+    const base = { organizationId: org.organizationUuid, environment: 'TEST' as const, keyId: org.keyId, createdAt: at };
+    writer.record({ ...base, operationName: 'Named', operationType: 'query', outcome: 'OK', httpStatus: 200, ip: '2001:db8::1', durationMs: 1.25 });
+    writer.record({ ...base, operationName: null, operationType: null, outcome: 'GRAPHQL_PARSE_FAILED', httpStatus: 400, ip: null, durationMs: 0.5 });
+    for (let i = 0; i < 1_200; i++) writer.record({ ...base, operationName: `Op${i}`, operationType: 'mutation', outcome: 'RATE_LIMITED', httpStatus: 429, ip: '198.51.100.1', durationMs: i });
+    await writer.flush();
+    const rows = await pg.services.prisma.requestLog.findMany({ where: { organizationId: org.organizationUuid }, orderBy: { seq: 'asc' } });
+    expect(rows).toHaveLength(1_202);
+    expect(rows[0]).toMatchObject({ ...base, operationName: 'Named', operationType: 'query', outcome: 'OK', httpStatus: 200, ip: '2001:db8::1', durationMs: 1.25, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(rows[1]).toMatchObject({ operationName: null, operationType: null, ip: null, outcome: 'GRAPHQL_PARSE_FAILED' });
+    expect(rows.at(-1)).toMatchObject({ operationName: 'Op1199', durationMs: 1199 });
+    expect(new Set(rows.map((r) => r.id)).size).toBe(1_202);
   });
 
   it('needs LOGS_READ', async () => {

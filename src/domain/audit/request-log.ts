@@ -75,7 +75,7 @@ export class RequestLogWriter {
     while (this.pending.length > 0) {
       const batch = this.pending.slice(0, BATCH);
       try {
-        await this.prisma.requestLog.createMany({ data: batch });
+        await this.insert(batch);
       } catch (error) {
         this.logger.warn({ err: error, waiting: this.pending.length }, 'writing request logs failed; retrying later');
         return;
@@ -86,6 +86,18 @@ export class RequestLogWriter {
       this.logger.warn({ dropped: this.dropped }, 'request log entries dropped while the database was unavailable');
       this.dropped = 0;
     }
+  }
+
+  /**
+   * One statement and one parameter per batch: the rows travel as a JSON array that PostgreSQL
+   * expands itself. (Prisma's createMany binds every value of every row as its own parameter,
+   * which cost about a third of a busy embedded server's CPU at 1,700 requests/s.)
+   */
+  private async insert(batch: RequestLogEntry[]): Promise<void> {
+    await this.prisma.$executeRaw`
+      INSERT INTO "request_logs" ("id", "organizationId", "environment", "keyId", "operationName", "operationType", "outcome", "httpStatus", "ip", "durationMs", "createdAt")
+      SELECT gen_random_uuid(), r."organizationId", r."environment", r."keyId", r."operationName", r."operationType", r."outcome", r."httpStatus", r."ip", r."durationMs", r."createdAt"
+      FROM json_populate_recordset(NULL::"request_logs", ${JSON.stringify(batch)}::json) AS r`;
   }
 
   /** Deletes entries older than the retention; returns how many. */
