@@ -9,6 +9,7 @@ import type { Context, Services } from './context.ts';
 import type { Environment } from './generated/prisma/client.ts';
 import { AccessError, DomainError, ValidationError } from './domain/errors.ts';
 import { resolveClientIp } from './domain/ip/client-ip.ts';
+import { databaseOutageLog, databaseUnavailable, isDatabaseUnavailable } from './infra/database.ts';
 import { toGraphQLError } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
 import { consentPagesPlugin } from './http/consent-page.ts';
@@ -308,9 +309,15 @@ export const sharedSubscribe = createSharedSubscribe<Context>({
  * masked.
  */
 export function errorMasker(logger: Services['logger']) {
+  const outage = databaseOutageLog(logger);
   return (error: unknown, message: string, isDev = false): Error => {
     const original = error instanceof GraphQLError ? error.originalError : error;
     if (original instanceof AccessError) return toGraphQLError(original);
+    // The database is away (restarting, unreachable): not a bug, and the client should retry.
+    if (isDatabaseUnavailable(original)) {
+      outage(original);
+      return toGraphQLError(databaseUnavailable());
+    }
     // A domain failure outside a payload union (e.g. a query's bad argument) keeps its code.
     if (original instanceof DomainError) {
       return new GraphQLError(original.message, {

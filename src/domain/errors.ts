@@ -20,7 +20,8 @@ export type AccessErrorCode =
   | 'RATE_LIMITED'
   | 'SIGNATURE_REQUIRED'
   | 'SIGNATURE_INVALID'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  | 'UNAVAILABLE';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

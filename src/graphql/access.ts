@@ -12,6 +12,7 @@ const HTTP_STATUS: Record<AccessErrorCode, number> = {
   ENV_MISMATCH: 403,
   RATE_LIMITED: 429,
   TIMEOUT: 503,
+  UNAVAILABLE: 503,
 };
 
 /** The top-level error channel of API.md: a code in `extensions.code` and the HTTP status. */

@@ -1,4 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
+import type { Logger } from 'pino';
+import { AccessError } from '../domain/errors.ts';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations } from './migrate.ts';
@@ -51,5 +53,61 @@ function wrap(prisma: PrismaClient, kind: DatabaseTarget['kind'], close: () => P
       await prisma.$queryRaw`SELECT 1`;
     },
     close,
+  };
+}
+
+/** Prisma codes for "the database cannot be reached or dropped the connection". */
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/** Driver adapter error kinds with the same meaning. */
+const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+/** PostgreSQL SQLSTATEs: connection exceptions (08…), shutting down or starting up (57P01–57P03), too many connections (53300). */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
+/** What node-postgres says when the server goes away under a connection. */
+const UNAVAILABLE_MESSAGES = /^(Connection terminated( unexpectedly| due to connection timeout)?|connect ECONNREFUSED|Client has encountered a connection error)/;
+
+interface ErrorLike {
+  code?: unknown;
+  kind?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: unknown };
+}
+
+/**
+ * Whether an error means the database is away (down, restarting, unreachable, out of
+ * connections) rather than that the request was wrong: such failures are answered with
+ * UNAVAILABLE and 503, so clients retry. Follows `cause` and Prisma's wrapped adapter error.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [error];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
+    seen.add(current);
+    const { code, kind, message, cause, meta } = current as ErrorLike;
+    if (typeof code === 'string' && (UNAVAILABLE_PRISMA_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+    if (typeof kind === 'string' && UNAVAILABLE_KINDS.has(kind)) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+    pending.push(cause, meta?.driverAdapterError);
+  }
+  return false;
+}
+
+export function databaseUnavailable(): AccessError {
+  return new AccessError('UNAVAILABLE', 'The service is temporarily unavailable; try again shortly', 1);
+}
+
+/** One warning per 10 s while the database is away (not one error with a stack per request). */
+export function databaseOutageLog(logger: Logger): (error: unknown) => void {
+  let loggedAt = -Infinity;
+  let since = 0;
+  return (error) => {
+    since++;
+    const now = performance.now();
+    if (now - loggedAt < 10_000) return;
+    loggedAt = now;
+    logger.warn({ err: error instanceof Error ? error.message : String(error), failedRequests: since }, 'database unavailable: answering UNAVAILABLE (503)');
+    since = 0;
   };
 }

@@ -47,8 +47,8 @@ describe('schema', () => {
         'UNAUTHENTICATED', 'IP_NOT_ALLOWED', 'ORG_INACTIVE', 'FORBIDDEN', 'ENV_MISMATCH', 'RATE_LIMITED',
         'SIGNATURE_REQUIRED', 'SIGNATURE_INVALID', 'VALIDATION_FAILED', 'NOT_FOUND', 'KEY_LIMIT_REACHED',
         'CAPABILITY_DISABLED', 'INVALID_STATE', 'INTERNAL_SERVER_ERROR',
-        // Added by Keyward: a query over its deadline (503).
-        'TIMEOUT',
+        // Added by Keyward: a query over its deadline, the database away (both 503).
+        'TIMEOUT', 'UNAVAILABLE',
       ].sort(),
     );
     const apiKey = schema.getType('ApiKey');

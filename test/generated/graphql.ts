@@ -117,6 +117,7 @@ export type ErrorCode =
   | 'SIGNATURE_REQUIRED'
   | 'TIMEOUT'
   | 'UNAUTHENTICATED'
+  | 'UNAVAILABLE'
   | 'VALIDATION_FAILED';
 
 export type OnboardingDecision =

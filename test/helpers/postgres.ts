@@ -20,6 +20,10 @@ export interface PostgresServer {
   url: string;
   /** Creates a fresh, empty database (random name when omitted) and returns its URL. */
   createDatabase(name?: string): Promise<string>;
+  /** Stops the server and keeps its data (`immediate`: as a crash; `fast`: as an orderly shutdown). */
+  halt(mode: 'fast' | 'immediate'): Promise<void>;
+  /** Starts a halted server again, on the same port with the same data. */
+  resume(): Promise<void>;
   /** Stops the server (immediate shutdown) and removes its directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -177,17 +181,16 @@ function chownToServerUser(dir: string): void {
 }
 
 // Fast, not durable: a crash loses the data, which for a test server is fine.
-function serverConfig(port: number, socketDir: string): string {
+function serverConfig(port: number, socketDir: string, durable: boolean): string {
+  // Fast and unsafe by default; durable (a commit is on disk when acknowledged) for crash tests.
+  const durability = durable ? '' : 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n';
   return `
 # --- keyward test settings ---
 listen_addresses = '127.0.0.1'
 port = ${port}
 unix_socket_directories = '${socketDir}'
 max_connections = 200
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-wal_level = minimal
+${durability}wal_level = minimal
 max_wal_senders = 0
 max_wal_size = 1GB
 checkpoint_timeout = 30min
@@ -248,7 +251,7 @@ export async function createTestDatabase(serverUrl: string, name?: string): Prom
 }
 
 /** Starts a throwaway PostgreSQL server on 127.0.0.1 (about 1–2 s). Call stop() when done. */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<PostgresServer> {
   const binDir = findPostgresBinDir();
   if (!binDir) {
     throw new Error(
@@ -286,7 +289,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
     // The port goes into the config file (rewritten on each attempt) rather than onto the command line.
-    await writeFile(join(dataDir, 'postgresql.conf'), baseConfig + serverConfig(port, dir), 'utf8');
+    await writeFile(join(dataDir, 'postgresql.conf'), baseConfig + serverConfig(port, dir, options.durable ?? false), 'utf8');
     try {
       await run(pgCtl, ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start'], 90_000);
       break;
@@ -315,6 +318,12 @@ export async function startPostgres(): Promise<PostgresServer> {
   return {
     url,
     createDatabase: (name?: string) => createTestDatabase(url, name),
+    halt: async (mode) => {
+      await run(pgCtl, ['-D', dataDir, '-m', mode, '-w', '-t', '30', 'stop'], 60_000);
+    },
+    resume: async () => {
+      await run(pgCtl, ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start'], 90_000);
+    },
     stop() {
       stopping ??= (async () => {
         liveServers.delete(kill);

@@ -22,6 +22,7 @@ export const ErrorCode = builder.enumType('ErrorCode', {
     'SIGNATURE_REQUIRED',
     'SIGNATURE_INVALID',
     'TIMEOUT',
+    'UNAVAILABLE',
     'VALIDATION_FAILED',
     'NOT_FOUND',
     'KEY_LIMIT_REACHED',
