@@ -1,3 +1,4 @@
+import { verifyAuditChains, type ChainReport } from './domain/audit/audit-chain.ts';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { decodeEncryptionKey, type Config } from './config.ts';
@@ -167,7 +168,17 @@ export function startBackgroundJobs(services: Services): () => void {
     services.requestLogs.prune().catch((error: unknown) => services.logger.warn({ err: error }, 'pruning request logs failed'));
   }, 3_600_000);
   retentionTimer.unref();
+  // Once a day (first a minute after start): every organization's audit chain is recomputed.
+  const auditCheck = () => {
+    checkAuditChains(services).catch((error: unknown) => services.logger.warn({ err: error }, 'audit chain check failed'));
+  };
+  const firstAuditCheck = setTimeout(auditCheck, 60_000);
+  firstAuditCheck.unref();
+  const auditTimer = setInterval(auditCheck, 24 * 3_600_000);
+  auditTimer.unref();
   return () => {
+    clearTimeout(firstAuditCheck);
+    clearInterval(auditTimer);
     void services.webhooks.stop();
     void services.requestLogs.stop();
     clearInterval(retentionTimer);
@@ -176,6 +187,20 @@ export function startBackgroundJobs(services: Services): () => void {
     stopSweeper();
     clearInterval(pruneTimer);
   };
+}
+
+/** Recomputes the audit chains; a break is logged as an alert (an edited or deleted audit row). */
+export async function checkAuditChains(services: Pick<Services, 'prisma' | 'logger'>): Promise<ChainReport> {
+  const report = await verifyAuditChains(services.prisma);
+  if (report.breaks.length > 0) {
+    services.logger.error(
+      { alert: 'audit_chain_broken', breaks: report.breaks.map((b) => ({ organizationId: b.organizationId, seq: b.seq.toString(), id: b.id })) },
+      'audit trail tampered with: a row was edited or deleted (npm run keyward -- audit verify)',
+    );
+  } else {
+    services.logger.info({ organizations: report.organizations, rows: report.rows }, 'audit chains intact');
+  }
+  return report;
 }
 
 /** The services of a process (server or CLI) from its configuration: mail and links included. */

@@ -6,7 +6,8 @@
  * checked before anything is opened, so a typo never waits for the database or takes the lock.
  *
  * Exit codes: 0 done; 1 Keyward could not run (configuration, data dir in use, unexpected
- * failure); 2 the command was refused (bad usage, invalid input, or a domain error).
+ * failure); 2 the command was refused (bad usage, invalid input, or a domain error); 3 `audit
+ * verify` found an audit row that was edited or deleted.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,12 +22,15 @@ import type { Caller } from './domain/caller.ts';
 import { AccessError, DomainError, NotFoundError, ValidationError } from './domain/errors.ts';
 import { createOrganizationInput, updateOrganizationInput } from './domain/organization/organization.schemas.ts';
 import { parseInput } from './domain/validation.ts';
+import { verifyAuditChains } from './domain/audit/audit-chain.ts';
 import { DataDirLockedError } from './infra/data-dir.ts';
 import { createLogger } from './infra/logger.ts';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_REFUSED = 2;
+/** `audit verify` found a row that was edited or deleted. */
+const EXIT_AUDIT_BROKEN = 3;
 
 const OPERATOR: Caller = { type: 'operator' };
 
@@ -50,6 +54,8 @@ interface Output {
   text: string[];
   /** What `--json` prints, as one line. */
   json: unknown;
+  /** The process's exit code when not 0 (a check that found a problem). */
+  exitCode?: number;
 }
 
 type Work = (services: Services) => Promise<Output>;
@@ -283,6 +289,34 @@ const COMMANDS: Command[] = [
                   organizations.map((org) => [org.id, org.name, org.status, org.createdAt.toISOString()]),
                 ),
           json: { organizations: organizations.map(organizationJson) },
+        };
+      };
+    },
+  },
+  {
+    group: 'audit',
+    action: 'verify',
+    summary: 'Recompute the audit trail hash chains; exit 3 when a row was edited or deleted',
+    options: {
+      org: { type: 'string', value: '<uuid>', description: 'only this organization (default: every one)' },
+    },
+    flags: { organizationId: '--org' },
+    prepare(values) {
+      const org = text(values, 'org');
+      const organizationId = org === undefined ? undefined : parseInput(organizationIdInput, { organizationId: org }).organizationId;
+      return async (services) => {
+        if (organizationId && !(await services.organizations.get(organizationId))) throw new NotFoundError('Organization');
+        const report = await verifyAuditChains(services.prisma, organizationId);
+        const breaks = report.breaks.map((b) => ({ organizationId: b.organizationId, seq: b.seq.toString(), id: b.id }));
+        return {
+          text: [
+            `Checked ${report.rows} audit rows of ${report.organizations} organization(s).`,
+            ...(breaks.length === 0
+              ? ['Every chain is intact.']
+              : breaks.map((b) => `BROKEN: organization ${b.organizationId}, from row ${b.seq} (${b.id}): edited, or a row before it deleted`)),
+          ],
+          json: { organizations: report.organizations, rows: report.rows, intact: breaks.length === 0, breaks },
+          ...(breaks.length > 0 && { exitCode: EXIT_AUDIT_BROKEN }),
         };
       };
     },
@@ -620,7 +654,7 @@ async function main(argv: string[]): Promise<number> {
     }
     // One line either way, so a secret in the output is on exactly one line.
     write(process.stdout, json ? JSON.stringify(output.json) : output.text.join('\n'));
-    return EXIT_OK;
+    return output.exitCode ?? EXIT_OK;
   } finally {
     await runtime.close();
   }

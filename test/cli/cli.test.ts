@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseKey } from '../../src/domain/api-key/key-format.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
@@ -368,6 +369,19 @@ describe.skipIf(postgresUrl === '')('keyward CLI on PostgreSQL', () => {
       expect(json<{ keys: KeyJson[] }>(keys).keys.map((k) => k.keyId)).toEqual([key.keyId]);
       for (const run of [orgs, keys]) expect(`${run.stdout}${run.stderr}`).not.toContain(secret);
       expect(existsSync(unused)).toBe(false);
+
+      // audit verify: intact (exit 0), then a row edited behind Keyward's back (exit 3, named).
+      const intact = await cli(['audit', 'verify', '--org', organization.id, '--json'], env);
+      expect(intact.code, intact.stderr).toBe(0);
+      expect(json<{ intact: boolean; rows: number }>(intact)).toMatchObject({ intact: true, rows: 2 });
+      const client = new pg.Client({ connectionString: env.DATABASE_URL });
+      await client.connect();
+      const { rows } = await client.query<{ id: string }>(`UPDATE audit_events SET "targetId" = 'forged' WHERE id = (SELECT id FROM audit_events WHERE "organizationId" = $1 ORDER BY seq DESC LIMIT 1) RETURNING id`, [organization.id]);
+      await client.end();
+      const broken = await cli(['audit', 'verify'], env);
+      expect(broken.code).toBe(3);
+      expect(broken.stdout).toContain(`BROKEN: organization ${organization.id}`);
+      expect(broken.stdout).toContain(rows[0]!.id);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

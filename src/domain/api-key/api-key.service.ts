@@ -354,14 +354,17 @@ export class ApiKeyService {
       return await change();
     } catch (error) {
       if (error instanceof NotFoundError && caller.type === 'key') {
-        await recordAudit(this.prisma, caller, {
-          organizationId: caller.principal.organization.id,
-          environment: caller.principal.apiKey.environment,
-          action: 'api_key.access_denied',
-          targetType: target,
-          targetId: id,
-          details: { attempted },
-        });
+        const { principal } = caller;
+        await this.prisma.$transaction((tx) =>
+          recordAudit(tx, caller, {
+            organizationId: principal.organization.id,
+            environment: principal.apiKey.environment,
+            action: 'api_key.access_denied',
+            targetType: target,
+            targetId: id,
+            details: { attempted },
+          }),
+        );
       }
       throw error;
     }

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { ActorKind, Environment, Prisma } from '../../generated/prisma/client.ts';
+import { appendAudit } from './audit-chain.ts';
 import type { Caller } from '../caller.ts';
 
 export type AuditAction =
@@ -46,17 +48,21 @@ function actorOf(caller: Caller): { actorKind: ActorKind; actorKeyId: string | n
   }
 }
 
-/** Writes one audit row inside the caller's transaction, so a rolled-back change leaves none. */
+/**
+ * Writes one audit row inside the caller's transaction, so a rolled-back change leaves none, as
+ * the next link of its organization's hash chain (which takes the organization's row lock).
+ */
 export async function recordAudit(tx: Prisma.TransactionClient, caller: Caller, entry: AuditEntry): Promise<void> {
-  await tx.auditEvent.create({
-    data: {
-      ...actorOf(caller),
-      organizationId: entry.organizationId,
-      environment: entry.environment ?? null,
-      action: entry.action,
-      targetType: entry.targetType,
-      targetId: entry.targetId,
-      details: (entry.details ?? {}) as Prisma.InputJsonValue,
-    },
-  });
+  const row = {
+    id: randomUUID(),
+    ...actorOf(caller),
+    organizationId: entry.organizationId,
+    environment: entry.environment ?? null,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    details: (entry.details ?? {}) as Prisma.InputJsonValue,
+    createdAt: new Date(),
+  };
+  await appendAudit(tx, row);
 }
