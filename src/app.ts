@@ -85,7 +85,7 @@ export function createServices(deps: {
   events.connect(live);
   const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, changes, events);
   const signing = new SigningService(prisma, encryptionKey, clock, events);
-  const webhookEndpoints = new WebhookEndpointService(prisma, events, deps.allowPrivateCallbacks ?? false);
+  const webhookEndpoints = new WebhookEndpointService(events, deps.allowPrivateCallbacks ?? false);
   const webhooks = new WebhookDeliveryService({
     prisma,
     clock,

@@ -1,4 +1,4 @@
-import type { PrismaClient, WebhookEndpoint } from '../../generated/prisma/client.ts';
+import type { WebhookEndpoint } from '../../generated/prisma/client.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Caller } from '../caller.ts';
 import { InvalidStateError, NotFoundError } from '../errors.ts';
@@ -20,7 +20,6 @@ const scopeOf = (caller: KeyCaller) => ({ organizationId: caller.principal.organ
  */
 export class WebhookEndpointService {
   constructor(
-    private readonly prisma: PrismaClient,
     private readonly events: EventLog,
     private readonly allowPrivate: boolean,
   ) {}
@@ -48,7 +47,9 @@ export class WebhookEndpointService {
   async update(caller: KeyCaller, rawInput: unknown): Promise<WebhookEndpoint> {
     const { id, ...changes } = parseInput(updateWebhookEndpointInput(this.allowPrivate), rawInput);
     const scope = scopeOf(caller);
-    return this.prisma.$transaction(async (tx) => {
+    // The organization first, as every change of it does (the audit chain appends under that lock).
+    return this.events.transaction(async (tx) => {
+      await this.events.lockOrganization(tx, scope.organizationId);
       const existing = await tx.webhookEndpoint.findFirst({ where: { id, ...scope } });
       if (!existing) throw new NotFoundError('Webhook endpoint');
       const data = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
@@ -70,7 +71,8 @@ export class WebhookEndpointService {
 
   async delete(caller: KeyCaller, id: string): Promise<WebhookEndpoint> {
     const scope = scopeOf(caller);
-    return this.prisma.$transaction(async (tx) => {
+    return this.events.transaction(async (tx) => {
+      await this.events.lockOrganization(tx, scope.organizationId);
       const existing = await tx.webhookEndpoint.findFirst({ where: { id, ...scope } });
       if (!existing) throw new NotFoundError('Webhook endpoint');
       await tx.webhookEndpoint.delete({ where: { id } });
