@@ -56,6 +56,7 @@ const schema = z
     KEYWARD_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
     KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1_000).default(10),
     KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    KEYWARD_MAX_SOCKETS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(20),
     /** How often live feeds compare themselves with the event table (catches what Redis lost). */
     KEYWARD_EVENT_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1_000),
     /**

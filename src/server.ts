@@ -141,8 +141,11 @@ export async function startServer(options: {
           return true;
         } catch (error) {
           if (!(error instanceof AccessError)) throw error;
-          // Over its rate limit a socket is told so, and when to come back (graphql-ws closes it 4403 otherwise).
-          if (error.code === 'RATE_LIMITED') ctx.extra.socket.close(CLOSE_RATE_LIMITED, `Rate limit reached: retry after ${error.retryAfterSeconds ?? 1} s`);
+          // Over its rate limit (or its number of sockets) a socket is told so (graphql-ws closes it 4403 otherwise).
+          if (error.code === 'RATE_LIMITED') {
+            const reason = error.retryAfterSeconds === undefined ? error.message : `Rate limit reached: retry after ${error.retryAfterSeconds} s`;
+            ctx.extra.socket.close(CLOSE_RATE_LIMITED, reason);
+          }
           return false;
         }
       },

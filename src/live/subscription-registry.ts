@@ -21,11 +21,13 @@ export interface SubscriptionLimits {
   perSocket: number;
   /** Subscriptions one key may hold at once on this instance (both transports). */
   perKey: number;
+  /** graphql-ws sockets one key may hold open at once on this instance. */
+  socketsPerKey: number;
   /** How often every credential in use is read again from the database. */
   checkIntervalMs: number;
 }
 
-export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = { perSocket: 10, perKey: 100, checkIntervalMs: 500 };
+export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = { perSocket: 10, perKey: 100, socketsPerKey: 20, checkIntervalMs: 500 };
 
 /** graphql-ws close code for a credential that is no longer accepted. */
 export const CLOSE_FORBIDDEN = 4403;
@@ -55,6 +57,7 @@ export class SubscriptionRegistry {
   private readonly holders = new Set<Holder>();
   private readonly sockets = new WeakMap<ClosableSocket, Holder>();
   private readonly perKey = new Map<string, number>();
+  private readonly socketsOfKey = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
 
@@ -64,8 +67,18 @@ export class SubscriptionRegistry {
     readonly limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
   ) {}
 
-  /** A graphql-ws socket authenticated with a key: watched from now until it closes. */
+  /**
+   * A graphql-ws socket authenticated with a key: watched from now until it closes. RATE_LIMITED
+   * when the key already holds its number of sockets on this instance.
+   */
   watchSocket(socket: ClosableSocket, principal: KeyPrincipal, ip: string | undefined): void {
+    if (this.sockets.has(socket)) return;
+    const keyId = principal.apiKey.keyId;
+    const open = this.socketsOfKey.get(keyId) ?? 0;
+    if (open >= this.limits.socketsPerKey) {
+      throw new AccessError('RATE_LIMITED', `At most ${this.limits.socketsPerKey} open connections per key`);
+    }
+    this.socketsOfKey.set(keyId, open + 1);
     const holder = this.holder(principal, ip, socket);
     this.sockets.set(socket, holder);
     this.holders.add(holder);
@@ -76,6 +89,9 @@ export class SubscriptionRegistry {
     if (!holder) return;
     this.sockets.delete(socket);
     this.holders.delete(holder);
+    const left = (this.socketsOfKey.get(holder.keyId) ?? 1) - 1;
+    if (left > 0) this.socketsOfKey.set(holder.keyId, left);
+    else this.socketsOfKey.delete(holder.keyId);
   }
 
   /**

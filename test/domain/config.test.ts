@@ -22,6 +22,8 @@ describe('configuration', () => {
     expect(loadConfig({}).KEYWARD_QUERY_TIMEOUT_MS).toBe(10_000);
     expect(loadConfig({ KEYWARD_QUERY_TIMEOUT_MS: '2500' }).KEYWARD_QUERY_TIMEOUT_MS).toBe(2_500);
     expect(() => loadConfig({ KEYWARD_QUERY_TIMEOUT_MS: '10' })).toThrow(ConfigError);
+    expect(loadConfig({}).KEYWARD_MAX_SOCKETS_PER_KEY).toBe(20);
+    expect(() => loadConfig({ KEYWARD_MAX_SOCKETS_PER_KEY: '0' })).toThrow(ConfigError);
   });
 
   it('has the documented defaults', () => {

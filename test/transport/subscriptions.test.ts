@@ -98,8 +98,8 @@ const fieldOf = (query: string) => /\{\s*(\w+)/.exec(query.slice(query.indexOf('
 
 /** A graphql-ws socket authenticated in connection_init (null: none), on which several subscriptions can run. */
 function wsConnect(target: TestServer, key: string | null) {
-  let resolveClosed!: (closed: { code: number; at: number }) => void;
-  const closed = new Promise<{ code: number; at: number }>((resolve) => (resolveClosed = resolve));
+  let resolveClosed!: (closed: { code: number; reason: string; at: number }) => void;
+  const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) => (resolveClosed = resolve));
   const client: Client = createClient({
     url: target.wsUrl,
     webSocketImpl: WebSocket,
@@ -107,7 +107,12 @@ function wsConnect(target: TestServer, key: string | null) {
     lazy: false,
     onNonLazyError: () => undefined,
     ...(key !== null && { connectionParams: { [credentialHeader(key)]: key } }),
-    on: { closed: (event) => resolveClosed({ code: (event as { code: number }).code, at: Date.now() }) },
+    on: {
+      closed: (event) => {
+        const { code, reason } = event as { code: number; reason: unknown };
+        resolveClosed({ code, reason: String(reason), at: Date.now() });
+      },
+    },
   });
   opened.push({ cancel: () => void client.dispose() });
   return {
@@ -1033,6 +1038,40 @@ describe('limits', () => {
     const held = registry.size;
     await socket.client.dispose();
     await waitFor(() => registry.size === held - 10, "the socket's slots to be released");
+  });
+
+  it('closes a key’s socket past its number of open sockets with 4429; closing one frees its place; other keys are apart', async () => {
+    const limited = await startTestServer({ subscriptionLimits: { socketsPerKey: 2 } });
+    try {
+      const { secret } = await createOrganization(limited.services);
+      const registry = limited.services.subscriptions.registry;
+      const first = wsConnect(limited, secret);
+      const second = wsConnect(limited, secret);
+      const subs = [first.subscribe(KEY_EVENTS), second.subscribe(KEY_EVENTS)];
+      await waitFor(() => registry.size === 2, 'two sockets subscribed');
+      const third = wsConnect(limited, secret);
+      expect(await third.closed).toMatchObject({ code: 4429, reason: 'At most 2 open connections per key' });
+      // Another key of the organization has its own sockets.
+      const other = await mutate<Issued>(
+        secret,
+        `mutation { createPartnerKey(input: { name: "Second key", permissions: [KEYS_READ] }) { __typename ... on CreatePartnerKeySuccess { key { id keyId } secret } } }`,
+        undefined,
+        limited,
+      );
+      const otherSocket = wsConnect(limited, other.secret).subscribe(KEY_EVENTS);
+      await waitFor(() => registry.size === 3, 'the other key to subscribe');
+      expect(otherSocket.ended).toBe(false);
+      // A closed socket gives its place back.
+      await first.client.dispose();
+      await waitFor(() => registry.size === 2, 'the first socket to be released');
+      const fourth = wsConnect(limited, secret);
+      const fourthSub = fourth.subscribe(KEY_EVENTS);
+      await waitFor(() => registry.size === 3, 'a new socket in the freed place');
+      expect(fourthSub.ended).toBe(false);
+      expect(subs[1]!.ended).toBe(false);
+    } finally {
+      await limited.stop();
+    }
   });
 
   it('refuses a key past its cap on any socket or over SSE with RATE_LIMITED; ending one frees a slot', async () => {
