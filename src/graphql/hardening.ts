@@ -169,9 +169,12 @@ export function maxFieldRepeats(document: DocumentNode): number {
  * merged costs the square of their number.
  */
 function fieldRepeatsPlugin(maxRepeats: number, exposeLimits: boolean): Plugin {
+  // yoga's parser cache hands back the same document for the same text: count each once.
+  const counted = new WeakMap<DocumentNode, number>();
   return {
     onValidate({ params, setResult }) {
-      const repeats = maxFieldRepeats(params.documentAST);
+      let repeats = counted.get(params.documentAST);
+      if (repeats === undefined) counted.set(params.documentAST, (repeats = maxFieldRepeats(params.documentAST)));
       if (repeats > maxRepeats) {
         setResult([new GraphQLError(exposeLimits ? `Field repeat limit of ${maxRepeats} exceeded, found ${repeats}.` : GENERIC_LIMIT_MESSAGE)]);
       }
