@@ -22,7 +22,7 @@ import { SandboxDepositAccounts, type DepositAccounts } from './domain/connectio
 import { createMailer, type Mailer } from './infra/mailer.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { lockDataDir, loadOrCreateSecrets } from './infra/data-dir.ts';
-import { openDatabase, type Database, type DatabaseTarget } from './infra/database.ts';
+import { databaseOutageLog, openDatabase, type Database, type DatabaseTarget } from './infra/database.ts';
 import { createRedisBus, noBus, type Bus } from './live/bus.ts';
 import { KeyChangeFanout } from './live/invalidation.ts';
 import { LiveEvents } from './live/live-events.ts';
@@ -137,6 +137,7 @@ export function createServices(deps: {
     rateLimits,
     requestLogs: new RequestLogWriter(prisma, clock, deps.logger, deps.requestLogRetentionDays),
     metrics,
+    databaseOutage: databaseOutageLog(deps.logger),
   };
 }
 

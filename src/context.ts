@@ -40,6 +40,8 @@ export interface Services {
   rateLimits: RateLimits;
   requestLogs: RequestLogWriter;
   metrics: Metrics;
+  /** Called with each failure that means the database is away: one warning per 10 s for the whole process. */
+  databaseOutage: (error: unknown) => void;
 }
 
 /** Per-operation context: who is calling (null when no credential was sent) and from where. */

@@ -102,7 +102,7 @@ export async function startServer(options: {
   host: string;
 }): Promise<RunningServer> {
   const { yoga, logger } = options;
-  const mask = errorMasker(logger);
+  const mask = errorMasker(options.services);
   const finishRecord = createRecordFinisher(options.services);
   // Each socket's operations between onSubscribe and onOperation, by operation id.
   const operations = new WeakMap<object, Map<string, RequestRecord>>();

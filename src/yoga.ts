@@ -9,7 +9,7 @@ import type { Context, Services } from './context.ts';
 import type { Environment } from './generated/prisma/client.ts';
 import { AccessError, DomainError, ValidationError } from './domain/errors.ts';
 import { resolveClientIp } from './domain/ip/client-ip.ts';
-import { databaseOutageLog, databaseUnavailable, isDatabaseUnavailable } from './infra/database.ts';
+import { databaseUnavailable, isDatabaseUnavailable } from './infra/database.ts';
 import { toGraphQLError } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
 import { consentPagesPlugin } from './http/consent-page.ts';
@@ -308,14 +308,13 @@ export const sharedSubscribe = createSharedSubscribe<Context>({
  * domain errors with their code, GraphQL errors as they are; anything else is a bug, logged and
  * masked.
  */
-export function errorMasker(logger: Services['logger']) {
-  const outage = databaseOutageLog(logger);
+export function errorMasker({ logger, databaseOutage }: Pick<Services, 'logger' | 'databaseOutage'>) {
   return (error: unknown, message: string, isDev = false): Error => {
     const original = error instanceof GraphQLError ? error.originalError : error;
     if (original instanceof AccessError) return toGraphQLError(original);
     // The database is away (restarting, unreachable): not a bug, and the client should retry.
     if (isDatabaseUnavailable(original)) {
-      outage(original);
+      databaseOutage(original);
       return toGraphQLError(databaseUnavailable());
     }
     // A domain failure outside a payload union (e.g. a query's bad argument) keeps its code.
@@ -344,7 +343,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     landingPage: false,
     graphiql: deps.graphiql ?? !production,
     logging: services.logger,
-    maskedErrors: { maskError: errorMasker(services.logger) },
+    maskedErrors: { maskError: errorMasker(services) },
     // One operation per request: a JSON array is refused (batching would multiply every limit).
     batching: false,
     maxRequestBodySize: MAX_REQUEST_BODY_BYTES,

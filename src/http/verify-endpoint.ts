@@ -3,7 +3,7 @@ import { adminTokenMatches } from '../auth.ts';
 import type { Services } from '../context.ts';
 import { verifyKey } from '../domain/auth/verification.ts';
 import { ValidationError } from '../domain/errors.ts';
-import { databaseOutageLog, databaseUnavailable, isDatabaseUnavailable } from '../infra/database.ts';
+import { databaseUnavailable, isDatabaseUnavailable } from '../infra/database.ts';
 
 export const VERIFY_PATH = '/v1/keys/verify';
 const MAX_BODY_BYTES = 8 * 1024;
@@ -19,14 +19,6 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 const error = (code: string, message: string, extra: Record<string, unknown> = {}) => ({ error: { code, message, ...extra } });
-
-/** One outage warning per 10 s for each app's logger. */
-const outageLogs = new WeakMap<Services['logger'], (error: unknown) => void>();
-function outageLog(logger: Services['logger']): (error: unknown) => void {
-  let log = outageLogs.get(logger);
-  if (!log) outageLogs.set(logger, (log = databaseOutageLog(logger)));
-  return log;
-}
 
 /**
  * `POST /v1/keys/verify`: verifyKey for gateways that do not speak GraphQL. Served straight on
@@ -71,7 +63,7 @@ export function handleVerifyRequest(req: IncomingMessage, res: ServerResponse, s
         if (failure instanceof ValidationError) {
           send(res, 400, error('VALIDATION_FAILED', failure.message, { fields: failure.fields }));
         } else if (isDatabaseUnavailable(failure)) {
-          outageLog(services.logger)(failure);
+          services.databaseOutage(failure);
           res.setHeader('retry-after', '1');
           send(res, 503, error('UNAVAILABLE', databaseUnavailable().message));
         } else {

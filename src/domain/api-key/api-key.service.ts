@@ -84,9 +84,9 @@ export function visibleKeysWhere(caller: Caller): Prisma.ApiKeyWhereInput {
  */
 export function visibleSessionsWhere(caller: KeyCaller, permission: 'KEYS_READ' | 'KEYS_WRITE'): Prisma.ApiKeyWhereInput {
   const { principal } = caller;
-  const scope = { kind: 'SESSION' as const, organizationId: principal.organization.id, environment: principal.apiKey.environment };
-  if (principal.apiKey.kind === 'PARTNER' && principal.permissions.includes(permission)) return scope;
-  return { ...scope, parentId: principal.sessionOf?.id ?? principal.apiKey.id };
+  const sessions = { kind: 'SESSION' as const, ...scopeOf(caller) };
+  if (principal.apiKey.kind === 'PARTNER' && principal.permissions.includes(permission)) return sessions;
+  return { ...sessions, parentId: principal.sessionOf?.id ?? principal.apiKey.id };
 }
 
 /** The pool a key is counted in: an organization's partner keys, or a connection's user keys. */
