@@ -8,6 +8,7 @@ import { KeyVerifier, type KeyVerifierOptions } from './domain/auth/key-verifier
 import { EventLog } from './domain/events/event-log.ts';
 import { ExpirySweeper } from './domain/events/expiry-sweeper.ts';
 import { SigningService } from './domain/signing/signing.service.ts';
+import { UnitOfWork } from './domain/unit-of-work.ts';
 import { WebhookEndpointService } from './domain/webhooks/webhook-endpoint.service.ts';
 import { WebhookDeliveryService } from './domain/webhooks/webhook-delivery.service.ts';
 import { WebhookSender, type Resolver } from './domain/webhooks/webhook-sender.ts';
@@ -83,22 +84,23 @@ export function createServices(deps: {
   const events = new EventLog(prisma, clock, (error) => deps.logger.error({ err: error }, 'publishing events failed'), deps.faults);
   const live = new LiveEvents(events, bus, deps.logger, deps.livePollIntervalMs);
   events.connect(live);
-  const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, changes, events);
+  const uow = new UnitOfWork(events, (error) => deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'an effect after commit failed (mail, cache); the change stands'));
+  const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, changes, uow);
   const signing = new SigningService(prisma, encryptionKey, clock, events);
-  const webhookEndpoints = new WebhookEndpointService(events, deps.allowPrivateCallbacks ?? false);
+  const webhookEndpoints = new WebhookEndpointService(uow, deps.allowPrivateCallbacks ?? false);
   const webhooks = new WebhookDeliveryService({
     prisma,
     clock,
     logger: deps.logger,
     encryptionKey,
-    events,
+    uow,
     signing,
     sender: new WebhookSender({ allowPrivate: deps.allowPrivateCallbacks ?? false, ...deps.webhooks }),
     onAttempt: (succeeded) => metrics.webhookAttempts.inc({ result: succeeded ? 'succeeded' : 'failed' }),
     ...(deps.webhooks?.random && { random: deps.webhooks.random }),
   });
   events.observe(webhooks);
-  const organizations = new OrganizationService(prisma, apiKeys, changes, events, signing);
+  const organizations = new OrganizationService(prisma, apiKeys, changes, uow, signing);
   const connections = new ConnectionService({
     prisma,
     clock,
@@ -111,11 +113,11 @@ export function createServices(deps: {
     links: deps.links,
     allowPrivateCallbacks: deps.allowPrivateCallbacks ?? false,
     listener: changes,
-    events,
+    uow,
     webhooks,
     rateLimits,
   });
-  const sweeper = new ExpirySweeper(prisma, events, clock);
+  const sweeper = new ExpirySweeper(prisma, uow, clock);
   const subscriptions = new Subscriptions(prisma, live, registry, clock);
   return {
     prisma,

@@ -17,7 +17,8 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Services } from './context.ts';
 import type { ApiKey, Organization } from './generated/prisma/client.ts';
 import { createPartnerKeyInput } from './domain/api-key/api-key.schemas.ts';
-import { activeWhere, isActive, visiblePartnerKeysWhere } from './domain/api-key/api-key.service.ts';
+import { apiKeysWhere } from './domain/access/visibility.ts';
+import { activeWhere, isActive } from './domain/api-key/api-key.service.ts';
 import type { Caller } from './domain/caller.ts';
 import { AccessError, DomainError, NotFoundError, ValidationError } from './domain/errors.ts';
 import { createOrganizationInput, updateOrganizationInput } from './domain/organization/organization.schemas.ts';
@@ -382,7 +383,7 @@ const COMMANDS: Command[] = [
         if (!(await services.organizations.get(organizationId))) throw new NotFoundError('Organization');
         const now = services.clock.now();
         const keys = await services.prisma.apiKey.findMany({
-          where: { ...visiblePartnerKeysWhere(OPERATOR), organizationId, ...(all ? {} : activeWhere(now)) },
+          where: { AND: [apiKeysWhere(OPERATOR), { kind: 'PARTNER', organizationId }, all ? {} : activeWhere(now)] },
           omit: { secretHash: true },
           orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         });
@@ -420,7 +421,7 @@ const COMMANDS: Command[] = [
       return async (services) => {
         // The service revokes by the key's uuid; the operator knows the public keyId.
         const found = await services.prisma.apiKey.findFirst({
-          where: { ...visiblePartnerKeysWhere(OPERATOR), organizationId, keyId },
+          where: { AND: [apiKeysWhere(OPERATOR), { kind: 'PARTNER', organizationId, keyId }] },
           select: { id: true },
         });
         if (!found) throw new NotFoundError('API key');

@@ -12,8 +12,11 @@ export interface KeyPrincipal {
    * Session tokens: the key that opened the session. `apiKey` is then the session's own record
    * with the kind of that key (PARTNER or USER), so the session acts as it does.
    */
-  sessionOf?: { id: string; keyId: string; expiresAt: Date | null };
+  sessionOf?: SessionParent;
 }
+
+/** The key that opened a session: the session acts as it, and its reach is this key's (src/domain/access/reach.ts). */
+export type SessionParent = Pick<ApiKey, 'id' | 'keyId' | 'expiresAt' | 'allowedIps' | 'allowedRecipients' | 'rateLimitRequests'>;
 
 /** Who is acting, as the domain sees it; the transport decides how it was established. */
 export type Caller =

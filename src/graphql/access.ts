@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.ts';
-import { ACCESS_MESSAGES, AccessError, type AccessErrorCode } from '../domain/errors.ts';
+import { denial, type Action } from '../domain/access/policy.ts';
+import { AccessError, type AccessErrorCode } from '../domain/errors.ts';
 
 const HTTP_STATUS: Record<AccessErrorCode, number> = {
   UNAUTHENTICATED: 401,
@@ -31,19 +32,17 @@ export function accessError(code: AccessErrorCode, message: string): GraphQLErro
   return toGraphQLError(new AccessError(code, message));
 }
 
-function operatorOnly(info: GraphQLResolveInfo): boolean {
+/** The action a field's scope names (`authScopes: { may }`). */
+function actionOf(info: GraphQLResolveInfo): Action | null {
   const field = info.parentType.getFields()[info.fieldName];
-  const scopes = (field?.extensions?.pothosOptions as { authScopes?: unknown } | undefined)?.authScopes;
-  return typeof scopes === 'object' && scopes !== null && Object.keys(scopes).join() === 'operator';
+  const scopes = (field?.extensions?.pothosOptions as { authScopes?: { may?: Action } } | undefined)?.authScopes;
+  return scopes?.may ?? null;
 }
 
-/** Scope-auth failures: no credential is 401, a credential without the right is 403. */
+/** Scope-auth failures, in the words of the authorization model: no credential is 401, a credential without the right 403. */
 export function unauthorizedError(_parent: unknown, ctx: Context, info: GraphQLResolveInfo): GraphQLError {
-  if (ctx.caller == null) {
-    return accessError(
-      'UNAUTHENTICATED',
-      operatorOnly(info) ? ACCESS_MESSAGES.missingAdminToken : ACCESS_MESSAGES.missingCredential,
-    );
-  }
-  return accessError('FORBIDDEN', `This credential may not use ${info.parentType.name}.${info.fieldName}`);
+  const action = actionOf(info);
+  const refused = action ? denial(ctx.caller, action) : null;
+  if (refused) return toGraphQLError(refused);
+  return accessError(ctx.caller == null ? 'UNAUTHENTICATED' : 'FORBIDDEN', `This credential may not use ${info.parentType.name}.${info.fieldName}`);
 }

@@ -7,7 +7,7 @@ import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import WithInputPlugin from '@pothos/plugin-with-input';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { Context } from '../context.ts';
-import type { Permission } from '../generated/prisma/client.ts';
+import { allows, type Action } from '../domain/access/policy.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import { unauthorizedError } from './access.ts';
@@ -17,7 +17,8 @@ const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
-  AuthScopes: { operator: boolean; partner: boolean; authenticated: boolean; permission: Permission };
+  // One scope: the action of the authorization model (src/domain/access/policy.ts) a field takes.
+  AuthScopes: { may: Action };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
@@ -39,7 +40,7 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    nodeQueryOptions: { nullable: true, authScopes: { authenticated: true } },
+    nodeQueryOptions: { nullable: true, authScopes: { may: 'node.read' } },
     nodesQueryOptions: false,
   },
   withInput: {
@@ -51,12 +52,7 @@ export const builder = new SchemaBuilder<{
     defaultResultOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Success` },
   },
   scopeAuth: {
-    authScopes: (ctx) => ({
-      operator: ctx.caller?.type === 'operator',
-      partner: ctx.caller?.type === 'key' && ctx.caller.principal.apiKey.kind === 'PARTNER',
-      authenticated: ctx.caller != null,
-      permission: (p: Permission) => ctx.caller?.type === 'key' && ctx.caller.principal.permissions.includes(p),
-    }),
+    authScopes: (ctx) => ({ may: (action: Action) => allows(ctx.caller, action) }),
     unauthorizedError,
     // Scopes also guard subscriptions when they start, not only their events.
     authorizeOnSubscribe: true,

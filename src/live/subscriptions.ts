@@ -1,6 +1,6 @@
 import type { Connection, Permission, Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { KeyPrincipal } from '../domain/caller.ts';
-import { visibleConnectionsWhere } from '../domain/connection/connection.service.ts';
+import { connectionsWhere, eventVisibleTo } from '../domain/access/visibility.ts';
 import { AccessError, NotFoundError } from '../domain/errors.ts';
 import { decodeCursor, type EventRecord } from '../domain/events/event-log.ts';
 import type { Clock } from '../infra/clock.ts';
@@ -115,7 +115,7 @@ export class Subscriptions {
     return this.open(subscriber, 'status', async (subscription) => {
       const [connection, organization] = await this.prisma.$transaction(
         [
-          this.prisma.connection.findFirst({ where: { AND: [lookup, visibleConnectionsWhere(principal)] } }),
+          this.prisma.connection.findFirst({ where: { AND: [lookup, connectionsWhere({ type: 'key', principal })] } }),
           this.prisma.organization.findUniqueOrThrow({ where: { id: principal.organization.id }, select: { eventSeq: true } }),
         ],
         { isolationLevel: 'RepeatableRead' },
@@ -133,7 +133,7 @@ export class Subscriptions {
     return this.open(subscriber, filter, async (subscription, attachedAt) => {
       subscription.after = after !== null && after > attachedAt ? after : attachedAt;
       if (after === null || after >= attachedAt) return [];
-      const visible = (record: EventRecord) => this.visibleTo(principal, record) && this.wanted(subscription, record);
+      const visible = (record: EventRecord) => eventVisibleTo(principal, record) && this.wanted(subscription, record);
       const missed = await this.live.replay(principal.organization.id, after, attachedAt, principal.apiKey.environment, visible);
       return missed.map((record) => ({ kind: 'event', record }));
     });
@@ -173,7 +173,7 @@ export class Subscriptions {
       this.registry.keyChanged(principal.apiKey.keyId);
       return false;
     }
-    return this.visibleTo(principal, record) && this.wanted(subscription, record);
+    return eventVisibleTo(principal, record) && this.wanted(subscription, record);
   }
 
   /** A subscription ended: off its feed, and its slot back to its key. */
@@ -202,12 +202,5 @@ export class Subscriptions {
    */
   private expired(expiresAt: Date | null): boolean {
     return expiresAt !== null && expiresAt.getTime() <= this.clock.now().getTime();
-  }
-
-  private visibleTo(principal: KeyPrincipal, record: EventRecord): boolean {
-    const { apiKey, organization } = principal;
-    if (record.organizationId !== organization.id || record.environment !== apiKey.environment) return false;
-    // A user key sees its own connection only.
-    return apiKey.kind === 'PARTNER' || (record.connectionId !== null && record.connectionId === apiKey.connectionId);
   }
 }

@@ -47,7 +47,8 @@ describe('createUserKey', () => {
       active: true,
     });
     const viewer = await gql(app, UserViewer, {}, { headers: userHeaders(created.secret), ip: '198.51.100.7' });
-    expect(viewer.data!.viewer).toMatchObject({ kind: 'USER', connection: { id: user.connectionId } });
+    // Without CONNECTIONS_READ the key reads no connection, not even its own (the read rule of Connection).
+    expect(viewer.data!.viewer).toMatchObject({ kind: 'USER', connection: null });
     const keys = await gql(app, ConnectionQuery, { lookup: { id: user.connectionId } }, { headers: partner(org.secret) });
     expect(keys.data!.connection!.keys.edges.map((e) => e.node.keyId)).toContain(created.key.keyId);
     // The recoverable key stays the connection's first one.

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiKeyService } from '../../src/domain/api-key/api-key.service.ts';
 import { generateKey } from '../../src/domain/api-key/key-format.ts';
 import { KeyVerifier } from '../../src/domain/auth/key-verifier.ts';
+import { UnitOfWork } from '../../src/domain/unit-of-work.ts';
 import { EventLog } from '../../src/domain/events/event-log.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
 import { systemClock } from '../../src/infra/clock.ts';
@@ -27,7 +28,7 @@ async function countingSetup() {
   }) as unknown as PrismaClient;
   const pepper = randomBytes(32);
   const verifier = new KeyVerifier(counted, pepper, systemClock, { cacheTtlMs: 60_000 });
-  const keys = new ApiKeyService(prisma, pepper, randomBytes(32), systemClock, verifier, new EventLog(prisma, systemClock));
+  const keys = new ApiKeyService(prisma, pepper, randomBytes(32), systemClock, verifier, new UnitOfWork(new EventLog(prisma, systemClock)));
   const org = await prisma.organization.create({ data: { name: 'Verifier test' } });
   const issued = await keys.createPartnerKey(
     { type: 'operator' },

@@ -1,6 +1,8 @@
 import type { ApiKey, ApiKeyKind, Environment, EventType, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { authorize, authorizeKey, keyScope, scopeOf } from '../access/policy.ts';
+import { checkChange, checkNewKey, checkTarget, inheritedBounds, reachOf, type Dimension, type Reach } from '../access/reach.ts';
+import { connectionTargetsWhere, keyTargetsWhere, rootKeyId, sessionsWhere } from '../access/visibility.ts';
 import type { Caller, KeyPrincipal } from '../caller.ts';
 import { seal } from '../crypto/secret-box.ts';
 import {
@@ -11,7 +13,8 @@ import {
   NotFoundError,
   ValidationError,
 } from '../errors.ts';
-import type { EventData, EventDraft, EventLog } from '../events/event-log.ts';
+import type { EventData, EventDraft } from '../events/event-log.ts';
+import type { UnitOfWork, Work } from '../unit-of-work.ts';
 import { parseInput } from '../validation.ts';
 import {
   createPartnerKeyInput,
@@ -51,43 +54,6 @@ const envSegment = (env: Environment): KeyEnv => (env === 'LIVE' ? 'live' : 'tes
 const PREFIX: Record<ApiKeyKind, 'ptr' | 'usr' | 'ses'> = { PARTNER: 'ptr', USER: 'usr', SESSION: 'ses' };
 
 type Tx = Prisma.TransactionClient;
-type KeyCaller = Extract<Caller, { type: 'key' }>;
-
-interface Scope {
-  organizationId: string;
-  environment: Environment;
-}
-
-/** What a caller may see: its own organization and environment; the operator sees everything. */
-function scopeOf(caller: Caller): Scope | null {
-  if (caller.type !== 'key') return null;
-  return { organizationId: caller.principal.organization.id, environment: caller.principal.apiKey.environment };
-}
-
-export function visiblePartnerKeysWhere(caller: Caller): Prisma.ApiKeyWhereInput {
-  return { kind: 'PARTNER', ...scopeOf(caller) };
-}
-
-/** Keys of the caller's organization and environment; a user key sees its own connection's keys only. */
-export function visibleKeysWhere(caller: Caller): Prisma.ApiKeyWhereInput {
-  if (caller.type === 'key' && caller.principal.apiKey.kind !== 'PARTNER') {
-    return { ...scopeOf(caller), kind: 'USER', connectionId: caller.principal.apiKey.connectionId ?? '' };
-  }
-  return { ...scopeOf(caller) };
-}
-
-/**
- * Sessions a key may list (`KEYS_READ`) or end (`KEYS_WRITE`): a partner key with that
- * permission, every session of its organization and environment; any other key, the sessions
- * opened with its own key (for a session, the key that opened it), so a device can always log
- * out and its key's holder can end its other devices.
- */
-export function visibleSessionsWhere(caller: KeyCaller, permission: 'KEYS_READ' | 'KEYS_WRITE'): Prisma.ApiKeyWhereInput {
-  const { principal } = caller;
-  const sessions = { kind: 'SESSION' as const, ...scopeOf(caller) };
-  if (principal.apiKey.kind === 'PARTNER' && principal.permissions.includes(permission)) return sessions;
-  return { ...sessions, parentId: principal.sessionOf?.id ?? principal.apiKey.id };
-}
 
 /** The pool a key is counted in: an organization's partner keys, or a connection's user keys. */
 type Pool = { kind: 'PARTNER'; organizationId: string } | { kind: 'USER'; organizationId: string; connectionId: string };
@@ -122,16 +88,27 @@ export interface NewKey {
   allowedIps: string[];
   allowedRecipients?: string[];
   expiresAt: Date | null;
+  rateLimitRequests?: number | null;
   /** Also store the key AES-256-GCM-encrypted, so it can be shown again (recoverable user keys). */
   recoverable?: boolean;
   /** Sessions: the key that opened it. */
   parentId?: string;
 }
 
+const newKeyReach = (key: NewKey): Reach => ({
+  permissions: key.permissions,
+  allowedIps: key.allowedIps,
+  allowedRecipients: key.allowedRecipients ?? [],
+  expiresAt: key.expiresAt,
+  rateLimitRequests: key.rateLimitRequests ?? null,
+});
+
 /** Active sessions one key may have open at once. */
 export const MAX_ACTIVE_SESSIONS_PER_KEY = 100;
 /** A request within this long before a session's expiry extends it by the idle timeout. */
 export const SESSION_EXTEND_WINDOW_MS = 30 * 60 * 1000;
+
+type KeyChanges = { name?: string; allowedIps?: string[]; permissions?: Permission[]; allowedRecipients?: string[]; rateLimitRequests?: number };
 
 export class ApiKeyService {
   constructor(
@@ -140,22 +117,19 @@ export class ApiKeyService {
     private readonly encryptionKey: Buffer,
     private readonly clock: Clock,
     private readonly listener: KeyChangeListener,
-    private readonly events: EventLog,
+    private readonly uow: UnitOfWork,
   ) {}
 
   /**
-   * Locks the rows that own a pool of keys (the organization, then the connection for user keys),
-   * so concurrent changes to one pool run one at a time, and returns the organization's disabled
-   * permissions.
+   * Locks the connection of a user-key pool (its organization is already locked by the unit of
+   * work), so concurrent changes to one pool run one at a time.
    */
-  private async lockPool(tx: Tx, pool: Pool): Promise<Permission[]> {
-    const { disabledPermissions } = await this.events.lockOrganization(tx, pool.organizationId);
-    if (pool.kind === 'PARTNER') return disabledPermissions;
-    const rows = await tx.$queryRaw<{ status: string }[]>`
+  private async lockPool(w: Work, pool: Pool): Promise<void> {
+    if (pool.kind === 'PARTNER') return;
+    const rows = await w.tx.$queryRaw<{ status: string }[]>`
       SELECT status FROM connections WHERE id = ${pool.connectionId}::uuid AND "organizationId" = ${pool.organizationId}::uuid FOR UPDATE`;
     if (rows.length === 0) throw new NotFoundError('Connection');
     if (rows[0]!.status !== 'CONNECTED') throw new InvalidStateError('User keys belong to CONNECTED connections only');
-    return disabledPermissions;
   }
 
   private async checkRoom(tx: Tx, pool: Pool, now: Date) {
@@ -165,16 +139,10 @@ export class ApiKeyService {
     if (active >= limitOf(pool)) throw new KeyLimitReachedError(limitOf(pool));
   }
 
-  /** A key may not carry what its organization disabled, nor more than the key that creates it. */
-  private checkPermissions(caller: Caller, disabled: Permission[], requested: Permission[]) {
-    const blocked = requested.filter((p) => disabled.includes(p));
+  /** A key may not carry what its organization disabled. */
+  private checkEnabled(w: Work, requested: Permission[]) {
+    const blocked = requested.filter((p) => w.organization.disabledPermissions.includes(p));
     if (blocked.length > 0) throw new CapabilityDisabledError(blocked);
-    if (caller.type === 'key') {
-      const missing = requested.filter((p) => !caller.principal.permissions.includes(p));
-      if (missing.length > 0) {
-        throw new AccessError('FORBIDDEN', `A key cannot grant permissions it does not hold: ${missing.join(', ')}`);
-      }
-    }
   }
 
   /** Inserts a key with a fresh secret; the caller holds the pool's lock. */
@@ -192,25 +160,28 @@ export class ApiKeyService {
     return { key, secret: token };
   }
 
-  /** Issues a key inside an existing transaction: lock, limits, permissions, audit. */
-  async issueKey(tx: Tx, caller: Caller, input: NewKey): Promise<IssuedKey> {
+  /**
+   * Issues a key inside a unit of work: pool lock, limits, permissions, the creator's reach,
+   * audit, event. `caller` is who asked (Keyward itself for a connection's first key).
+   */
+  async issueKey(w: Work, caller: Caller, input: NewKey): Promise<IssuedKey> {
     const pool: Pool =
       input.kind === 'USER'
         ? { kind: 'USER', organizationId: input.organizationId, connectionId: input.connectionId! }
         : { kind: 'PARTNER', organizationId: input.organizationId };
-    const disabled = await this.lockPool(tx, pool);
-    this.checkPermissions(caller, disabled, input.permissions);
-    await this.checkRoom(tx, pool, this.clock.now());
-    const issued = await this.insertKey(tx, input);
-    await recordAudit(tx, caller, {
-      organizationId: input.organizationId,
+    await this.lockPool(w, pool);
+    this.checkEnabled(w, input.permissions);
+    checkNewKey(caller, newKeyReach(input), w.organization.rateLimitRequests);
+    await this.checkRoom(w.tx, pool, this.clock.now());
+    const issued = await this.insertKey(w.tx, input);
+    await w.audit({
       environment: input.environment,
       action: 'api_key.created',
       targetType: 'api_key',
       targetId: issued.key.keyId,
       details: { kind: input.kind, permissions: input.permissions, ...(input.connectionId && { connectionId: input.connectionId }) },
     });
-    await this.events.append(tx, [keyEvent('API_KEY_CREATED', issued.key)]);
+    await w.emit([keyEvent('API_KEY_CREATED', issued.key)]);
     return issued;
   }
 
@@ -219,21 +190,19 @@ export class ApiKeyService {
    * ones), acting with the calling key's kind and permissions, ending after the organization's
    * idle timeout without requests (never after the key itself) and with the key.
    */
-  async createSession(caller: KeyCaller, rawInput: unknown): Promise<IssuedKey> {
-    const { principal } = caller;
-    if (principal.sessionOf) throw new AccessError('FORBIDDEN', 'A session cannot open another session');
+  async createSession(caller: Caller, rawInput: unknown): Promise<IssuedKey> {
+    const { principal, ip } = authorizeKey(caller, 'sessions.open');
     const input = parseInput(createSessionInput, rawInput);
-    const allowedIps = input.permittedIps ?? (caller.ip ? [caller.ip] : []);
+    const allowedIps = input.permittedIps ?? (ip ? [ip] : []);
     if (allowedIps.length === 0) throw ValidationError.field('permittedIps', 'is required when the client IP is not known');
     const { apiKey, organization } = principal;
     const now = this.clock.now();
     const idleEnds = new Date(now.getTime() + organization.sessionIdleTimeoutSeconds * 1000);
     const expiresAt = apiKey.expiresAt && apiKey.expiresAt < idleEnds ? apiKey.expiresAt : idleEnds;
-    return this.events.transaction(async (tx) => {
-      await this.events.lockOrganization(tx, organization.id);
-      const open = await tx.apiKey.count({ where: { parentId: apiKey.id, ...activeWhere(now) } });
+    return this.uow.run(caller, organization.id, async (w) => {
+      const open = await w.tx.apiKey.count({ where: { parentId: apiKey.id, ...activeWhere(now) } });
       if (open >= MAX_ACTIVE_SESSIONS_PER_KEY) throw new KeyLimitReachedError(MAX_ACTIVE_SESSIONS_PER_KEY);
-      const issued = await this.insertKey(tx, {
+      const issued = await this.insertKey(w.tx, {
         kind: 'SESSION',
         organizationId: organization.id,
         connectionId: apiKey.connectionId,
@@ -244,15 +213,14 @@ export class ApiKeyService {
         expiresAt,
         parentId: apiKey.id,
       });
-      await recordAudit(tx, caller, {
-        organizationId: organization.id,
+      await w.audit({
         environment: apiKey.environment,
         action: 'api_key.created',
         targetType: 'api_key',
         targetId: issued.key.keyId,
         details: { kind: 'SESSION', parentKeyId: apiKey.keyId, allowedIps, expiresAt: expiresAt.toISOString() },
       });
-      await this.events.append(tx, [keyEvent('API_KEY_CREATED', issued.key)]);
+      await w.emit([keyEvent('API_KEY_CREATED', issued.key)]);
       return issued;
     });
   }
@@ -275,6 +243,7 @@ export class ApiKeyService {
   }
 
   async createPartnerKey(caller: Caller, rawInput: unknown): Promise<IssuedKey> {
+    authorize(caller, 'partnerKeys.write');
     const input = parseInput(createPartnerKeyInput(this.clock.now()), rawInput);
     const scope = scopeOf(caller);
     let organizationId: string;
@@ -295,28 +264,32 @@ export class ApiKeyService {
       organizationId = input.organizationId;
       environment = input.environment ?? 'TEST';
     }
-    return this.events.transaction((tx) =>
-      this.issueKey(tx, caller, {
+    const bounds = inheritedBounds(caller);
+    return this.uow.run(caller, organizationId, (w) =>
+      this.issueKey(w, caller, {
         kind: 'PARTNER',
         organizationId,
         environment,
         name: input.name,
         permissions: input.permissions,
         allowedIps: input.allowedIps,
-        expiresAt: input.expiresAt ?? null,
+        expiresAt: input.expiresAt ?? bounds.expiresAt,
+        rateLimitRequests: bounds.rateLimitRequests,
       }),
     );
   }
 
   /** A user key for a CONNECTED connection of the caller's organization and environment. */
-  async createUserKey(caller: KeyCaller, rawInput: unknown): Promise<IssuedKey> {
-    const scope = scopeOf(caller)!;
+  async createUserKey(caller: Caller, rawInput: unknown): Promise<IssuedKey> {
+    const { principal } = authorizeKey(caller, 'userKeys.write');
+    const scope = keyScope(principal);
     const input = parseInput(createUserKeyInput(this.clock.now(), scope.environment), rawInput);
+    const bounds = inheritedBounds(caller);
     return this.onVisible(caller, input.connectionId, 'connection', 'create user key', () =>
-      this.events.transaction(async (tx) => {
-        const connection = await tx.connection.findFirst({ where: { id: input.connectionId, ...scope }, select: { id: true } });
+      this.uow.run(caller, scope.organizationId, async (w) => {
+        const connection = await w.tx.connection.findFirst({ where: { id: input.connectionId, ...connectionTargetsWhere(caller) }, select: { id: true } });
         if (!connection) throw new NotFoundError('Connection');
-        return this.issueKey(tx, caller, {
+        return this.issueKey(w, caller, {
           kind: 'USER',
           organizationId: scope.organizationId,
           connectionId: connection.id,
@@ -325,24 +298,28 @@ export class ApiKeyService {
           permissions: input.permissions,
           allowedIps: input.allowedIps,
           allowedRecipients: input.allowedRecipients,
-          expiresAt: input.expiresAt ?? null,
+          expiresAt: input.expiresAt ?? bounds.expiresAt,
+          rateLimitRequests: bounds.rateLimitRequests,
         });
       }),
     );
   }
 
-  /** A visible key of the given kind, or NOT_FOUND: another organization's key looks exactly like a missing one. */
-  private async findVisible(tx: Tx, caller: Caller, kind: ApiKeyKind, id: string, visible = visibleKeysWhere(caller)): Promise<ApiKey> {
-    const key = await tx.apiKey.findFirst({ where: { AND: [{ id, kind }, visible] } });
-    if (!key) throw new NotFoundError('API key');
-    return key;
-  }
-
-  /** A visible key, read again once its organization is locked: the state every change starts from. */
-  private async lockedVisible(tx: Tx, caller: Caller, kind: ApiKeyKind, id: string, visible?: Prisma.ApiKeyWhereInput): Promise<ApiKey> {
-    const found = await this.findVisible(tx, caller, kind, id, visible);
-    await this.events.lockOrganization(tx, found.organizationId);
-    return tx.apiKey.findUniqueOrThrow({ where: { id: found.id } });
+  /**
+   * A unit of work on one key the caller may change: the key is found among the caller's targets
+   * (another organization's looks exactly like a missing one: NOT_FOUND), its organization locked,
+   * and the key read again under that lock: the state every change starts from.
+   */
+  private onKey<T>(caller: Caller, kind: ApiKeyKind, id: string, targets: Prisma.ApiKeyWhereInput, change: (w: Work, key: ApiKey) => Promise<T>): Promise<T> {
+    return this.uow.run(
+      caller,
+      async (tx) => {
+        const found = await tx.apiKey.findFirst({ where: { AND: [{ id, kind }, targets] }, select: { organizationId: true } });
+        if (!found) throw new NotFoundError('API key');
+        return found.organizationId;
+      },
+      async (w) => change(w, await w.tx.apiKey.findUniqueOrThrow({ where: { id } })),
+    );
   }
 
   /**
@@ -355,9 +332,8 @@ export class ApiKeyService {
     } catch (error) {
       if (error instanceof NotFoundError && caller.type === 'key') {
         const { principal } = caller;
-        await this.prisma.$transaction((tx) =>
-          recordAudit(tx, caller, {
-            organizationId: principal.organization.id,
+        await this.uow.run(caller, principal.organization.id, (w) =>
+          w.audit({
             environment: principal.apiKey.environment,
             action: 'api_key.access_denied',
             targetType: target,
@@ -371,73 +347,74 @@ export class ApiKeyService {
   }
 
   updatePartnerKey(caller: Caller, rawInput: unknown): Promise<ApiKey> {
+    authorize(caller, 'partnerKeys.write');
     return this.update(caller, 'PARTNER', parseInput(updatePartnerKeyInput, rawInput));
   }
 
-  updateUserKey(caller: KeyCaller, rawInput: unknown): Promise<ApiKey> {
-    return this.update(caller, 'USER', parseInput(updateUserKeyInput(caller.principal.apiKey.environment), rawInput));
+  updateUserKey(caller: Caller, rawInput: unknown): Promise<ApiKey> {
+    const { principal } = authorizeKey(caller, 'userKeys.write');
+    return this.update(caller, 'USER', parseInput(updateUserKeyInput(principal.apiKey.environment), rawInput));
   }
 
-  private async update(
-    caller: Caller,
-    kind: ApiKeyKind,
-    input: { id: string; name?: string; allowedIps?: string[]; permissions?: Permission[]; allowedRecipients?: string[]; rateLimitRequests?: number },
-  ): Promise<ApiKey> {
+  /**
+   * An update: the key must be within the caller's reach before (a weaker key cannot touch a
+   * stronger one) and every dimension it changes must stay within it after.
+   */
+  private async update(caller: Caller, kind: ApiKeyKind, input: KeyChanges & { id: string }): Promise<ApiKey> {
     const now = this.clock.now();
     const { id, ...changes } = input;
-    // A partner may lower a key's limit below its organization's; only the operator may raise it above.
-    if (caller.type === 'key' && changes.rateLimitRequests !== undefined && changes.rateLimitRequests > caller.principal.organization.rateLimitRequests) {
-      throw ValidationError.field('rateLimitRequests', `must be at most the organization's limit of ${caller.principal.organization.rateLimitRequests}`);
-    }
+    const data = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as KeyChanges;
     const key = await this.onVisible(caller, id, 'api_key', 'update', () =>
-      this.events.transaction(async (tx) => {
-        const current = await this.lockedVisible(tx, caller, kind, id);
+      this.onKey(caller, kind, id, keyTargetsWhere(caller), async (w, current) => {
         if (!isActive(current, now)) throw new InvalidStateError('Only an active key can be updated');
-        if (changes.permissions) {
-          const disabled = await this.lockPool(tx, poolOf(current));
-          this.checkPermissions(caller, disabled, changes.permissions);
-        }
-        const data = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-        const updated = await tx.apiKey.update({ where: { id: current.id }, data });
-        await recordAudit(tx, caller, {
-          organizationId: current.organizationId,
+        const limit = w.organization.rateLimitRequests;
+        checkTarget(caller, reachOf(current), limit, 'update');
+        if (data.permissions) this.checkEnabled(w, data.permissions);
+        checkChange(caller, reachOf({ ...current, ...data }), Object.keys(data).filter((k) => k !== 'name') as Dimension[], limit);
+        if (current.kind === 'USER') await this.lockPool(w, poolOf(current));
+        const updated = await w.tx.apiKey.update({ where: { id: current.id }, data });
+        await w.audit({
           environment: current.environment,
           action: 'api_key.updated',
           targetType: 'api_key',
           targetId: current.keyId,
           details: { changed: Object.keys(data), ...data },
         });
-        await this.events.append(tx, [keyEvent('API_KEY_UPDATED', updated, { changed: Object.keys(data) })]);
+        await w.emit([keyEvent('API_KEY_UPDATED', updated, { changed: Object.keys(data) })]);
+        w.afterCommit(() => this.listener.keyChanged(updated.keyId));
         return updated;
       }),
     );
-    this.listener.keyChanged(key.keyId);
     return key;
   }
 
   rotatePartnerKey(caller: Caller, rawInput: unknown): Promise<IssuedKey & { previous: ApiKey }> {
+    authorize(caller, 'partnerKeys.replace');
     return this.rotate(caller, 'PARTNER', rawInput);
   }
 
-  rotateUserKey(caller: KeyCaller, rawInput: unknown): Promise<IssuedKey & { previous: ApiKey }> {
+  rotateUserKey(caller: Caller, rawInput: unknown): Promise<IssuedKey & { previous: ApiKey }> {
+    authorize(caller, 'userKeys.write');
     return this.rotate(caller, 'USER', rawInput);
   }
 
+  /** A successor with the old key's settings; it must be within the caller's reach like any new key. */
   private async rotate(caller: Caller, kind: ApiKeyKind, rawInput: unknown): Promise<IssuedKey & { previous: ApiKey }> {
     const now = this.clock.now();
     const input = parseInput(rotatePartnerKeyInput(now), rawInput);
-    const result = await this.onVisible(caller, input.id, 'api_key', 'rotate', () =>
-      this.events.transaction(async (tx) => {
-        const old = await this.lockedVisible(tx, caller, kind, input.id);
+    const bounds = inheritedBounds(caller);
+    return this.onVisible(caller, input.id, 'api_key', 'rotate', () =>
+      this.onKey(caller, kind, input.id, keyTargetsWhere(caller), async (w, old) => {
         if (!isActive(old, now) || old.successorId !== null) {
           throw new InvalidStateError('Only an active key that has not been rotated can be rotated');
         }
+        checkTarget(caller, reachOf(old), w.organization.rateLimitRequests, 'rotate');
         const pool = poolOf(old);
-        await this.lockPool(tx, pool);
+        await this.lockPool(w, pool);
         // During a grace period the old key stays active beside its successor: one more active key.
-        if (input.gracePeriodSeconds > 0) await this.checkRoom(tx, pool, now);
+        if (input.gracePeriodSeconds > 0) await this.checkRoom(w.tx, pool, now);
         // The successor inherits the settings; the old key's life ends now or after the grace period.
-        const issued = await this.insertKey(tx, {
+        const successor: NewKey = {
           kind: old.kind,
           organizationId: old.organizationId,
           connectionId: old.connectionId,
@@ -446,104 +423,113 @@ export class ApiKeyService {
           permissions: old.permissions,
           allowedIps: old.allowedIps,
           allowedRecipients: old.allowedRecipients,
-          expiresAt: input.expiresAt ?? null,
+          expiresAt: input.expiresAt ?? bounds.expiresAt,
+          rateLimitRequests: old.rateLimitRequests,
           recoverable: old.encryptedSecret !== null,
-        });
+        };
+        checkNewKey(caller, newKeyReach(successor), w.organization.rateLimitRequests, 'rotate this key');
+        const issued = await this.insertKey(w.tx, successor);
         const graceEnd = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
         const ending =
           input.gracePeriodSeconds === 0
             ? { revokedAt: now }
             : { expiresAt: old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd };
         // Conditional on "not rotated yet": of two concurrent rotations exactly one wins.
-        const { count } = await tx.apiKey.updateMany({
+        const { count } = await w.tx.apiKey.updateMany({
           where: { id: old.id, successorId: null, revokedAt: null },
           data: { ...ending, successorId: issued.key.id },
         });
         if (count !== 1) throw new InvalidStateError('The key was rotated or revoked concurrently');
-        await recordAudit(tx, caller, {
-          organizationId: old.organizationId,
+        await w.audit({
           environment: old.environment,
           action: 'api_key.rotated',
           targetType: 'api_key',
           targetId: old.keyId,
           details: { successorKeyId: issued.key.keyId, gracePeriodSeconds: input.gracePeriodSeconds },
         });
-        const previous = await tx.apiKey.findUniqueOrThrow({ where: { id: old.id } });
+        const previous = await w.tx.apiKey.findUniqueOrThrow({ where: { id: old.id } });
         // The old key's end is an event of its own: REVOKED now, or EXPIRED (by the sweeper) after the grace period.
-        await this.events.append(tx, [
+        await w.emit([
           keyEvent('API_KEY_ROTATED', previous, { successorKeyId: issued.key.keyId, gracePeriodSeconds: input.gracePeriodSeconds }),
           keyEvent('API_KEY_CREATED', issued.key, { predecessorKeyId: previous.keyId }),
           ...(previous.revokedAt ? [keyEvent('API_KEY_REVOKED', previous, { rotated: true })] : []),
         ]);
+        w.afterCommit(() => this.listener.keyChanged(previous.keyId));
         return { ...issued, previous };
       }),
     );
-    this.listener.keyChanged(result.previous.keyId);
-    return result;
   }
 
   revokePartnerKey(caller: Caller, input: { id: string }): Promise<ApiKey> {
-    return this.revoke(caller, 'PARTNER', input.id);
+    authorize(caller, 'partnerKeys.replace');
+    return this.revoke(caller, 'PARTNER', input.id, keyTargetsWhere(caller));
   }
 
-  revokeUserKey(caller: KeyCaller, input: { id: string }): Promise<ApiKey> {
-    return this.revoke(caller, 'USER', input.id);
+  revokeUserKey(caller: Caller, input: { id: string }): Promise<ApiKey> {
+    authorize(caller, 'userKeys.write');
+    return this.revoke(caller, 'USER', input.id, keyTargetsWhere(caller));
   }
 
   /** Ends a session now (logout): its token is refused from the next request on, on every instance. */
-  revokeSession(caller: KeyCaller, input: { id: string }): Promise<ApiKey> {
-    return this.revoke(caller, 'SESSION', input.id, visibleSessionsWhere(caller, 'KEYS_WRITE'));
+  revokeSession(caller: Caller, input: { id: string }): Promise<ApiKey> {
+    const keyCaller = authorizeKey(caller, 'sessions.end');
+    return this.revoke(caller, 'SESSION', input.id, sessionsWhere(keyCaller, 'KEYS_WRITE'));
   }
 
-  private async revoke(caller: Caller, kind: ApiKeyKind, id: string, visible?: Prisma.ApiKeyWhereInput): Promise<ApiKey> {
+  private async revoke(caller: Caller, kind: ApiKeyKind, id: string, targets: Prisma.ApiKeyWhereInput): Promise<ApiKey> {
     const now = this.clock.now();
-    const key = await this.onVisible(caller, id, 'api_key', 'revoke', () =>
-      this.events.transaction(async (tx) => {
-        const current = await this.lockedVisible(tx, caller, kind, id, visible);
+    return this.onVisible(caller, id, 'api_key', 'revoke', () =>
+      this.onKey(caller, kind, id, targets, async (w, current) => {
         if (current.revokedAt !== null) throw new InvalidStateError('The key is already revoked');
-        const revoked = await tx.apiKey.update({ where: { id: current.id }, data: { revokedAt: now } });
-        await recordAudit(tx, caller, {
-          organizationId: current.organizationId,
-          environment: current.environment,
-          action: 'api_key.revoked',
-          targetType: 'api_key',
-          targetId: current.keyId,
-        });
-        await this.events.append(tx, [keyEvent('API_KEY_REVOKED', revoked)]);
+        // A device may always log itself and its key's other devices out.
+        const own = caller.type === 'key' && current.parentId === rootKeyId(caller.principal);
+        if (!own) checkTarget(caller, reachOf(current), w.organization.rateLimitRequests, 'revoke');
+        const revoked = await w.tx.apiKey.update({ where: { id: current.id }, data: { revokedAt: now } });
+        await w.audit({ environment: current.environment, action: 'api_key.revoked', targetType: 'api_key', targetId: current.keyId });
+        await w.emit([keyEvent('API_KEY_REVOKED', revoked)]);
+        w.afterCommit(() => this.listener.keyChanged(revoked.keyId));
         return revoked;
       }),
     );
-    this.listener.keyChanged(key.keyId);
-    return key;
+  }
+
+  /**
+   * Every active key of a connection, revoked at once, inside the caller's unit of work: an audit
+   * row and an event for each. revokeAllUserKeys is a key action (each key within the caller's
+   * reach); disconnecting a user is a connection action that takes its keys with it.
+   */
+  async revokeConnectionKeys(w: Work, caller: Caller, connectionId: string, details: EventData, options: { withinReach: boolean }): Promise<ApiKey[]> {
+    const now = this.clock.now();
+    const keys = await w.tx.apiKey.findMany({ where: { connectionId, revokedAt: null } });
+    if (options.withinReach) for (const key of keys) checkTarget(caller, reachOf(key), w.organization.rateLimitRequests, 'revoke');
+    await w.tx.apiKey.updateMany({ where: { connectionId, revokedAt: null }, data: { revokedAt: now } });
+    for (const key of keys) {
+      await w.audit({
+        environment: key.environment,
+        action: 'api_key.revoked',
+        targetType: 'api_key',
+        targetId: key.keyId,
+        details: { ...details, connectionId },
+      });
+    }
+    await w.emit(keys.map((key) => keyEvent('API_KEY_REVOKED', key, details)));
+    w.afterCommit(() => {
+      for (const { keyId } of keys) this.listener.keyChanged(keyId);
+    });
+    return keys;
   }
 
   /** Every key of a connection, revoked at once; the connection stays CONNECTED. */
-  async revokeAllUserKeys(caller: KeyCaller, input: { connectionId: string }): Promise<number> {
-    const scope = scopeOf(caller)!;
-    const now = this.clock.now();
-    const keyIds = await this.onVisible(caller, input.connectionId, 'connection', 'revoke all user keys', () =>
-      this.events.transaction(async (tx) => {
-        await this.events.lockOrganization(tx, scope.organizationId);
-        const connection = await tx.connection.findFirst({ where: { id: input.connectionId, ...scope }, select: { id: true } });
+  async revokeAllUserKeys(caller: Caller, input: { connectionId: string }): Promise<number> {
+    const { principal } = authorizeKey(caller, 'userKeys.write');
+    const keys = await this.onVisible(caller, input.connectionId, 'connection', 'revoke all user keys', () =>
+      this.uow.run(caller, principal.organization.id, async (w) => {
+        const connection = await w.tx.connection.findFirst({ where: { id: input.connectionId, ...connectionTargetsWhere(caller) }, select: { id: true } });
         if (!connection) throw new NotFoundError('Connection');
-        const keys = await tx.apiKey.findMany({ where: { connectionId: connection.id, revokedAt: null } });
-        await tx.apiKey.updateMany({ where: { connectionId: connection.id, revokedAt: null }, data: { revokedAt: now } });
-        for (const { keyId } of keys) {
-          await recordAudit(tx, caller, {
-            organizationId: scope.organizationId,
-            environment: scope.environment,
-            action: 'api_key.revoked',
-            targetType: 'api_key',
-            targetId: keyId,
-            details: { all: true, connectionId: connection.id },
-          });
-        }
-        await this.events.append(tx, keys.map((key) => keyEvent('API_KEY_REVOKED', key, { all: true })));
-        return keys.map((k) => k.keyId);
+        return this.revokeConnectionKeys(w, caller, connection.id, { all: true }, { withinReach: true });
       }),
     );
-    for (const keyId of keyIds) this.listener.keyChanged(keyId);
-    return keyIds.length;
+    return keys.length;
   }
 }
 

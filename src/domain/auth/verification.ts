@@ -1,3 +1,4 @@
+import { authorize, scopeOf } from '../access/policy.ts';
 import { z } from 'zod';
 import type { ApiKeyKind, Environment, Permission } from '../../generated/prisma/enums.ts';
 import { PERMISSIONS } from '../api-key/api-key.schemas.ts';
@@ -53,18 +54,16 @@ const nothing = (code: VerificationCode): KeyVerification => ({
  * when no IP is given.
  */
 export async function verifyKey(verifier: KeyVerifier, caller: Caller, rawInput: unknown): Promise<KeyVerification> {
+  authorize(caller, 'keys.verify');
   const input = parseInput(verifyKeyInput, rawInput);
   const result = await verifier.check(input.key, input.ip);
   if (!result.ok && (result.reason === 'MALFORMED' || result.reason === 'NOT_FOUND')) return nothing(result.reason);
   const principal = result.principal;
   if (!principal) return nothing('NOT_FOUND');
   const { apiKey, organization } = principal;
-  if (caller.type === 'key') {
-    const own = caller.principal;
-    if (organization.id !== own.organization.id || apiKey.environment !== own.apiKey.environment) return nothing('NOT_FOUND');
-  } else if (caller.type !== 'operator') {
-    return nothing('NOT_FOUND');
-  }
+  // A partner key verifies keys of its own organization and environment only; the operator any.
+  const scope = scopeOf(caller);
+  if (scope && (organization.id !== scope.organizationId || apiKey.environment !== scope.environment)) return nothing('NOT_FOUND');
   const missing = input.requiredPermissions.filter((p) => !principal.permissions.includes(p));
   const code: VerificationCode = !result.ok ? result.reason : missing.length > 0 ? 'INSUFFICIENT_PERMISSIONS' : 'VALID';
   return {

@@ -3,13 +3,15 @@ import type { Logger } from 'pino';
 import type { Connection, Organization, Permission, Prisma, PrismaClient, User } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Mailer } from '../../infra/mailer.ts';
-import { activeWhere, keyEvent, type ApiKeyService, type KeyChangeListener } from '../api-key/api-key.service.ts';
+import { activeWhere, type ApiKeyService, type KeyChangeListener } from '../api-key/api-key.service.ts';
 import { hashKey } from '../api-key/key-format.ts';
-import { recordAudit } from '../audit/audit.service.ts';
-import type { Caller, KeyPrincipal } from '../caller.ts';
+import { authorize, authorizeKey, keyScope } from '../access/policy.ts';
+import { connectionsWhere, connectionTargetsWhere } from '../access/visibility.ts';
+import type { Caller } from '../caller.ts';
 import { open } from '../crypto/secret-box.ts';
-import { AccessError, InvalidStateError, NotFoundError, ValidationError } from '../errors.ts';
-import type { EventLog, EventRecord } from '../events/event-log.ts';
+import { InvalidStateError, NotFoundError, ValidationError } from '../errors.ts';
+import type { EventRecord } from '../events/event-log.ts';
+import type { UnitOfWork, Work } from '../unit-of-work.ts';
 import type { WebhookDeliveryService } from '../webhooks/webhook-delivery.service.ts';
 import type { RateLimits } from '../rate-limit/rate-limits.ts';
 import { parseInput } from '../validation.ts';
@@ -46,16 +48,6 @@ export type ConsentView =
   | { state: 'OPEN' | 'APPROVED' | 'DECLINED'; organizationName: string; environment: string; email: string }
   | { state: 'USED' | 'EXPIRED' | 'UNKNOWN' };
 
-type KeyCaller = Extract<Caller, { type: 'key' }>;
-
-/** What a change does after commit. */
-interface Effects {
-  mails: (() => Promise<void>)[];
-  /** Mails a partner's request caused, counted against its limits once committed. */
-  counted: { organizationId: string; email: string }[];
-  revokedKeyIds: string[];
-}
-const newEffects = (): Effects => ({ mails: [], counted: [], revokedKeyIds: [] });
 const WITH_ORG = { organization: true, user: true } as const;
 
 async function retryOnUniqueViolation<T>(run: () => Promise<T>): Promise<T> {
@@ -78,16 +70,6 @@ function eventTowards(from: Connection['status'], to: Connection['status']): Con
 type Tx = Prisma.TransactionClient;
 type ConnectionWithOrg = Connection & { organization: Organization; user: User };
 
-/** The connections a key may see: its organization and environment; a user key only its own. */
-export function visibleConnectionsWhere(principal: KeyPrincipal): Prisma.ConnectionWhereInput {
-  const { apiKey } = principal;
-  return {
-    organizationId: principal.organization.id,
-    environment: apiKey.environment,
-    ...(apiKey.kind !== 'PARTNER' && { id: apiKey.connectionId ?? '00000000-0000-0000-0000-000000000000' }),
-  };
-}
-
 export class ConnectionService {
   constructor(
     private readonly deps: {
@@ -102,14 +84,14 @@ export class ConnectionService {
       links: ConnectionLinks;
       allowPrivateCallbacks: boolean;
       listener: KeyChangeListener;
-      events: EventLog;
+      uow: UnitOfWork;
       webhooks: WebhookDeliveryService;
       rateLimits: RateLimits;
     },
   ) {}
 
-  private get events() {
-    return this.deps.events;
+  private get uow() {
+    return this.deps.uow;
   }
 
   private get prisma() {
@@ -117,17 +99,16 @@ export class ConnectionService {
   }
 
   /** connectUser: start (or restart) the flow, or answer at once for a connected user. */
-  async connectUser(caller: KeyCaller, rawInput: unknown): Promise<ConnectResult> {
-    const { organization, apiKey } = caller.principal;
-    const environment = apiKey.environment;
+  async connectUser(caller: Caller, rawInput: unknown): Promise<ConnectResult> {
+    const { principal } = authorizeKey(caller, 'connections.write');
+    const { organization } = principal;
+    const { environment } = keyScope(principal);
     const input = parseInput(connectUserInput(environment, this.deps.allowPrivateCallbacks), rawInput);
-    let effects = newEffects();
     // Two first requests for one user race to create its user or connection row: the loser of
     // the unique constraint runs again and finds the winner's row.
     const result = await retryOnUniqueViolation(() => {
-      effects = newEffects();
-      return this.events.transaction(async (tx) => {
-      await this.events.lockOrganization(tx, organization.id);
+      return this.uow.run(caller, organization.id, async (w) => {
+      const { tx } = w;
       const user = await tx.user.upsert({ where: { email: input.email }, create: { email: input.email }, update: {} });
       if (input.ref !== undefined) {
         const holder = await tx.connection.findFirst({
@@ -160,8 +141,8 @@ export class ConnectionService {
           include: { organization: true, user: true },
         });
         if (connection.status === 'PENDING' && !(await this.hasOpenConsent(tx, connection.id))) {
-          await this.admitMail(effects, organization.id, input.email);
-          effects.mails.push(await this.issueConsent(tx, connection));
+          await this.admitMail(w, organization.id, input.email);
+          w.afterCommit(await this.issueConsent(tx, connection));
         }
         return { connection, apiKey: null };
       }
@@ -177,27 +158,23 @@ export class ConnectionService {
             data: { ...details, organizationId: organization.id, userId: user.id, environment, status: to },
             include: { organization: true, user: true },
           });
-      await this.recordStatusChange(tx, caller, connection, existing?.status ?? null);
-      await this.admitMail(effects, organization.id, input.email);
-      effects.mails.push(to === 'PENDING' ? await this.issueConsent(tx, connection) : this.signupMail(connection));
+      await this.recordStatusChange(w, connection, existing?.status ?? null);
+      await this.admitMail(w, organization.id, input.email);
+      w.afterCommit(to === 'PENDING' ? await this.issueConsent(tx, connection) : this.signupMail(connection));
       return { connection, apiKey: null };
       });
     });
-    await this.settle(effects);
     return result;
   }
 
   /** Operator: KYC decided for a connection in ONBOARDING. */
   async decideOnboarding(caller: Caller, rawInput: unknown): Promise<Connection> {
+    authorize(caller, 'onboarding.decide');
     const input = parseInput(decideOnboardingInput, rawInput);
-    const effects = newEffects();
-    const { connection } = await this.events.transaction(async (tx) => {
-      const current = await this.lockedConnection(tx, { id: input.connectionId });
-      if (!current) throw new NotFoundError('Connection');
+    const { connection } = await this.onConnection(caller, { id: input.connectionId }, (w, current) => {
       const event = input.decision === 'APPROVE' ? 'KYC_APPROVED' : 'KYC_REJECTED';
-      return this.apply(tx, caller, current, event, effects, { reason: input.reason, details: { decision: input.decision } });
+      return this.apply(w, current, event, { reason: input.reason, details: { decision: input.decision } });
     });
-    await this.settle(effects);
     return connection;
   }
 
@@ -213,9 +190,8 @@ export class ConnectionService {
     const found = await this.findConsent(this.prisma, token);
     if ('state' in found) return found;
     const deposit = answer === 'approve' ? await this.depositFor(found.connection) : null;
-    const effects = newEffects();
-    const outcome = await this.events.transaction(async (tx) => {
-      await this.events.lockOrganization(tx, found.connection.organizationId);
+    const outcome = await this.uow.run({ type: 'system' }, found.connection.organizationId, async (w) => {
+      const { tx } = w;
       const now = this.deps.clock.now();
       const { count } = await tx.consentToken.updateMany({
         where: { id: found.id, usedAt: null, expiresAt: { gt: now } },
@@ -225,22 +201,18 @@ export class ConnectionService {
       const current = await tx.connection.findUniqueOrThrow({ where: { id: found.connection.id }, include: WITH_ORG });
       if (current.status !== 'PENDING') return { state: 'USED' } as const;
       const event = answer === 'approve' ? 'CONSENT_GIVEN' : 'CONSENT_DECLINED';
-      const { connection } = await this.apply(tx, { type: 'system' }, current, event, effects, { deposit, details: { via: 'consent page' } });
+      const { connection } = await this.apply(w, current, event, { deposit, details: { via: 'consent page' } });
       return { state: answer === 'approve' ? 'APPROVED' : 'DECLINED', ...this.describe(connection) } as const;
     });
-    await this.settle(effects);
     return outcome;
   }
 
   /** disconnectUser: CONNECTED → REVOKED, every key of the connection revoked with it. */
-  async disconnect(caller: KeyCaller, id: string): Promise<Connection> {
-    const effects = newEffects();
-    const { connection } = await this.events.transaction(async (tx) => {
-      const current = await this.lockedConnection(tx, { id, ...visibleConnectionsWhere(caller.principal) });
-      if (!current) throw new NotFoundError('Connection');
-      return this.apply(tx, caller, current, 'DISCONNECT', effects);
-    });
-    await this.settle(effects);
+  async disconnect(caller: Caller, id: string): Promise<Connection> {
+    authorize(caller, 'connections.write');
+    const { connection } = await this.onConnection(caller, { id, ...connectionTargetsWhere(caller) }, (w, current) =>
+      this.apply(w, current, 'DISCONNECT'),
+    );
     return connection;
   }
 
@@ -248,42 +220,38 @@ export class ConnectionService {
    * TEST only: moves a connection to `to` along the real transitions, with their real side
    * effects (consent email, deposit details, keys, revocations), so partners can test the flow.
    */
-  async advanceSandbox(caller: KeyCaller, rawInput: unknown): Promise<ConnectResult> {
+  async advanceSandbox(caller: Caller, rawInput: unknown): Promise<ConnectResult> {
+    authorize(caller, 'sandbox.write');
     const input = parseInput(advanceSandboxInput, rawInput);
-    this.requireTest(caller);
     const current = await this.prisma.connection.findFirst({
-      where: { id: input.connectionId, ...visibleConnectionsWhere(caller.principal) },
+      where: { id: input.connectionId, ...connectionTargetsWhere(caller) },
       include: WITH_ORG,
     });
     if (!current) throw new NotFoundError('Connection');
     const event = eventTowards(current.status, input.to);
     if (!event) throw new InvalidStateError(`A connection in ${current.status} cannot move to ${input.to}`);
     const deposit = event === 'CONSENT_GIVEN' ? await this.depositFor(current) : null;
-    const effects = newEffects();
-    const result = await this.events.transaction(async (tx) => {
-      await this.events.lockOrganization(tx, current.organizationId);
-      const fresh = await tx.connection.findUniqueOrThrow({ where: { id: current.id }, include: WITH_ORG });
+    const result = await this.uow.run(caller, current.organizationId, async (w) => {
+      const fresh = await w.tx.connection.findUniqueOrThrow({ where: { id: current.id }, include: WITH_ORG });
       if (fresh.status !== current.status) throw new InvalidStateError('The connection changed concurrently');
-      return this.apply(tx, caller, fresh, event, effects, { deposit, reason: 'Sandbox', details: { via: 'sandbox' } });
+      return this.apply(w, fresh, event, { deposit, reason: 'Sandbox', details: { via: 'sandbox' } });
     });
-    await this.settle(effects);
     return { connection: result.connection, apiKey: result.issuedSecret ?? null };
   }
 
   /** TEST only: a KYC-approved dummy user, connected at once, and its key, in one call. */
-  async createSandboxUser(caller: KeyCaller, rawInput: unknown): Promise<ConnectResult> {
-    this.requireTest(caller);
+  async createSandboxUser(caller: Caller, rawInput: unknown): Promise<ConnectResult> {
+    const { principal } = authorizeKey(caller, 'sandbox.write');
     const { type, ...rest } = parseInput(sandboxUserInput, rawInput);
     const email = `sandbox-${type.toLowerCase()}-${randomBytes(6).toString('hex')}@sandbox.keyward.test`;
     const input = parseInput(connectUserInput('TEST', this.deps.allowPrivateCallbacks), { ...rest, email });
-    const { organization } = caller.principal;
+    const { organization } = principal;
     const id = randomUUID();
     const deposit = input.direction
       ? await this.deps.deposits.open({ id, organizationId: organization.id, environment: 'TEST', direction: input.direction })
       : null;
-    const effects = newEffects();
-    const result = await this.events.transaction(async (tx) => {
-      await this.events.lockOrganization(tx, organization.id);
+    const result = await this.uow.run(caller, organization.id, async (w) => {
+      const { tx } = w;
       if (input.ref !== undefined && (await tx.connection.count({ where: { organizationId: organization.id, environment: 'TEST', ref: input.ref } })) > 0) {
         throw ValidationError.field('ref', 'is already used for another user');
       }
@@ -303,33 +271,37 @@ export class ConnectionService {
         },
         include: WITH_ORG,
       });
-      await this.recordStatusChange(tx, caller, pending, null, { via: 'sandbox', type });
-      return this.apply(tx, caller, pending, 'CONSENT_GIVEN', effects, { deposit, details: { via: 'sandbox', type } });
+      await this.recordStatusChange(w, pending, null, { via: 'sandbox', type });
+      return this.apply(w, pending, 'CONSENT_GIVEN', { deposit, details: { via: 'sandbox', type } });
     });
-    await this.settle(effects);
     return { connection: result.connection, apiKey: result.issuedSecret ?? null };
   }
 
-  /** A connection read again once its organization is locked (null when `where` finds none). */
-  private async lockedConnection(tx: Tx, where: Prisma.ConnectionWhereInput): Promise<ConnectionWithOrg | null> {
-    const found = await tx.connection.findFirst({ where, select: { id: true, organizationId: true } });
-    if (!found) return null;
-    await this.events.lockOrganization(tx, found.organizationId);
-    return tx.connection.findUniqueOrThrow({ where: { id: found.id }, include: WITH_ORG });
-  }
-
-  private requireTest(caller: KeyCaller) {
-    if (caller.principal.apiKey.environment !== 'TEST') {
-      throw new AccessError('FORBIDDEN', 'Sandbox helpers work on TEST data only');
-    }
+  /**
+   * A unit of work on the connection `where` finds (NOT_FOUND when none), read again once its
+   * organization is locked.
+   */
+  private onConnection<T>(caller: Caller, where: Prisma.ConnectionWhereInput, change: (w: Work, current: ConnectionWithOrg) => Promise<T>): Promise<T> {
+    let id = '';
+    return this.uow.run(
+      caller,
+      async (tx) => {
+        const found = await tx.connection.findFirst({ where, select: { id: true, organizationId: true } });
+        if (!found) throw new NotFoundError('Connection');
+        id = found.id;
+        return found.organizationId;
+      },
+      async (w) => change(w, await w.tx.connection.findUniqueOrThrow({ where: { id }, include: WITH_ORG })),
+    );
   }
 
   /** connectionStatus(email): the polling endpoint. Unknown emails answer all-null, like another org's. */
-  async status(caller: KeyCaller, rawEmail: string): Promise<{ status: Connection['status'] | null; apiKey: string | null; connection: Connection | null }> {
+  async status(caller: Caller, rawEmail: string): Promise<{ status: Connection['status'] | null; apiKey: string | null; connection: Connection | null }> {
+    authorize(caller, 'connections.list');
     const parsed = emailSchema.safeParse(rawEmail);
     if (!parsed.success) return { status: null, apiKey: null, connection: null };
     const connection = await this.prisma.connection.findFirst({
-      where: { ...visibleConnectionsWhere(caller.principal), user: { email: parsed.data } },
+      where: { AND: [connectionsWhere(caller), { user: { email: parsed.data } }] },
       include: { organization: true, user: true },
     });
     if (!connection) return { status: null, apiKey: null, connection: null };
@@ -346,17 +318,16 @@ export class ConnectionService {
   }
 
   /**
-   * One transition with its side effects, inside the caller's transaction; mail and cache
-   * invalidation are collected in `effects` and happen after commit (`settle`).
+   * One transition with its side effects, inside the caller's unit of work; mail and cache
+   * invalidation happen after commit.
    */
   private async apply(
-    tx: Tx,
-    caller: Caller,
+    w: Work,
     current: ConnectionWithOrg,
     event: ConnectionEvent,
-    effects: Effects,
     options: { reason?: string | undefined; deposit?: DepositDetails | null; details?: Record<string, string> } = {},
   ): Promise<{ connection: ConnectionWithOrg; issuedSecret?: string }> {
+    const { tx } = w;
     const to = this.next(current.status, event);
     const data: Prisma.ConnectionUncheckedUpdateInput = { status: to };
     if (event === 'KYC_REJECTED') data.statusReason = options.reason ?? null;
@@ -371,16 +342,14 @@ export class ConnectionService {
     if (count !== 1) throw new InvalidStateError('The connection changed concurrently');
     const connection = await tx.connection.findUniqueOrThrow({ where: { id: current.id }, include: WITH_ORG });
     // The status change comes first in the log, then what it caused (the new key, the revocations).
-    const statusEvent = await this.recordStatusChange(tx, caller, connection, current.status, options.details);
+    const statusEvent = await this.recordStatusChange(w, connection, current.status, options.details);
     if (event === 'DISCONNECT') {
-      const keys = await tx.apiKey.findMany({ where: { connectionId: current.id, revokedAt: null } });
-      await tx.apiKey.updateMany({ where: { connectionId: current.id, revokedAt: null }, data: { revokedAt: this.deps.clock.now() } });
-      await this.events.append(tx, keys.map((key) => keyEvent('API_KEY_REVOKED', key, { disconnected: true })));
-      effects.revokedKeyIds.push(...keys.map((k) => k.keyId));
+      // A connection action: its keys go with it, whoever they were made by (each with its audit row and event).
+      await this.deps.apiKeys.revokeConnectionKeys(w, w.caller, current.id, { disconnected: true }, { withinReach: false });
     }
     let issuedKey: { keyId: string; secret: string } | undefined;
     if (to === 'CONNECTED') {
-      const issued = await this.issueFirstKey(tx, current);
+      const issued = await this.issueFirstKey(w, current);
       issuedKey = { keyId: issued.key.keyId, secret: issued.secret };
     }
     if (to === 'CONNECTED' || to === 'REJECTED') {
@@ -389,7 +358,7 @@ export class ConnectionService {
     }
     if (event === 'KYC_APPROVED') {
       await tx.user.update({ where: { id: current.userId }, data: { kycApprovedAt: this.deps.clock.now() } });
-      effects.mails.push(await this.issueConsent(tx, connection));
+      w.afterCommit(await this.issueConsent(tx, connection));
     }
     return { connection, ...(issuedKey && { issuedSecret: issuedKey.secret }) };
   }
@@ -406,9 +375,9 @@ export class ConnectionService {
   }
 
   /** Entering CONNECTED: the connection's first user key, encrypted for recovery when the org wants it. */
-  private issueFirstKey(tx: Tx, connection: ConnectionWithOrg) {
+  private issueFirstKey(w: Work, connection: ConnectionWithOrg) {
     const { organization } = connection;
-    return this.deps.apiKeys.issueKey(tx, { type: 'system' }, {
+    return this.deps.apiKeys.issueKey(w, { type: 'system' }, {
       kind: 'USER',
       organizationId: organization.id,
       connectionId: connection.id,
@@ -436,13 +405,12 @@ export class ConnectionService {
 
   /** A connection changed status: one audit row and one event, in the change's transaction. */
   private async recordStatusChange(
-    tx: Tx,
-    caller: Caller,
+    w: Work,
     connection: Connection,
     from: Connection['status'] | null,
     details: Record<string, string | number> = {},
   ): Promise<EventRecord> {
-    const [record] = await this.events.append(tx, [
+    const [record] = await w.emit([
       {
         organizationId: connection.organizationId,
         environment: connection.environment,
@@ -451,8 +419,7 @@ export class ConnectionService {
         data: { status: connection.status, previousStatus: from, ref: connection.ref },
       },
     ]);
-    await recordAudit(tx, caller, {
-      organizationId: connection.organizationId,
+    await w.audit({
       environment: connection.environment,
       action: 'connection.status_changed',
       targetType: 'connection',
@@ -515,23 +482,11 @@ export class ConnectionService {
       }).then(() => undefined);
   }
 
-  /** After commit: caches drop revoked keys; mail goes out (a failure is logged, the partner can ask again). */
+  /** After commit, mail goes out (a failure is logged by the unit of work; the partner can ask again). */
   /** A partner's request is about to cause a mail: refused (RATE_LIMITED, nothing written) over the mail limits. */
-  private async admitMail(effects: Effects, organizationId: string, email: string) {
+  private async admitMail(w: Work, organizationId: string, email: string) {
     await this.deps.rateLimits.admitMail(organizationId, email);
-    effects.counted.push({ organizationId, email });
-  }
-
-  private async settle(effects: Effects) {
-    for (const keyId of effects.revokedKeyIds) this.deps.listener.keyChanged(keyId);
-    for (const { organizationId, email } of effects.counted) await this.deps.rateLimits.mailSent(organizationId, email);
-    for (const send of effects.mails) {
-      try {
-        await send();
-      } catch (error) {
-        this.deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'sending a connection email failed');
-      }
-    }
+    w.afterCommit(() => this.deps.rateLimits.mailSent(organizationId, email));
   }
 
   private async findConsent(

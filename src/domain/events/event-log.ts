@@ -56,6 +56,8 @@ export interface EventFaults {
 export interface LockedOrganization {
   status: 'ACTIVE' | 'INACTIVE';
   disabledPermissions: Permission[];
+  /** Requests per window of a key without its own number. */
+  rateLimitRequests: number;
 }
 
 interface OpenTransaction {
@@ -146,7 +148,7 @@ export class EventLog {
   async lockOrganization(tx: Tx, organizationId: string): Promise<LockedOrganization> {
     const state = this.state(tx);
     const rows = await tx.$queryRaw<LockedOrganization[]>`
-      SELECT status, "disabledPermissions" FROM organizations WHERE id = ${organizationId}::uuid FOR NO KEY UPDATE`;
+      SELECT status, "disabledPermissions", "rateLimitRequests" FROM organizations WHERE id = ${organizationId}::uuid FOR NO KEY UPDATE`;
     if (rows.length === 0) throw new NotFoundError('Organization');
     state.locked.add(organizationId);
     return rows[0]!;

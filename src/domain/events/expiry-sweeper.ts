@@ -1,8 +1,7 @@
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { keyEvent } from '../api-key/api-key.service.ts';
-import { recordAudit } from '../audit/audit.service.ts';
-import type { EventLog } from './event-log.ts';
+import type { UnitOfWork } from '../unit-of-work.ts';
 
 const BATCH = 500;
 
@@ -15,7 +14,7 @@ const BATCH = 500;
 export class ExpirySweeper {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly events: EventLog,
+    private readonly uow: UnitOfWork,
     private readonly clock: Clock,
   ) {}
 
@@ -31,14 +30,12 @@ export class ExpirySweeper {
     });
     let written = 0;
     for (const { organizationId } of organizations) {
-      written += await this.events.transaction(async (tx) => {
-        await this.events.lockOrganization(tx, organizationId);
+      written += await this.uow.run({ type: 'system' }, organizationId, async ({ tx, audit, emit }) => {
         const keys = await tx.apiKey.findMany({ where: { organizationId, ...due }, orderBy: { expiresAt: 'asc' }, take: BATCH });
         if (keys.length === 0) return 0;
         await tx.apiKey.updateMany({ where: { id: { in: keys.map((k) => k.id) } }, data: { expiryRecordedAt: now } });
         for (const key of keys) {
-          await recordAudit(tx, { type: 'system' }, {
-            organizationId,
+          await audit({
             environment: key.environment,
             action: 'api_key.expired',
             targetType: 'api_key',
@@ -46,7 +43,7 @@ export class ExpirySweeper {
             details: { expiresAt: key.expiresAt!.toISOString() },
           });
         }
-        await this.events.append(tx, keys.map((key) => keyEvent('API_KEY_EXPIRED', key, { expiresAt: key.expiresAt!.toISOString() })));
+        await emit(keys.map((key) => keyEvent('API_KEY_EXPIRED', key, { expiresAt: key.expiresAt!.toISOString() })));
         return keys.length;
       });
     }

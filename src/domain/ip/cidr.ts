@@ -154,3 +154,25 @@ export function compileAllowlist(entries: readonly string[]): (ip: string) => bo
     return (addr.kind() === 'ipv4' ? v4 : v6).some(({ net, prefix }) => addr.match(net, prefix));
   };
 }
+
+/**
+ * The entries of `inner` that `outer` does not wholly cover (each normalized, see parseCidr).
+ * An empty `outer` allows everyone and covers anything; an empty `inner` allows everyone, so
+ * against a non-empty `outer` it is reported as `*`. Used to keep a key's allowlist within the
+ * acting key's (src/domain/access/reach.ts).
+ */
+export function uncoveredEntries(inner: readonly string[], outer: readonly string[]): string[] {
+  if (outer.length === 0) return [];
+  if (inner.length === 0) return ['*'];
+  const ranges = outer.map((entry) => parseRange(entry, false)).flatMap((parsed) => (parsed.ok ? [parsed.range] : []));
+  return inner.filter((entry) => {
+    const parsed = parseRange(entry, false);
+    if (!parsed.ok) return true;
+    const { net, prefix } = parsed.range;
+    return !ranges.some((range) => {
+      if (range.net.kind() === net.kind()) return prefix >= range.prefix && net.match(range.net, range.prefix);
+      // An IPv4 range is inside an IPv6 range that holds the whole mapped block.
+      return net.kind() === 'ipv4' && coversAllIpv4(range);
+    });
+  });
+}

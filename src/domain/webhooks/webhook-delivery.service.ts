@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Connection, Prisma, PrismaClient, WebhookAttempt, WebhookDeliveryState, WebhookEndpoint, WebhookEventType } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { authorize } from '../access/policy.ts';
+import { webhookAttemptsWhere } from '../access/visibility.ts';
 import type { Caller } from '../caller.ts';
 import { open, seal } from '../crypto/secret-box.ts';
 import { InvalidStateError, NotFoundError } from '../errors.ts';
-import type { AppendObserver, EventLog, EventRecord } from '../events/event-log.ts';
+import type { AppendObserver, EventRecord } from '../events/event-log.ts';
+import type { UnitOfWork } from '../unit-of-work.ts';
 import type { SigningService } from '../signing/signing.service.ts';
 import {
   BODY_TYPES,
@@ -23,7 +25,6 @@ import {
 import type { WebhookSender } from './webhook-sender.ts';
 
 type Tx = Prisma.TransactionClient;
-type KeyCaller = Extract<Caller, { type: 'key' }>;
 
 /** How long a worker holds a claimed delivery: well past the 15 s attempt deadline. */
 export const DELIVERY_LEASE_MS = 60_000;
@@ -85,7 +86,7 @@ export class WebhookDeliveryService implements AppendObserver {
       clock: Clock;
       logger: Logger;
       encryptionKey: Buffer;
-      events: EventLog;
+      uow: UnitOfWork;
       signing: SigningService;
       sender: WebhookSender;
       random?: () => number;
@@ -349,17 +350,18 @@ export class WebhookDeliveryService implements AppendObserver {
    * organization's other endpoints that selected it.
    */
   private async disableEndpoint(id: string, reason: string): Promise<void> {
-    const { events } = this.deps;
-    await events.transaction(async (tx) => {
+    const found = await this.prisma.webhookEndpoint.findUnique({ where: { id }, select: { organizationId: true } });
+    if (!found) return;
+    await this.deps.uow.run({ type: 'system' }, found.organizationId, async (w) => {
+      const { tx } = w;
       const endpoint = await tx.webhookEndpoint.findUnique({ where: { id } });
       if (!endpoint) return;
-      await events.lockOrganization(tx, endpoint.organizationId);
       const { count } = await tx.webhookEndpoint.updateMany({ where: { id, enabled: true }, data: { enabled: false, disabledReason: reason } });
       if (count === 0) return;
       await tx.webhookDelivery.updateMany({ where: { endpointId: id, state: 'PENDING' }, data: { state: 'CANCELLED', nextAttemptAt: null } });
       const scope = { organizationId: endpoint.organizationId, environment: endpoint.environment };
-      await recordAudit(tx, { type: 'system' }, { ...scope, action: 'webhook_endpoint.disabled', targetType: 'webhook_endpoint', targetId: id, details: { url: endpoint.url, reason } });
-      await events.append(tx, [
+      await w.audit({ environment: endpoint.environment, action: 'webhook_endpoint.disabled', targetType: 'webhook_endpoint', targetId: id, details: { url: endpoint.url, reason } });
+      await w.emit([
         { ...scope, type: 'WEBHOOK_ENDPOINT_DISABLED', data: { webhookEndpointId: publicId('WebhookEndpoint', id), url: endpoint.url, reason } },
       ]);
     });
@@ -376,9 +378,9 @@ export class WebhookDeliveryService implements AppendObserver {
   // -- redelivery ------------------------------------------------------------------------------------
 
   /** redeliverWebhook: the message of an attempt, sent again now (the schedule is not changed). */
-  async redeliver(caller: KeyCaller, attemptId: string): Promise<WebhookAttempt> {
-    const scope = { organizationId: caller.principal.organization.id, environment: caller.principal.apiKey.environment };
-    const previous = await this.prisma.webhookAttempt.findFirst({ where: { id: attemptId, ...scope }, include: { delivery: { include: { endpoint: true } } } });
+  async redeliver(caller: Caller, attemptId: string): Promise<WebhookAttempt> {
+    authorize(caller, 'webhooks.manage');
+    const previous = await this.prisma.webhookAttempt.findFirst({ where: { AND: [{ id: attemptId }, webhookAttemptsWhere(caller)] }, include: { delivery: { include: { endpoint: true } } } });
     if (!previous) throw new NotFoundError('Webhook delivery');
     const { delivery } = previous;
     if (delivery.endpoint && !delivery.endpoint.enabled) throw new InvalidStateError('The webhook endpoint is disabled; enable it before redelivering');

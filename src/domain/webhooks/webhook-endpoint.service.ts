@@ -1,17 +1,13 @@
 import type { WebhookEndpoint } from '../../generated/prisma/client.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { authorizeKey, keyScope } from '../access/policy.ts';
 import type { Caller } from '../caller.ts';
 import { InvalidStateError, NotFoundError } from '../errors.ts';
-import type { EventLog } from '../events/event-log.ts';
+import type { UnitOfWork } from '../unit-of-work.ts';
 import { parseInput } from '../validation.ts';
 import { createWebhookEndpointInput, updateWebhookEndpointInput } from './webhook-endpoint.schemas.ts';
 
 /** Endpoints one organization may have in one environment. */
 export const MAX_WEBHOOK_ENDPOINTS = 20;
-
-type KeyCaller = Extract<Caller, { type: 'key' }>;
-
-const scopeOf = (caller: KeyCaller) => ({ organizationId: caller.principal.organization.id, environment: caller.principal.apiKey.environment });
 
 /**
  * An organization's webhook endpoints, per environment: each receives the event types it
@@ -20,21 +16,20 @@ const scopeOf = (caller: KeyCaller) => ({ organizationId: caller.principal.organ
  */
 export class WebhookEndpointService {
   constructor(
-    private readonly events: EventLog,
+    private readonly uow: UnitOfWork,
     private readonly allowPrivate: boolean,
   ) {}
 
-  async create(caller: KeyCaller, rawInput: unknown): Promise<WebhookEndpoint> {
+  async create(caller: Caller, rawInput: unknown): Promise<WebhookEndpoint> {
+    const scope = keyScope(authorizeKey(caller, 'webhooks.manage').principal);
     const input = parseInput(createWebhookEndpointInput(this.allowPrivate), rawInput);
-    const scope = scopeOf(caller);
-    return this.events.transaction(async (tx) => {
-      await this.events.lockOrganization(tx, scope.organizationId);
+    return this.uow.run(caller, scope.organizationId, async ({ tx, audit }) => {
       if ((await tx.webhookEndpoint.count({ where: scope })) >= MAX_WEBHOOK_ENDPOINTS) {
         throw new InvalidStateError(`At most ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints per organization and environment`);
       }
       const endpoint = await tx.webhookEndpoint.create({ data: { ...scope, url: input.url, eventTypes: input.eventTypes } });
-      await recordAudit(tx, caller, {
-        ...scope,
+      await audit({
+        environment: scope.environment,
         action: 'webhook_endpoint.created',
         targetType: 'webhook_endpoint',
         targetId: endpoint.id,
@@ -44,12 +39,10 @@ export class WebhookEndpointService {
     });
   }
 
-  async update(caller: KeyCaller, rawInput: unknown): Promise<WebhookEndpoint> {
+  async update(caller: Caller, rawInput: unknown): Promise<WebhookEndpoint> {
+    const scope = keyScope(authorizeKey(caller, 'webhooks.manage').principal);
     const { id, ...changes } = parseInput(updateWebhookEndpointInput(this.allowPrivate), rawInput);
-    const scope = scopeOf(caller);
-    // The organization first, as every change of it does (the audit chain appends under that lock).
-    return this.events.transaction(async (tx) => {
-      await this.events.lockOrganization(tx, scope.organizationId);
+    return this.uow.run(caller, scope.organizationId, async ({ tx, audit }) => {
       const existing = await tx.webhookEndpoint.findFirst({ where: { id, ...scope } });
       if (!existing) throw new NotFoundError('Webhook endpoint');
       const data = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
@@ -58,8 +51,8 @@ export class WebhookEndpointService {
         where: { id },
         data: { ...data, ...(changes.enabled === true && { disabledReason: null, failingSince: null }) },
       });
-      await recordAudit(tx, caller, {
-        ...scope,
+      await audit({
+        environment: scope.environment,
         action: 'webhook_endpoint.updated',
         targetType: 'webhook_endpoint',
         targetId: id,
@@ -69,14 +62,13 @@ export class WebhookEndpointService {
     });
   }
 
-  async delete(caller: KeyCaller, id: string): Promise<WebhookEndpoint> {
-    const scope = scopeOf(caller);
-    return this.events.transaction(async (tx) => {
-      await this.events.lockOrganization(tx, scope.organizationId);
+  async delete(caller: Caller, id: string): Promise<WebhookEndpoint> {
+    const scope = keyScope(authorizeKey(caller, 'webhooks.manage').principal);
+    return this.uow.run(caller, scope.organizationId, async ({ tx, audit }) => {
       const existing = await tx.webhookEndpoint.findFirst({ where: { id, ...scope } });
       if (!existing) throw new NotFoundError('Webhook endpoint');
       await tx.webhookEndpoint.delete({ where: { id } });
-      await recordAudit(tx, caller, { ...scope, action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, details: { url: existing.url } });
+      await audit({ environment: scope.environment, action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, details: { url: existing.url } });
       return existing;
     });
   }

@@ -1,4 +1,6 @@
-import { activeWhere, isActive, visibleKeysWhere, visiblePartnerKeysWhere } from '../../domain/api-key/api-key.service.ts';
+import { apiKeysWhere } from '../../domain/access/visibility.ts';
+import type { Action } from '../../domain/access/policy.ts';
+import { activeWhere, isActive } from '../../domain/api-key/api-key.service.ts';
 import {
   CapabilityDisabledError,
   InvalidStateError,
@@ -7,6 +9,7 @@ import {
   ValidationError,
 } from '../../domain/errors.ts';
 import type { Context } from '../../context.ts';
+import type { Caller } from '../../domain/caller.ts';
 import { builder } from '../builder.ts';
 import { maxPageSize } from '../pagination.ts';
 import { decodeId } from '../ids.ts';
@@ -15,8 +18,10 @@ import { ApiKeyKindEnum, EnvironmentEnum, PermissionEnum } from './enums.ts';
 
 export const ApiKeyRef = builder.prismaNode('ApiKey', {
   id: { field: 'id' },
-  // node(id): only what the caller may see; anything else resolves to null.
-  findUnique: (id, ctx) => ({ id, AND: [visibleKeysWhere(callerOf(ctx))] }),
+  // Loaded with findUnique, not findUniqueOrThrow: what the read rule hides is null in node(), never an error.
+  nullable: true,
+  // node(id): only what the caller may read; anything else resolves to null.
+  findUnique: (id, ctx) => ({ id, AND: [apiKeysWhere(callerOf(ctx))] }),
   fields: (t) => ({
     keyId: t.exposeString('keyId'),
     kind: t.expose('kind', { type: ApiKeyKindEnum }),
@@ -39,7 +44,13 @@ export const ApiKeyRef = builder.prismaNode('ApiKey', {
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     active: t.boolean({ resolve: (key, _args, ctx) => isActive(key, ctx.services.clock.now()) }),
-    openedWith: t.relation('parent', { nullable: true, description: 'Sessions: the key that opened it (its permissions are the ones the session has)' }),
+    openedWith: t.prismaField({
+      type: 'ApiKey',
+      nullable: true,
+      description: 'Sessions: the key that opened it (its permissions are the ones the session has); null when this credential may not read it',
+      resolve: (query, key, _args, ctx) =>
+        key.parentId ? ctx.prisma.apiKey.findFirst({ ...query, where: { AND: [{ id: key.parentId }, apiKeysWhere(callerOf(ctx))] } }) : null,
+    }),
   }),
 });
 
@@ -48,14 +59,13 @@ builder.queryField('partnerKeys', (t) =>
     type: 'ApiKey',
     cursor: 'id',
     maxSize: maxPageSize,
-    authScopes: { $all: { partner: true, permission: 'KEYS_READ' } },
+    authScopes: { may: 'partnerKeys.read' },
     args: { includeInactive: t.arg.boolean({ required: false }) },
     resolve: (query, _root, args, ctx) =>
       ctx.prisma.apiKey.findMany({
         ...query,
         where: {
-          ...visiblePartnerKeysWhere(callerOf(ctx)),
-          ...(args.includeInactive ? {} : activeWhere(ctx.services.clock.now())),
+          AND: [{ kind: 'PARTNER' }, apiKeysWhere(callerOf(ctx)), args.includeInactive ? {} : activeWhere(ctx.services.clock.now())],
         },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       }),
@@ -73,13 +83,11 @@ export const IssuedKey = (name: string) =>
 export const KeyResult = (name: string) =>
   builder.simpleObject(name, { fields: (t) => ({ key: t.field({ type: ApiKeyRef }) }) });
 
-export const keyWriteScopes = { $all: { partner: true, permission: 'KEYS_WRITE' } } as const;
-
 builder.mutationField('createPartnerKey', (t) =>
   t.fieldWithInput({
     type: IssuedKey('CreatePartnerKeySuccess'),
     errors: { types: [ValidationError, NotFoundError, KeyLimitReachedError, CapabilityDisabledError] },
-    authScopes: { $any: { operator: true, ...keyWriteScopes } },
+    authScopes: { may: 'partnerKeys.write' },
     input: {
       name: t.input.string({ required: true }),
       environment: t.input.field({ type: EnvironmentEnum, description: "Defaults to the calling key's" }),
@@ -106,7 +114,7 @@ builder.mutationField('updatePartnerKey', (t) =>
     type: KeyResult('UpdatePartnerKeySuccess'),
     errors: { types: [ValidationError, NotFoundError, CapabilityDisabledError, InvalidStateError] },
     // The operator too: it may give a key a rate limit above its organization's.
-    authScopes: { $any: { operator: true, ...keyWriteScopes } },
+    authScopes: { may: 'partnerKeys.write' },
     input: {
       id: t.input.id({ required: true }),
       name: t.input.string(),
@@ -129,10 +137,9 @@ builder.mutationField('updatePartnerKey', (t) =>
  * rotate<Kind>Key and revoke<Kind>Key: the same rules for partner and user keys (the service
  * keeps each kind to its own pool); only the names and the kind differ.
  */
-export function rotateAndRevokeMutations<Caller>(options: {
+export function rotateAndRevokeMutations(options: {
   kind: 'Partner' | 'User';
-  scopes: typeof keyWriteScopes;
-  caller: (ctx: Context) => Caller;
+  action: Action;
   rotate: (ctx: Context, caller: Caller, input: { id: string; gracePeriodSeconds?: number; expiresAt?: Date }) => Promise<unknown>;
   revoke: (ctx: Context, caller: Caller, input: { id: string }) => Promise<unknown>;
   graceNote: string;
@@ -148,7 +155,7 @@ export function rotateAndRevokeMutations<Caller>(options: {
         }),
       }),
       errors: { types: [ValidationError, NotFoundError, InvalidStateError, KeyLimitReachedError] },
-      authScopes: options.scopes,
+      authScopes: { may: options.action },
       input: {
         id: t.input.id({ required: true }),
         gracePeriodSeconds: t.input.int({ description: `Keep the old key valid this long (at most 86400); default 0. ${options.graceNote}` }),
@@ -156,7 +163,7 @@ export function rotateAndRevokeMutations<Caller>(options: {
       },
       resolve: (_root, { input }, ctx) => {
         const { id, ...rest } = withoutNulls(input);
-        return options.rotate(ctx, options.caller(ctx), { ...rest, id: decodeId(id, 'ApiKey', 'API key') }) as never;
+        return options.rotate(ctx, callerOf(ctx), { ...rest, id: decodeId(id, 'ApiKey', 'API key') }) as never;
       },
     }),
   );
@@ -164,10 +171,10 @@ export function rotateAndRevokeMutations<Caller>(options: {
     t.fieldWithInput({
       type: KeyResult(`Revoke${kind}KeySuccess`),
       errors: { types: [NotFoundError, InvalidStateError] },
-      authScopes: options.scopes,
+      authScopes: { may: options.action },
       input: { id: t.input.id({ required: true }) },
       resolve: async (_root, { input }, ctx) => ({
-        key: (await options.revoke(ctx, options.caller(ctx), { id: decodeId(input.id, 'ApiKey', 'API key') })) as never,
+        key: (await options.revoke(ctx, callerOf(ctx), { id: decodeId(input.id, 'ApiKey', 'API key') })) as never,
       }),
     }),
   );
@@ -175,8 +182,7 @@ export function rotateAndRevokeMutations<Caller>(options: {
 
 rotateAndRevokeMutations({
   kind: 'Partner',
-  scopes: keyWriteScopes,
-  caller: callerOf,
+  action: 'partnerKeys.replace',
   rotate: (ctx, caller, input) => ctx.services.apiKeys.rotatePartnerKey(caller, input),
   revoke: (ctx, caller, input) => ctx.services.apiKeys.revokePartnerKey(caller, input),
   graceNote: 'It stays active meanwhile, so it needs a free slot of the 5.',

@@ -1,4 +1,5 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
+import { auditEventsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
 import { maxPageSize } from '../pagination.ts';
 import { callerOf, createdBetween } from '../resolver-helpers.ts';
@@ -24,7 +25,7 @@ builder.queryField('auditEvents', (t) =>
     type: 'AuditEvent',
     cursor: 'id',
     maxSize: maxPageSize,
-    authScopes: { $all: { partner: true, permission: 'LOGS_READ' } },
+    authScopes: { may: 'logs.read' },
     args: {
       keyId: t.arg.string({ description: 'Only events by or about this key (its public keyId)' }),
       actorKind: t.arg({ type: ActorKindEnum, description: 'Only events by this kind of actor' }),
@@ -33,13 +34,9 @@ builder.queryField('auditEvents', (t) =>
       to: t.arg({ type: 'DateTime', description: 'Before this time' }),
     },
     resolve: (query, _root, args, ctx) => {
-      const caller = callerOf(ctx);
-      if (caller.type !== 'key') return [];
-      // The organization's own trail; a key sees its environment's events and organization-wide ones.
       const where: Prisma.AuditEventWhereInput = {
-        organizationId: caller.principal.organization.id,
         AND: [
-          { OR: [{ environment: caller.principal.apiKey.environment }, { environment: null }] },
+          auditEventsWhere(callerOf(ctx)),
           ...(args.keyId ? [{ OR: [{ actorKeyId: args.keyId }, { targetType: 'api_key', targetId: args.keyId }] }] : []),
         ],
         ...(args.actorKind && { actorKind: args.actorKind }),

@@ -1,4 +1,4 @@
-import { visibleConnectionsWhere } from '../../domain/connection/connection.service.ts';
+import { apiKeysWhere, connectionsWhere } from '../../domain/access/visibility.ts';
 import { AccessError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { ConnectionDirection, ConnectionStatus } from '../../generated/prisma/enums.ts';
@@ -6,20 +6,19 @@ import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
 import { maxPageSize } from '../pagination.ts';
-import { callerOf, keyCallerOf, withoutNulls } from '../resolver-helpers.ts';
+import { callerOf, withoutNulls } from '../resolver-helpers.ts';
 import { EnvironmentEnum } from './enums.ts';
 
 export const ConnectionStatusEnum = builder.enumType(ConnectionStatus, { name: 'ConnectionStatus' });
 export const ConnectionDirectionEnum = builder.enumType(ConnectionDirection, { name: 'ConnectionDirection' });
 
-/** Where a caller may look: a key within its organization and environment; the operator anywhere. */
-function visible(ctx: Context): Prisma.ConnectionWhereInput {
-  const caller = callerOf(ctx);
-  return caller.type === 'key' ? visibleConnectionsWhere(caller.principal) : {};
-}
+/** What the caller may read of connections (src/domain/access/visibility.ts). */
+const visible = (ctx: Context): Prisma.ConnectionWhereInput => connectionsWhere(callerOf(ctx));
 
 export const ConnectionRef = builder.prismaNode('Connection', {
   id: { field: 'id' },
+  // Loaded with findUnique, not findUniqueOrThrow: what the read rule hides is null in node(), never an error.
+  nullable: true,
   findUnique: (id, ctx) => ({ id, AND: [visible(ctx)] }),
   fields: (t) => ({
     email: t.string({ select: { user: { select: { email: true } } }, resolve: (c) => c.user.email }),
@@ -34,7 +33,8 @@ export const ConnectionRef = builder.prismaNode('Connection', {
     keys: t.relatedConnection('keys', {
       cursor: 'id',
       maxSize: maxPageSize,
-      query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+      // The connection's keys under the read rule of keys (KEYS_READ), as through node() or partnerKeys.
+      query: (_args, ctx) => ({ where: apiKeysWhere(callerOf(ctx)), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
     }),
   }),
 });
@@ -61,7 +61,7 @@ builder.queryField('connection', (t) =>
   t.prismaField({
     type: 'Connection',
     nullable: true,
-    authScopes: { $any: { operator: true, permission: 'CONNECTIONS_READ' } },
+    authScopes: { may: 'connection.read' },
     args: { lookup: t.arg({ type: ConnectionLookup, required: true }) },
     resolve: (query, _root, { lookup }, ctx) => {
       const where = connectionLookupWhere(lookup);
@@ -76,7 +76,7 @@ builder.queryField('connections', (t) =>
     type: 'Connection',
     cursor: 'id',
     maxSize: maxPageSize,
-    authScopes: { $all: { partner: true, permission: 'CONNECTIONS_READ' } },
+    authScopes: { may: 'connections.list' },
     args: { status: t.arg({ type: ConnectionStatusEnum }) },
     resolve: (query, _root, args, ctx) =>
       ctx.prisma.connection.findMany({
@@ -99,10 +99,10 @@ const ConnectionStatusResult = builder.simpleObject('ConnectionStatusResult', {
 builder.queryField('connectionStatus', (t) =>
   t.field({
     type: ConnectionStatusResult,
-    authScopes: { $all: { partner: true, permission: 'CONNECTIONS_READ' } },
+    authScopes: { may: 'connections.list' },
     args: { email: t.arg.string({ required: true }) },
     resolve: (_root, { email }, ctx) => {
-      const caller = keyCallerOf(ctx);
+      const caller = callerOf(ctx);
       return ctx.services.connections.status(caller, email);
     },
   }),
@@ -117,7 +117,7 @@ builder.mutationField('connectUser', (t) =>
       }),
     }),
     errors: { types: [ValidationError, InvalidStateError] },
-    authScopes: { $all: { partner: true, permission: 'CONNECTIONS_WRITE' } },
+    authScopes: { may: 'connections.write' },
     input: {
       email: t.input.string({ required: true }),
       ref: t.input.string({ description: "Your own id for the user, echoed in events and webhooks" }),
@@ -128,7 +128,7 @@ builder.mutationField('connectUser', (t) =>
     },
     resolve: (_root, { input }, ctx) => {
       requireSignedCallback(ctx, input.callback, 'connectUser');
-      return ctx.services.connections.connectUser(keyCallerOf(ctx), withoutNulls(input));
+      return ctx.services.connections.connectUser(callerOf(ctx), withoutNulls(input));
     },
   }),
 );
@@ -144,10 +144,10 @@ builder.mutationField('disconnectUser', (t) =>
   t.fieldWithInput({
     type: builder.simpleObject('DisconnectUserSuccess', { fields: (f) => ({ connection: f.field({ type: ConnectionRef }) }) }),
     errors: { types: [NotFoundError, InvalidStateError] },
-    authScopes: { $all: { partner: true, permission: 'CONNECTIONS_WRITE' } },
+    authScopes: { may: 'connections.write' },
     input: { id: t.input.id({ required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const caller = keyCallerOf(ctx);
+      const caller = callerOf(ctx);
       return { connection: await ctx.services.connections.disconnect(caller, decodeId(input.id, 'Connection')) };
     },
   }),
@@ -159,7 +159,7 @@ builder.mutationField('decideOnboarding', (t) =>
   t.fieldWithInput({
     type: builder.simpleObject('DecideOnboardingSuccess', { fields: (f) => ({ connection: f.field({ type: ConnectionRef }) }) }),
     errors: { types: [ValidationError, NotFoundError, InvalidStateError] },
-    authScopes: { operator: true },
+    authScopes: { may: 'onboarding.decide' },
     description: 'Operator (or KYC provider): record the KYC decision for a connection in ONBOARDING',
     input: {
       connectionId: t.input.id({ required: true }),
@@ -195,14 +195,14 @@ builder.mutationField('advanceSandboxConnection', (t) =>
   t.fieldWithInput({
     type: SandboxResult('AdvanceSandboxConnectionSuccess'),
     errors: { types: [ValidationError, NotFoundError, InvalidStateError] },
-    authScopes: { $all: { partner: true, permission: 'CONNECTIONS_WRITE' } },
+    authScopes: { may: 'sandbox.write' },
     description: 'TEST only: move a connection along the real transitions, with the same emails, keys and deposit details',
     input: {
       connectionId: t.input.id({ required: true }),
       to: t.input.field({ type: SandboxTarget, required: true }),
     },
     resolve: (_root, { input }, ctx) => {
-      const caller = keyCallerOf(ctx);
+      const caller = callerOf(ctx);
       return ctx.services.connections.advanceSandbox(caller, { ...input, connectionId: decodeId(input.connectionId, 'Connection') });
     },
   }),
@@ -212,7 +212,7 @@ builder.mutationField('createSandboxUser', (t) =>
   t.fieldWithInput({
     type: SandboxResult('CreateSandboxUserSuccess'),
     errors: { types: [ValidationError] },
-    authScopes: { $all: { partner: true, permission: 'CONNECTIONS_WRITE' } },
+    authScopes: { may: 'sandbox.write' },
     description: 'TEST only: a connected dummy user and its key in one call',
     input: {
       type: t.input.field({ type: SandboxUserType, required: true }),
@@ -224,7 +224,7 @@ builder.mutationField('createSandboxUser', (t) =>
     },
     resolve: (_root, { input }, ctx) => {
       requireSignedCallback(ctx, input.callback, 'createSandboxUser');
-      return ctx.services.connections.createSandboxUser(keyCallerOf(ctx), withoutNulls(input));
+      return ctx.services.connections.createSandboxUser(callerOf(ctx), withoutNulls(input));
     },
   }),
 );

@@ -3,6 +3,7 @@ import { AccessError, NotFoundError } from '../../domain/errors.ts';
 import { encodeCursor, type EventRecord } from '../../domain/events/event-log.ts';
 import type { ConnectionStatus } from '../../generated/prisma/enums.ts';
 import type { LiveItem, Subscriber } from '../../live/subscriptions.ts';
+import { apiKeysWhere, connectionsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
 import { callerOf } from '../resolver-helpers.ts';
 import { ConnectionLookup, connectionLookupWhere, ConnectionStatusEnum } from './connection.ts';
@@ -37,7 +38,7 @@ ConnectionEventRef.implement({
     connection: t.prismaField({
       type: 'Connection',
       description: 'The connection as it is now',
-      resolve: (query, event, _args, ctx) => ctx.prisma.connection.findUniqueOrThrow({ ...query, where: { id: event.connectionId! } }),
+      resolve: (query, event, _args, ctx) => ctx.prisma.connection.findFirstOrThrow({ ...query, where: { AND: [{ id: event.connectionId! }, connectionsWhere(callerOf(ctx))] } }),
     }),
     at: t.field({ type: 'DateTime', resolve: (event) => event.createdAt }),
   }),
@@ -51,7 +52,7 @@ ApiKeyEventRef.implement({
     key: t.prismaField({
       type: 'ApiKey',
       description: 'The key as it is now',
-      resolve: (query, event, _args, ctx) => ctx.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: event.apiKeyId! } }),
+      resolve: (query, event, _args, ctx) => ctx.prisma.apiKey.findFirstOrThrow({ ...query, where: { AND: [{ id: event.apiKeyId! }, apiKeysWhere(callerOf(ctx))] } }),
     }),
     at: t.field({ type: 'DateTime', resolve: (event) => event.createdAt }),
   }),
@@ -63,7 +64,7 @@ ConnectionStatusEventRef.implement({
     status: t.field({ type: ConnectionStatusEnum, resolve: (view) => view.status }),
     connection: t.prismaField({
       type: 'Connection',
-      resolve: (query, view, _args, ctx) => ctx.prisma.connection.findUniqueOrThrow({ ...query, where: { id: view.connectionId } }),
+      resolve: (query, view, _args, ctx) => ctx.prisma.connection.findFirstOrThrow({ ...query, where: { AND: [{ id: view.connectionId }, connectionsWhere(callerOf(ctx))] } }),
     }),
     at: t.field({ type: 'DateTime', resolve: (view) => view.at }),
   }),
@@ -88,14 +89,14 @@ builder.subscriptionType({});
 function resumableSubscription(
   name: 'connectionEvents' | 'apiKeyEvents',
   type: typeof ConnectionEventRef,
-  permission: 'CONNECTIONS_READ' | 'KEYS_READ',
+  action: 'connectionEvents.read' | 'keyEvents.read',
   description: string,
 ) {
   builder.subscriptionField(name, (t) =>
     t.field({
       type,
       description: `${description} With \`after\`, the events after that cursor come first.`,
-      authScopes: { permission },
+      authScopes: { may: action },
       args: { after: t.arg.string({ description: 'The cursor of the last event you received' }) },
       subscribe: (_root, args, ctx) => ctx.services.subscriptions[name](subscriberOf(ctx), args.after),
       resolve: (item: LiveItem) => eventOf(item),
@@ -103,14 +104,14 @@ function resumableSubscription(
   );
 }
 
-resumableSubscription('connectionEvents', ConnectionEventRef, 'CONNECTIONS_READ', 'Every connection status change of the organization and environment.');
-resumableSubscription('apiKeyEvents', ApiKeyEventRef, 'KEYS_READ', 'Every key lifecycle event of the organization and environment.');
+resumableSubscription('connectionEvents', ConnectionEventRef, 'connectionEvents.read', 'Every connection status change of the organization and environment.');
+resumableSubscription('apiKeyEvents', ApiKeyEventRef, 'keyEvents.read', 'Every key lifecycle event of the organization and environment.');
 
 builder.subscriptionField('connectionStatusChanged', (t) =>
   t.field({
     type: ConnectionStatusEventRef,
     description: "One connection's status: its current state first, then every change",
-    authScopes: { permission: 'CONNECTIONS_READ' },
+    authScopes: { may: 'connectionEvents.read' },
     args: { lookup: t.arg({ type: ConnectionLookup, required: true }) },
     subscribe: (_root, args, ctx) => {
       const where = connectionLookupWhere(args.lookup);

@@ -1,4 +1,5 @@
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { organizationsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
@@ -7,11 +8,10 @@ import { EnvironmentEnum, OrganizationStatusEnum, PermissionEnum, UserKeyRecover
 
 export const OrganizationRef = builder.prismaNode('Organization', {
   id: { field: 'id' },
+  // Loaded with findUnique, not findUniqueOrThrow: what the read rule hides is null in node(), never an error.
+  nullable: true,
   // A key sees its own organization only; the operator sees every one.
-  findUnique: (id, ctx) => {
-    const caller = callerOf(ctx);
-    return caller.type === 'key' ? { id, AND: [{ id: caller.principal.organization.id }] } : { id };
-  },
+  findUnique: (id, ctx) => ({ id, AND: [organizationsWhere(callerOf(ctx))] }),
   fields: (t) => ({
     name: t.exposeString('name'),
     status: t.expose('status', { type: OrganizationStatusEnum }),
@@ -38,7 +38,7 @@ builder.mutationField('createOrganization', (t) =>
       }),
     }),
     errors: { types: [ValidationError] },
-    authScopes: { operator: true },
+    authScopes: { may: 'organizations.write' },
     input: {
       name: t.input.string({ required: true }),
       environment: t.input.field({ type: EnvironmentEnum, description: 'Of its first partner key; default TEST' }),
@@ -53,7 +53,7 @@ builder.mutationField('updateOrganization', (t) =>
       fields: (f) => ({ organization: f.field({ type: OrganizationRef }) }),
     }),
     errors: { types: [ValidationError, NotFoundError] },
-    authScopes: { operator: true },
+    authScopes: { may: 'organizations.write' },
     input: {
       id: t.input.id({ required: true }),
       name: t.input.string(),

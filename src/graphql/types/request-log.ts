@@ -1,7 +1,8 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
+import { requestLogsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
 import { maxPageSize } from '../pagination.ts';
-import { createdBetween, keyCallerOf } from '../resolver-helpers.ts';
+import { callerOf, createdBetween } from '../resolver-helpers.ts';
 import { EnvironmentEnum } from './enums.ts';
 
 builder.prismaObject('RequestLog', {
@@ -25,7 +26,7 @@ builder.queryField('requestLogs', (t) =>
     type: 'RequestLog',
     cursor: 'id',
     maxSize: maxPageSize,
-    authScopes: { $all: { partner: true, permission: 'LOGS_READ' } },
+    authScopes: { may: 'logs.read' },
     description: "Every authenticated request of this organization and the key's environment, newest first (kept 30 days by default)",
     args: {
       keyId: t.arg.string({ description: 'Only the requests of one key (its public keyId)' }),
@@ -34,10 +35,8 @@ builder.queryField('requestLogs', (t) =>
       to: t.arg({ type: 'DateTime', description: 'Before this time' }),
     },
     resolve: (query, _root, args, ctx) => {
-      const { principal } = keyCallerOf(ctx);
       const where: Prisma.RequestLogWhereInput = {
-        organizationId: principal.organization.id,
-        environment: principal.apiKey.environment,
+        ...requestLogsWhere(callerOf(ctx)),
         ...(args.keyId && { keyId: args.keyId }),
         ...(args.outcome && { OR: [{ outcome: args.outcome }, { outcome: { startsWith: `${args.outcome},` } }, { outcome: { endsWith: `,${args.outcome}` } }, { outcome: { contains: `,${args.outcome},` } }] }),
         ...createdBetween(args),

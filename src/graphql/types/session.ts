@@ -1,17 +1,12 @@
-import { activeWhere, visibleSessionsWhere } from '../../domain/api-key/api-key.service.ts';
-import { AccessError, InvalidStateError, KeyLimitReachedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import type { Context } from '../../context.ts';
+import { authorizeKey } from '../../domain/access/policy.ts';
+import { sessionsWhere } from '../../domain/access/visibility.ts';
+import { activeWhere } from '../../domain/api-key/api-key.service.ts';
+import { InvalidStateError, KeyLimitReachedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
 import { maxPageSize } from '../pagination.ts';
-import { keyCallerOf, withoutNulls } from '../resolver-helpers.ts';
+import { callerOf, withoutNulls } from '../resolver-helpers.ts';
 import { ApiKeyRef } from './api-key.ts';
-
-/** Sessions are opened, listed and ended with keys (or sessions); the operator has none. */
-function sessionCaller(ctx: Context) {
-  if (ctx.caller?.type !== 'key') throw new AccessError('FORBIDDEN', 'Only a partner or user key (or its session) has sessions');
-  return keyCallerOf(ctx);
-}
 
 builder.mutationField('createSession', (t) =>
   t.fieldWithInput({
@@ -23,7 +18,7 @@ builder.mutationField('createSession', (t) =>
       }),
     }),
     errors: { types: [ValidationError, KeyLimitReachedError] },
-    authScopes: { authenticated: true },
+    authScopes: { may: 'sessions.open' },
     description:
       "Exchange a partner or user key for a session token bound to the calling device's IP (or permittedIps): it acts with the key's permissions and ends after the organization's idle timeout, or with the key",
     input: {
@@ -31,7 +26,7 @@ builder.mutationField('createSession', (t) =>
       permittedIps: t.input.stringList({ description: "IPs and CIDRs the token may be used from; default: the caller's IP" }),
     },
     resolve: async (_root, { input }, ctx) => {
-      const { key, secret } = await ctx.services.apiKeys.createSession(sessionCaller(ctx), withoutNulls(input));
+      const { key, secret } = await ctx.services.apiKeys.createSession(callerOf(ctx), withoutNulls(input));
       return { token: secret, expiresAt: key.expiresAt!, session: key };
     },
   }),
@@ -41,12 +36,12 @@ builder.mutationField('revokeSession', (t) =>
   t.fieldWithInput({
     type: builder.simpleObject('RevokeSessionSuccess', { fields: (f) => ({ session: f.field({ type: ApiKeyRef }) }) }),
     errors: { types: [NotFoundError, InvalidStateError] },
-    authScopes: { authenticated: true },
+    authScopes: { may: 'sessions.end' },
     description:
       "End a session now (log out): a session may end itself and the other sessions of its key; a key the sessions it opened; a partner key with KEYS_WRITE any session of its organization and environment",
     input: { id: t.input.id({ required: true }) },
     resolve: async (_root, { input }, ctx) => ({
-      session: await ctx.services.apiKeys.revokeSession(sessionCaller(ctx), { id: decodeId(input.id, 'ApiKey', 'API key') }),
+      session: await ctx.services.apiKeys.revokeSession(callerOf(ctx), { id: decodeId(input.id, 'ApiKey', 'API key') }),
     }),
   }),
 );
@@ -56,7 +51,7 @@ builder.queryField('sessions', (t) =>
     type: 'ApiKey',
     cursor: 'id',
     maxSize: maxPageSize,
-    authScopes: { authenticated: true },
+    authScopes: { may: 'sessions.read' },
     description:
       "Sessions (registered devices), newest first: a partner key with KEYS_READ sees every session of its organization and environment, any other key (or session) those of its own key",
     args: {
@@ -68,7 +63,7 @@ builder.queryField('sessions', (t) =>
         ...query,
         where: {
           AND: [
-            visibleSessionsWhere(sessionCaller(ctx), 'KEYS_READ'),
+            sessionsWhere(authorizeKey(ctx.caller, 'sessions.read'), 'KEYS_READ'),
             args.keyId ? { parent: { keyId: args.keyId } } : {},
             args.includeInactive ? {} : activeWhere(ctx.services.clock.now()),
           ],

@@ -15,7 +15,7 @@ builder.mutationField('rotateSigningSecret', (t) =>
       }),
     }),
     errors: { types: [ValidationError] },
-    authScopes: { $all: { partner: true, permission: 'WEBHOOKS_WRITE' } },
+    authScopes: { may: 'signingSecret.rotate' },
     description: "Replace the organization's signing secret; the previous one stays valid for the grace period (default 24 h)",
     input: {
       gracePeriodSeconds: t.input.int({ description: 'How long the previous secret stays valid: 0 to 604800, default 86400' }),

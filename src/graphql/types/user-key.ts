@@ -5,21 +5,20 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../domain/errors.ts';
+import { connectionsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
-import { keyCallerOf, withoutNulls } from '../resolver-helpers.ts';
-import { IssuedKey, KeyResult, keyWriteScopes, RATE_LIMIT_INPUT, rotateAndRevokeMutations } from './api-key.ts';
+import { callerOf, withoutNulls } from '../resolver-helpers.ts';
+import { IssuedKey, KeyResult, RATE_LIMIT_INPUT, rotateAndRevokeMutations } from './api-key.ts';
 import { ConnectionRef } from './connection.ts';
 import { PermissionEnum } from './enums.ts';
 
-
-const scopes = keyWriteScopes;
 
 builder.mutationField('createUserKey', (t) =>
   t.fieldWithInput({
     type: IssuedKey('CreateUserKeySuccess'),
     errors: { types: [ValidationError, NotFoundError, KeyLimitReachedError, CapabilityDisabledError, InvalidStateError] },
-    authScopes: scopes,
+    authScopes: { may: 'userKeys.write' },
     description: 'A key acting for the user of a CONNECTED connection (at most 20 active per connection)',
     input: {
       connectionId: t.input.id({ required: true }),
@@ -31,7 +30,7 @@ builder.mutationField('createUserKey', (t) =>
     },
     resolve: (_root, { input }, ctx) => {
       const { connectionId, ...rest } = withoutNulls(input);
-      return ctx.services.apiKeys.createUserKey(keyCallerOf(ctx), { ...rest, connectionId: decodeId(connectionId, 'Connection') });
+      return ctx.services.apiKeys.createUserKey(callerOf(ctx), { ...rest, connectionId: decodeId(connectionId, 'Connection') });
     },
   }),
 );
@@ -40,7 +39,7 @@ builder.mutationField('updateUserKey', (t) =>
   t.fieldWithInput({
     type: KeyResult('UpdateUserKeySuccess'),
     errors: { types: [ValidationError, NotFoundError, CapabilityDisabledError, InvalidStateError] },
-    authScopes: scopes,
+    authScopes: { may: 'userKeys.write' },
     input: {
       id: t.input.id({ required: true }),
       name: t.input.string(),
@@ -51,15 +50,14 @@ builder.mutationField('updateUserKey', (t) =>
     },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = withoutNulls(input);
-      return { key: await ctx.services.apiKeys.updateUserKey(keyCallerOf(ctx), { ...changes, id: decodeId(id, 'ApiKey', 'API key') }) };
+      return { key: await ctx.services.apiKeys.updateUserKey(callerOf(ctx), { ...changes, id: decodeId(id, 'ApiKey', 'API key') }) };
     },
   }),
 );
 
 rotateAndRevokeMutations({
   kind: 'User',
-  scopes,
-  caller: keyCallerOf,
+  action: 'userKeys.write',
   rotate: (ctx, caller, input) => ctx.services.apiKeys.rotateUserKey(caller, input),
   revoke: (ctx, caller, input) => ctx.services.apiKeys.revokeUserKey(caller, input),
   graceNote: 'It stays active meanwhile, so it needs a free slot of the 20.',
@@ -70,16 +68,18 @@ builder.mutationField('revokeAllUserKeys', (t) =>
     type: builder.simpleObject('RevokeAllUserKeysSuccess', {
       fields: (f) => ({
         revokedCount: f.int(),
-        connection: f.field({ type: ConnectionRef, description: 'Still CONNECTED' }),
+        connection: f.field({ type: ConnectionRef, nullable: true, description: 'Still CONNECTED; null when this credential may not read connections' }),
       }),
     }),
     errors: { types: [NotFoundError] },
-    authScopes: scopes,
+    authScopes: { may: 'userKeys.write' },
     input: { connectionId: t.input.id({ required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const connectionId = decodeId(input.connectionId, 'Connection');
-      const revokedCount = await ctx.services.apiKeys.revokeAllUserKeys(keyCallerOf(ctx), { connectionId });
-      const connection = await ctx.prisma.connection.findUniqueOrThrow({ where: { id: connectionId } });
+      const caller = callerOf(ctx);
+      const revokedCount = await ctx.services.apiKeys.revokeAllUserKeys(caller, { connectionId });
+      // Shown under the read rule of connections (CONNECTIONS_READ), as everywhere else.
+      const connection = await ctx.prisma.connection.findFirst({ where: { AND: [{ id: connectionId }, connectionsWhere(caller)] } });
       return { revokedCount, connection };
     },
   }),

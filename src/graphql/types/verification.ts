@@ -26,7 +26,7 @@ builder.queryField('verifyKey', (t) =>
     type: KeyVerification,
     description:
       "For the platform's other services: may this key act, from this IP, with these permissions? A partner key verifies its own organization's keys; the admin token any key",
-    authScopes: { $any: { operator: true, $all: { partner: true, permission: 'KEYS_READ' } } },
+    authScopes: { may: 'keys.verify' },
     args: {
       key: t.arg.string({ required: true }),
       ip: t.arg.string({ description: 'The client address the key was presented from; keys with an IP allowlist fail without it' }),

@@ -1,4 +1,5 @@
 import type { Caller } from '../../domain/caller.ts';
+import { connectionsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
 import { callerOf } from '../resolver-helpers.ts';
 import { ApiKeyRef } from './api-key.ts';
@@ -37,10 +38,10 @@ const Viewer = builder.objectRef<Caller>('Viewer').implement({
     connection: t.prismaField({
       type: 'Connection',
       nullable: true,
-      description: 'User keys: the connection whose user the key acts for',
+      description: 'User keys: the connection whose user the key acts for (with CONNECTIONS_READ)',
       resolve: (query, caller, _args, ctx) => {
         const connectionId = principalOf(caller)?.apiKey.connectionId;
-        return connectionId ? ctx.prisma.connection.findUnique({ ...query, where: { id: connectionId } }) : null;
+        return connectionId ? ctx.prisma.connection.findFirst({ ...query, where: { AND: [{ id: connectionId }, connectionsWhere(caller)] } }) : null;
       },
     }),
     clientIp: t.string({
@@ -52,5 +53,5 @@ const Viewer = builder.objectRef<Caller>('Viewer').implement({
 });
 
 builder.queryField('viewer', (t) =>
-  t.field({ type: Viewer, authScopes: { authenticated: true }, resolve: (_root, _args, ctx) => callerOf(ctx) }),
+  t.field({ type: Viewer, authScopes: { may: 'viewer.read' }, resolve: (_root, _args, ctx) => callerOf(ctx) }),
 );

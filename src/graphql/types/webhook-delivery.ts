@@ -5,21 +5,22 @@ import { WebhookDeliveryState } from '../../generated/prisma/enums.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
 import { maxPageSize } from '../pagination.ts';
-import { keyCallerOf } from '../resolver-helpers.ts';
-import { visible, WebhookEndpointRef, webhookScopes } from './webhook-endpoint.ts';
+import { callerOf } from '../resolver-helpers.ts';
+import { WebhookEndpointRef, webhookScopes } from './webhook-endpoint.ts';
+import { NOTHING, webhookAttemptsWhere, webhookEndpointsWhere } from '../../domain/access/visibility.ts';
 
 const WebhookDeliveryStateEnum = builder.enumType(WebhookDeliveryState, {
   name: 'WebhookDeliveryState',
   description: 'Where a webhook message stands: PENDING (a next attempt is scheduled), SUCCEEDED, FAILED (given up, or 410), CANCELLED (its endpoint was disabled)',
 });
 
-const NOWHERE = '00000000-0000-0000-0000-000000000000';
-
 /** One attempt to deliver a webhook message: what webhookDeliveries lists. */
 export const WebhookDeliveryRef = builder.prismaNode('WebhookAttempt', {
   name: 'WebhookDelivery',
   id: { field: 'id' },
-  findUnique: (id, ctx) => ({ id, ...(ctx.caller?.type === 'key' ? visible(ctx) : { organizationId: NOWHERE }) }),
+  // Loaded with findUnique, not findUniqueOrThrow: what the read rule hides is null in node(), never an error.
+  nullable: true,
+  findUnique: (id, ctx) => ({ id, AND: [webhookAttemptsWhere(callerOf(ctx))] }),
   fields: (t) => ({
     webhookId: t.string({
       description: 'The `webhook-id` header: the same on every attempt of one message',
@@ -40,8 +41,11 @@ export const WebhookDeliveryRef = builder.prismaNode('WebhookAttempt', {
       type: WebhookEndpointRef,
       nullable: true,
       description: 'The endpoint it went to; null for a connection callback',
-      select: { delivery: { select: { endpoint: true } } },
-      resolve: (attempt) => attempt.delivery.endpoint,
+      select: { delivery: { select: { endpointId: true } } },
+      resolve: (attempt, _args, ctx) =>
+        attempt.delivery.endpointId
+          ? ctx.prisma.webhookEndpoint.findFirst({ where: { AND: [{ id: attempt.delivery.endpointId }, webhookEndpointsWhere(callerOf(ctx))] } })
+          : null,
     }),
     state: t.field({
       type: WebhookDeliveryStateEnum,
@@ -73,23 +77,31 @@ builder.queryField('webhookDeliveries', (t) =>
       endpointId: t.arg.id({ description: 'Only the attempts sent to one endpoint' }),
     },
     resolve: (query, _root, args, ctx) => {
-      const deliveryId = args.webhookId ? (deliveryIdOf(args.webhookId) ?? NOWHERE) : undefined;
+      // A filter naming something that is not one of ours matches nothing.
+      const deliveryId = args.webhookId ? deliveryIdOf(args.webhookId) : undefined;
       const endpointId = args.endpointId ? tryDecode(args.endpointId, 'WebhookEndpoint') : undefined;
       return ctx.prisma.webhookAttempt.findMany({
         ...query,
-        where: { ...visible(ctx), ...(deliveryId && { deliveryId }), ...(endpointId && { delivery: { endpointId } }) },
+        where: {
+          AND: [
+            webhookAttemptsWhere(callerOf(ctx)),
+            deliveryId === null || endpointId === null ? NOTHING : {},
+            deliveryId ? { deliveryId } : {},
+            endpointId ? { delivery: { endpointId } } : {},
+          ],
+        },
         orderBy: { seq: 'desc' },
       });
     },
   }),
 );
 
-/** A filter's id: an id that is not one of ours matches nothing. */
-function tryDecode(id: string | number, typename: string): string {
+/** A filter's id; null for an id that is not one of ours. */
+function tryDecode(id: string | number, typename: string): string | null {
   try {
     return decodeId(String(id), typename);
   } catch {
-    return NOWHERE;
+    return null;
   }
 }
 
@@ -101,7 +113,7 @@ builder.mutationField('redeliverWebhook', (t) =>
     description: "Sends an attempt's message again now, with the same webhook-id; returns the new attempt (the retry schedule is unchanged)",
     input: { id: t.input.id({ required: true, description: 'A WebhookDelivery id' }) },
     resolve: async (_root, { input }, ctx) => ({
-      delivery: await ctx.services.webhooks.redeliver(keyCallerOf(ctx), decodeId(String(input.id), 'WebhookDelivery', 'Webhook delivery')),
+      delivery: await ctx.services.webhooks.redeliver(callerOf(ctx), decodeId(String(input.id), 'WebhookDelivery', 'Webhook delivery')),
     }),
   }),
 );

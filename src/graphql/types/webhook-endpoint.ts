@@ -1,25 +1,22 @@
-import type { Context } from '../../context.ts';
+import { webhookEndpointsWhere } from '../../domain/access/visibility.ts';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { WebhookEventType } from '../../generated/prisma/enums.ts';
 import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
 import { maxPageSize } from '../pagination.ts';
-import { keyCallerOf, withoutNulls } from '../resolver-helpers.ts';
+import { callerOf, withoutNulls } from '../resolver-helpers.ts';
 import { EnvironmentEnum } from './enums.ts';
 
 const WebhookEventTypeEnum = builder.enumType(WebhookEventType, { name: 'WebhookEventType' });
 
 /** Webhooks belong to the partner's organization and the key's environment. */
-export const webhookScopes = { $all: { partner: true, permission: 'WEBHOOKS_WRITE' } } as const;
-
-export const visible = (ctx: Context) => {
-  const { principal } = keyCallerOf(ctx);
-  return { organizationId: principal.organization.id, environment: principal.apiKey.environment };
-};
+export const webhookScopes = { may: 'webhooks.manage' } as const;
 
 export const WebhookEndpointRef = builder.prismaNode('WebhookEndpoint', {
   id: { field: 'id' },
-  findUnique: (id, ctx) => ({ id, ...(ctx.caller?.type === 'key' ? visible(ctx) : { organizationId: '00000000-0000-0000-0000-000000000000' }) }),
+  // Loaded with findUnique, not findUniqueOrThrow: what the read rule hides is null in node(), never an error.
+  nullable: true,
+  findUnique: (id, ctx) => ({ id, AND: [webhookEndpointsWhere(callerOf(ctx))] }),
   fields: (t) => ({
     url: t.exposeString('url'),
     eventTypes: t.expose('eventTypes', { type: [WebhookEventTypeEnum] }),
@@ -38,7 +35,7 @@ builder.queryField('webhookEndpoints', (t) =>
     maxSize: maxPageSize,
     authScopes: webhookScopes,
     resolve: (query, _root, _args, ctx) =>
-      ctx.prisma.webhookEndpoint.findMany({ ...query, where: visible(ctx), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+      ctx.prisma.webhookEndpoint.findMany({ ...query, where: webhookEndpointsWhere(callerOf(ctx)), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
   }),
 );
 
@@ -54,7 +51,7 @@ builder.mutationField('createWebhookEndpoint', (t) =>
       url: t.input.string({ required: true }),
       eventTypes: t.input.field({ type: [WebhookEventTypeEnum], required: true }),
     },
-    resolve: async (_root, { input }, ctx) => ({ endpoint: await ctx.services.webhookEndpoints.create(keyCallerOf(ctx), input) }),
+    resolve: async (_root, { input }, ctx) => ({ endpoint: await ctx.services.webhookEndpoints.create(callerOf(ctx), input) }),
   }),
 );
 
@@ -72,7 +69,7 @@ builder.mutationField('updateWebhookEndpoint', (t) =>
     },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = withoutNulls(input);
-      return { endpoint: await ctx.services.webhookEndpoints.update(keyCallerOf(ctx), { ...changes, id: decodeId(id, 'WebhookEndpoint') }) };
+      return { endpoint: await ctx.services.webhookEndpoints.update(callerOf(ctx), { ...changes, id: decodeId(id, 'WebhookEndpoint') }) };
     },
   }),
 );
@@ -84,7 +81,7 @@ builder.mutationField('deleteWebhookEndpoint', (t) =>
     authScopes: webhookScopes,
     input: { id: t.input.id({ required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      await ctx.services.webhookEndpoints.delete(keyCallerOf(ctx), decodeId(input.id, 'WebhookEndpoint'));
+      await ctx.services.webhookEndpoints.delete(callerOf(ctx), decodeId(input.id, 'WebhookEndpoint'));
       return { deletedId: input.id };
     },
   }),

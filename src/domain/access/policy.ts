@@ -1,0 +1,125 @@
+import type { Environment, Permission } from '../../generated/prisma/client.ts';
+import type { Caller, KeyPrincipal } from '../caller.ts';
+import { ACCESS_MESSAGES, AccessError } from '../errors.ts';
+
+/**
+ * Who may do what: the one table of Keyward's authorization model. Every operation of the API,
+ * the CLI and the services names one of these actions; nothing else decides whether a caller may
+ * act. What a caller may then *see* of each model is in visibility.ts, and which keys a key may
+ * create or change in reach.ts.
+ *
+ * Caller kinds: the operator (admin token) and Keyward itself ("system") may do anything; a
+ * partner key, a user key, and a session (which acts as the key that opened it, with that key's
+ * kind and permissions as they are now) may do what the rule of the action lets its kind and
+ * permissions do, in its own organization and environment only.
+ */
+
+export type KeyKind = 'PARTNER' | 'USER';
+
+export interface Rule {
+  /** The operator may (the admin token). */
+  operator?: true;
+  /** The key kinds that may, with `permission` when given. */
+  keys?: readonly KeyKind[];
+  permission?: Permission;
+  /** Only a key itself, never a session opened with it. */
+  noSessions?: true;
+  /** Only a key of this environment. */
+  environment?: Environment;
+  /** What the action is, for messages and the README. */
+  describe: string;
+}
+
+const ANY_KEY: readonly KeyKind[] = ['PARTNER', 'USER'];
+const PARTNER: readonly KeyKind[] = ['PARTNER'];
+
+export const RULES = {
+  'viewer.read': { operator: true, keys: ANY_KEY, describe: 'say who the credential is' },
+  'node.read': { operator: true, keys: ANY_KEY, describe: 'look objects up by id (each type under its own read rule)' },
+  'partnerKeys.read': { keys: PARTNER, permission: 'KEYS_READ', describe: 'list partner keys' },
+  'partnerKeys.write': { operator: true, keys: PARTNER, permission: 'KEYS_WRITE', describe: 'create or update partner keys' },
+  'partnerKeys.replace': { operator: true, keys: PARTNER, permission: 'KEYS_WRITE', describe: 'rotate or revoke partner keys' },
+  'userKeys.write': { keys: PARTNER, permission: 'KEYS_WRITE', describe: 'create, update, rotate or revoke user keys' },
+  'keys.verify': { operator: true, keys: PARTNER, permission: 'KEYS_READ', describe: 'verify keys for other services' },
+  'keyEvents.read': { keys: ANY_KEY, permission: 'KEYS_READ', describe: 'subscribe to key lifecycle events' },
+  'sessions.open': { keys: ANY_KEY, noSessions: true, describe: 'open a session' },
+  'sessions.read': { keys: ANY_KEY, describe: 'list sessions (its own key\'s; with KEYS_READ a partner key all)' },
+  'sessions.end': { keys: ANY_KEY, describe: 'end sessions (its own key\'s; with KEYS_WRITE a partner key any)' },
+  'connections.list': { keys: PARTNER, permission: 'CONNECTIONS_READ', describe: 'list connections and poll their status' },
+  'connection.read': { operator: true, keys: ANY_KEY, permission: 'CONNECTIONS_READ', describe: 'read a connection (a user key: its own)' },
+  'connectionEvents.read': { keys: ANY_KEY, permission: 'CONNECTIONS_READ', describe: 'subscribe to connection changes (a user key: its own)' },
+  'connections.write': { keys: PARTNER, permission: 'CONNECTIONS_WRITE', describe: 'connect and disconnect users' },
+  'sandbox.write': { keys: PARTNER, permission: 'CONNECTIONS_WRITE', environment: 'TEST', describe: 'use the sandbox helpers (TEST only)' },
+  'onboarding.decide': { operator: true, describe: 'record KYC decisions' },
+  'organizations.write': { operator: true, describe: 'create and update organizations' },
+  'webhooks.manage': { keys: PARTNER, permission: 'WEBHOOKS_WRITE', describe: 'manage webhook endpoints and deliveries' },
+  'signingSecret.rotate': { keys: PARTNER, permission: 'WEBHOOKS_WRITE', describe: "rotate its environment's signing secret" },
+  'logs.read': { keys: PARTNER, permission: 'LOGS_READ', describe: 'read request logs and the audit trail' },
+} as const satisfies Record<string, Rule>;
+
+export type Action = keyof typeof RULES;
+
+export type KeyCaller = Extract<Caller, { type: 'key' }>;
+
+/** What the model needs to know of a caller: its kind, whether it is a session, and its key. */
+export type CallerKind = 'operator' | 'system' | 'partner' | 'user';
+
+export function kindOf(caller: Caller): CallerKind {
+  if (caller.type !== 'key') return caller.type;
+  return caller.principal.apiKey.kind === 'PARTNER' ? 'partner' : 'user';
+}
+
+/** Permissions a caller acts with: a key's (for a session, its key's) minus what its organization disabled. */
+export function holds(caller: Caller, permission: Permission): boolean {
+  return caller.type !== 'key' || caller.principal.permissions.includes(permission);
+}
+
+/** The organization and environment a key acts in; null for the operator and Keyward itself (everywhere). */
+export function scopeOf(caller: Caller): { organizationId: string; environment: Environment } | null {
+  if (caller.type !== 'key') return null;
+  return { organizationId: caller.principal.organization.id, environment: caller.principal.apiKey.environment };
+}
+
+/** The scope of a key caller (never null). */
+export function keyScope(principal: KeyPrincipal): { organizationId: string; environment: Environment } {
+  return { organizationId: principal.organization.id, environment: principal.apiKey.environment };
+}
+
+/** Why a caller may not take an action; null when it may. */
+export function denial(caller: Caller | null, action: Action): AccessError | null {
+  const rule: Rule = RULES[action];
+  if (caller === null) {
+    const operatorOnly = rule.operator === true && rule.keys === undefined;
+    return new AccessError('UNAUTHENTICATED', operatorOnly ? ACCESS_MESSAGES.missingAdminToken : ACCESS_MESSAGES.missingCredential);
+  }
+  if (caller.type === 'system') return null;
+  if (caller.type === 'operator') return rule.operator ? null : new AccessError('FORBIDDEN', `The operator has no key to ${rule.describe}`);
+  const { principal } = caller;
+  const kind = principal.apiKey.kind as KeyKind;
+  if (!rule.keys?.includes(kind)) return new AccessError('FORBIDDEN', `A ${kind.toLowerCase()} key may not ${rule.describe}`);
+  if (rule.permission && !principal.permissions.includes(rule.permission)) {
+    return new AccessError('FORBIDDEN', `This key lacks ${rule.permission}, needed to ${rule.describe}`);
+  }
+  if (rule.noSessions && principal.sessionOf) return new AccessError('FORBIDDEN', `A session may not ${rule.describe}`);
+  if (rule.environment && principal.apiKey.environment !== rule.environment) {
+    return new AccessError('FORBIDDEN', `Only ${rule.environment} keys may ${rule.describe}`);
+  }
+  return null;
+}
+
+export function allows(caller: Caller | null, action: Action): boolean {
+  return denial(caller, action) === null;
+}
+
+/** Throws the top-level error (401 or 403) when the caller may not take the action. */
+export function authorize(caller: Caller | null, action: Action): asserts caller is Caller {
+  const refused = denial(caller, action);
+  if (refused) throw refused;
+}
+
+/** Like `authorize`, for actions only keys take: returns the caller as a key caller. */
+export function authorizeKey(caller: Caller | null, action: Action): KeyCaller {
+  authorize(caller, action);
+  if (caller.type !== 'key') throw new AccessError('FORBIDDEN', `Only a key may ${RULES[action].describe}`);
+  return caller;
+}
