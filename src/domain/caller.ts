@@ -11,8 +11,9 @@ export interface KeyPrincipal {
   /**
    * Session tokens: the key that opened the session. `apiKey` is then the session's own record
    * with the kind of that key (PARTNER or USER), so the session acts as it does.
+   * `rateLimitRequests` is that key's own number: its sessions spend its budget.
    */
-  sessionOf?: { id: string; keyId: string; expiresAt: Date | null };
+  sessionOf?: { id: string; keyId: string; expiresAt: Date | null; rateLimitRequests?: number | null };
 }
 
 /** Who is acting, as the domain sees it; the transport decides how it was established. */

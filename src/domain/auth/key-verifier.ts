@@ -19,8 +19,8 @@ export type KeyCheck =
   | { ok: false; reason: KeyCheckFailure; keyId?: string | undefined; principal?: KeyPrincipal };
 
 /** What a session needs of the key that opened it. */
-type ParentFacts = Pick<ApiKey, 'id' | 'keyId' | 'kind' | 'permissions' | 'revokedAt' | 'expiresAt'>;
-const PARENT_SELECT = { id: true, keyId: true, kind: true, permissions: true, revokedAt: true, expiresAt: true } as const;
+type ParentFacts = Pick<ApiKey, 'id' | 'keyId' | 'kind' | 'permissions' | 'revokedAt' | 'expiresAt' | 'rateLimitRequests'>;
+const PARENT_SELECT = { id: true, keyId: true, kind: true, permissions: true, revokedAt: true, expiresAt: true, rateLimitRequests: true } as const;
 const INCLUDE = { organization: true, connection: { select: { ref: true } }, parent: { select: PARENT_SELECT } } as const;
 
 interface CacheEntry {
@@ -99,7 +99,7 @@ export class KeyVerifier implements KeyChangeListener {
       organization,
       permissions: entry.permissions,
       connectionRef: entry.connectionRef,
-      ...(parent && { sessionOf: { id: parent.id, keyId: parent.keyId, expiresAt: parent.expiresAt } }),
+      ...(parent && { sessionOf: { id: parent.id, keyId: parent.keyId, expiresAt: parent.expiresAt, rateLimitRequests: parent.rateLimitRequests } }),
     };
     const now = this.clock.now();
     // Past the secret, failures carry the key: its owner may learn why it is refused (verifyKey).
