@@ -14,7 +14,9 @@ import { WebhookDeliveryService } from './domain/webhooks/webhook-delivery.servi
 import { WebhookSender, type Resolver } from './domain/webhooks/webhook-sender.ts';
 import type { EventFaults } from './domain/events/event-log.ts';
 import { MemoryCounterStore, RateLimits, type CounterStore } from './domain/rate-limit/rate-limits.ts';
-import { RedisCounterStore } from './infra/redis-counters.ts';
+import { closeLimitsRedis, limitsRedis, RedisCounterStore } from './infra/redis-counters.ts';
+import { RedisSlotStore } from './infra/redis-slots.ts';
+import { MemorySlotStore, type SlotStore } from './domain/rate-limit/slots.ts';
 import { RequestLogWriter } from './domain/audit/request-log.ts';
 import { Metrics } from './infra/metrics.ts';
 import { OrganizationService } from './domain/organization/organization.service.ts';
@@ -57,6 +59,8 @@ export function createServices(deps: {
   faults?: EventFaults;
   /** Where rate-limit counters live: Redis shared by the instances, or this process (the default). */
   counters?: CounterStore;
+  /** Where the open sockets and subscriptions of each key are counted: likewise. */
+  slots?: SlotStore;
   /** Failed authentications one client IP may make per window. */
   authFailureLimit?: { failures: number; windowMs: number };
   /** Connection mails per organization per hour and per address per day. */
@@ -79,7 +83,12 @@ export function createServices(deps: {
   }));
   verifier.onLookup = (hit) => metrics.keyCacheLookups.inc({ result: hit ? 'hit' : 'miss' });
   const rateLimits = new RateLimits(deps.counters ?? new MemoryCounterStore(clock), deps.authFailureLimit, deps.mailLimits);
-  const registry = new SubscriptionRegistry(verifier, deps.logger, { ...DEFAULT_SUBSCRIPTION_LIMITS, ...deps.subscriptionLimits });
+  const registry = new SubscriptionRegistry(
+    verifier,
+    deps.logger,
+    { ...DEFAULT_SUBSCRIPTION_LIMITS, ...deps.subscriptionLimits },
+    deps.slots ?? new MemorySlotStore(),
+  );
   const changes = new KeyChangeFanout(verifier, registry, bus);
   const events = new EventLog(prisma, clock, (error) => deps.logger.error({ err: error }, 'publishing events failed'), deps.faults);
   const live = new LiveEvents(events, bus, deps.logger, deps.livePollIntervalMs);
@@ -223,6 +232,7 @@ export function servicesFor(config: Config, runtime: Runtime, logger: Logger): S
     allowPrivateCallbacks: config.KEYWARD_ALLOW_PRIVATE_CALLBACKS,
     bus: runtime.bus,
     counters: runtime.counters,
+    slots: runtime.slots,
     authFailureLimit: { failures: config.KEYWARD_AUTH_FAILURES_PER_MINUTE, windowMs: 60_000 },
     requestLogRetentionDays: config.KEYWARD_REQUEST_LOG_RETENTION_DAYS,
     mailLimits: { perOrganizationPerHour: config.KEYWARD_CONNECTION_MAILS_PER_HOUR, perRecipientPerDay: 3 },
@@ -255,6 +265,8 @@ export interface Runtime {
   bus: Bus;
   /** Rate-limit counters: in Redis when REDIS_URL is set (this process's own while Redis is away), else in this process. */
   counters: CounterStore;
+  /** Open sockets and subscriptions per key: likewise. */
+  slots: SlotStore;
   close(): Promise<void>;
 }
 
@@ -267,20 +279,23 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   const runtime = await openStorage(config);
   const bus = config.REDIS_URL ? createRedisBus(config.REDIS_URL, logger) : noBus;
   const local = new MemoryCounterStore(systemClock);
-  const shared = config.REDIS_URL ? new RedisCounterStore(config.REDIS_URL, local, logger) : null;
+  const redis = config.REDIS_URL ? limitsRedis(config.REDIS_URL) : null;
+  const slots = redis ? new RedisSlotStore(redis, logger, config.KEYWARD_SLOT_HEARTBEAT_MS) : null;
   return {
     ...runtime,
     bus,
-    counters: shared ?? local,
+    counters: redis ? new RedisCounterStore(redis, local, logger) : local,
+    slots: slots ?? new MemorySlotStore(),
     close: async () => {
-      await shared?.close();
+      slots?.close();
+      if (redis) await closeLimitsRedis(redis);
       await bus.close();
       await runtime.close();
     },
   };
 }
 
-async function openStorage(config: Config): Promise<Omit<Runtime, 'bus' | 'counters'>> {
+async function openStorage(config: Config): Promise<Omit<Runtime, 'bus' | 'counters' | 'slots'>> {
   if (config.DATABASE_URL !== undefined) {
     const database = await openDatabase({ kind: 'postgres', url: config.DATABASE_URL });
     return {

@@ -3,6 +3,7 @@ import type { Services } from './context.ts';
 import type { Caller } from './domain/caller.ts';
 import { ACCESS_MESSAGES, AccessError } from './domain/errors.ts';
 import type { KeyCheckFailure } from './domain/auth/key-verifier.ts';
+import { budgetOf } from './domain/rate-limit/rate-limits.ts';
 
 /** Reads a credential header, from HTTP headers or a graphql-ws `connection_init` payload alike. */
 export type HeaderReader = (name: string) => string | null | undefined;
@@ -90,7 +91,7 @@ export async function authenticate(
   }
   if (caller) identified?.(caller);
   if (caller?.type === 'key') {
-    await services.rateLimits.admitKey(caller.principal.apiKey, caller.principal.organization);
+    await services.rateLimits.admitKey(budgetOf(caller.principal), caller.principal.organization);
     // Sessions slide: a request near the end of one extends it.
     if (caller.principal.sessionOf) await services.apiKeys.extendSession(caller.principal);
   }

@@ -57,6 +57,11 @@ const schema = z
     KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1_000).default(10),
     KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(100),
     KEYWARD_MAX_SOCKETS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(20),
+    /**
+     * With REDIS_URL: how often an instance renews, in Redis, the places its open sockets and
+     * subscriptions hold; a place not renewed for 3 of these (its instance crashed) stops counting.
+     */
+    KEYWARD_SLOT_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     /** How often live feeds compare themselves with the event table (catches what Redis lost). */
     KEYWARD_EVENT_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1_000),
     /**

@@ -137,7 +137,7 @@ export async function startServer(options: {
         try {
           const caller = await authenticate(options.services, options.adminToken, headersFromObject(ctx.connectionParams), ip);
           // The socket lives as long as its credential does: the registry closes it (4403) when the key goes.
-          if (caller?.type === 'key') options.services.subscriptions.registry.watchSocket(ctx.extra.socket, caller.principal, ip);
+          if (caller?.type === 'key') await options.services.subscriptions.registry.watchSocket(ctx.extra.socket, caller.principal, ip);
           return true;
         } catch (error) {
           if (!(error instanceof AccessError)) throw error;

@@ -11,6 +11,7 @@ export interface KeyPrincipal {
   /**
    * Session tokens: the key that opened the session. `apiKey` is then the session's own record
    * with the kind of that key (PARTNER or USER), so the session acts as it does.
+   * `rateLimitRequests` is that key's own number: its sessions spend its budget.
    */
   sessionOf?: SessionParent;
 }

@@ -28,6 +28,34 @@ type Scripted = Redis & {
 };
 
 /**
+ * The connection the limits use (request counters, open sockets and subscriptions): a command
+ * fails at once while Redis is away instead of waiting in a queue, since every caller has a
+ * per-instance fallback and a request must not wait for Redis.
+ */
+export function limitsRedis(url: string): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 500,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+  });
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+/** Closes a limits connection after the commands already sent (places given back at shutdown). */
+export async function closeLimitsRedis(redis: Redis): Promise<void> {
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  const timer = setTimeout(() => redis.disconnect(), 1_000);
+  await redis.quit().catch(() => redis.disconnect());
+  clearTimeout(timer);
+}
+
+/**
  * Counters shared by every instance through Redis, one Lua script per check. While Redis is
  * unreachable the checks run on this instance's own counters (`fallback`) instead of failing
  * requests: each instance then admits up to the limit on its own (SECURITY.md F-07).
@@ -37,21 +65,14 @@ export class RedisCounterStore implements CounterStore {
   private warned = false;
 
   constructor(
-    url: string,
+    redis: Redis,
     private readonly fallback: CounterStore,
     private readonly logger: Logger,
   ) {
-    this.redis = new Redis(url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: 500,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
-    }) as Scripted;
+    this.redis = redis as Scripted;
     this.redis.defineCommand('keywardTake', { numberOfKeys: 1, lua: TAKE });
     this.redis.defineCommand('keywardAdd', { numberOfKeys: 1, lua: ADD });
     this.redis.defineCommand('keywardPeek', { numberOfKeys: 1, lua: PEEK });
-    this.redis.on('error', () => undefined);
     this.redis.on('ready', () => {
       if (this.warned) this.logger.info('redis reachable again: rate limits are shared again');
       this.warned = false;
@@ -102,9 +123,5 @@ export class RedisCounterStore implements CounterStore {
       },
       () => this.fallback.peek(key),
     );
-  }
-
-  async close(): Promise<void> {
-    this.redis.disconnect();
   }
 }

@@ -146,7 +146,7 @@ export class Subscriptions {
   ): Promise<AsyncIterableIterator<LiveItem>> {
     const { principal } = subscriber;
     const subscription = new LiveSubscription(this, principal, filter);
-    subscription.holder = this.registry.admit(principal, subscriber.ip, subscriber.socket, subscription);
+    subscription.holder = await this.registry.admit(principal, subscriber.ip, subscriber.socket, subscription);
     try {
       const attachedAt = await this.live.attach(principal.organization.id, subscription);
       subscription.attached = true;

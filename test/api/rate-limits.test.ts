@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCounterStore } from '../../src/domain/rate-limit/rate-limits.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { OffsetClock } from '../helpers/clock.ts';
-import { admin, gql, partner } from '../helpers/client.ts';
+import { admin, bearer, gql, partner } from '../helpers/client.ts';
 import { newOrganization, newPartnerKey, tampered, type OrgFixture } from '../helpers/fixtures.ts';
 
 let app: TestApp;
@@ -23,6 +23,7 @@ async function limitedOrganization(requests: number, windowSeconds = 60): Promis
   expect(res.data).toMatchObject({ updateOrganization: { organization: { rateLimitRequests: requests, rateLimitWindowSeconds: windowSeconds } } });
   return org;
 }
+const CREATE_SESSION = 'mutation ($i: CreateSessionInput!) { createSession(input: $i) { ... on CreateSessionSuccess { token } } }';
 const codeOf = (res: Awaited<ReturnType<typeof gql>>) => res.errors?.[0]?.extensions?.code;
 
 describe('MemoryCounterStore', () => {
@@ -97,6 +98,39 @@ describe('per-key limits', () => {
     expect(byOperator.data).toMatchObject({ updatePartnerKey: { key: { rateLimitRequests: 5000 } } });
     const invalid = await gql(app, UPDATE_ORG, { i: { id: org.organizationId, rateLimitRequests: 0, rateLimitWindowSeconds: 86_401 } }, { headers: admin(app) });
     expect(invalid.data).toMatchObject({ updateOrganization: { code: 'VALIDATION_FAILED' } });
+  });
+
+  it('a key and its sessions share the key’s one budget: three sessions of a key limited to 3 make 3 requests in all', async () => {
+    const org = await limitedOrganization(50);
+    const key = await newPartnerKey(app, org.secret);
+    const sessions: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await gql(app, CREATE_SESSION, { i: { description: `Device ${i}` } }, { headers: partner(key.secret) });
+      sessions.push((res.data as { createSession: { token: string } }).createSession.token);
+    }
+    const lowered = await gql(app, UPDATE_KEY, { i: { id: key.id, rateLimitRequests: 3 } }, { headers: partner(org.secret) });
+    expect(lowered.data).toMatchObject({ updatePartnerKey: { key: { rateLimitRequests: 3 } } });
+    // A fresh window: opening the sessions spent the key's requests of this one.
+    app.clock.advance(61_000);
+    try {
+      const credentials = [partner(key.secret), ...sessions.map(bearer)];
+      const statuses: number[] = [];
+      for (let round = 0; round < 4; round++) {
+        for (const headers of credentials) statuses.push((await gql(app, VIEWER, {}, { headers })).status);
+      }
+      expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(13);
+      // A session is refused with the key's number, whichever credential spent it.
+      const refused = await gql(app, VIEWER, {}, { headers: bearer(sessions[2]!) });
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+      expect(refused.errors?.[0]?.message).toMatch(/Rate limit of 3 requests per 60 s/);
+      // The organization's other keys keep their own budgets.
+      expect((await gql(app, VIEWER, {}, { headers: partner(org.secret) })).status).toBe(200);
+      app.clock.advance(61_000);
+      expect((await gql(app, VIEWER, {}, { headers: bearer(sessions[0]!) })).status).toBe(200);
+    } finally {
+      app.clock.reset();
+    }
   });
 });
 

@@ -24,6 +24,8 @@ describe('configuration', () => {
     expect(() => loadConfig({ KEYWARD_QUERY_TIMEOUT_MS: '10' })).toThrow(ConfigError);
     expect(loadConfig({}).KEYWARD_MAX_SOCKETS_PER_KEY).toBe(20);
     expect(() => loadConfig({ KEYWARD_MAX_SOCKETS_PER_KEY: '0' })).toThrow(ConfigError);
+    expect(loadConfig({}).KEYWARD_SLOT_HEARTBEAT_MS).toBe(5_000);
+    expect(() => loadConfig({ KEYWARD_SLOT_HEARTBEAT_MS: '10' })).toThrow(ConfigError);
   });
 
   it('has the documented defaults', () => {

@@ -1,6 +1,7 @@
 // Several Keyward processes on one PostgreSQL database, with a real Redis between them: events
 // and revocations travel between instances, correctness never depends on Redis delivering, and an
-// instance killed right after a commit loses no event. SECURITY.md C-10, D-09, E-07, F-07.
+// instance killed right after a commit loses no event; a key and its sessions spend one budget of
+// requests, sockets and subscriptions over both instances. SECURITY.md C-10, D-09, E-07, F-07.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../helpers/postgres.ts';
@@ -10,6 +11,11 @@ import { FROM_START, positionOf, sseSubscribe, wsSubscribe, type Subscriber, typ
 
 const CONNECTION_EVENTS = 'subscription ($after: String) { connectionEvents(after: $after) { cursor status previousStatus connection { id email } } }';
 const KEY_EVENTS = 'subscription { apiKeyEvents { cursor type key { keyId active } } }';
+/** Answers at once with the organization's first key event: a result means the subscription holds its place. */
+const KEY_EVENTS_FROM_START = 'subscription ($after: String) { apiKeyEvents(after: $after) { cursor type } }';
+
+/** Small caps per key (with its sessions), so that the budget tests reach them; the other tests stay well below. */
+const CAPS = { KEYWARD_MAX_SOCKETS_PER_KEY: '3', KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY: '4', KEYWARD_SLOT_HEARTBEAT_MS: '200' };
 
 let redis: RedisServer;
 let cluster: KeywardCluster;
@@ -72,8 +78,8 @@ beforeAll(async () => {
   cluster = new KeywardCluster(await createTestDatabase(inject('postgresUrl')));
   // Feeds read the table only once a minute here: what arrives fast came over Redis.
   [a, b] = await Promise.all([
-    instance({ REDIS_URL: redis.url, KEYWARD_EVENT_POLL_MS: '60000' }),
-    instance({ REDIS_URL: redis.url, KEYWARD_EVENT_POLL_MS: '60000' }),
+    instance({ REDIS_URL: redis.url, KEYWARD_EVENT_POLL_MS: '60000', ...CAPS }),
+    instance({ REDIS_URL: redis.url, KEYWARD_EVENT_POLL_MS: '60000', ...CAPS }),
   ]);
 }, 120_000);
 
@@ -217,5 +223,179 @@ describe('two instances, one database, Redis between them', () => {
     expect(statusOf(replayed!)!.connection.email).not.toBe(first);
     await settle();
     expect(resumed.results).toHaveLength(1);
+  });
+});
+
+describe('one budget for a key and its sessions over both instances', () => {
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  const partnerKey = (key: string) => ({ 'X-Partner-Key': key });
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** Sessions opened by `key`, alternately through A and B (each is a request of the key). */
+  async function openSessions(key: string, count: number): Promise<string[]> {
+    const tokens: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const { body } = await postGraphQL(
+        (i % 2 === 0 ? a : b).url,
+        'mutation ($i: CreateSessionInput!) { createSession(input: $i) { ... on CreateSessionSuccess { token } ... on Error { code } } }',
+        { 'x-partner-key': key },
+        { i: { description: `Device ${i}` } },
+      );
+      const token = (body.data?.createSession as { token?: string } | undefined)?.token;
+      if (!token) throw new Error(`createSession failed: ${JSON.stringify(body)}`);
+      tokens.push(token);
+    }
+    return tokens;
+  }
+
+  const codesOf = (results: SubscriptionResult[]) => results.flatMap((r) => (r.errors ?? []).map((e) => e.extensions?.code));
+
+  /**
+   * A graphql-ws socket with one subscription. `outcome`: 'held' once its first event came (the
+   * socket and the subscription hold their places), else how it was refused.
+   */
+  function hold(via: KeywardProcess, credentials: Record<string, string>) {
+    const subscriber = track(wsSubscribe(via.wsUrl, credentials, KEY_EVENTS_FROM_START, { after: FROM_START }));
+    const outcome: Promise<string> = Promise.race([
+      subscriber.waitFor(1, 10_000).then(
+        ([first]) => (first!.errors ? `refused ${codesOf([first!]).join()}` : 'held'),
+        () => 'no answer',
+      ),
+      subscriber.closed.then((code) => `closed ${code}`),
+    ]);
+    return Object.assign(subscriber, { outcome });
+  }
+
+  /** Places given back on one instance reach Redis a moment later: a few tries before another takes them. */
+  async function holdSoon(via: KeywardProcess, credentials: Record<string, string>) {
+    for (let attempt = 1; ; attempt++) {
+      const held = hold(via, credentials);
+      const outcome = await held.outcome;
+      if (outcome === 'held' || attempt === 30) return { held, outcome };
+      await pause(100);
+    }
+  }
+
+  /** A second subscription on the socket of `on`: its results once it ended (refused). */
+  function subscribeAgain(on: ReturnType<typeof hold>) {
+    const results: SubscriptionResult[] = [];
+    return new Promise<SubscriptionResult[]>((resolve) => {
+      on.client.subscribe(
+        { query: KEY_EVENTS_FROM_START, variables: { after: FROM_START } },
+        {
+          next: (value) => void results.push(value as SubscriptionResult),
+          error: (error) => {
+            if (Array.isArray(error)) results.push({ errors: error as SubscriptionResult['errors'] });
+            resolve(results);
+          },
+          complete: () => resolve(results),
+        },
+      );
+    });
+  }
+
+  it('requests: a key limited to 9 and its three sessions make 9 in all, whichever instance and credential', async () => {
+    const admin = await newOrganization(a);
+    const key = await createKey(a, admin, 'Budgeted');
+    const updated = await postGraphQL(
+      b.url,
+      'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }',
+      { 'x-partner-key': admin },
+      { i: { id: key.id, rateLimitRequests: 9 } },
+    );
+    expect(updated.body.data).toEqual({ updatePartnerKey: { __typename: 'UpdatePartnerKeySuccess' } });
+    // Three of the nine go to opening the sessions.
+    const sessions = await openSessions(key.secret, 3);
+    const credentials = [partnerKey(key.secret), ...sessions.map(bearer)];
+    // Each credential through both instances, all at once.
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => postGraphQL((Math.floor(i / 4) % 2 === 0 ? a : b).url, '{ viewer { kind } }', credentials[i % 4]!)),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(6);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+    expect(results.find((r) => r.status === 429)!.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    // The organization's first key has its own budget.
+    expect((await postGraphQL(b.url, '{ viewer { kind } }', { 'x-partner-key': admin })).status).toBe(200);
+  });
+
+  it('sockets and subscriptions: the key’s caps hold for the key and its sessions over both instances together', async () => {
+    const admin = await newOrganization(a);
+    const key = await createKey(a, admin, 'Listener');
+    const sessions = await openSessions(key.secret, 3);
+    // Three sockets (the cap), one subscription each: the key on A, sessions on B and A.
+    const held = [hold(a, partnerKey(key.secret)), hold(b, bearer(sessions[0]!)), hold(a, bearer(sessions[1]!))];
+    expect(await Promise.all(held.map((h) => h.outcome))).toEqual(['held', 'held', 'held']);
+    for (const [via, credentials] of [
+      [b, bearer(sessions[2]!)],
+      [b, partnerKey(key.secret)],
+      [a, bearer(sessions[0]!)],
+    ] as const) {
+      expect(await hold(via, credentials).outcome).toBe('closed 4429');
+    }
+    // The fourth subscription (the cap) over SSE on B; a fifth on A, over either transport, is refused.
+    const fourth = track(sseSubscribe(b.url, bearer(sessions[2]!), KEY_EVENTS_FROM_START, { after: FROM_START }));
+    expect(codesOf(await fourth.waitFor(1, 10_000))).toEqual([]);
+    const overSse = track(sseSubscribe(a.url, { 'x-partner-key': key.secret }, KEY_EVENTS_FROM_START, { after: FROM_START }));
+    await overSse.ended;
+    expect(codesOf(overSse.results)).toEqual(['RATE_LIMITED']);
+    expect(overSse.results[0]!.errors![0]!.message).toMatch(/4 subscriptions per key/);
+    expect(codesOf(await subscribeAgain(held[0]!))).toEqual(['RATE_LIMITED']);
+    // A session's socket on B closes: its socket and subscription places are free for a credential on A.
+    await held[1]!.stop();
+    expect((await holdSoon(a, bearer(sessions[2]!))).outcome).toBe('held');
+    expect(await hold(b, bearer(sessions[0]!)).outcome).toBe('closed 4429');
+  });
+
+  it('gives back the places of an instance killed with -9 within a few heartbeats', async () => {
+    const doomed = await instance({ REDIS_URL: redis.url, ...CAPS });
+    const admin = await newOrganization(a);
+    const key = await createKey(a, admin, 'Crash');
+    const sessions = await openSessions(key.secret, 2);
+    const held = [hold(doomed, partnerKey(key.secret)), hold(doomed, bearer(sessions[0]!)), hold(doomed, bearer(sessions[1]!))];
+    expect(await Promise.all(held.map((h) => h.outcome))).toEqual(['held', 'held', 'held']);
+    expect(await hold(b, bearer(sessions[0]!)).outcome).toBe('closed 4429');
+    await doomed.kill();
+    const killedAt = Date.now();
+    // Its leases are 3 heartbeats (600 ms); then B admits the key's sockets again, up to the cap.
+    for (let i = 0; i < 3; i++) expect((await holdSoon(b, bearer(sessions[i % 2]!))).outcome).toBe('held');
+    expect(Date.now() - killedAt).toBeLessThan(5_000);
+    expect(await hold(a, partnerKey(key.secret)).outcome).toBe('closed 4429');
+  });
+
+  it('with Redis down each instance counts the key’s sockets by itself; with Redis back they count together again', async () => {
+    const admin = await newOrganization(a);
+    const key = await createKey(a, admin, 'Without Redis');
+    const sessions = await openSessions(key.secret, 2);
+    const onA: ReturnType<typeof hold>[] = [];
+    const onB: ReturnType<typeof hold>[] = [];
+    await redis.pause();
+    try {
+      // Up to the cap on each instance, not more.
+      for (const [via, held] of [[a, onA], [b, onB]] as const) {
+        held.push(hold(via, partnerKey(key.secret)), hold(via, bearer(sessions[0]!)), hold(via, bearer(sessions[1]!)));
+        expect(await Promise.all(held.map((h) => h.outcome))).toEqual(['held', 'held', 'held']);
+        expect(await hold(via, bearer(sessions[1]!)).outcome).toBe('closed 4429');
+      }
+    } finally {
+      await redis.resume();
+    }
+    // A gives its places back. Once both have reconnected (B renewing its places in the restarted
+    // Redis), A counts B's three again and refuses a socket it would admit on its own.
+    await Promise.all(onA.map((h) => h.stop()));
+    // Let A see the closes, so that its own places are not what refuses the probe.
+    await pause(300);
+    let outcome = '';
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const probe = hold(a, bearer(sessions[0]!));
+      outcome = await probe.outcome;
+      if (outcome === 'closed 4429') break;
+      await probe.stop();
+      await pause(200);
+    }
+    expect(outcome).toBe('closed 4429');
+    await Promise.all(onB.map((h) => h.stop()));
+    expect((await holdSoon(a, bearer(sessions[0]!))).outcome).toBe('held');
   });
 });

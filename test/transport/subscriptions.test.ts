@@ -93,7 +93,9 @@ const opened: { cancel(): void }[] = [];
 /** Every result any subscription of this file received, for the last test (D-05). */
 const everyResult: Result[] = [];
 
-const credentialHeader = (key: string) => (key.startsWith('kw_usr_') ? 'x-api-key' : 'x-partner-key');
+/** The headers a key is sent in: a session token as a Bearer token. */
+const credentials = (key: string): Record<string, string> =>
+  key.startsWith('kw_ses_') ? { authorization: `Bearer ${key}` } : { [key.startsWith('kw_usr_') ? 'x-api-key' : 'x-partner-key']: key };
 const fieldOf = (query: string) => /\{\s*(\w+)/.exec(query.slice(query.indexOf('{')))![1]!;
 
 /** A graphql-ws socket authenticated in connection_init (null: none), on which several subscriptions can run. */
@@ -106,7 +108,7 @@ function wsConnect(target: TestServer, key: string | null) {
     retryAttempts: 0,
     lazy: false,
     onNonLazyError: () => undefined,
-    ...(key !== null && { connectionParams: { [credentialHeader(key)]: key } }),
+    ...(key !== null && { connectionParams: credentials(key) }),
     on: {
       closed: (event) => {
         const { code, reason } = event as { code: number; reason: unknown };
@@ -255,7 +257,7 @@ async function subscribe(
   const sub =
     transport === 'graphql-ws'
       ? wsConnect(target, key).subscribe(query, variables)
-      : sseSubscribe(target, { [credentialHeader(key)]: key }, query, variables);
+      : sseSubscribe(target, credentials(key), query, variables);
   if (options.expectAttach === false) await sub.waitEnded();
   else if (target === server) await waitFor(() => attaches > before || sub.ended, `${transport} subscription to attach`);
   return sub;
@@ -267,7 +269,7 @@ async function graphql(headers: Record<string, string>, query: string, variables
 
 /** A mutation with a key; its payload, or a thrown error naming what went wrong. */
 async function mutate<T = Record<string, unknown>>(key: string, query: string, variables?: Record<string, unknown>, target = server): Promise<T> {
-  const body = await graphql({ [credentialHeader(key)]: key }, query, variables, target);
+  const body = await graphql(credentials(key), query, variables, target);
   const payload = body.data ? (Object.values(body.data)[0] as Record<string, unknown>) : undefined;
   if (!payload || (typeof payload.__typename === 'string' && !payload.__typename.endsWith('Success'))) {
     throw new Error(`${query.slice(0, 50)}… failed: ${JSON.stringify(body)}`);
@@ -1117,6 +1119,87 @@ describe('limits', () => {
       await onSocket[0]!.until(() => onSocket[0]!.events.some((e) => (e.key as { keyId: string }).keyId === created.key.keyId), 'the event');
       // A refused graphql-ws subscription does not close its socket.
       expect(onSocket.every((s) => !s.ended)).toBe(true);
+    } finally {
+      for (const o of opened) o.cancel();
+      await limited.stop();
+    }
+  });
+});
+
+describe('limits of a key and its sessions together', () => {
+  /** Sessions opened by `key` (from 127.0.0.1, where the test's sockets come from). */
+  async function sessionsOf(key: string, count: number, target: TestServer): Promise<string[]> {
+    const tokens: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const created = await mutate<{ token: string }>(
+        key,
+        `mutation ($i: CreateSessionInput!) { createSession(input: $i) { __typename ... on CreateSessionSuccess { token } } }`,
+        { i: { description: `Device ${i}` } },
+        target,
+      );
+      tokens.push(created.token);
+    }
+    return tokens;
+  }
+
+  it('closes the socket of a key or its session past the key’s one number of open sockets with 4429', async () => {
+    const limited = await startTestServer({ subscriptionLimits: { socketsPerKey: 3 } });
+    try {
+      const { secret } = await createOrganization(limited.services);
+      const sessions = await sessionsOf(secret, 3, limited);
+      const registry = limited.services.subscriptions.registry;
+      const held = [wsConnect(limited, secret), wsConnect(limited, sessions[0]!), wsConnect(limited, sessions[1]!)];
+      const subs = held.map((socket) => socket.subscribe(KEY_EVENTS));
+      await waitFor(() => registry.size === 3, 'three sockets subscribed');
+      for (const credential of [sessions[2]!, sessions[0]!, secret]) {
+        const over = wsConnect(limited, credential);
+        expect(await over.closed).toMatchObject({ code: 4429, reason: 'At most 3 open connections per key' });
+      }
+      // A session's closed socket gives its place back to the key, for any of its credentials.
+      await held[1]!.client.dispose();
+      await waitFor(() => registry.size === 2, 'the session socket to be released');
+      const replacement = wsConnect(limited, sessions[2]!).subscribe(KEY_EVENTS);
+      await waitFor(() => registry.size === 3, 'a new session socket in the freed place');
+      expect(replacement.ended).toBe(false);
+      expect([subs[0]!, subs[2]!].every((s) => !s.ended)).toBe(true);
+    } finally {
+      for (const o of opened) o.cancel();
+      await limited.stop();
+    }
+  });
+
+  it('refuses a subscription of a key or its session past the key’s one number of subscriptions, over either transport', async () => {
+    const limited = await startTestServer({ subscriptionLimits: { perKey: 3 } });
+    try {
+      const { secret } = await createOrganization(limited.services);
+      const sessions = await sessionsOf(secret, 3, limited);
+      const registry = limited.services.subscriptions.registry;
+      const onSession = wsConnect(limited, sessions[0]!);
+      const held = [
+        sseSubscribe(limited, credentials(secret), KEY_EVENTS),
+        onSession.subscribe(KEY_EVENTS),
+        sseSubscribe(limited, credentials(sessions[1]!), CONNECTION_EVENTS),
+      ];
+      await waitFor(() => registry.size === 3, 'three subscriptions');
+      const refused = [
+        wsConnect(limited, sessions[2]!).subscribe(KEY_EVENTS),
+        sseSubscribe(limited, credentials(sessions[2]!), KEY_EVENTS),
+        onSession.subscribe(CONNECTION_EVENTS),
+        sseSubscribe(limited, credentials(secret), KEY_EVENTS),
+      ];
+      for (const sub of refused) {
+        await sub.waitEnded();
+        expect(sub.errorCodes, sub.transport).toEqual(['RATE_LIMITED']);
+        expect(sub.results[0]!.errors![0]!.message).toMatch(/3 subscriptions per key/);
+      }
+      expect(registry.size).toBe(3);
+      // The key's subscription ends: a session may take its place.
+      held[0]!.cancel();
+      await waitFor(() => registry.size === 2, 'the key’s slot to be released');
+      const again = sseSubscribe(limited, credentials(sessions[2]!), KEY_EVENTS);
+      await waitFor(() => registry.size === 3, 'the freed slot to be taken by a session');
+      expect(again.ended).toBe(false);
+      expect(held.slice(1).every((s) => !s.ended)).toBe(true);
     } finally {
       for (const o of opened) o.cancel();
       await limited.stop();

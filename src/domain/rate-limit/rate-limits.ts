@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { ApiKey, Organization } from '../../generated/prisma/client.ts';
+import type { Organization } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
+import type { KeyPrincipal } from '../caller.ts';
 import { AccessError } from '../errors.ts';
 
 /** A counter that admits at most `limit` hits per window, the window starting at its first hit. */
@@ -69,6 +70,24 @@ const DAY_MS = 24 * HOUR_MS;
 /** Counter names carry no address in the clear (Redis keys are not a place for personal data). */
 const recipientKey = (email: string) => `mail:to:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
 
+/** The key whose limits a credential spends: its own, or for a session the key that opened it. */
+export interface KeyBudget {
+  keyId: string;
+  /** The key's own request limit; null: the organization's. */
+  rateLimitRequests: number | null;
+}
+
+/**
+ * A session spends the budget of the key that opened it (requests, sockets, subscriptions):
+ * otherwise each of a key's up to 100 sessions would be a fresh budget, and a key limited to
+ * N requests could make 100 × N through its sessions.
+ */
+export function budgetOf(principal: Pick<KeyPrincipal, 'apiKey' | 'sessionOf'>): KeyBudget {
+  const { apiKey, sessionOf } = principal;
+  if (sessionOf) return { keyId: sessionOf.keyId, rateLimitRequests: sessionOf.rateLimitRequests ?? null };
+  return { keyId: apiKey.keyId, rateLimitRequests: apiKey.rateLimitRequests };
+}
+
 export function rateLimitedError(retryAfterMs: number, message: string): AccessError {
   return new AccessError('RATE_LIMITED', message, Math.max(1, Math.ceil(retryAfterMs / 1000)));
 }
@@ -107,10 +126,13 @@ export class RateLimits {
     await this.store.add(recipientKey(email), DAY_MS);
   }
 
-  /** One request by a key: refused with RATE_LIMITED (and the seconds to wait) over its limit. */
-  async admitKey(apiKey: Pick<ApiKey, 'keyId' | 'rateLimitRequests'>, organization: Pick<Organization, 'rateLimitRequests' | 'rateLimitWindowSeconds'>): Promise<void> {
-    const limit = apiKey.rateLimitRequests ?? organization.rateLimitRequests;
-    const { allowed, retryAfterMs } = await this.store.take(`key:${apiKey.keyId}`, limit, organization.rateLimitWindowSeconds * 1000);
+  /**
+   * One request with a key or one of its sessions (`budgetOf`): refused with RATE_LIMITED (and
+   * the seconds to wait) over the key's limit.
+   */
+  async admitKey(budget: KeyBudget, organization: Pick<Organization, 'rateLimitRequests' | 'rateLimitWindowSeconds'>): Promise<void> {
+    const limit = budget.rateLimitRequests ?? organization.rateLimitRequests;
+    const { allowed, retryAfterMs } = await this.store.take(`key:${budget.keyId}`, limit, organization.rateLimitWindowSeconds * 1000);
     if (!allowed) throw rateLimitedError(retryAfterMs, `Rate limit of ${limit} requests per ${organization.rateLimitWindowSeconds} s reached for this key`);
   }
 
