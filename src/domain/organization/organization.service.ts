@@ -4,9 +4,17 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { Caller } from '../caller.ts';
 import { NotFoundError } from '../errors.ts';
 import type { EventLog } from '../events/event-log.ts';
-import type { SigningService } from '../signing/signing.service.ts';
+import type { EnvironmentSecret, SigningService } from '../signing/signing.service.ts';
 import { parseInput } from '../validation.ts';
 import { createOrganizationInput, updateOrganizationInput } from './organization.schemas.ts';
+
+export interface CreatedOrganization extends IssuedKey {
+  organization: Organization;
+  /** The signing secret of the first key's environment. */
+  signingSecret: string;
+  /** Both environments' signing secrets, TEST then LIVE: each verifies and signs for its own environment only. */
+  signingSecrets: EnvironmentSecret[];
+}
 
 export class OrganizationService {
   constructor(
@@ -17,8 +25,8 @@ export class OrganizationService {
     private readonly signing: SigningService,
   ) {}
 
-  /** An organization and its first partner key (every permission), in one transaction. */
-  async create(caller: Caller, rawInput: unknown): Promise<IssuedKey & { organization: Organization; signingSecret: string }> {
+  /** An organization, its first partner key (every permission) and its TEST and LIVE signing secrets, in one transaction. */
+  async create(caller: Caller, rawInput: unknown): Promise<CreatedOrganization> {
     const input = parseInput(createOrganizationInput, rawInput);
     return this.events.transaction(async (tx) => {
       const organization = await tx.organization.create({ data: { name: input.name } });
@@ -38,8 +46,9 @@ export class OrganizationService {
         allowedIps: [],
         expiresAt: null,
       });
-      const signingSecret = await this.signing.create(tx, organization.id);
-      return { organization, ...issued, signingSecret };
+      const signingSecrets = await this.signing.createPerEnvironment(tx, organization.id);
+      const signingSecret = signingSecrets.find((s) => s.environment === input.environment)!.signingSecret;
+      return { organization, ...issued, signingSecret, signingSecrets };
     });
   }
 
