@@ -201,7 +201,7 @@ const COMMANDS: Command[] = [
       const input = { name: requiredText(values, 'name'), environment: upper(text(values, 'env')) ?? 'TEST' };
       parseInput(createOrganizationInput, input);
       return async (services) => {
-        const { organization, key, secret, signingSecret } = await services.organizations.create(OPERATOR, input);
+        const { organization, key, secret, signingSecret, signingSecrets } = await services.organizations.create(OPERATOR, input);
         return {
           text: [
             `Created organization ${organization.id}`,
@@ -209,13 +209,17 @@ const COMMANDS: Command[] = [
             `First partner key ${key.keyId} ("${key.name}")`,
             ...keyDetails(key),
             secretLine(secret),
-            `Signing secret (shown once; signed requests and webhooks): ${signingSecret}`,
+            // One line per secret; a TEST credential must never be handed the LIVE one.
+            ...signingSecrets.map(
+              (s) => `${s.environment} signing secret (shown once; ${s.environment} signed requests and webhooks): ${s.signingSecret}`,
+            ),
           ],
           json: {
             organization: organizationJson(organization),
             key: keyJson(key, services.clock.now()),
             secret,
             signingSecret,
+            signingSecrets,
           },
         };
       };

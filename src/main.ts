@@ -46,7 +46,7 @@ async function main(): Promise<void> {
         `  Admin token (X-Admin-Token):   ${runtime.secrets.adminToken}`,
         `  Demo organization:             ${demo.organization.name} (${demo.organization.id})`,
         `  Demo TEST partner key:         ${demo.secret}`,
-        `  Demo signing secret:           ${demo.signingSecret}`,
+        `  Demo TEST signing secret:      ${demo.signingSecret}`,
         '',
       ].join('\n') + '\n',
     );

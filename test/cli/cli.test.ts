@@ -17,6 +17,7 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 /** Per test that opens the database several times: ~1-2 s each when idle, much more on a busy machine. */
 const SLOW = 120_000;
 const SECRET_LINE = /^Partner key \(shown once, store it now\): (kw_ptr_\S+)$/m;
+const SIGNING_SECRET_LINE = /^(TEST|LIVE) signing secret \(shown once; \1 signed requests and webhooks\): (whsec_\S+)$/gm;
 
 interface Run {
   args: string[];
@@ -143,6 +144,11 @@ describe('keyward CLI on the embedded database', () => {
     expect(secret.startsWith('kw_ptr_test_')).toBe(true);
     expect(parsed).toMatchObject({ kind: 'ptr', env: 'test' });
     expect(first.stdout).toContain(`First partner key ${parsed!.keyId}`);
+    // Both environments' signing secrets, each on its own line, different.
+    const signing = [...first.stdout.matchAll(SIGNING_SECRET_LINE)].map((m) => [m[1], m[2]!] as const);
+    expect(signing.map(([environment]) => environment)).toEqual(['TEST', 'LIVE']);
+    expect(signing[0]![1]).not.toBe(signing[1]![1]);
+    secrets.push(...signing.map(([, secret]) => secret));
     // A data dir the CLI created says where its generated operator token is, without printing it.
     expect(first.stderr).toContain('created a new data directory');
     expect(first.stderr).toContain('keyward-secrets.json');
@@ -355,8 +361,17 @@ describe.skipIf(postgresUrl === '')('keyward CLI on PostgreSQL', () => {
     try {
       const org = await cli(['org', 'create', '--name', 'Postgres Org', '--json'], env);
       expect(org.code).toBe(0);
-      const { organization, key, secret } = json<{ organization: { id: string }; key: KeyJson; secret: string }>(org);
+      const { organization, key, secret, signingSecret, signingSecrets } = json<{
+        organization: { id: string };
+        key: KeyJson;
+        secret: string;
+        signingSecret: string;
+        signingSecrets: { environment: string; signingSecret: string }[];
+      }>(org);
       expect(parseKey(secret)).toEqual({ kind: 'ptr', env: 'test', keyId: key.keyId });
+      expect(signingSecrets.map((s) => s.environment)).toEqual(['TEST', 'LIVE']);
+      expect(signingSecret).toBe(signingSecrets[0]!.signingSecret);
+      expect(signingSecrets[1]!.signingSecret).not.toBe(signingSecret);
 
       // No data-dir lock on PostgreSQL: two commands at once are fine.
       const [orgs, keys] = await Promise.all([
