@@ -12,7 +12,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { servicesFor, openRuntime, type Runtime } from './app.ts';
+import { servicesFor, openRuntime, upgradeData, type Runtime } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Services } from './context.ts';
 import type { ApiKey, Organization } from './generated/prisma/client.ts';
@@ -649,6 +649,7 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     const services = servicesFor(config, runtime, logger);
+    await upgradeData(services);
     let output: Output;
     try {
       output = await work(services);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseKey } from '../../src/domain/api-key/key-format.ts';
+import { open } from '../../src/domain/crypto/secret-box.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -399,6 +400,36 @@ describe.skipIf(postgresUrl === '')('keyward CLI on PostgreSQL', () => {
       expect(broken.stdout).toContain(rows[0]!.id);
     } finally {
       await rm(scratch, { recursive: true, force: true });
+    }
+  }, SLOW);
+
+  it('splits a signing secret stored before environments when it starts: TEST and LIVE rows with the same secret', async () => {
+    const env = {
+      DATABASE_URL: await createTestDatabase(postgresUrl),
+      KEYWARD_PEPPER: 'cli-test-pepper-0123456789abcdef0123456789',
+      KEYWARD_ENCRYPTION_KEY: '00'.repeat(32),
+    };
+    const org = await cli(['org', 'create', '--name', 'Legacy Org', '--json'], env);
+    expect(org.code).toBe(0);
+    const { organization, signingSecrets } = json<{ organization: { id: string }; signingSecrets: { environment: string; signingSecret: string }[] }>(org);
+    const client = new pg.Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    try {
+      // Back to how the previous version stored it: one secret, no environment (the TEST one plays it).
+      await client.query(`DELETE FROM signing_secrets WHERE "organizationId" = $1 AND environment = 'LIVE'`, [organization.id]);
+      await client.query(`UPDATE signing_secrets SET environment = NULL WHERE "organizationId" = $1`, [organization.id]);
+
+      const list = await cli(['org', 'list'], env);
+      expect(list.code, list.stderr).toBe(0);
+      const { rows } = await client.query<{ id: string; environment: string; sealed: Buffer }>(
+        `SELECT id, environment::text AS environment, sealed FROM signing_secrets WHERE "organizationId" = $1 ORDER BY signing_secrets.environment`,
+        [organization.id],
+      );
+      expect(rows.map((r) => r.environment)).toEqual(['TEST', 'LIVE']);
+      const legacy = signingSecrets[0]!.signingSecret;
+      expect(rows.map((r) => open(Buffer.alloc(32), r.sealed, r.id))).toEqual([legacy, legacy]);
+    } finally {
+      await client.end();
     }
   }, SLOW);
 });
