@@ -91,7 +91,7 @@ if (delivered !== queued || received !== queued) throw new Error(`delivered ${de
 
 // Baseline: the same bodies, signed the same way, POSTed in batches of the same size, no database.
 const samples = await services.prisma.webhookDelivery.findMany({ take: WEBHOOKS, select: { id: true, payload: true } });
-const secrets = await services.signing.validSecrets(target.org.organization.id);
+const secrets = await services.signing.validSecrets(target.org.organization.id, 'TEST');
 function post(body: string, id: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const timestamp = Math.floor(Date.now() / 1000);

@@ -95,7 +95,7 @@ export function createServices(deps: {
   events.connect(live);
   const uow = new UnitOfWork(events, (error) => deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'an effect after commit failed (mail, cache); the change stands'));
   const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, changes, uow);
-  const signing = new SigningService(prisma, encryptionKey, clock, events);
+  const signing = new SigningService(prisma, encryptionKey, clock, uow);
   const webhookEndpoints = new WebhookEndpointService(uow, deps.allowPrivateCallbacks ?? false);
   const webhooks = new WebhookDeliveryService({
     prisma,
@@ -150,6 +150,23 @@ export function createServices(deps: {
     metrics,
     databaseOutage: databaseOutageLog(deps.logger),
   };
+}
+
+/**
+ * Data upgrades that need the encryption key, so no SQL migration can do them: run by every
+ * start (server and CLI) after the migrations, before anything is served. Idempotent and safe
+ * with several instances starting at once. Today: signing secrets from before they were per
+ * environment become a TEST and a LIVE copy of the same secret.
+ */
+export async function upgradeData(services: Pick<Services, 'signing' | 'logger'>): Promise<void> {
+  const { split, undecryptable } = await services.signing.upgradeLegacySecrets();
+  if (split > 0) services.logger.info({ split }, 'signing secrets from before environments split into a TEST and a LIVE copy of the same secret');
+  if (undecryptable > 0) {
+    services.logger.warn(
+      { undecryptable },
+      'signing secrets from before environments do not decrypt with KEYWARD_ENCRYPTION_KEY: left as they are until a start with the right key',
+    );
+  }
 }
 
 /** How often the sweeper looks for keys that passed their expiry. */

@@ -12,7 +12,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { servicesFor, openRuntime, type Runtime } from './app.ts';
+import { servicesFor, openRuntime, upgradeData, type Runtime } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Services } from './context.ts';
 import type { ApiKey, Organization } from './generated/prisma/client.ts';
@@ -202,7 +202,7 @@ const COMMANDS: Command[] = [
       const input = { name: requiredText(values, 'name'), environment: upper(text(values, 'env')) ?? 'TEST' };
       parseInput(createOrganizationInput, input);
       return async (services) => {
-        const { organization, key, secret, signingSecret } = await services.organizations.create(OPERATOR, input);
+        const { organization, key, secret, signingSecret, signingSecrets } = await services.organizations.create(OPERATOR, input);
         return {
           text: [
             `Created organization ${organization.id}`,
@@ -210,13 +210,17 @@ const COMMANDS: Command[] = [
             `First partner key ${key.keyId} ("${key.name}")`,
             ...keyDetails(key),
             secretLine(secret),
-            `Signing secret (shown once; signed requests and webhooks): ${signingSecret}`,
+            // One line per secret; a TEST credential must never be handed the LIVE one.
+            ...signingSecrets.map(
+              (s) => `${s.environment} signing secret (shown once; ${s.environment} signed requests and webhooks): ${s.signingSecret}`,
+            ),
           ],
           json: {
             organization: organizationJson(organization),
             key: keyJson(key, services.clock.now()),
             secret,
             signingSecret,
+            signingSecrets,
           },
         };
       };
@@ -646,6 +650,7 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     const services = servicesFor(config, runtime, logger);
+    await upgradeData(services);
     let output: Output;
     try {
       output = await work(services);

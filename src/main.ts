@@ -1,4 +1,4 @@
-import { servicesFor, openRuntime, startBackgroundJobs } from './app.ts';
+import { servicesFor, openRuntime, startBackgroundJobs, upgradeData } from './app.ts';
 import { ConfigError, graphiqlEnabled, loadConfig } from './config.ts';
 import { DataDirLockedError } from './infra/data-dir.ts';
 import { createLogger } from './infra/logger.ts';
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const services = servicesFor(config, runtime, logger);
+  await upgradeData(services);
 
   if (runtime.firstStart) {
     // Printed once, to the terminal, never through the logger: later starts print no secret.
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
         `  Admin token (X-Admin-Token):   ${runtime.secrets.adminToken}`,
         `  Demo organization:             ${demo.organization.name} (${demo.organization.id})`,
         `  Demo TEST partner key:         ${demo.secret}`,
-        `  Demo signing secret:           ${demo.signingSecret}`,
+        `  Demo TEST signing secret:      ${demo.signingSecret}`,
         '',
       ].join('\n') + '\n',
     );

@@ -378,13 +378,14 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
           record.keyId = apiKey.keyId;
           record.scope = { organizationId: organization.id, environment: apiKey.environment };
         });
-        // A signature is verified whenever one is sent, with the signing secrets of the key's organization.
+        // A signature is verified whenever one is sent, with the signing secrets of the key's organization and environment.
         const signature = header('x-keyward-signature');
         let signed = false;
         if (signature && caller?.type === 'key') {
           const rawBody = request ? rawBodies.get(request) : undefined;
           if (!rawBody) throw new AccessError('SIGNATURE_INVALID', 'Only a POST body can be signed');
-          await services.signing.verify(caller.principal.organization.id, header('x-keyward-timestamp') ?? '', signature, rawBody);
+          const { organization, apiKey } = caller.principal;
+          await services.signing.verify(organization.id, apiKey.environment, header('x-keyward-timestamp') ?? '', signature, rawBody);
           signed = true;
         }
         return {

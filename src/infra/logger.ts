@@ -27,6 +27,7 @@ const CREDENTIAL_FIELDS = [
   'adminToken',
   'authorization',
   'signingSecret',
+  'signingSecrets',
 ];
 
 export const redactPaths = [

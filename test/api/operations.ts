@@ -10,6 +10,7 @@ export const CreateOrganization = graphql(`
       ... on CreateOrganizationSuccess {
         secret
         signingSecret
+        signingSecrets { environment signingSecret }
         organization { id name status disabledPermissions userKeyRecovery }
         key { id keyId kind environment permissions active }
       }

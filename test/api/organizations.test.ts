@@ -1,3 +1,4 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { admin, gql, partner } from '../helpers/client.ts';
@@ -52,6 +53,26 @@ describe('createOrganization', () => {
     expect(payload.key.permissions).toHaveLength(10);
     const viewer = await gql(app, Viewer, {}, { headers: partner(payload.secret) });
     expect(viewer.data!.viewer.organization).toMatchObject({ id: payload.organization.id, name: 'Satoshi Exchange' });
+  });
+
+  it('creates two different signing secrets, one per environment; signingSecret is the first key environment one', async () => {
+    for (const environment of ['TEST', 'LIVE'] as const) {
+      const res = await gql(app, CreateOrganization, { input: { name: `Two secrets ${environment}`, environment } }, { headers: admin(app) });
+      const payload = res.data!.createOrganization;
+      if (payload.__typename !== 'CreateOrganizationSuccess') throw new Error(JSON.stringify(payload));
+      expect(payload.signingSecrets.map((s) => s.environment)).toEqual(['TEST', 'LIVE']);
+      const [test, live] = payload.signingSecrets.map((s) => s.signingSecret);
+      expect(test).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      expect(live).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      expect(test).not.toBe(live);
+      expect(payload.signingSecret).toBe(environment === 'TEST' ? test : live);
+      // One current secret per environment, stored sealed.
+      const rows = await app.database.prisma.signingSecret.findMany({ where: { organizationId: decodeGlobalID(payload.organization.id).id }, orderBy: { environment: 'asc' } });
+      expect(rows.map((r) => [r.environment, r.retiresAt])).toEqual([
+        ['TEST', null],
+        ['LIVE', null],
+      ]);
+    }
   });
 
   it('validates the name (VALIDATION_FAILED) and writes nothing', async () => {

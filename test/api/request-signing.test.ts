@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 
 const CONNECT = 'mutation ($i: ConnectUserInput!) { connectUser(input: $i) { __typename ... on ConnectUserSuccess { connection { status } } ... on Error { code } } }';
-const ROTATE = 'mutation ($i: RotateSigningSecretInput!) { rotateSigningSecret(input: $i) { __typename ... on RotateSigningSecretSuccess { signingSecret previousValidUntil } ... on Error { code } } }';
+const ROTATE = 'mutation ($i: RotateSigningSecretInput!) { rotateSigningSecret(input: $i) { __typename ... on RotateSigningSecretSuccess { environment signingSecret previousValidUntil } ... on Error { code } } }';
 
 
 const nowSeconds = () => Math.floor(app.clock.now().getTime() / 1000);
@@ -29,15 +29,23 @@ async function post(body: string, headers: Record<string, string>) {
   return { status: response.status, body: (await response.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] } };
 }
 
-async function organization() {
+interface CreatedOrganization {
+  organization: { id: string };
+  secret: string;
+  signingSecret: string;
+  signingSecrets: { environment: 'TEST' | 'LIVE'; signingSecret: string }[];
+}
+
+async function organization(environment: 'TEST' | 'LIVE' = 'TEST') {
   const res = await post(
     JSON.stringify({
-      query: 'mutation ($i: CreateOrganizationInput!) { createOrganization(input: $i) { ... on CreateOrganizationSuccess { secret signingSecret } } }',
-      variables: { i: { name: `Signing ${Math.random().toString(36).slice(2, 8)}` } },
+      query: `mutation ($i: CreateOrganizationInput!) { createOrganization(input: $i) { ... on CreateOrganizationSuccess {
+        organization { id } secret signingSecret signingSecrets { environment signingSecret } } } }`,
+      variables: { i: { name: `Signing ${Math.random().toString(36).slice(2, 8)}`, environment } },
     }),
     admin(app),
   );
-  return res.body.data!.createOrganization as { secret: string; signingSecret: string };
+  return res.body.data!.createOrganization as CreatedOrganization;
 }
 
 const connectBody = (callback = 'http://127.0.0.1:9/hooks') => JSON.stringify({ query: CONNECT, variables: { i: { email: newEmail(), callback } } });
@@ -45,19 +53,23 @@ const signed = (secret: string, body: string, timestamp = nowSeconds()) => signR
 const codeOf = (res: Awaited<ReturnType<typeof post>>) => res.body.errors?.[0]?.extensions?.code;
 
 describe('signing secrets', () => {
-  it('are created with the organization (shown once, whsec_ + 32 bytes) and stored only sealed', async () => {
+  it('are created with the organization, one per environment (shown once, whsec_ + 32 bytes) and stored only sealed', async () => {
     const org = await organization();
-    expect(org.signingSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    expect(Buffer.from(org.signingSecret.slice(6), 'base64')).toHaveLength(32);
+    expect(org.signingSecrets.map((s) => s.environment)).toEqual(['TEST', 'LIVE']);
+    for (const { signingSecret } of org.signingSecrets) {
+      expect(signingSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      expect(Buffer.from(signingSecret.slice(6), 'base64')).toHaveLength(32);
+    }
     const rows = await app.services.prisma.signingSecret.findMany();
     const dump = JSON.stringify(rows, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
-    expect(dump).not.toContain(org.signingSecret.slice(6, 30));
+    for (const { signingSecret } of org.signingSecrets) expect(dump).not.toContain(signingSecret.slice(6, 30));
   });
 
   it('rotate: a new secret, the previous one valid until the grace period ends', async () => {
     const org = await organization();
     const rotated = await post(JSON.stringify({ query: ROTATE, variables: { i: { gracePeriodSeconds: 3600 } } }), partner(org.secret));
-    const payload = rotated.body.data!.rotateSigningSecret as { signingSecret: string; previousValidUntil: string };
+    const payload = rotated.body.data!.rotateSigningSecret as { environment: string; signingSecret: string; previousValidUntil: string };
+    expect(payload.environment).toBe('TEST');
     expect(payload.signingSecret).toMatch(/^whsec_/);
     expect(payload.signingSecret).not.toBe(org.signingSecret);
     expect(new Date(payload.previousValidUntil).getTime() - app.clock.now().getTime()).toBeGreaterThan(3_590_000);
@@ -182,14 +194,66 @@ describe('signed requests', () => {
     }
   });
 
-  it('writes the rotation to the audit trail without the secret', async () => {
-    const org = await organization();
+  it('writes the rotation to the audit trail, with its environment, without the secret', async () => {
+    const org = await organization('LIVE');
     const rotated = await post(JSON.stringify({ query: ROTATE, variables: { i: {} } }), partner(org.secret));
     const secret = (rotated.body.data!.rotateSigningSecret as { signingSecret: string }).signingSecret;
+    const organizationId = Buffer.from(org.organization.id, 'base64').toString().split(':')[1]!;
+    expect(await app.services.prisma.auditEvent.findMany({ where: { organizationId, action: 'signing_secret.rotated' } })).toEqual([
+      expect.objectContaining({ environment: 'LIVE', actorKind: 'PARTNER_KEY', details: { gracePeriodSeconds: 86_400 } }),
+    ]);
     const audit = await app.services.prisma.auditEvent.findMany({ where: { action: 'signing_secret.rotated' } });
     expect(audit.length).toBeGreaterThan(0);
     expect(JSON.stringify(audit, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).not.toContain(secret.slice(6, 30));
     expect(app.logs.text).not.toContain(secret.slice(6, 30));
+  });
+});
+
+describe('TEST and LIVE signing secrets', () => {
+  /** An organization whose first key is LIVE (so `signingSecret` is the LIVE secret), plus a TEST partner key. */
+  async function liveOrganization() {
+    const created = await organization('LIVE');
+    const organizationId = Buffer.from(created.organization.id, 'base64').toString().split(':')[1]!;
+    const testKey = await app.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId, environment: 'TEST', name: 'Sandbox', permissions: ['WEBHOOKS_WRITE', 'KEYS_READ'] });
+    const secretOf = (environment: string) => created.signingSecrets.find((s) => s.environment === environment)!.signingSecret;
+    return { liveKey: created.secret, liveSigningSecret: created.signingSecret, testKey: testKey.secret, testSigningSecret: secretOf('TEST'), liveFromList: secretOf('LIVE') };
+  }
+
+  const viewer = () => JSON.stringify({ query: `{ viewer { kind } } # ${Math.random()}` });
+  const kindOf = async (key: string, secret: string) => {
+    const body = viewer();
+    const res = await post(body, { ...partner(key), ...signed(secret, body) });
+    return res.body.data?.viewer ? 'verified' : codeOf(res);
+  };
+
+  it("each of createOrganization's two secrets verifies its own environment's requests only", async () => {
+    const org = await liveOrganization();
+    expect(org.liveFromList).toBe(org.liveSigningSecret);
+    expect(org.testSigningSecret).not.toBe(org.liveSigningSecret);
+    expect(await kindOf(org.liveKey, org.liveSigningSecret)).toBe('verified');
+    expect(await kindOf(org.testKey, org.testSigningSecret)).toBe('verified');
+    expect(await kindOf(org.liveKey, org.testSigningSecret)).toBe('SIGNATURE_INVALID');
+    expect(await kindOf(org.testKey, org.liveSigningSecret)).toBe('SIGNATURE_INVALID');
+  });
+
+  it('a TEST key rotating its secret changes nothing for LIVE: the LIVE secret still verifies, the new TEST one does not', async () => {
+    const org = await liveOrganization();
+    const rotated = await post(JSON.stringify({ query: ROTATE, variables: { i: { gracePeriodSeconds: 0 } } }), partner(org.testKey));
+    const { environment, signingSecret: testSecret } = rotated.body.data!.rotateSigningSecret as { environment: string; signingSecret: string };
+    expect(testSecret).toMatch(/^whsec_/);
+    expect(environment).toBe('TEST');
+    // The TEST secret it replaced retired at once (no grace period); the LIVE one is as it was.
+    expect(await kindOf(org.testKey, org.testSigningSecret)).toBe('SIGNATURE_INVALID');
+
+    const live = viewer();
+    expect((await post(live, { ...partner(org.liveKey), ...signed(org.liveSigningSecret, live) })).body.data).toEqual({ viewer: { kind: 'PARTNER' } });
+    const liveWithTestSecret = viewer();
+    expect(codeOf(await post(liveWithTestSecret, { ...partner(org.liveKey), ...signed(testSecret, liveWithTestSecret) }))).toBe('SIGNATURE_INVALID');
+    // And the other way round: the TEST key verifies with its new secret only, never with LIVE's.
+    const test = viewer();
+    expect((await post(test, { ...partner(org.testKey), ...signed(testSecret, test) })).body.data).toEqual({ viewer: { kind: 'PARTNER' } });
+    const testWithLiveSecret = viewer();
+    expect(codeOf(await post(testWithLiveSecret, { ...partner(org.testKey), ...signed(org.liveSigningSecret, testWithLiveSecret) }))).toBe('SIGNATURE_INVALID');
   });
 });
 

@@ -465,4 +465,38 @@ describe('connect callbacks', () => {
     expect(verifyWebhook(next, webhook!)).toBeTruthy();
     expect(verifyWebhook(org.signingSecret, webhook!)).toBeTruthy();
   });
+
+  it('a TEST key rotating the signing secret leaves LIVE webhooks and callbacks signed with the LIVE secret only', async () => {
+    // First key LIVE: `signingSecret` is the LIVE secret. A TEST partner key of the same organization rotates.
+    const org = await newOrganization(app, { environment: 'LIVE' });
+    const operator = { type: 'operator' } as const;
+    const scope = { organizationId: org.organizationUuid, permissions: ['KEYS_READ'] };
+    const testKey = await app.services.apiKeys.createPartnerKey(operator, { ...scope, environment: 'TEST', name: 'Sandbox', permissions: ['WEBHOOKS_WRITE', 'KEYS_READ'] });
+    const [livePath, testPath, callbackPath] = [newPath(), newPath(), newPath()];
+    await endpoint(org, livePath, ['API_KEY_CREATED']);
+    await endpoint({ ...org, secret: testKey.secret }, testPath, ['API_KEY_CREATED']);
+    const rotated = await gql(app, 'mutation { rotateSigningSecret(input: { gracePeriodSeconds: 3600 }) { ... on RotateSigningSecretSuccess { signingSecret } } }', {}, { headers: partner(testKey.secret) });
+    const testSecret = (rotated.data as { rotateSigningSecret: { signingSecret: string } }).rotateSigningSecret.signingSecret;
+    expect(testSecret).toMatch(/^whsec_/);
+
+    await app.services.apiKeys.createPartnerKey(operator, { ...scope, environment: 'LIVE', name: 'Live event' });
+    await app.services.apiKeys.createPartnerKey(operator, { ...scope, environment: 'TEST', name: 'Test event' });
+    const user = await connectedUser(app, org, { callback: `${receiver.url}${callbackPath}` });
+    expect(user.apiKey).toMatch(/^kw_usr_live_/);
+    await deliverDue();
+
+    const live = [...at(livePath), ...at(callbackPath)];
+    // The partner key created above, the connection's user key, and the connection's callback.
+    expect(live.map((w) => w.json.type).sort()).toEqual(['api_key.created', 'api_key.created', 'connection.verification_status']);
+    for (const webhook of live) {
+      // One signature, the LIVE secret's: the TEST rotation's grace period is TEST's alone.
+      expect(String(webhook.headers['webhook-signature']).split(' ')).toHaveLength(1);
+      expect(verifyWebhook(org.signingSecret, webhook)).toEqual(webhook.json);
+      expect(signedWith(testSecret, webhook)).toBe(false);
+    }
+    const [test, ...more] = at(testPath);
+    expect(more).toEqual([]);
+    expect(verifyWebhook(testSecret, test!)).toEqual(test!.json);
+    expect(signedWith(org.signingSecret, test!)).toBe(false);
+  });
 });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseKey } from '../../src/domain/api-key/key-format.ts';
+import { open } from '../../src/domain/crypto/secret-box.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,6 +18,7 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 /** Per test that opens the database several times: ~1-2 s each when idle, much more on a busy machine. */
 const SLOW = 120_000;
 const SECRET_LINE = /^Partner key \(shown once, store it now\): (kw_ptr_\S+)$/m;
+const SIGNING_SECRET_LINE = /^(TEST|LIVE) signing secret \(shown once; \1 signed requests and webhooks\): (whsec_\S+)$/gm;
 
 interface Run {
   args: string[];
@@ -143,6 +145,11 @@ describe('keyward CLI on the embedded database', () => {
     expect(secret.startsWith('kw_ptr_test_')).toBe(true);
     expect(parsed).toMatchObject({ kind: 'ptr', env: 'test' });
     expect(first.stdout).toContain(`First partner key ${parsed!.keyId}`);
+    // Both environments' signing secrets, each on its own line, different.
+    const signing = [...first.stdout.matchAll(SIGNING_SECRET_LINE)].map((m) => [m[1], m[2]!] as const);
+    expect(signing.map(([environment]) => environment)).toEqual(['TEST', 'LIVE']);
+    expect(signing[0]![1]).not.toBe(signing[1]![1]);
+    secrets.push(...signing.map(([, secret]) => secret));
     // A data dir the CLI created says where its generated operator token is, without printing it.
     expect(first.stderr).toContain('created a new data directory');
     expect(first.stderr).toContain('keyward-secrets.json');
@@ -355,8 +362,17 @@ describe.skipIf(postgresUrl === '')('keyward CLI on PostgreSQL', () => {
     try {
       const org = await cli(['org', 'create', '--name', 'Postgres Org', '--json'], env);
       expect(org.code).toBe(0);
-      const { organization, key, secret } = json<{ organization: { id: string }; key: KeyJson; secret: string }>(org);
+      const { organization, key, secret, signingSecret, signingSecrets } = json<{
+        organization: { id: string };
+        key: KeyJson;
+        secret: string;
+        signingSecret: string;
+        signingSecrets: { environment: string; signingSecret: string }[];
+      }>(org);
       expect(parseKey(secret)).toEqual({ kind: 'ptr', env: 'test', keyId: key.keyId });
+      expect(signingSecrets.map((s) => s.environment)).toEqual(['TEST', 'LIVE']);
+      expect(signingSecret).toBe(signingSecrets[0]!.signingSecret);
+      expect(signingSecrets[1]!.signingSecret).not.toBe(signingSecret);
 
       // No data-dir lock on PostgreSQL: two commands at once are fine.
       const [orgs, keys] = await Promise.all([
@@ -384,6 +400,36 @@ describe.skipIf(postgresUrl === '')('keyward CLI on PostgreSQL', () => {
       expect(broken.stdout).toContain(rows[0]!.id);
     } finally {
       await rm(scratch, { recursive: true, force: true });
+    }
+  }, SLOW);
+
+  it('splits a signing secret stored before environments when it starts: TEST and LIVE rows with the same secret', async () => {
+    const env = {
+      DATABASE_URL: await createTestDatabase(postgresUrl),
+      KEYWARD_PEPPER: 'cli-test-pepper-0123456789abcdef0123456789',
+      KEYWARD_ENCRYPTION_KEY: '00'.repeat(32),
+    };
+    const org = await cli(['org', 'create', '--name', 'Legacy Org', '--json'], env);
+    expect(org.code).toBe(0);
+    const { organization, signingSecrets } = json<{ organization: { id: string }; signingSecrets: { environment: string; signingSecret: string }[] }>(org);
+    const client = new pg.Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    try {
+      // Back to how the previous version stored it: one secret, no environment (the TEST one plays it).
+      await client.query(`DELETE FROM signing_secrets WHERE "organizationId" = $1 AND environment = 'LIVE'`, [organization.id]);
+      await client.query(`UPDATE signing_secrets SET environment = NULL WHERE "organizationId" = $1`, [organization.id]);
+
+      const list = await cli(['org', 'list'], env);
+      expect(list.code, list.stderr).toBe(0);
+      const { rows } = await client.query<{ id: string; environment: string; sealed: Buffer }>(
+        `SELECT id, environment::text AS environment, sealed FROM signing_secrets WHERE "organizationId" = $1 ORDER BY signing_secrets.environment`,
+        [organization.id],
+      );
+      expect(rows.map((r) => r.environment)).toEqual(['TEST', 'LIVE']);
+      const legacy = signingSecrets[0]!.signingSecret;
+      expect(rows.map((r) => open(Buffer.alloc(32), r.sealed, r.id))).toEqual([legacy, legacy]);
+    } finally {
+      await client.end();
     }
   }, SLOW);
 });

@@ -33,6 +33,8 @@ export interface TestApp {
   database: Database;
   adminToken: string;
   pepper: Buffer;
+  /** KEYWARD_ENCRYPTION_KEY of this app: what seals signing secrets and recoverable user keys. */
+  encryptionKey: Buffer;
   clock: OffsetClock;
   logs: LogCapture;
   /** Where this app's mail goes: one .eml file per message. */
@@ -70,18 +72,21 @@ export async function createTestApp(
     queryTimeoutMs?: number;
     /** Connection mails per organization per hour and per address per day (default: the server's). */
     mailLimits?: { perOrganizationPerHour: number; perRecipientPerDay: number };
+    /** The encryption key (default: a random one), for data sealed before the app existed. */
+    encryptionKey?: Buffer;
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await sharedDatabase());
   const logs = new LogCapture();
   const logger = createLogger({ level: 'debug', destination: logs });
   const pepper = randomBytes(32);
+  const encryptionKey = options.encryptionKey ?? randomBytes(32);
   const adminToken = `test-admin-${randomBytes(16).toString('hex')}`;
   const clock = new OffsetClock();
   const outboxDir = mkdtempSync(join(tmpdir(), 'keyward-outbox-'));
   const services = createServices({
     database,
-    secrets: { pepper, encryptionKey: randomBytes(32) },
+    secrets: { pepper, encryptionKey },
     logger,
     clock,
     verifier: { cacheTtlMs: options.cacheTtlMs ?? 1000 },
@@ -101,5 +106,5 @@ export async function createTestApp(
     ...(options.corsOrigins && { corsOrigins: options.corsOrigins }),
     ...(options.queryTimeoutMs && { queryTimeoutMs: options.queryTimeoutMs }),
   });
-  return { yoga, services, database, adminToken, pepper, clock, logs, outboxDir };
+  return { yoga, services, database, adminToken, pepper, encryptionKey, clock, logs, outboxDir };
 }

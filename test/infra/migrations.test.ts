@@ -1,12 +1,18 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { open, seal } from '../../src/domain/crypto/secret-box.ts';
+import { generateSigningSecret } from '../../src/domain/signing/signing.service.ts';
 import { PrismaClient } from '../../src/generated/prisma/client.ts';
+import { openDatabase, type Database } from '../../src/infra/database.ts';
 import { applyMigrations, defaultMigrationsDir, defaultSchemaPath, diffMigrationsToSchema } from '../../src/infra/migrate.ts';
 import { createPGliteAdapterFactory } from '../../src/infra/pglite-adapter.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { partner, signRequest } from '../helpers/client.ts';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../helpers/postgres.ts';
 
 const APP_TABLES = [
@@ -34,11 +40,12 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-/** A migrations directory holding copies of the committed migrations followed by `extra`. */
-async function migrationsDirWith(extra: Record<string, string>): Promise<string> {
+/** A migrations directory holding copies of the committed migrations (those before `before`, if given) followed by `extra`. */
+async function migrationsDirWith(extra: Record<string, string>, before?: string): Promise<string> {
   const dir = await tempDir();
   await writeFile(path.join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n');
   for (const name of await committedMigrations()) {
+    if (before !== undefined && name >= before) continue;
     await mkdir(path.join(dir, name));
     await writeFile(path.join(dir, name, 'migration.sql'), await readFile(path.join(defaultMigrationsDir, name, 'migration.sql')));
   }
@@ -59,6 +66,150 @@ async function committedMigrations(): Promise<string[]> {
 
 afterAll(async () => {
   await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+// -- signing secrets from before they were per environment ------------------------------------------
+
+/** The migration that made signing secrets per environment: databases older than it hold one secret per organization. */
+async function perEnvironmentMigration(): Promise<string> {
+  const name = (await committedMigrations()).find((m) => m.endsWith('_signing_secrets_per_environment'));
+  if (!name) throw new Error('no signing_secrets_per_environment migration');
+  return name;
+}
+
+type Query = (sql: string, params: unknown[]) => Promise<unknown>;
+
+interface LegacyRow {
+  id: string;
+  secret: string;
+  retiresAt: Date | null;
+  createdAt: Date;
+}
+
+/** An organization as the code before environments stored it: one row per secret, sealed with the row id, no environment. */
+async function insertLegacyOrganization(query: Query, encryptionKey: Buffer, secrets: { retiresAt: Date | null; ageMs: number }[]): Promise<{ organizationId: string; rows: LegacyRow[] }> {
+  const organizationId = randomUUID();
+  await query(`INSERT INTO organizations (id, name, "updatedAt") VALUES ($1, $2, now())`, [organizationId, `Legacy ${organizationId.slice(0, 8)}`]);
+  const rows: LegacyRow[] = [];
+  for (const { retiresAt, ageMs } of secrets) {
+    const row = { id: randomUUID(), secret: generateSigningSecret(), retiresAt, createdAt: new Date(Date.now() - ageMs) };
+    await query(`INSERT INTO signing_secrets (id, "organizationId", sealed, "retiresAt", "createdAt") VALUES ($1, $2, $3, $4, $5)`, [
+      row.id,
+      organizationId,
+      seal(encryptionKey, row.secret, row.id),
+      row.retiresAt,
+      row.createdAt,
+    ]);
+    rows.push(row);
+  }
+  return { organizationId, rows };
+}
+
+/** Whether a signed `{ viewer }` request of this key verifies with this secret ('verified'), or its error code. */
+async function signedAs(app: TestApp, key: string, secret: string): Promise<string | undefined> {
+  // A body of its own each time: the same signature twice would be refused as a replay.
+  const body = JSON.stringify({ query: `{ viewer { kind } } # ${randomUUID()}` });
+  const response = await app.yoga.fetch(
+    'http://keyward.test/graphql',
+    { method: 'POST', headers: { 'content-type': 'application/json', ...partner(key), ...signRequest(secret, Math.floor(app.clock.now().getTime() / 1000), body) }, body },
+    { req: { socket: { remoteAddress: '127.0.0.1' } } as never },
+  );
+  const result = (await response.json()) as { data?: { viewer?: unknown }; errors?: { extensions?: { code?: string } }[] };
+  return result.data?.viewer ? 'verified' : result.errors?.[0]?.extensions?.code;
+}
+
+async function rotate(app: TestApp, key: string): Promise<{ environment: string; signingSecret: string }> {
+  const body = JSON.stringify({ query: 'mutation { rotateSigningSecret(input: { gracePeriodSeconds: 0 }) { ... on RotateSigningSecretSuccess { environment signingSecret } } }' });
+  const response = await app.yoga.fetch(
+    'http://keyward.test/graphql',
+    { method: 'POST', headers: { 'content-type': 'application/json', ...partner(key) }, body },
+    { req: { socket: { remoteAddress: '127.0.0.1' } } as never },
+  );
+  return ((await response.json()) as { data: { rotateSigningSecret: { environment: string; signingSecret: string } } }).data.rotateSigningSecret;
+}
+
+describe('signing secrets stored before they were per environment', () => {
+  const pglites: PGlite[] = [];
+  afterAll(async () => {
+    await Promise.all(pglites.map((pglite) => pglite.close()));
+  });
+
+  it('keep verifying TEST and LIVE with the same secret after the upgrade step; a TEST rotation then leaves LIVE working, and the other way round', async () => {
+    const encryptionKey = randomBytes(32);
+    const pglite = new PGlite();
+    pglites.push(pglite);
+    const migration = await perEnvironmentMigration();
+    // The database as the previous version left it: every migration before this one, and an
+    // organization with a current secret and a rotated-out one still in its grace period.
+    await applyMigrations({ kind: 'pglite', pglite }, { migrationsDir: await migrationsDirWith({}, migration) });
+    const query: Query = (sql, params) => pglite.query(sql, params);
+    const { organizationId, rows } = await insertLegacyOrganization(query, encryptionKey, [
+      { retiresAt: new Date(Date.now() + 3_600_000), ageMs: 86_400_000 },
+      { retiresAt: null, ageMs: 60_000 },
+    ]);
+    const [retiring, current] = rows as [LegacyRow, LegacyRow];
+    // And one sealed under another encryption key (a misconfigured start): left alone, never lost.
+    const stranger = await insertLegacyOrganization(query, randomBytes(32), [{ retiresAt: null, ageMs: 0 }]);
+
+    expect(await applyMigrations({ kind: 'pglite', pglite })).toEqual({ applied: [migration] });
+    const prisma = new PrismaClient({ adapter: createPGliteAdapterFactory(pglite), transactionOptions: { maxWait: 30_000, timeout: 15_000 } });
+    const database: Database = { prisma, kind: 'memory', ping: async () => void (await prisma.$queryRaw`SELECT 1`), close: () => prisma.$disconnect() };
+    const app = await createTestApp({ database, encryptionKey });
+    try {
+      expect(await prisma.signingSecret.count({ where: { organizationId, environment: null } })).toBe(2);
+      const operator = { type: 'operator' } as const;
+      const keyOf = async (environment: 'TEST' | 'LIVE') =>
+        (await app.services.apiKeys.createPartnerKey(operator, { organizationId, environment, name: `${environment} key`, permissions: ['WEBHOOKS_WRITE', 'KEYS_READ'] })).secret;
+      const [testKey, liveKey] = [await keyOf('TEST'), await keyOf('LIVE')];
+
+      // Until the step runs (and for rows an instance of the previous version still writes), a row without environment serves both.
+      expect(await signedAs(app, testKey, current.secret)).toBe('verified');
+      expect(await signedAs(app, liveKey, current.secret)).toBe('verified');
+
+      // The start-up step, on two instances at once: each legacy row split exactly once.
+      const results = await Promise.all([app.services.signing.upgradeLegacySecrets(), app.services.signing.upgradeLegacySecrets()]);
+      expect(results.reduce((sum, r) => sum + r.split, 0)).toBe(2);
+      expect(await app.services.signing.upgradeLegacySecrets()).toEqual({ split: 0, undecryptable: 1 });
+      const split = await prisma.signingSecret.findMany({ where: { organizationId }, orderBy: [{ createdAt: 'asc' }, { environment: 'asc' }] });
+      expect(split.map((r) => ({ environment: r.environment, legacyId: rows.some((l) => l.id === r.id), retiresAt: r.retiresAt, createdAt: r.createdAt }))).toEqual([
+        { environment: 'TEST', legacyId: true, retiresAt: retiring.retiresAt, createdAt: retiring.createdAt },
+        { environment: 'LIVE', legacyId: false, retiresAt: retiring.retiresAt, createdAt: retiring.createdAt },
+        { environment: 'TEST', legacyId: true, retiresAt: null, createdAt: current.createdAt },
+        { environment: 'LIVE', legacyId: false, retiresAt: null, createdAt: current.createdAt },
+      ]);
+      // The LIVE copies are the same secrets, sealed anew for their own row ids.
+      expect(split.map((r) => open(encryptionKey, r.sealed, r.id))).toEqual([retiring.secret, retiring.secret, current.secret, current.secret]);
+      expect(await prisma.signingSecret.findMany({ where: { organizationId: stranger.organizationId } })).toEqual([expect.objectContaining({ id: stranger.rows[0]!.id, environment: null })]);
+
+      // The running integration goes on with the secrets it has, in both environments: requests and webhooks.
+      for (const key of [testKey, liveKey]) {
+        expect(await signedAs(app, key, current.secret)).toBe('verified');
+        expect(await signedAs(app, key, retiring.secret)).toBe('verified');
+      }
+      expect(await app.services.signing.validSecrets(organizationId, 'TEST')).toEqual([current.secret, retiring.secret]);
+      expect(await app.services.signing.validSecrets(organizationId, 'LIVE')).toEqual([current.secret, retiring.secret]);
+
+      // The TEST key rotates (no grace period): TEST moves on, LIVE keeps the shared secret.
+      const test = await rotate(app, testKey);
+      expect(test.environment).toBe('TEST');
+      expect(await signedAs(app, testKey, current.secret)).toBe('SIGNATURE_INVALID');
+      expect(await signedAs(app, testKey, test.signingSecret)).toBe('verified');
+      expect(await signedAs(app, liveKey, current.secret)).toBe('verified');
+      expect(await signedAs(app, liveKey, test.signingSecret)).toBe('SIGNATURE_INVALID');
+      expect(await app.services.signing.validSecrets(organizationId, 'LIVE')).toEqual([current.secret, retiring.secret]);
+
+      // Then LIVE rotates: TEST's new secret is untouched.
+      const live = await rotate(app, liveKey);
+      expect(live.environment).toBe('LIVE');
+      expect(await signedAs(app, liveKey, current.secret)).toBe('SIGNATURE_INVALID');
+      expect(await signedAs(app, liveKey, live.signingSecret)).toBe('verified');
+      expect(await signedAs(app, testKey, test.signingSecret)).toBe('verified');
+      expect(await app.services.signing.validSecrets(organizationId, 'TEST')).toEqual([test.signingSecret]);
+      expect(await app.services.signing.validSecrets(organizationId, 'LIVE')).toEqual([live.signingSecret]);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
 });
 
 describe('migrations on PGlite', () => {
@@ -217,6 +368,39 @@ describe.skipIf(!postgresAvailable() && !process.env.CI)('migrations on PostgreS
 
     await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     expect(await migrating).toEqual({ applied: await committedMigrations() });
+  });
+
+  it('splits each legacy signing secret exactly once when four instances start together', async () => {
+    const url = await server.createDatabase();
+    const encryptionKey = randomBytes(32);
+    await applyMigrations({ kind: 'postgres', url }, { migrationsDir: await migrationsDirWith({}, await perEnvironmentMigration()) });
+    const client = await connect(url);
+    const query: Query = (sql, params) => client.query(sql, params);
+    const legacy = [];
+    for (let i = 0; i < 6; i++) legacy.push(await insertLegacyOrganization(query, encryptionKey, [{ retiresAt: null, ageMs: 0 }]));
+
+    // Four processes: each applies the migrations, then runs the upgrade step.
+    const databases = await Promise.all([1, 2, 3, 4].map(() => openDatabase({ kind: 'postgres', url })));
+    try {
+      const apps = await Promise.all(databases.map((database) => createTestApp({ database, encryptionKey })));
+      const results = await Promise.all(apps.map((app) => app.services.signing.upgradeLegacySecrets()));
+      expect(results.reduce((sum, r) => sum + r.split, 0)).toBe(legacy.length);
+
+      const { rows } = await client.query<{ organizationId: string; environment: string | null; id: string; sealed: Buffer }>(
+        `SELECT "organizationId", environment::text AS environment, id, sealed FROM signing_secrets ORDER BY "organizationId", signing_secrets.environment`,
+      );
+      expect(rows).toHaveLength(legacy.length * 2);
+      for (const { organizationId, rows: [row] } of legacy) {
+        const mine = rows.filter((r) => r.organizationId === organizationId);
+        expect(mine.map((r) => [r.environment, r.id === row!.id])).toEqual([
+          ['TEST', true],
+          ['LIVE', false],
+        ]);
+        expect(mine.map((r) => open(encryptionKey, r.sealed, r.id))).toEqual([row!.secret, row!.secret]);
+      }
+    } finally {
+      await Promise.all(databases.map((database) => database.close()));
+    }
   });
 
   it('runs each script whole and atomically', async () => {

@@ -16,6 +16,7 @@ import {
   type KeywardProcess,
 } from '../helpers/process.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
+import { signRequest } from '../helpers/client.ts';
 
 const VIEWER = '{ viewer { kind } }';
 
@@ -74,7 +75,7 @@ describe.sequential('one embedded data dir through a lifecycle', PROCESS_TEST, (
     dataDir = await tempDataDir();
   });
 
-  it('first start: prints the admin token and a demo TEST partner key that works; secrets file is 0600', async () => {
+  it('first start: prints the admin token, a demo TEST partner key and its TEST signing secret that work; secrets file is 0600', async () => {
     first = await spawnKeyward({ KEYWARD_DATA_DIR: dataDir });
     await first.ready();
     const out = first.stdout();
@@ -86,6 +87,12 @@ describe.sequential('one embedded data dir through a lifecycle', PROCESS_TEST, (
 
     expect(await viewerKind(first.url, { authorization: `Bearer ${demoKey}` })).toMatchObject({ status: 200, kind: 'PARTNER' });
     expect(await viewerKind(first.url, { 'x-admin-token': admin! })).toMatchObject({ status: 200, kind: 'OPERATOR' });
+    // The demo organization's TEST signing secret verifies its TEST key's requests; its LIVE one is not printed.
+    const signingSecret = /Demo TEST signing secret:\s+(whsec_\S+)/.exec(out)?.[1];
+    expect(signingSecret, first.output()).toBeDefined();
+    expect(out).not.toMatch(/LIVE signing secret/);
+    const signature = signRequest(signingSecret!, Math.floor(Date.now() / 1000), JSON.stringify({ query: VIEWER }));
+    expect(await viewerKind(first.url, { authorization: `Bearer ${demoKey}`, ...signature })).toMatchObject({ status: 200, kind: 'PARTNER' });
 
     const secretsFile = join(dataDir, 'keyward-secrets.json');
     expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
@@ -94,6 +101,7 @@ describe.sequential('one embedded data dir through a lifecycle', PROCESS_TEST, (
     for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
       expect(line).not.toContain(demoKey!);
       expect(line).not.toContain(admin!);
+      expect(line).not.toContain(signingSecret!.slice(6));
     }
   });
 

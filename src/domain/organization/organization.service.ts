@@ -2,10 +2,18 @@ import type { Organization, Prisma, PrismaClient } from '../../generated/prisma/
 import { ALL_PERMISSIONS, type ApiKeyService, type IssuedKey, type KeyChangeListener } from '../api-key/api-key.service.ts';
 import { authorize } from '../access/policy.ts';
 import type { Caller } from '../caller.ts';
+import type { EnvironmentSecret, SigningService } from '../signing/signing.service.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
-import type { SigningService } from '../signing/signing.service.ts';
 import { parseInput } from '../validation.ts';
 import { createOrganizationInput, updateOrganizationInput } from './organization.schemas.ts';
+
+export interface CreatedOrganization extends IssuedKey {
+  organization: Organization;
+  /** The signing secret of the first key's environment. */
+  signingSecret: string;
+  /** Both environments' signing secrets, TEST then LIVE: each verifies and signs for its own environment only. */
+  signingSecrets: EnvironmentSecret[];
+}
 
 export class OrganizationService {
   constructor(
@@ -16,8 +24,8 @@ export class OrganizationService {
     private readonly signing: SigningService,
   ) {}
 
-  /** An organization and its first partner key (every permission), in one transaction. */
-  async create(caller: Caller, rawInput: unknown): Promise<IssuedKey & { organization: Organization; signingSecret: string }> {
+  /** An organization, its first partner key (every permission) and its TEST and LIVE signing secrets, in one transaction. */
+  async create(caller: Caller, rawInput: unknown): Promise<CreatedOrganization> {
     authorize(caller, 'organizations.write');
     const input = parseInput(createOrganizationInput, rawInput);
     let organization!: Organization;
@@ -42,8 +50,9 @@ export class OrganizationService {
         allowedIps: [],
         expiresAt: null,
       });
-      const signingSecret = await this.signing.create(tx, organization.id);
-      return { organization, ...issued, signingSecret };
+      const signingSecrets = await this.signing.createPerEnvironment(tx, organization.id);
+      const signingSecret = signingSecrets.find((s) => s.environment === input.environment)!.signingSecret;
+      return { organization, ...issued, signingSecret, signingSecrets };
     });
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Connection, Prisma, PrismaClient, WebhookAttempt, WebhookDeliveryState, WebhookEndpoint, WebhookEventType } from '../../generated/prisma/client.ts';
+import type { Connection, Environment, Prisma, PrismaClient, WebhookAttempt, WebhookDeliveryState, WebhookEndpoint, WebhookEventType } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { authorize } from '../access/policy.ts';
 import { webhookAttemptsWhere } from '../access/visibility.ts';
@@ -37,7 +37,7 @@ const BATCH_SIZE = 20;
 interface Claimed {
   id: string;
   organizationId: string;
-  environment: 'TEST' | 'LIVE';
+  environment: Environment;
   endpointId: string | null;
   callbackUrl: string | null;
   type: string;
@@ -53,7 +53,8 @@ interface Claimed {
 /** What the attempts of one dispatcher round read once and share. */
 interface Round {
   endpoint(id: string): WebhookEndpoint | null | Promise<WebhookEndpoint | null>;
-  secrets(organizationId: string): Promise<string[]>;
+  /** The valid signing secrets of an organization's environment: a webhook is signed with its environment's only. */
+  secrets(organizationId: string, environment: Environment): Promise<string[]>;
 }
 
 /** A connection at the moment it reached CONNECTED or REJECTED, for its callbacks. */
@@ -196,7 +197,7 @@ export class WebhookDeliveryService implements AppendObserver {
   /** Claims the deliveries due now and attempts each of them; returns how many it attempted. */
   async runOnce(): Promise<number> {
     const claimed = await this.claim(BATCH_SIZE);
-    // What a round's deliveries share is read once: their endpoints, and each organization's secrets.
+    // What a round's deliveries share is read once: their endpoints, and the secrets of each organization and environment.
     const endpointIds = [...new Set(claimed.flatMap((d) => (d.endpointId ? [d.endpointId] : [])))];
     const endpoints = new Map(
       endpointIds.length > 0 ? (await this.prisma.webhookEndpoint.findMany({ where: { id: { in: endpointIds } } })).map((e) => [e.id, e] as const) : [],
@@ -204,9 +205,10 @@ export class WebhookDeliveryService implements AppendObserver {
     const secrets = new Map<string, Promise<string[]>>();
     const round: Round = {
       endpoint: (id) => endpoints.get(id) ?? null,
-      secrets: (organizationId) => {
-        if (!secrets.has(organizationId)) secrets.set(organizationId, this.deps.signing.validSecrets(organizationId));
-        return secrets.get(organizationId)!;
+      secrets: (organizationId, environment) => {
+        const scope = `${organizationId}/${environment}`;
+        if (!secrets.has(scope)) secrets.set(scope, this.deps.signing.validSecrets(organizationId, environment));
+        return secrets.get(scope)!;
       },
     };
     const results = await Promise.allSettled(claimed.map((delivery) => this.attempt(delivery, false, round)));
@@ -255,7 +257,7 @@ export class WebhookDeliveryService implements AppendObserver {
       id: webhookIdOf(delivery.id),
       timestamp: Math.floor(startedAt.getTime() / 1000),
       body: JSON.stringify(body),
-      secrets: await round.secrets(delivery.organizationId),
+      secrets: await round.secrets(delivery.organizationId, delivery.environment),
     });
     const scheduled = !manual && !outcome.succeeded && !outcome.gone;
     const next = scheduled ? nextAttemptAt(startedAt, delivery.attemptCount - delivery.manualAttempts + 1, outcome.retryAfterSeconds, this.deps.random) : null;
@@ -322,7 +324,7 @@ export class WebhookDeliveryService implements AppendObserver {
   private freshReads(): Round {
     return {
       endpoint: (id) => this.prisma.webhookEndpoint.findUnique({ where: { id } }),
-      secrets: (organizationId) => this.deps.signing.validSecrets(organizationId),
+      secrets: (organizationId, environment) => this.deps.signing.validSecrets(organizationId, environment),
     };
   }
 

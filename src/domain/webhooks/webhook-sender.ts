@@ -24,7 +24,7 @@ export interface OutgoingWebhook {
   /** Unix seconds of this attempt. */
   timestamp: number;
   body: string;
-  /** The organization's valid signing secrets (`whsec_…`), newest first: one signature each. */
+  /** The valid signing secrets (`whsec_…`) of the webhook's organization and environment, newest first: one signature each. */
   secrets: string[];
 }
 

@@ -25,6 +25,14 @@ export const OrganizationRef = builder.prismaNode('Organization', {
   }),
 });
 
+const EnvironmentSigningSecret = builder.simpleObject('EnvironmentSigningSecret', {
+  description: "One environment's signing secret: it verifies signed requests of that environment's keys and signs its webhooks and callbacks",
+  fields: (f) => ({
+    environment: f.field({ type: EnvironmentEnum }),
+    signingSecret: f.string({ description: 'whsec_…' }),
+  }),
+});
+
 builder.mutationField('createOrganization', (t) =>
   t.fieldWithInput({
     type: builder.simpleObject('CreateOrganizationSuccess', {
@@ -33,7 +41,13 @@ builder.mutationField('createOrganization', (t) =>
         key: f.field({ type: ApiKeyRef, description: 'Its first partner key, with every permission' }),
         secret: f.string({ description: 'The whole partner key. Shown once: store it now.' }),
         signingSecret: f.string({
-          description: 'The organization\'s signing secret (whsec_…) for signed requests and webhooks. Shown once: store it now.',
+          description:
+            "The signing secret (whsec_…) of the first key's environment, for that environment's signed requests and webhooks (also in signingSecrets). Shown once: store it now.",
+        }),
+        signingSecrets: f.field({
+          type: [EnvironmentSigningSecret],
+          description:
+            'The signing secrets of both environments, TEST and LIVE (different secrets: a TEST credential never sees, rotates or signs with the LIVE one). Shown once: store them now.',
         }),
       }),
     }),
