@@ -138,6 +138,7 @@ export function createServices(deps: {
     connections,
     mailer: deps.mailer,
     events,
+    work: uow,
     sweeper,
     live,
     subscriptions,

@@ -6,6 +6,7 @@ import type { Caller } from './domain/caller.ts';
 import type { OrganizationService } from './domain/organization/organization.service.ts';
 import type { ConnectionService } from './domain/connection/connection.service.ts';
 import type { EventLog } from './domain/events/event-log.ts';
+import type { UnitOfWork } from './domain/unit-of-work.ts';
 import type { ExpirySweeper } from './domain/events/expiry-sweeper.ts';
 import type { Mailer } from './infra/mailer.ts';
 import type { SigningService } from './domain/signing/signing.service.ts';
@@ -30,6 +31,8 @@ export interface Services {
   connections: ConnectionService;
   mailer: Mailer;
   events: EventLog;
+  /** Every write: one transaction, the organization locked first, audit, events, effects after commit. */
+  work: UnitOfWork;
   sweeper: ExpirySweeper;
   live: LiveEvents;
   subscriptions: Subscriptions;

@@ -1,5 +1,6 @@
 import type { Connection, Permission, Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { KeyPrincipal } from '../domain/caller.ts';
+import { RULES, type Action } from '../domain/access/policy.ts';
 import { connectionsWhere, eventVisibleTo } from '../domain/access/visibility.ts';
 import { AccessError, NotFoundError } from '../domain/errors.ts';
 import { decodeCursor, type EventRecord } from '../domain/events/event-log.ts';
@@ -32,7 +33,8 @@ const endItem = (error: unknown): LiveItem => ({ kind: 'end', error });
 /** Which events a subscription wants: one kind for the whole organization, or one connection's changes. */
 type Filter = 'connections' | 'keys' | 'status';
 
-const REQUIRES: Record<Filter, Permission> = { connections: 'CONNECTIONS_READ', keys: 'KEYS_READ', status: 'CONNECTIONS_READ' };
+/** The action of the authorization model each kind of subscription is (its permission is checked again whenever the key changes). */
+const ACTIONS: Record<Filter, Extract<Action, 'connectionEvents.read' | 'keyEvents.read'>> = { connections: 'connectionEvents.read', keys: 'keyEvents.read', status: 'connectionEvents.read' };
 
 /**
  * One subscriber's stream, attached to its organization's feed. Events that arrive before
@@ -58,7 +60,7 @@ class LiveSubscription extends EventQueue<LiveItem> implements FeedListener {
 
   /** The permission the subscription was admitted with: the registry ends it when the key loses it. */
   get requires(): Permission {
-    return REQUIRES[this.filter];
+    return RULES[ACTIONS[this.filter]].permission;
   }
 
   receive(record: EventRecord): void {

@@ -4,13 +4,13 @@
 // not derived from src/domain/access/, so that a change to the model shows here as a failure.
 import { randomUUID } from 'node:crypto';
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { isObjectType, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { isObjectType, type GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '../../src/domain/api-key/api-key.schemas.ts';
 import { encodeCursor } from '../../src/domain/events/event-log.ts';
 import type { Permission } from '../../src/generated/prisma/enums.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { admin, bearer, gql, partner, type GraphQLResponse } from '../helpers/client.ts';
+import { admin, bearer, firstSseResult, gql, partner, type GraphQLResponse } from '../helpers/client.ts';
 import { connectedUser, newEmail } from '../helpers/connections.ts';
 import { newOrganization, newPartnerKey, type OrgFixture } from '../helpers/fixtures.ts';
 import { WebhookReceiver } from '../helpers/webhook-receiver.ts';
@@ -306,34 +306,6 @@ function outcomeOf(field: string, row: Row, res: { errors?: readonly { extension
   return 'ok';
 }
 
-/** A subscription over SSE through yoga.fetch: its first result (or the refusal), then it is dropped. */
-async function subscribeFirst(app: TestApp, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<ExecutionResult> {
-  const controller = new AbortController();
-  const res = await app.yoga.fetch(
-    'http://keyward.test/graphql',
-    { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers }, body: JSON.stringify({ query, variables }), signal: controller.signal },
-    { req: { socket: { remoteAddress: '127.0.0.1' } } as never },
-  );
-  if (!res.body || !res.headers.get('content-type')?.includes('text/event-stream')) return (await res.json()) as ExecutionResult;
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  const deadline = setTimeout(() => controller.abort(), 10_000);
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the stream ended before a result: ${text}`);
-      text += decoder.decode(value, { stream: true });
-      const data = /^data: (\{.*\})$/m.exec(text);
-      if (data) return JSON.parse(data[1]!) as ExecutionResult;
-    }
-  } finally {
-    clearTimeout(deadline);
-    controller.abort();
-    await reader.cancel().catch(() => undefined);
-  }
-}
-
 // -- the worlds ----------------------------------------------------------------------------------------
 
 let app: TestApp;
@@ -486,7 +458,7 @@ describe('the authorization matrix', () => {
       for (const caller of callers) {
         const variables = (await row.vars?.(caller.targets)) ?? {};
         const res = field.startsWith('Subscription.')
-          ? await subscribeFirst(app, row.doc, variables, caller.headers)
+          ? await firstSseResult(app, row.doc, variables, caller.headers)
           : await gql(app, row.doc, variables, { headers: caller.headers });
         const got = outcomeOf(field, row, res);
         const want = expected(row, caller);

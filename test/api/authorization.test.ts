@@ -1,10 +1,11 @@
 // The authorization model (issue 12): the findings an attacker inside a tenant made, each
 // reproduced as it was seen, and the rules that close them (src/domain/access/).
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { encodeCursor } from '../../src/domain/events/event-log.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Permission } from '../../src/generated/prisma/enums.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { bearer, gql, partner, type GraphQLResponse } from '../helpers/client.ts';
+import { bearer, firstSseResult, gql, partner, type GraphQLResponse } from '../helpers/client.ts';
 import { connectedUser } from '../helpers/connections.ts';
 import { newOrganization, newPartnerKey } from '../helpers/fixtures.ts';
 
@@ -220,5 +221,23 @@ describe('finding 2: node() and nested fields follow the read rule of their type
     expect((await gql(app, OPENED, { id: session.createSession.session.id }, { headers: partner(org.secret) })).data).toEqual({
       node: { openedWith: { keyId: org.keyId } },
     });
+  });
+
+  it('subscriptions (SSE): events show their objects under the same rules', async () => {
+    const { org, user } = await world();
+    const reader = await newPartnerKey(app, org.secret, { permissions: ['CONNECTIONS_READ'] });
+    const events = `subscription ($after: String) { connectionEvents(after: $after) { connection { id email keys { edges { node { keyId } } } } } }`;
+    const first = await firstSseResult(app, events, { after: encodeCursor(0n) }, partner(reader.secret));
+    expect(first.errors).toBeUndefined();
+    expect(first.data).toMatchObject({ connectionEvents: { connection: { id: user.connection!.id, keys: { edges: [] } } } });
+    // A key without CONNECTIONS_READ is refused the subscription outright.
+    const keysOnly = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ'] });
+    const refused = await firstSseResult(app, events, { after: encodeCursor(0n) }, partner(keysOnly.secret));
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // Key events: a KEYS_READ key sees the keys, and a session's openedWith; the connection of a user key's event is not its to read.
+    const keyEvents = `subscription ($after: String) { apiKeyEvents(after: $after) { key { keyId openedWith { keyId } } } }`;
+    const keyEvent = await firstSseResult(app, keyEvents, { after: encodeCursor(0n) }, partner(keysOnly.secret));
+    expect(keyEvent.errors).toBeUndefined();
+    expect(keyEvent.data).toMatchObject({ apiKeyEvents: { key: { keyId: org.keyId, openedWith: null } } });
   });
 });

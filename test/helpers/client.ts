@@ -48,3 +48,31 @@ export async function gql<TResult, TVariables>(
 export const partner = (secret: string): Record<string, string> => ({ 'x-partner-key': secret });
 export const bearer = (secret: string): Record<string, string> => ({ authorization: `Bearer ${secret}` });
 export const admin = (app: TestApp): Record<string, string> => ({ 'x-admin-token': app.adminToken });
+
+/** A subscription over SSE through yoga.fetch: its first result (or the refusal), then it is dropped. */
+export async function firstSseResult(app: TestApp, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<ExecutionResult> {
+  const controller = new AbortController();
+  const res = await app.yoga.fetch(
+    'http://keyward.test/graphql',
+    { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers }, body: JSON.stringify({ query, variables }), signal: controller.signal },
+    { req: { socket: { remoteAddress: '127.0.0.1' } } as never },
+  );
+  if (!res.body || !res.headers.get('content-type')?.includes('text/event-stream')) return (await res.json()) as ExecutionResult;
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const deadline = setTimeout(() => controller.abort(), 10_000);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended before a result: ${text}`);
+      text += decoder.decode(value, { stream: true });
+      const data = /^data: (\{.*\})$/m.exec(text);
+      if (data) return JSON.parse(data[1]!) as ExecutionResult;
+    }
+  } finally {
+    clearTimeout(deadline);
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+  }
+}

@@ -107,7 +107,7 @@ builder.mutationField('createPartnerKey', (t) =>
 );
 
 /** What the per-key limit input means, for both kinds of key. */
-export const RATE_LIMIT_INPUT = "Requests per window for this key; a partner key may set at most its organization's number, the operator any";
+export const RATE_LIMIT_INPUT = "Requests per window for this key; a key may set at most its own number (the organization's unless it has one), the operator any";
 
 builder.mutationField('updatePartnerKey', (t) =>
   t.fieldWithInput({
