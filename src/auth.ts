@@ -67,7 +67,7 @@ function presentedKey(header: HeaderReader): { token: string; expects: 'ptr' | '
 
 /**
  * Who is calling, from the request's credential headers: null when none was sent; an
- * `AccessError` for a credential that is wrong in any way (API.md's table decides the code).
+ * `AccessError` for a credential that is wrong in any way (the error table of docs/api.md decides the code).
  */
 export async function authenticate(
   services: Services,
@@ -98,7 +98,7 @@ export async function authenticate(
   return caller;
 }
 
-/** A refused credential counts against its address; the failure that reaches the limit raises an alert (SECURITY.md A-08). */
+/** A refused credential counts against its address; the failure that reaches the limit raises an alert (docs/security.md A-08). */
 async function authenticationFailed(services: Services, ip: string | undefined): Promise<void> {
   services.metrics.authFailures.inc();
   if (!(await services.rateLimits.authenticationFailed(ip))) return;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Configuration from the environment, parsed once at start. Names are fixed by API.md
+ * Configuration from the environment, parsed once at start. Names are fixed by docs/api.md
  * ("Running it"); a bad value stops the process with a message naming the variable.
  */
 

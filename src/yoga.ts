@@ -193,7 +193,7 @@ function healthPlugin(services: Services, ping: () => Promise<void>): Plugin {
 }
 
 /**
- * Signed requests (API.md, "Request signing") are verified on their raw body bytes: when a
+ * Signed requests (docs/api.md, "Request signing") are verified on their raw body bytes: when a
  * request carries a signature, its body is read once more (a clone) before yoga parses it.
  */
 function signedBodyPlugin(rawBodies: WeakMap<Request, Uint8Array>): Plugin {
@@ -211,7 +211,7 @@ function signedBodyPlugin(rawBodies: WeakMap<Request, Uint8Array>): Plugin {
   };
 }
 
-/** Request bodies above this are refused with 413 (SECURITY.md A-09). */
+/** Request bodies above this are refused with 413 (docs/security.md A-09). */
 export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 const CREDENTIAL_HEADERS = ['x-partner-key', 'x-api-key', 'authorization', 'x-admin-token'];
@@ -249,7 +249,7 @@ function responseHeadersPlugin(production: boolean): Plugin {
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
 /**
- * A deadline for queries (SECURITY.md A-09): a query still running after `timeoutMs` is answered
+ * A deadline for queries (docs/security.md A-09): a query still running after `timeoutMs` is answered
  * with TIMEOUT and HTTP 503, and its result is dropped when it comes. Mutations are bounded by
  * their transaction's timeout instead (which rolls them back): answering before a write ends
  * would tell the client it failed when it may still commit.

@@ -1,7 +1,7 @@
 /**
  * Expected failures. Services throw these; the GraphQL layer turns `DomainError`s into typed
  * members of a mutation's payload union and `AccessError`s into top-level errors with an HTTP
- * status (API.md, "Errors"). Nothing here knows about GraphQL.
+ * status (docs/api.md, "Errors"). Nothing here knows about GraphQL.
  */
 
 export type DomainErrorCode =

@@ -16,7 +16,7 @@ const HTTP_STATUS: Record<AccessErrorCode, number> = {
   UNAVAILABLE: 503,
 };
 
-/** The top-level error channel of API.md: a code in `extensions.code` and the HTTP status. */
+/** The top-level error channel of docs/api.md: a code in `extensions.code` and the HTTP status. */
 export function toGraphQLError(error: AccessError): GraphQLError {
   const retry = error.retryAfterSeconds;
   return new GraphQLError(error.message, {

@@ -23,7 +23,7 @@ import {
 import { MAX_PAGE_SIZE } from './pagination.ts';
 
 /**
- * What one operation may ask for (SECURITY.md C-01…C-04). Depth 7 is the deepest shape the
+ * What one operation may ask for (docs/security.md C-01…C-04). Depth 7 is the deepest shape the
  * schema has a use for: a connection inside a connection's node
  * (`connections { edges { node { keys { edges { node { keyId } } } } } }`).
  */

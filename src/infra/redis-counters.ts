@@ -58,7 +58,7 @@ export async function closeLimitsRedis(redis: Redis): Promise<void> {
 /**
  * Counters shared by every instance through Redis, one Lua script per check. While Redis is
  * unreachable the checks run on this instance's own counters (`fallback`) instead of failing
- * requests: each instance then admits up to the limit on its own (SECURITY.md F-07).
+ * requests: each instance then admits up to the limit on its own (docs/security.md F-07).
  */
 export class RedisCounterStore implements CounterStore {
   private readonly redis: Scripted;

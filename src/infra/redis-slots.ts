@@ -53,7 +53,7 @@ type ScriptedPipeline = ChainableCommander & {
  *
  * What this instance holds is also kept here (`local`): it is what the heartbeat renews, and
  * while Redis is unreachable takes are counted against it alone, per instance, as the request
- * counters do (SECURITY.md F-07), rather than refusing every socket.
+ * counters do (docs/security.md F-07), rather than refusing every socket.
  */
 export class RedisSlotStore implements SlotStore {
   private readonly redis: Scripted;

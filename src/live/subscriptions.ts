@@ -86,7 +86,7 @@ class LiveSubscription extends EventQueue<LiveItem> implements FeedListener {
 }
 
 /**
- * The three subscriptions of API.md, over the live feeds: each bound to its credential (the
+ * The three subscriptions of docs/api.md, over the live feeds: each bound to its credential (the
  * registry), checked against the subscriber's organization, environment and (user keys) own
  * connection before every event.
  */

@@ -1,7 +1,7 @@
 import type { ConnectionStatus } from '../../generated/prisma/enums.ts';
 
 /**
- * The connection lifecycle (API.md, "Connection lifecycle") as one pure table: every status
+ * The connection lifecycle (docs/api.md, "Connection lifecycle") as one pure table: every status
  * change in Keyward goes through `transition`, so an impossible one cannot happen anywhere.
  */
 export type ConnectionEvent =

@@ -63,7 +63,7 @@ export class MemoryCounterStore implements CounterStore {
 /** Failed authentications one client IP may make per window before it has to wait. */
 export const DEFAULT_AUTH_FAILURE_LIMIT = { failures: 20, windowMs: 60_000 };
 
-/** Signup and consent mails a partner's connectUser calls may cause (SECURITY.md A-10). */
+/** Signup and consent mails a partner's connectUser calls may cause (docs/security.md A-10). */
 export const DEFAULT_MAIL_LIMITS = { perOrganizationPerHour: 500, perRecipientPerDay: 3 };
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -93,7 +93,7 @@ export function rateLimitedError(retryAfterMs: number, message: string): AccessE
 }
 
 /**
- * Request limits (SECURITY.md A-08, A-09): each key may make its organization's number of
+ * Request limits (docs/security.md A-08, A-09): each key may make its organization's number of
  * requests per window (or its own override); failed authentications are counted per client IP,
  * and an IP over its limit is refused before any key is looked at, so keys cannot be guessed at
  * speed. A refused request counts against nothing.

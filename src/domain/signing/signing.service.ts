@@ -11,9 +11,9 @@ import { rotateSigningSecretInput } from './signing.schemas.ts';
 
 type Tx = Prisma.TransactionClient;
 
-/** Signed requests older or newer than this are refused (API.md, "Request signing"). */
+/** Signed requests older or newer than this are refused (docs/api.md, "Request signing"). */
 export const SIGNATURE_WINDOW_SECONDS = 300;
-/** Accepted signatures are remembered at least this long: twice the window (SECURITY.md). */
+/** Accepted signatures are remembered at least this long: twice the window (docs/security.md E-03). */
 export const SEEN_SIGNATURE_TTL_SECONDS = 600;
 
 const PREFIX = 'whsec_';

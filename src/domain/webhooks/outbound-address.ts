@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 
 /**
- * Where Keyward may send a partner's webhooks and callbacks (SECURITY.md A-11, A-12). One
+ * Where Keyward may send a partner's webhooks and callbacks (docs/security.md A-11, A-12). One
  * policy for the URL check at registration and for the addresses a host name resolves to when a
  * delivery connects, so a name that later resolves to 127.0.0.1 is caught at connect time.
  *

@@ -1,7 +1,7 @@
 import type { Connection, EventType } from '../../generated/prisma/client.ts';
 import { encodeCursor, type EventRecord } from '../events/event-log.ts';
 
-/** `type` in a webhook body for each event of the log (API.md, "Webhooks"). */
+/** `type` in a webhook body for each event of the log (docs/api.md, "Webhooks"). */
 export const BODY_TYPES: Record<EventType, string> = {
   CONNECTION_STATUS_CHANGED: 'connection.status_changed',
   API_KEY_CREATED: 'api_key.created',

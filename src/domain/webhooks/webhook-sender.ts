@@ -77,7 +77,7 @@ function describeError(error: unknown, timeoutMs: number): string {
 }
 
 /**
- * Sends one webhook attempt the way SECURITY.md A-12 and A-15 ask: the target checked after DNS
+ * Sends one webhook attempt the way docs/security.md A-12 and A-15 ask: the target checked after DNS
  * resolution, in the connection's own lookup (so a name that now resolves to a private address
  * is refused at connect time, and the address checked is the address used), literal addresses
  * checked before connecting, no connection reuse, redirects never followed (a failure),

@@ -10,7 +10,7 @@ import {
 import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
 
-/** Every code a client can meet, in either channel (API.md, "Errors"). */
+/** Every code a client can meet, in either channel (docs/api.md, "Errors"). */
 export const ErrorCode = builder.enumType('ErrorCode', {
   values: [
     'UNAUTHENTICATED',
