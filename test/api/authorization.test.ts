@@ -68,6 +68,10 @@ describe('finding 1: no escalation by rotation or update', () => {
     // Nor the organization's first key, which has every permission.
     const first = await gql(app, ROTATE_PARTNER, { i: { id: org.keyGlobalId, gracePeriodSeconds: 60 } }, { headers: partner(weak.secret) });
     expectForbidden(first);
+    // Each attempt is in the organization's audit trail, by the key that tried.
+    const denied = await app.services.prisma.auditEvent.findMany({ where: { organizationId: org.organizationUuid, action: 'api_key.access_denied' } });
+    expect(denied).toHaveLength(3);
+    expect(denied.every((row) => row.actorKeyId === weak.keyId && (row.details as { refused?: string }).refused === 'beyond reach')).toBe(true);
   });
 
   it('a key can still rotate a key within its reach, and the successor is never stronger than the key that asked', async () => {

@@ -17,21 +17,16 @@
  *       every dimension: permissions, allowedIps, allowedRecipients, expiresAt, rateLimitRequests;
  *     - a key the operation changed (update, revoke, rotation of the old key) had its capabilities
  *       (permissions, IPs, recipients) within the actor's before, has them within the actor's
- *       after, and every other dimension the operation changed is within the actor's too (an
- *       update leaves a target's expiry alone, and may leave a rate limit above the actor's: the
- *       rules only bound what it changes); the old key of a rotation only gets shorter-lived;
+ *       after, and a key it widened is within the actor's whole reach (expiry and rate limit
+ *       included); the old key of a rotation only gets shorter-lived;
  *  2. after every operation, against the ROOTS (their reach as the operator made them; rate
  *     limit: null is the organization's number): every active partner and user key of the
- *     organization has its capabilities within one root's, its expiry within some root's and its
- *     rate limit within some root's: no sequence of operations by keys ever makes a key that
- *     exceeds every key that could have acted on any of them.
+ *     organization is within the WHOLE reach of ONE root: no sequence of operations by keys ever
+ *     makes a key that exceeds every key that could have acted on any of them.
  *
- * KEY_REACH_STRICT=1 asks more: (1) an updated key within the WHOLE reach of the key that updated
- * it, (2) every active key within the WHOLE reach of ONE root. That fails today, and the tests
- * "known gap" at the end show why in two requests: an update is not bounded by its target's
- * expiry or rate limit, so a key that expires in an hour can make its permissions permanent on a
- * weaker key that never expires. Those tests are `it.fails` until the rule is closed; then drop
- * `.fails` and make STRICT the default.
+ * This property found that an update used to be bounded only on the dimensions it changed, so a
+ * key that expires in an hour could make its permissions permanent on a weaker key that never
+ * expires; the two "closed gap" tests at the end replay that in two requests.
  *
  * A failure prints fast-check's counterexample and the run's trace (what each key asked and what
  * it got). Replay: FC_SEED=<seed> (and FC_PATH=<path>) npx vitest run test/api/key-reach.property.test.ts.
@@ -54,12 +49,6 @@ const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : M
 const PATH = process.env.FC_PATH;
 const NUM_RUNS = Number(process.env.FC_RUNS ?? 20);
 const OPS = Number(process.env.FC_OPS ?? 12);
-/**
- * KEY_REACH_STRICT=1: hold every key a key created or changed to the whole reach (expiry and rate
- * limit included) of the key that did it, and every active key to the whole reach of one root.
- * Fails today: see "known gap" below.
- */
-const STRICT = process.env.KEY_REACH_STRICT === '1';
 /**
  * The whole check, shrinking included, stops after this long: a failure is still reported, with
  * the smallest counterexample found by then (a green run takes 15–30 s).
@@ -436,7 +425,7 @@ function checkAgainstActor(w: World, actor: ApiKey, before: Map<string, ApiKey>,
     if (targetProblems.length > 0) fail('acted on', old, targetProblems);
     const changed = changedDimensions(old, key);
     const updated = changed.some((d) => d !== 'expiresAt') || old.name !== key.name;
-    const problems = excess(reachOf(key), own, w.organizationLimit, STRICT && updated ? ALL : [...new Set([...CAPABILITIES, ...changed])]);
+    const problems = excess(reachOf(key), own, w.organizationLimit, updated ? ALL : [...new Set([...CAPABILITIES, ...changed])]);
     // An old key's expiry only ever moves earlier (rotation with a grace period).
     const lengthened = changed.includes('expiresAt') && (key.expiresAt === null || (old.expiresAt !== null && key.expiresAt > old.expiresAt));
     if (lengthened) problems.push(`an expiry moved later (${old.expiresAt?.toISOString() ?? 'never'} → ${key.expiresAt?.toISOString() ?? 'never'})`);
@@ -444,17 +433,12 @@ function checkAgainstActor(w: World, actor: ApiKey, before: Map<string, ApiKey>,
   }
 }
 
-/**
- * Invariant 2: every active partner or user key is within the reach of the roots. STRICT: of one
- * root, on every dimension. Otherwise what the rules guarantee today: its capabilities within one
- * root, its expiry within some root's, its rate limit within some root's (not necessarily the
- * same ones: see "known gap" below).
- */
+/** Invariant 2: every active partner or user key is within the whole reach of one root. */
 async function checkAgainstRoots(w: World): Promise<void> {
   const active = await app.services.prisma.apiKey.findMany({
     where: { organizationId: w.organizationId, kind: { in: ['PARTNER', 'USER'] }, ...activeWhere(app.clock.now()) },
   });
-  const groups: readonly (readonly Dimension[])[] = STRICT ? [ALL] : [CAPABILITIES, ['expiresAt'], ['rateLimitRequests']];
+  const groups: readonly (readonly Dimension[])[] = [ALL];
   for (const key of active) {
     const reach = reachOf(key);
     for (const dimensions of groups) {
@@ -472,7 +456,7 @@ async function checkAgainstRoots(w: World): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 describe('key reach (property)', () => {
-  it(`no sequence of key operations yields a key stronger than the keys that acted (${NUM_RUNS} runs × ${OPS} operations${STRICT ? ', strict' : ''})`, async () => {
+  it(`no sequence of key operations yields a key stronger than the keys that acted (${NUM_RUNS} runs × ${OPS} operations)`, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(rootArb, { minLength: 2, maxLength: 3 }),
@@ -498,14 +482,10 @@ describe('key reach (property)', () => {
   }, SHRINK_LIMIT_MS + 60_000);
 
   /**
-   * Known gap (found by this property with KEY_REACH_STRICT=1): an update checks the target's
-   * capabilities and the dimensions it changes, never the target's expiry or rate limit. So a key
-   * that expires in an hour (or is held to 40 requests) can give its permissions to a key it
-   * reaches that never expires (or has the organization's limit): the result exceeds every key
-   * that acted, and can then hand those permissions on, for ever. These tests say what should
-   * hold; they are marked `fails` while it does not. Once the rule is closed (e.g. checkTarget
-   * or checkChange comparing expiry and rate limit too when an update widens a capability),
-   * remove `.fails` here and make KEY_REACH_STRICT the default above.
+   * The gap this property found: an update was bounded only on the dimensions it changed, so a
+   * key that expires in an hour (or is held to 40 requests) could give its permissions to a key
+   * it reaches that never expires (or has the organization's limit). A widening update must now
+   * leave the key within the updater's whole reach (src/domain/access/reach.ts, checkChange).
    */
   async function gapWorld(strong: { expiresAt?: string; rateLimitRequests?: number }) {
     const org = await newOrganization(app);
@@ -529,12 +509,12 @@ describe('key reach (property)', () => {
     return { answer: outcome(res).answer, after, exceeds };
   }
 
-  it.fails('known gap: a key that expires in an hour makes its permissions permanent on a key it reaches', async () => {
+  it('closed gap: a key that expires in an hour can no longer makes its permissions permanent on a key it reaches', async () => {
     const { answer, after, exceeds } = await gapWorld({ expiresAt: new Date(app.clock.now().getTime() + HOUR).toISOString() });
     expect(exceeds.some((problems) => problems.length === 0), `${answer}: ${describeReach(after)} exceeds both keys: ${JSON.stringify(exceeds)}`).toBe(true);
   });
 
-  it.fails('known gap: a key held to 40 requests lends its permissions to a key with the organization\'s limit', async () => {
+  it('closed gap: a key held to 40 requests no longer lends its permissions to a key with the organization\'s limit', async () => {
     const { answer, after, exceeds } = await gapWorld({ rateLimitRequests: 40 });
     expect(exceeds.some((problems) => problems.length === 0), `${answer}: ${describeReach(after)} exceeds both keys: ${JSON.stringify(exceeds)}`).toBe(true);
   });

@@ -6,9 +6,9 @@ import { uncoveredEntries } from '../ip/cidr.ts';
 /**
  * A key's reach: what it may do (permissions), from where (allowedIps), where money may go
  * (allowedRecipients), for how long (expiresAt) and how often (its rate limit). A key may create,
- * rotate, update or revoke a key only when that key's reach is within its own, and a change may
- * only narrow a key past what the acting key has: so no sequence of changes by keys ever yields a
- * key stronger than the keys that made it. The operator and Keyward itself have no bounds.
+ * rotate, update or revoke a key only when that key's capabilities are within its own; what it
+ * creates, and a key it widens, must be within its whole reach: so no sequence of changes by keys
+ * ever yields a key stronger than the keys that made it. The operator and Keyward itself have no bounds.
  */
 export interface Reach {
   permissions: readonly Permission[];
@@ -118,10 +118,17 @@ export function inheritedBounds(caller: Caller): { expiresAt: Date | null; rateL
   return { expiresAt: own?.expiresAt ?? null, rateLimitRequests: own?.rateLimitRequests ?? null };
 }
 
-/** An update: the dimensions it changes must stay within the caller's reach. */
-export function checkChange(caller: Caller, after: Reach, changed: readonly Dimension[], organizationLimit: number): void {
+/**
+ * An update from `before` to `after`. A change that only narrows the key is always within reach
+ * (the target itself already is, by checkTarget). A change that widens it on any dimension must
+ * leave the whole key within the caller's reach, expiry and rate limit included: otherwise a key
+ * that expires in an hour, or is held to 40 requests, could make its permissions permanent (or
+ * unthrottled) on a key that never expires.
+ */
+export function checkChange(caller: Caller, before: Reach, after: Reach, organizationLimit: number): void {
   const own = actingReach(caller);
   if (!own) return;
-  const problems = excess(after, own, organizationLimit, changed);
+  if (excess(after, before, organizationLimit).length === 0) return;
+  const problems = excess(after, own, organizationLimit);
   if (problems.length > 0) throw refuse('make this change', problems);
 }

@@ -1,7 +1,7 @@
 import type { ApiKey, ApiKeyKind, Environment, EventType, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { authorize, authorizeKey, keyScope, scopeOf } from '../access/policy.ts';
-import { checkChange, checkNewKey, checkTarget, inheritedBounds, reachOf, type Dimension, type Reach } from '../access/reach.ts';
+import { checkChange, checkNewKey, checkTarget, inheritedBounds, reachOf, type Reach } from '../access/reach.ts';
 import { connectionTargetsWhere, keyTargetsWhere, rootKeyId, sessionsWhere } from '../access/visibility.ts';
 import type { Caller, KeyPrincipal } from '../caller.ts';
 import { seal } from '../crypto/secret-box.ts';
@@ -265,17 +265,19 @@ export class ApiKeyService {
       environment = input.environment ?? 'TEST';
     }
     const bounds = inheritedBounds(caller);
-    return this.uow.run(caller, organizationId, (w) =>
-      this.issueKey(w, caller, {
-        kind: 'PARTNER',
-        organizationId,
-        environment,
-        name: input.name,
-        permissions: input.permissions,
-        allowedIps: input.allowedIps,
-        expiresAt: input.expiresAt ?? bounds.expiresAt,
-        rateLimitRequests: bounds.rateLimitRequests,
-      }),
+    return this.onVisible(caller, organizationId, 'organization', 'create partner key', () =>
+      this.uow.run(caller, organizationId, (w) =>
+        this.issueKey(w, caller, {
+          kind: 'PARTNER',
+          organizationId,
+          environment,
+          name: input.name,
+          permissions: input.permissions,
+          allowedIps: input.allowedIps,
+          expiresAt: input.expiresAt ?? bounds.expiresAt,
+          rateLimitRequests: bounds.rateLimitRequests,
+        }),
+      ),
     );
   }
 
@@ -323,14 +325,16 @@ export class ApiKeyService {
   }
 
   /**
-   * Runs a change aimed at one object; when it is not visible to the calling key, the attempt is
-   * written to the caller's own audit trail (after the rollback, so it is the only trace).
+   * Runs a change aimed at one object; when the calling key cannot see it, or it is beyond the
+   * key's reach (an escalation attempt), the attempt is written to the caller's own audit trail
+   * (after the rollback, so it is the only trace).
    */
-  private async onVisible<T>(caller: Caller, id: string, target: 'api_key' | 'connection', attempted: string, change: () => Promise<T>): Promise<T> {
+  private async onVisible<T>(caller: Caller, id: string, target: 'api_key' | 'connection' | 'organization', attempted: string, change: () => Promise<T>): Promise<T> {
     try {
       return await change();
     } catch (error) {
-      if (error instanceof NotFoundError && caller.type === 'key') {
+      const refused = error instanceof NotFoundError ? 'not found' : error instanceof AccessError && error.code === 'FORBIDDEN' ? 'beyond reach' : null;
+      if (refused && caller.type === 'key') {
         const { principal } = caller;
         await this.uow.run(caller, principal.organization.id, (w) =>
           w.audit({
@@ -338,7 +342,7 @@ export class ApiKeyService {
             action: 'api_key.access_denied',
             targetType: target,
             targetId: id,
-            details: { attempted },
+            details: { attempted, refused },
           }),
         );
       }
@@ -357,8 +361,8 @@ export class ApiKeyService {
   }
 
   /**
-   * An update: the key must be within the caller's reach before (a weaker key cannot touch a
-   * stronger one) and every dimension it changes must stay within it after.
+   * An update: the key's capabilities must be within the caller's reach before (a weaker key
+   * cannot touch a stronger one), and a change that widens it must leave it wholly within.
    */
   private async update(caller: Caller, kind: ApiKeyKind, input: KeyChanges & { id: string }): Promise<ApiKey> {
     const now = this.clock.now();
@@ -370,7 +374,7 @@ export class ApiKeyService {
         const limit = w.organization.rateLimitRequests;
         checkTarget(caller, reachOf(current), limit, 'update');
         if (data.permissions) this.checkEnabled(w, data.permissions);
-        checkChange(caller, reachOf({ ...current, ...data }), Object.keys(data).filter((k) => k !== 'name') as Dimension[], limit);
+        checkChange(caller, reachOf(current), reachOf({ ...current, ...data }), limit);
         if (current.kind === 'USER') await this.lockPool(w, poolOf(current));
         const updated = await w.tx.apiKey.update({ where: { id: current.id }, data });
         await w.audit({

@@ -12,7 +12,7 @@ export type AuditAction =
   | 'api_key.revoked'
   /** A key passed its expiresAt (written by the expiry sweeper). */
   | 'api_key.expired'
-  /** A key tried to change a key it cannot see (another organization's, or none). */
+  /** A key tried to change a key it cannot see (another organization's, or none), or one beyond its reach (details.refused). */
   | 'api_key.access_denied'
   | 'connection.status_changed'
   | 'signing_secret.rotated'
