@@ -424,8 +424,9 @@ function checkAgainstActor(w: World, actor: ApiKey, before: Map<string, ApiKey>,
     const targetProblems = excess(reachOf(old), own, w.organizationLimit, CAPABILITIES);
     if (targetProblems.length > 0) fail('acted on', old, targetProblems);
     const changed = changedDimensions(old, key);
-    const updated = changed.some((d) => d !== 'expiresAt') || old.name !== key.name;
-    const problems = excess(reachOf(key), own, w.organizationLimit, updated ? ALL : [...new Set([...CAPABILITIES, ...changed])]);
+    // A change that widened the key leaves it wholly within the actor's reach; one that only narrowed it (or renamed it) needs nothing more.
+    const widened = excess(reachOf(key), reachOf(old), w.organizationLimit, ALL).length > 0;
+    const problems = excess(reachOf(key), own, w.organizationLimit, widened ? ALL : CAPABILITIES);
     // An old key's expiry only ever moves earlier (rotation with a grace period).
     const lengthened = changed.includes('expiresAt') && (key.expiresAt === null || (old.expiresAt !== null && key.expiresAt > old.expiresAt));
     if (lengthened) problems.push(`an expiry moved later (${old.expiresAt?.toISOString() ?? 'never'} → ${key.expiresAt?.toISOString() ?? 'never'})`);
