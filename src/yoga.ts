@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { getOperationAST, GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type DocumentNode, type ExecutionResult } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { keyScope } from './domain/access/policy.ts';
 import { operationLimitPlugins } from './graphql/hardening.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { authenticate, headersFromObject, type HeaderReader } from './auth.ts';
@@ -374,9 +375,8 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       try {
         const caller = await authenticate(services, deps.adminToken, header, clientIp, (identified) => {
           if (!record || identified.type !== 'key') return;
-          const { apiKey, organization } = identified.principal;
-          record.keyId = apiKey.keyId;
-          record.scope = { organizationId: organization.id, environment: apiKey.environment };
+          record.keyId = identified.principal.apiKey.keyId;
+          record.scope = keyScope(identified.principal);
         });
         // A signature is verified whenever one is sent, with the signing secrets of the key's organization and environment.
         const signature = header('x-keyward-signature');
@@ -384,8 +384,8 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
         if (signature && caller?.type === 'key') {
           const rawBody = request ? rawBodies.get(request) : undefined;
           if (!rawBody) throw new AccessError('SIGNATURE_INVALID', 'Only a POST body can be signed');
-          const { organization, apiKey } = caller.principal;
-          await services.signing.verify(organization.id, apiKey.environment, header('x-keyward-timestamp') ?? '', signature, rawBody);
+          const { organizationId, environment } = keyScope(caller.principal);
+          await services.signing.verify(organizationId, environment, header('x-keyward-timestamp') ?? '', signature, rawBody);
           signed = true;
         }
         return {
