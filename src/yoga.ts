@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { getOperationAST, GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type DocumentNode, type ExecutionResult } from 'graphql';
+import { getOperationAST, GraphQLEnumType, GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type DocumentNode, type ExecutionResult } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { keyScope } from './domain/access/policy.ts';
 import { operationLimitPlugins } from './graphql/hardening.ts';
@@ -81,6 +81,40 @@ export function addErrorCodes(record: RequestRecord, errors: readonly unknown[] 
 }
 
 /**
+ * The metrics' label values, each from a set fixed at start (a client must not be able to grow
+ * `/metrics`): the schema's root field names (any other name is `other`), the operation types,
+ * and the error codes the server itself answers with.
+ */
+const ROOT_FIELDS: ReadonlySet<string> = new Set([
+  ...[schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((type) => Object.keys(type?.getFields() ?? {})),
+  '__typename',
+  '__schema',
+  '__type',
+]);
+const OPERATION_TYPES: ReadonlySet<string> = new Set(['query', 'mutation', 'subscription']);
+const OUTCOMES: ReadonlySet<string> = new Set([
+  ...(schema.getType('ErrorCode') as GraphQLEnumType).getValues().map((value) => value.name),
+  'OK',
+  'ERROR',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+]);
+
+/** The metrics labels of a finished operation: never a value a client chose. */
+export function metricLabels(record: Pick<RequestRecord, 'rootField' | 'operationType'>, outcome: string): { operation: string; type: string; outcome: string } {
+  const field = record.rootField;
+  const type = record.operationType;
+  return {
+    operation: field === undefined ? 'none' : ROOT_FIELDS.has(field) ? field : 'other',
+    type: type === undefined ? 'none' : OPERATION_TYPES.has(type) ? type : 'other',
+    outcome: OUTCOMES.has(outcome) || /^HTTP_[1-5][0-9]{2}$/.test(outcome) ? outcome : 'other',
+  };
+}
+
+/**
  * Ends an operation's record: metrics, the organization's request log (requests by a key), and one
  * log line with fixed, non-secret fields. HTTP requests end here from `onResponse`; graphql-ws
  * operations from server.ts, with the status the same outcome has over HTTP.
@@ -93,9 +127,9 @@ export function createRecordFinisher(services: Services): (record: RequestRecord
     // A refusal before any code was known (a body too large, a CSRF refusal, a thrown limit) says its status.
     const first = record.codes.values().next().value ?? (status >= 400 ? `HTTP_${status}` : 'OK');
     const outcome = record.codes.size > 1 ? [...record.codes].join(',') : first;
-    const type = record.operationType ?? 'none';
-    services.metrics.requests.inc({ operation: record.rootField ?? 'none', type, outcome: first });
-    services.metrics.duration.observe({ type }, durationMs / 1000);
+    const labels = metricLabels(record, first);
+    services.metrics.requests.inc(labels);
+    services.metrics.duration.observe({ type: labels.type }, durationMs / 1000);
     if (record.scope && record.keyId) {
       services.requestLogs.record({
         ...record.scope,

@@ -8,9 +8,11 @@ export interface MetricSources {
 }
 
 /**
- * Prometheus metrics at `/metrics` (prom-client), one registry per app. Labels are bounded: the
- * operation is the root field the document asks for (a schema name), never a client's
- * operation name, and the outcome is the first code a request ended with.
+ * Prometheus metrics at `/metrics` (prom-client), one registry per app. Every label value comes
+ * from a set fixed at start (yoga.ts `metricLabels`): the operation is the root field the
+ * document asks for when the schema has it (else `other`), never a client's operation name; the
+ * type is query, mutation or subscription; the outcome is the first code a request ended with,
+ * one the server itself answers with (else `other`).
  */
 export class Metrics {
   readonly registry = new Registry();

@@ -1,4 +1,5 @@
 // Prometheus metrics at /metrics (issue 6): the output parsed as Prometheus text exposition.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { gql, partner } from '../helpers/client.ts';
@@ -88,5 +89,49 @@ describe('/metrics', () => {
     expect(find(samples, 'keyward_key_cache_lookups_total', { result: 'miss' })[0]!.value).toBeGreaterThanOrEqual(1);
     expect(find(samples, 'keyward_key_cache_entries')[0]!.value).toBeGreaterThanOrEqual(1);
     expect(find(samples, 'keyward_process_cpu_seconds_total').length).toBe(1);
+  });
+
+  it('keeps every label value within a set fixed at start: made-up fields and operation names do not grow /metrics (issue 13, item 2)', async () => {
+    const org = await newOrganization(app);
+    const made = () => `f${randomBytes(6).toString('hex')}`;
+    const types = ['query', 'mutation', 'subscription'];
+    // Anonymous and keyed, valid and invalid documents, each with a made-up field and operation name.
+    const noise = async (i: number) => {
+      const type = types[i % 3]!;
+      const name = made();
+      const documents = [
+        `${type} ${made()} { ${name} }`,
+        `${type} ${made()} { ${name}(x: 1) { id } }`,
+        `${type} ${made()} { ${name} { `,
+        `{ ${name}: viewer { kind } }`,
+      ];
+      const query = documents[i % documents.length]!;
+      const headers = i % 2 === 0 ? {} : partner(org.secret);
+      const body = JSON.stringify({ query, operationName: i % 5 === 0 ? made() : undefined });
+      await app.yoga.fetch('http://keyward.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body,
+      });
+    };
+    const series = (text: string) => parsePrometheus(text).samples.filter((s) => s.name.startsWith('keyward_graphql_')).length;
+    const metrics = async () => (await app.yoga.fetch('http://keyward.test/metrics')).text();
+    // Every kind of request once, so that the labels they may have exist before the count starts.
+    for (let i = 0; i < 60; i++) await noise(i);
+    await gql(app, '{ viewer { kind } }', {}, { headers: partner(org.secret) });
+    const before = await metrics();
+    for (let i = 0; i < 600; i++) await noise(i);
+    const after = await metrics();
+    expect(series(after)).toBe(series(before));
+    // Only counter values grew (a few digits each).
+    expect(after.length - before.length).toBeLessThan(2_000);
+    expect(after).not.toMatch(/operation="f[0-9a-f]{12}"/);
+    const { samples } = parsePrometheus(after);
+    // A field of the schema keeps its own label; any other name is `other`.
+    expect(find(samples, 'keyward_graphql_requests_total', { operation: 'viewer', type: 'query', outcome: 'OK' })[0]!.value).toBeGreaterThanOrEqual(1);
+    expect(find(samples, 'keyward_graphql_requests_total', { operation: 'other' }).length).toBeGreaterThan(0);
+    for (const sample of find(samples, 'keyward_graphql_requests_total')) {
+      expect(['query', 'mutation', 'subscription', 'none', 'other']).toContain(sample.labels.type);
+    }
   });
 });
