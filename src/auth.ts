@@ -42,11 +42,39 @@ export function adminTokenMatches(expected: string | undefined, given: string): 
   return timingSafeEqual(expectedDigest.digest, digest(given));
 }
 
+/** The headers that carry a credential. */
+export const CREDENTIAL_HEADERS = ['x-partner-key', 'x-api-key', 'authorization', 'x-admin-token'] as const;
+
+/**
+ * A reader of a request's headers in which a credential header sent more than once reads as the
+ * list of its values (`a, b`), as fetch's Headers present most repeated headers: node:http keeps
+ * only the first `Authorization` and drops the rest, so its raw header lines are read instead.
+ */
+export function headersWithRepeats(get: (name: string) => string | null | undefined, rawHeaders: readonly string[] | undefined): HeaderReader {
+  if (!rawHeaders) return get;
+  const values = new Map<string, string[]>();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if ((CREDENTIAL_HEADERS as readonly string[]).includes(name)) values.set(name, [...(values.get(name) ?? []), rawHeaders[i + 1]!]);
+  }
+  return (name) => {
+    const repeated = values.get(name);
+    return repeated && repeated.length > 1 ? repeated.join(', ') : get(name);
+  };
+}
+
+/** No key, session token or Bearer credential contains a comma: a value with one is a repeated header. */
+const isList = (value: string) => value.includes(',');
+
+const repeatedCredential = () => new AccessError('UNAUTHENTICATED', 'Send each credential header once, with one credential');
+
 /**
  * The key a request presents: `X-Partner-Key` (partner keys), `X-Api-Key` (user keys) or
- * `Authorization: Bearer` (any). Several that disagree are refused rather than guessed between.
+ * `Authorization: Bearer` (any). Several that disagree are refused rather than guessed between,
+ * and so is any of these headers sent more than once (docs/api.md, "Credentials").
  */
 function presentedKey(header: HeaderReader): { token: string; expects: 'ptr' | 'usr' | null } | null {
+  if ((['x-partner-key', 'x-api-key', 'authorization'] as const).some((name) => isList(header(name) ?? ''))) throw repeatedCredential();
   const candidates: { token: string; expects: 'ptr' | 'usr' | null }[] = [];
   const partner = header('x-partner-key');
   if (partner) candidates.push({ token: partner.trim(), expects: 'ptr' });

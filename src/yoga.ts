@@ -5,7 +5,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { keyScope } from './domain/access/policy.ts';
 import { operationLimitPlugins } from './graphql/hardening.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { authenticate, headersFromObject, type HeaderReader } from './auth.ts';
+import { authenticate, CREDENTIAL_HEADERS, headersFromObject, headersWithRepeats, type HeaderReader } from './auth.ts';
 import type { Context, Services } from './context.ts';
 import type { Environment } from './generated/prisma/client.ts';
 import { AccessError, DomainError, ValidationError } from './domain/errors.ts';
@@ -20,7 +20,7 @@ import type { LiveItem } from './live/subscriptions.ts';
 
 /** What the transport hands yoga: node:http's request, or graphql-ws's upgrade request and init payload. */
 export interface ServerContext {
-  req?: Pick<IncomingMessage, 'socket'> & Partial<Pick<IncomingMessage, 'headers'>>;
+  req?: Pick<IncomingMessage, 'socket'> & Partial<Pick<IncomingMessage, 'headers' | 'rawHeaders'>>;
   connectionParams?: Record<string, unknown>;
   socket?: ClosableSocket;
   /** graphql-ws: the operation's record (HTTP requests have theirs by Request). */
@@ -249,8 +249,6 @@ function signedBodyPlugin(rawBodies: WeakMap<Request, Uint8Array>): Plugin {
 /** Request bodies above this are refused with 413 (docs/security.md A-09). */
 export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
-const CREDENTIAL_HEADERS = ['x-partner-key', 'x-api-key', 'authorization', 'x-admin-token'];
-
 /**
  * Introspection in production: only for requests that carry a credential. Validation runs
  * before authentication, so a credential is only seen here; a wrong one still ends the request
@@ -399,9 +397,10 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     ],
     context: async ({ request, req, connectionParams, socket, operationRecord }): Promise<Context> => {
       const record = (request && records.get(request)) ?? operationRecord;
+      // A credential header sent twice reads as both values (and is refused), never as the first alone.
       const header: HeaderReader = connectionParams
         ? headersFromObject(connectionParams)
-        : (name) => request.headers.get(name);
+        : headersWithRepeats((name) => request.headers.get(name), req?.rawHeaders);
       // graphql-ws operations carry no fetch Request: the upgrade request's headers stand in.
       const forwardedFor = request ? request.headers.get('x-forwarded-for') : req?.headers?.['x-forwarded-for']?.toString();
       const clientIp = resolveClientIp(req?.socket?.remoteAddress, forwardedFor, deps.trustedProxies);
