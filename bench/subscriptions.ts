@@ -149,6 +149,7 @@ async function startKeyward(round: number): Promise<Target> {
     NODE_ENV: 'production',
     KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY: '100000',
     KEYWARD_MAX_SOCKETS_PER_KEY: '100000',
+    KEYWARD_MAX_SOCKETS_PER_IP: '100000',
   });
   const { proc, log } = startNode(`keyward-${round}`, 'src/main.ts', env, 'log');
   const key = await waitUntil('the demo partner key', 180_000, () => /Demo TEST partner key:\s+(kw_ptr_test_\S+)/.exec(readFileSync(log, 'utf8'))?.[1]);

@@ -258,6 +258,7 @@ export function servicesFor(config: Config, runtime: Runtime, logger: Logger): S
       perSocket: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET,
       perKey: config.KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY,
       socketsPerKey: config.KEYWARD_MAX_SOCKETS_PER_KEY,
+      socketsPerIp: config.KEYWARD_MAX_SOCKETS_PER_IP,
     },
     livePollIntervalMs: config.KEYWARD_EVENT_POLL_MS,
     ...(config.KEYWARD_FAULT && { faults: faultsFor(config.KEYWARD_FAULT, logger) }),

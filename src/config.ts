@@ -57,6 +57,8 @@ const schema = z
     KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1_000).default(10),
     KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(100),
     KEYWARD_MAX_SOCKETS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(20),
+    /** graphql-ws sockets one client IP may hold open on one instance (anonymous and not yet initialised included). */
+    KEYWARD_MAX_SOCKETS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(100),
     /**
      * With REDIS_URL: how often an instance renews, in Redis, the places its open sockets and
      * subscriptions hold; a place not renewed for 3 of these (its instance crashed) stops counting.

@@ -59,7 +59,7 @@ function statusOf(errors: readonly GraphQLError[], otherwise: number): number {
   return errors.length === 0 ? 200 : (status ?? otherwise);
 }
 
-/** A socket whose key (or address) is over its rate limit at connection_init. */
+/** A socket whose key (or address) is over its rate limit at connection_init, or over its address's number of open sockets. */
 const CLOSE_RATE_LIMITED = 4429;
 
 /** Largest WebSocket message accepted (ws's default is 100 MiB). */
@@ -136,6 +136,8 @@ export async function startServer(options: {
         );
         try {
           const caller = await authenticate(options.services, options.adminToken, headersFromObject(ctx.connectionParams), ip);
+          // Without a credential every operation is UNAUTHENTICATED: the socket is refused at once (4403).
+          if (caller === null) return false;
           // The socket lives as long as its credential does: the registry closes it (4403) when the key goes.
           if (caller?.type === 'key') await options.services.subscriptions.registry.watchSocket(ctx.extra.socket, caller.principal, ip);
           return true;
@@ -216,9 +218,24 @@ export async function startServer(options: {
   );
   // A client can make its socket error (e.g. an oversized frame: ws closes it with 1009 itself);
   // that is not ours to print on stderr as graphql-ws's default handler does.
-  wss.on('connection', (socket) => {
+  // Sockets open per client IP, counted from the upgrade (before connection_init), on this instance.
+  const socketsPerIp = options.services.subscriptions.registry.limits.socketsPerIp;
+  const openByIp = new Map<string, number>();
+  wss.on('connection', (socket, request) => {
     socket.removeAllListeners('error');
     socket.on('error', (error) => logger.debug({ err: error }, 'websocket error'));
+    const ip = resolveClientIp(request.socket.remoteAddress, request.headers['x-forwarded-for']?.toString(), options.trustedProxies) ?? 'unknown';
+    const open = openByIp.get(ip) ?? 0;
+    if (open >= socketsPerIp) {
+      socket.close(CLOSE_RATE_LIMITED, `At most ${socketsPerIp} open connections per address`);
+      return;
+    }
+    openByIp.set(ip, open + 1);
+    socket.once('close', () => {
+      const left = (openByIp.get(ip) ?? 1) - 1;
+      if (left > 0) openByIp.set(ip, left);
+      else openByIp.delete(ip);
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

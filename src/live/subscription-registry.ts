@@ -28,11 +28,16 @@ export interface SubscriptionLimits {
   perKey: number;
   /** graphql-ws sockets one key and its sessions may hold open at once, likewise. */
   socketsPerKey: number;
+  /**
+   * graphql-ws sockets one client IP may hold open on one instance, counted from the upgrade,
+   * before any credential (so anonymous and not-yet-initialised sockets count too).
+   */
+  socketsPerIp: number;
   /** How often every credential in use is read again from the database. */
   checkIntervalMs: number;
 }
 
-export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = { perSocket: 10, perKey: 100, socketsPerKey: 20, checkIntervalMs: 500 };
+export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = { perSocket: 10, perKey: 100, socketsPerKey: 20, socketsPerIp: 100, checkIntervalMs: 500 };
 
 /** graphql-ws close code for a credential that is no longer accepted. */
 export const CLOSE_FORBIDDEN = 4403;

@@ -24,6 +24,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ KEYWARD_QUERY_TIMEOUT_MS: '10' })).toThrow(ConfigError);
     expect(loadConfig({}).KEYWARD_MAX_SOCKETS_PER_KEY).toBe(20);
     expect(() => loadConfig({ KEYWARD_MAX_SOCKETS_PER_KEY: '0' })).toThrow(ConfigError);
+    expect(loadConfig({}).KEYWARD_MAX_SOCKETS_PER_IP).toBe(100);
+    expect(loadConfig({ KEYWARD_MAX_SOCKETS_PER_IP: '5' }).KEYWARD_MAX_SOCKETS_PER_IP).toBe(5);
+    expect(() => loadConfig({ KEYWARD_MAX_SOCKETS_PER_IP: '0' })).toThrow(ConfigError);
     expect(loadConfig({}).KEYWARD_SLOT_HEARTBEAT_MS).toBe(5_000);
     expect(() => loadConfig({ KEYWARD_SLOT_HEARTBEAT_MS: '10' })).toThrow(ConfigError);
   });

@@ -178,10 +178,19 @@ describe('graphql-ws', () => {
     expect((await closed).code).toBe(4403);
   });
 
-  it('answers an operation without credentials with UNAUTHENTICATED', async () => {
-    const { client } = wsClient();
-    const result = (await runOnce(client, VIEWER)) as { errors?: { extensions?: { code?: string } }[] };
-    expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  it('closes a socket whose connection_init carries no credential with 4403 at once (issue 13, item 3)', async () => {
+    // Over HTTP every operation without a credential is UNAUTHENTICATED: an anonymous socket could do nothing but stay open.
+    const { client, closed } = wsClient();
+    const start = Date.now();
+    await expect(runOnce(client, VIEWER)).rejects.toMatchObject({ code: 4403 });
+    expect((await closed).code).toBe(4403);
+    expect(Date.now() - start).toBeLessThan(2_000);
+    for (const payload of [undefined, {}, { 'x-keyward-env': 'TEST' }, { 'x-partner-key': '' }]) {
+      const { socket, opened, closed: rawClosed } = rawSocket();
+      await opened;
+      socket.send(JSON.stringify({ type: 'connection_init', ...(payload && { payload }) }));
+      expect((await rawClosed).code).toBe(4403);
+    }
   });
 
   it('closes with 4408 when no connection_init arrives within 3 s', async () => {
@@ -265,6 +274,62 @@ describe('graphql-ws', () => {
     expect(await acked).toEqual({ type: 'connection_ack' });
     socket.close(1000);
     expect((await closed).code).toBe(1000);
+  });
+});
+
+describe('graphql-ws sockets per client IP (issue 13, item 3)', () => {
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startTestServer({ subscriptionLimits: { socketsPerIp: 3 } });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  const open = (headers: Record<string, string> = {}) => {
+    const socket = new WebSocket(limited.wsUrl, 'graphql-transport-ws', { headers });
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    const opened = new Promise<void>((resolve) => socket.once('open', () => resolve()));
+    const closed = new Promise<Closed>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })));
+    return { socket, opened, closed };
+  };
+  const acked = (socket: WebSocket, key: string) =>
+    new Promise<unknown>((resolve) => {
+      socket.once('message', (data) => resolve(JSON.parse(String(data))));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-partner-key': key } }));
+    });
+
+  it('closes the socket past the number one address may hold open with 4429 and a reason, whether or not it has a credential; closing one frees its place', async () => {
+    const { secret: key } = await createOrganization(limited.services);
+    // Two sockets not yet initialised and one with a key: the address holds three.
+    const held = [open(), open(), open()];
+    await Promise.all(held.map((s) => s.opened));
+    expect(await acked(held[2]!.socket, key)).toEqual({ type: 'connection_ack' });
+    const over = open();
+    expect(await over.closed).toEqual({ code: 4429, reason: 'At most 3 open connections per address' });
+    held[0]!.socket.close(1000);
+    await held[0]!.closed;
+    const next = open();
+    await next.opened;
+    expect(await acked(next.socket, key)).toEqual({ type: 'connection_ack' });
+    // Anonymous sockets never hold a place for long: connection_init without a credential is closed 4403.
+    held[1]!.socket.send(JSON.stringify({ type: 'connection_init' }));
+    expect((await held[1]!.closed).code).toBe(4403);
+    const after = open();
+    await after.opened;
+    expect(await acked(after.socket, key)).toEqual({ type: 'connection_ack' });
+    for (const s of [held[2]!, next, after]) s.socket.close(1000);
+    await Promise.all([held[2]!, next, after].map((s) => s.closed));
+  });
+
+  it('counts the client address, not a forwarded one it does not trust', async () => {
+    const held = [1, 2, 3].map((i) => open({ 'x-forwarded-for': `198.51.100.${i}` }));
+    await Promise.all(held.map((s) => s.opened));
+    const over = open({ 'x-forwarded-for': '198.51.100.9' });
+    expect((await over.closed).code).toBe(4429);
+    for (const s of held) s.socket.close(1000);
+    await Promise.all(held.map((s) => s.closed));
   });
 });
 
@@ -365,7 +430,8 @@ describe('graphql-ws with production rules', () => {
     const withKey = open({ 'x-partner-key': prodSecret });
     clients.push(anonymous, withKey);
     const INTROSPECT = '{ __schema { queryType { name } } }';
-    await expect(runOnce(anonymous, INTROSPECT)).rejects.toEqual(expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/introspection/i) })]));
+    // A socket without a credential is refused at connection_init (4403), before any operation.
+    await expect(runOnce(anonymous, INTROSPECT)).rejects.toMatchObject({ code: 4403 });
     expect(await runOnce(withKey, INTROSPECT)).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
     const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: viewer { kind }`).join(' ')} }`;
     await expect(runOnce(withKey, aliases)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/^(Syntax Error: )?Query validation error\.$/) })]);

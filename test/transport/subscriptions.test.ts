@@ -791,9 +791,18 @@ describe.each(TRANSPORTS)('isolation over %s', (transport) => {
       expect(sub.events).toEqual([]);
     }
     // Without any credential.
-    const anonymous = transport === 'graphql-ws' ? wsConnect(server, null).subscribe(KEY_EVENTS) : sseSubscribe(server, {}, KEY_EVENTS);
-    await anonymous.waitEnded();
-    expect(anonymous.errorCodes).toEqual(['UNAUTHENTICATED']);
+    if (transport === 'graphql-ws') {
+      // graphql-ws refuses the socket itself at connection_init (4403), before any subscription.
+      const socket = wsConnect(server, null);
+      const anonymous = socket.subscribe(KEY_EVENTS);
+      await anonymous.waitEnded();
+      expect(anonymous.events).toEqual([]);
+      expect((await socket.closed).code).toBe(4403);
+    } else {
+      const anonymous = sseSubscribe(server, {}, KEY_EVENTS);
+      await anonymous.waitEnded();
+      expect(anonymous.errorCodes).toEqual(['UNAUTHENTICATED']);
+    }
   });
 });
 
