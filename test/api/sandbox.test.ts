@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizeBtcAddress } from '../../src/domain/connection/payout.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { gql, partner } from '../helpers/client.ts';
+import { admin, gql, partner } from '../helpers/client.ts';
 import { newEmail } from '../helpers/connections.ts';
 import { newOrganization } from '../helpers/fixtures.ts';
 import { consentPage, consentToken, mailsTo } from '../helpers/outbox.ts';
-import { AdvanceSandboxConnection, ConnectUser, CreateSandboxUser, UserViewer } from './operations.ts';
+import { AdvanceSandboxConnection, ConnectUser, CreateSandboxUser, DecideOnboarding, UserViewer } from './operations.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -82,5 +82,63 @@ describe('createSandboxUser', () => {
     const live = await newOrganization(app, { environment: 'LIVE' });
     const refused = await gql(app, CreateSandboxUser, { input: { type: 'PERSON' } }, { headers: partner(live.secret) });
     expect(refused.status).toBe(403);
+  });
+});
+
+// Issue 13, finding 1: a sandbox action approved KYC for the whole platform (users.kycApprovedAt),
+// so a LIVE connectUser for that address in any organization skipped onboarding.
+describe('KYC is a fact of one environment', () => {
+  const connect = async (secret: string, email: string) => {
+    const res = await gql(app, ConnectUser, { input: { email } }, { headers: partner(secret) });
+    if (res.data?.connectUser.__typename !== 'ConnectUserSuccess') throw new Error(JSON.stringify(res));
+    return res.data.connectUser;
+  };
+
+  it("a TEST sandbox approval does not let another organization's LIVE connection skip onboarding", async () => {
+    const sandboxOrg = await newOrganization(app);
+    const { email, id } = await startConnection(sandboxOrg.secret);
+    expect(await advance(sandboxOrg.secret, id, 'PENDING')).toMatchObject({ connection: { status: 'PENDING' } });
+
+    const liveOrg = await newOrganization(app, { environment: 'LIVE' });
+    const live = await connect(liveOrg.secret, email);
+    expect(live.connection).toMatchObject({ status: 'ONBOARDING', environment: 'LIVE' });
+    expect(live.apiKey).toBeNull();
+    // The user got a signup mail, not a consent link for LIVE.
+    expect(mailsTo(app, email).at(-1)!.subject).toContain('Finish signing up');
+    // Asking again stays in ONBOARDING: only the operator's LIVE decision moves it on.
+    expect((await connect(liveOrg.secret, email)).connection.status).toBe('ONBOARDING');
+    // In TEST the sandbox approval still counts, in any organization.
+    const otherTestOrg = await newOrganization(app);
+    expect((await connect(otherTestOrg.secret, email)).connection.status).toBe('PENDING');
+  });
+
+  it("createSandboxUser's dummy user is approved for TEST only", async () => {
+    const org = await newOrganization(app);
+    const res = await gql(app, CreateSandboxUser, { input: { type: 'PERSON' } }, { headers: partner(org.secret) });
+    if (res.data?.createSandboxUser.__typename !== 'CreateSandboxUserSuccess') throw new Error(JSON.stringify(res));
+    const { email } = res.data.createSandboxUser.connection;
+    const liveOrg = await newOrganization(app, { environment: 'LIVE' });
+    expect((await connect(liveOrg.secret, email!)).connection.status).toBe('ONBOARDING');
+  });
+
+  it("the operator's LIVE approval lets the user's LIVE connections in other organizations go straight to PENDING", async () => {
+    const email = newEmail();
+    const first = await newOrganization(app, { environment: 'LIVE' });
+    const started = await connect(first.secret, email);
+    expect(started.connection.status).toBe('ONBOARDING');
+    const decided = await gql(app, DecideOnboarding, { input: { connectionId: started.connection.id, decision: 'APPROVE' } }, { headers: admin(app) });
+    expect(decided.data?.decideOnboarding).toMatchObject({ connection: { status: 'PENDING' } });
+
+    const second = await newOrganization(app, { environment: 'LIVE' });
+    const known = await connect(second.secret, email);
+    expect(known.connection).toMatchObject({ status: 'PENDING', environment: 'LIVE' });
+    expect(mailsTo(app, email).at(-1)!.text).toContain('/consent/');
+    const answer = await consentPage(app, consentToken(app, email), 'approve');
+    expect(answer.status).toBe(200);
+    const status = await gql(app, `query ($email: String!) { connectionStatus(email: $email) { status apiKey } }`, { email }, { headers: partner(second.secret) });
+    expect(status.data).toMatchObject({ connectionStatus: { status: 'CONNECTED', apiKey: expect.stringMatching(/^kw_usr_live_/) } });
+    // A LIVE approval is a LIVE fact: a TEST connection of the same address onboards as usual.
+    const testOrg = await newOrganization(app);
+    expect((await connect(testOrg.secret, email)).connection.status).toBe('ONBOARDING');
   });
 });

@@ -452,6 +452,57 @@ describe('connect callbacks', () => {
     expect(delivered).toMatchObject({ state: 'SUCCEEDED', sealedApiKey: null });
   });
 
+  it('a key travels in one successful delivery only: a redelivery after it carries none, and says so (issue 13, item 9)', async () => {
+    const org = await newOrganization(app);
+    const path = newPath();
+    const res = await gql(app, 'mutation ($i: CreateSandboxUserInput!) { createSandboxUser(input: $i) { ... on CreateSandboxUserSuccess { apiKey } } }', { i: { type: 'PERSON', callback: `${receiver.url}${path}` } }, { headers: partner(org.secret), signWith: org.signingSecret });
+    const apiKey = (res.data as { createSandboxUser: { apiKey: string } }).createSandboxUser.apiKey;
+    expect(apiKey).toMatch(/^kw_usr_test_/);
+    await deliverDue();
+    const [delivered] = at(path);
+    expect(verifyWebhook(org.signingSecret, delivered!)).toMatchObject({ data: { apikey: apiKey } });
+    const [first] = await deliveries(org);
+    expect(first).toMatchObject({ succeeded: true, state: 'SUCCEEDED' });
+    // Any WEBHOOKS_WRITE key asks for it again: the same message, without the key.
+    const webhooksOnly = await newPartnerKey(app, org.secret, { permissions: ['WEBHOOKS_WRITE'] });
+    const again = await gql(app, REDELIVER, { i: { id: first!.id } }, { headers: partner(webhooksOnly.secret) });
+    expect(again.data).toMatchObject({ redeliverWebhook: { __typename: 'RedeliverWebhookSuccess', delivery: { webhookId: first!.webhookId, manual: true, succeeded: true } } });
+    const [, redelivered, ...rest] = at(path);
+    expect(rest).toEqual([]);
+    expect(redelivered!.headers['webhook-id']).toBe(first!.webhookId);
+    expect(redelivered!.body).not.toContain('kw_usr_');
+    expect(verifyWebhook(org.signingSecret, redelivered!)).toMatchObject({
+      type: 'connection.verification_status',
+      data: { status: 'CONNECTED', keyId: expect.any(String), apikey: null, apikeyAlreadyDelivered: true },
+    });
+    // Not even when the organization keeps the key recoverable: a second redelivery is the same.
+    await gql(app, REDELIVER, { i: { id: first!.id } }, { headers: partner(org.secret) });
+    expect(at(path)).toHaveLength(3);
+    expect(at(path)[2]!.body).not.toContain('kw_usr_');
+  });
+
+  it('before any success a retry, scheduled or redelivered, still carries the key (issue 13, item 9)', async () => {
+    const org = await newOrganization(app);
+    const path = newPath();
+    receiver.replyAt(path, { status: 500 }, { status: 500 });
+    const res = await gql(app, 'mutation ($i: CreateSandboxUserInput!) { createSandboxUser(input: $i) { ... on CreateSandboxUserSuccess { apiKey } } }', { i: { type: 'PERSON', callback: `${receiver.url}${path}` } }, { headers: partner(org.secret), signWith: org.signingSecret });
+    const apiKey = (res.data as { createSandboxUser: { apiKey: string } }).createSandboxUser.apiKey;
+    await deliverDue();
+    const [failed] = await deliveries(org);
+    expect(failed).toMatchObject({ succeeded: false, state: 'PENDING' });
+    const manual = await gql(app, REDELIVER, { i: { id: failed!.id } }, { headers: partner(org.secret) });
+    expect(manual.data).toMatchObject({ redeliverWebhook: { delivery: { succeeded: false, statusCode: 500 } } });
+    await runNextAttempt(failed!.webhookId);
+    const bodies = at(path).map((w) => verifyWebhook(org.signingSecret, w) as { data: Record<string, unknown> });
+    expect(bodies.map((b) => b.data.apikey)).toEqual([apiKey, apiKey, apiKey]);
+    expect(bodies.every((b) => !('apikeyAlreadyDelivered' in b.data))).toBe(true);
+    // The third attempt succeeded: from now on the message goes without the key.
+    const [latest] = await deliveries(org, { webhookId: failed!.webhookId });
+    await gql(app, REDELIVER, { i: { id: latest!.id } }, { headers: partner(org.secret) });
+    expect(at(path)).toHaveLength(4);
+    expect(at(path)[3]!.body).not.toContain('kw_usr_');
+  });
+
   it('while the signing secret rotates, webhooks carry both signatures and each verifies', async () => {
     const org = await newOrganization(app);
     const path = newPath();

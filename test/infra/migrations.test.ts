@@ -12,7 +12,7 @@ import { openDatabase, type Database } from '../../src/infra/database.ts';
 import { applyMigrations, defaultMigrationsDir, defaultSchemaPath, diffMigrationsToSchema } from '../../src/infra/migrate.ts';
 import { createPGliteAdapterFactory } from '../../src/infra/pglite-adapter.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { partner, signRequest } from '../helpers/client.ts';
+import { gql, partner, signRequest } from '../helpers/client.ts';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../helpers/postgres.ts';
 
 const APP_TABLES = [
@@ -21,6 +21,7 @@ const APP_TABLES = [
   'connections',
   'consent_tokens',
   'events',
+  'kyc_approvals',
   'organizations',
   'request_logs',
   'seen_signatures',
@@ -151,7 +152,7 @@ describe('signing secrets stored before they were per environment', () => {
     // And one sealed under another encryption key (a misconfigured start): left alone, never lost.
     const stranger = await insertLegacyOrganization(query, randomBytes(32), [{ retiresAt: null, ageMs: 0 }]);
 
-    expect(await applyMigrations({ kind: 'pglite', pglite })).toEqual({ applied: [migration] });
+    expect(await applyMigrations({ kind: 'pglite', pglite })).toEqual({ applied: (await committedMigrations()).filter((name) => name >= migration) });
     const prisma = new PrismaClient({ adapter: createPGliteAdapterFactory(pglite), transactionOptions: { maxWait: 30_000, timeout: 15_000 } });
     const database: Database = { prisma, kind: 'memory', ping: async () => void (await prisma.$queryRaw`SELECT 1`), close: () => prisma.$disconnect() };
     const app = await createTestApp({ database, encryptionKey });
@@ -206,6 +207,90 @@ describe('signing secrets stored before they were per environment', () => {
       expect(await signedAs(app, testKey, test.signingSecret)).toBe('verified');
       expect(await app.services.signing.validSecrets(organizationId, 'TEST')).toEqual([test.signingSecret]);
       expect(await app.services.signing.validSecrets(organizationId, 'LIVE')).toEqual([live.signingSecret]);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+});
+
+// -- KYC approvals from before they were per environment (issue 13, finding 1) ---------------------
+
+describe('KYC approvals stored before they were per environment', () => {
+  const pglites: PGlite[] = [];
+  afterAll(async () => {
+    await Promise.all(pglites.map((pglite) => pglite.close()));
+  });
+
+  it('count for LIVE only with evidence of a LIVE approval in the audit trail; every other approval counts for TEST only', async () => {
+    const pglite = new PGlite();
+    pglites.push(pglite);
+    const name = (await committedMigrations()).find((m) => m.endsWith('_kyc_approvals_per_environment'));
+    if (!name) throw new Error('no kyc_approvals_per_environment migration');
+    await applyMigrations({ kind: 'pglite', pglite }, { migrationsDir: await migrationsDirWith({}, name) });
+    const query: Query = (sql, params) => pglite.query(sql, params);
+    const organizationId = randomUUID();
+    await query(`INSERT INTO organizations (id, name, "updatedAt") VALUES ($1, 'Legacy KYC', now())`, [organizationId]);
+    const approvedAt = new Date('2026-11-30T10:00:00.000Z');
+    const auditAt = new Date('2026-11-30T09:00:00.000Z');
+    /** A user as the previous version stored it, with its connections and their ONBOARDING → PENDING (or other) audit rows. */
+    const user = async (label: string, approved: boolean, transitions: { environment: 'TEST' | 'LIVE'; from: string | null; to: string; actor: string }[]) => {
+      const id = randomUUID();
+      const email = `${label}-${id.slice(0, 8)}@example.com`;
+      await query(`INSERT INTO users (id, email, "kycApprovedAt", "updatedAt") VALUES ($1, $2, $3, now())`, [id, email, approved ? approvedAt : null]);
+      for (const environment of new Set(transitions.map((t) => t.environment))) {
+        const connectionId = randomUUID();
+        await query(`INSERT INTO connections (id, "organizationId", "userId", environment, status, "updatedAt") VALUES ($1, $2, $3, $4, 'PENDING', now())`, [connectionId, organizationId, id, environment]);
+        for (const t of transitions.filter((x) => x.environment === environment)) {
+          await query(
+            `INSERT INTO audit_events (id, "organizationId", environment, "actorKind", action, "targetType", "targetId", details, "createdAt") VALUES ($1, $2, $3, $4, 'connection.status_changed', 'connection', $5, $6, $7)`,
+            [randomUUID(), organizationId, environment, t.actor, connectionId, JSON.stringify({ from: t.from, to: t.to, ref: null }), auditAt],
+          );
+        }
+      }
+      return { id, email };
+    };
+    const sandboxApproved = await user('sandbox', true, [{ environment: 'TEST', from: 'ONBOARDING', to: 'PENDING', actor: 'PARTNER_KEY' }]);
+    const liveApproved = await user('live', true, [{ environment: 'LIVE', from: 'ONBOARDING', to: 'PENDING', actor: 'OPERATOR' }]);
+    const both = await user('both', true, [
+      { environment: 'TEST', from: 'ONBOARDING', to: 'PENDING', actor: 'OPERATOR' },
+      { environment: 'LIVE', from: 'ONBOARDING', to: 'PENDING', actor: 'OPERATOR' },
+    ]);
+    const sandboxUser = await user('sandbox-user', true, [{ environment: 'TEST', from: null, to: 'PENDING', actor: 'PARTNER_KEY' }]);
+    const noEvidence = await user('no-evidence', true, []);
+    // A LIVE reconnection of a known user (REJECTED → PENDING) is no evidence of a LIVE approval.
+    const reconnected = await user('reconnected', true, [{ environment: 'LIVE', from: 'REJECTED', to: 'PENDING', actor: 'PARTNER_KEY' }]);
+    const never = await user('never', false, [{ environment: 'LIVE', from: null, to: 'ONBOARDING', actor: 'PARTNER_KEY' }]);
+
+    expect(await applyMigrations({ kind: 'pglite', pglite })).toEqual({ applied: (await committedMigrations()).filter((m) => m >= name) });
+    const { rows } = await pglite.query<{ userId: string; environment: string; approvedAt: Date }>(`SELECT "userId", environment::text AS environment, "approvedAt" FROM kyc_approvals`);
+    const approvals = (u: { id: string }) => rows.filter((r) => r.userId === u.id).map((r) => `${r.environment}@${r.approvedAt.toISOString()}`).sort();
+    expect(approvals(sandboxApproved)).toEqual([`TEST@${auditAt.toISOString()}`]);
+    expect(approvals(liveApproved)).toEqual([`LIVE@${auditAt.toISOString()}`]);
+    expect(approvals(both)).toEqual([`LIVE@${auditAt.toISOString()}`, `TEST@${auditAt.toISOString()}`]);
+    expect(approvals(sandboxUser)).toEqual([`TEST@${approvedAt.toISOString()}`]);
+    expect(approvals(noEvidence)).toEqual([`TEST@${approvedAt.toISOString()}`]);
+    expect(approvals(reconnected)).toEqual([`TEST@${approvedAt.toISOString()}`]);
+    expect(approvals(never)).toEqual([]);
+    const columns = await pglite.query<{ name: string }>(`SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'users'`);
+    expect(columns.rows.map((r) => r.name)).not.toContain('kycApprovedAt');
+
+    // Through the API on the migrated database: a LIVE connection skips onboarding only for the LIVE-approved.
+    const prisma = new PrismaClient({ adapter: createPGliteAdapterFactory(pglite), transactionOptions: { maxWait: 30_000, timeout: 15_000 } });
+    const database: Database = { prisma, kind: 'memory', ping: async () => void (await prisma.$queryRaw`SELECT 1`), close: () => prisma.$disconnect() };
+    const app = await createTestApp({ database });
+    try {
+      const liveOrg = randomUUID();
+      await query(`INSERT INTO organizations (id, name, "updatedAt") VALUES ($1, 'Another LIVE org', now())`, [liveOrg]);
+      const { secret } = await app.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId: liveOrg, environment: 'LIVE', name: 'LIVE key', permissions: ['CONNECTIONS_WRITE'] });
+      const connect = async (email: string) => {
+        const res = await gql(app, 'mutation ($i: ConnectUserInput!) { connectUser(input: $i) { ... on ConnectUserSuccess { connection { status } } ... on Error { code } } }', { i: { email } }, { headers: partner(secret) });
+        return (res.data as { connectUser: { connection?: { status: string } } }).connectUser.connection?.status;
+      };
+      expect(await connect(sandboxApproved.email)).toBe('ONBOARDING');
+      expect(await connect(sandboxUser.email)).toBe('ONBOARDING');
+      expect(await connect(noEvidence.email)).toBe('ONBOARDING');
+      expect(await connect(liveApproved.email)).toBe('PENDING');
+      expect(await connect(both.email)).toBe('PENDING');
     } finally {
       await prisma.$disconnect();
     }

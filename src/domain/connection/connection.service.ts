@@ -146,7 +146,9 @@ export class ConnectionService {
         }
         return { connection, apiKey: null };
       }
-      const event: ConnectionEvent = user.kycApprovedAt ? 'REQUEST_KNOWN_USER' : 'REQUEST_NEW_USER';
+      // KYC is a fact of one environment: a TEST (sandbox) approval never lets a LIVE connection skip onboarding.
+      const approval = await tx.kycApproval.findUnique({ where: { userId_environment: { userId: user.id, environment } }, select: { userId: true } });
+      const event: ConnectionEvent = approval ? 'REQUEST_KNOWN_USER' : 'REQUEST_NEW_USER';
       const to = this.next(existing?.status ?? 'NONE', event);
       const connection = existing
         ? await tx.connection.update({
@@ -255,7 +257,8 @@ export class ConnectionService {
       if (input.ref !== undefined && (await tx.connection.count({ where: { organizationId: organization.id, environment: 'TEST', ref: input.ref } })) > 0) {
         throw ValidationError.field('ref', 'is already used for another user');
       }
-      const user = await tx.user.create({ data: { email, kycApprovedAt: this.deps.clock.now() } });
+      // A dummy user approved for TEST only: in LIVE this address is unknown to KYC.
+      const user = await tx.user.create({ data: { email, kycApprovals: { create: { environment: 'TEST', approvedAt: this.deps.clock.now() } } } });
       const pending = await tx.connection.create({
         data: {
           id,
@@ -357,7 +360,10 @@ export class ConnectionService {
       await this.deps.webhooks.enqueueCallbacks(tx, { connection: { ...connection, email: connection.user.email }, event: statusEvent, ...(issuedKey && { issuedKey }) });
     }
     if (event === 'KYC_APPROVED') {
-      await tx.user.update({ where: { id: current.userId }, data: { kycApprovedAt: this.deps.clock.now() } });
+      // Approved in the connection's environment only (a sandbox approval is a TEST fact).
+      const approval = { userId: current.userId, environment: current.environment };
+      const approvedAt = this.deps.clock.now();
+      await tx.kycApproval.upsert({ where: { userId_environment: approval }, create: { ...approval, approvedAt }, update: { approvedAt } });
       w.afterCommit(await this.issueConsent(tx, connection));
     }
     return { connection, ...(issuedKey && { issuedSecret: issuedKey.secret }) };

@@ -247,10 +247,17 @@ export class WebhookDeliveryService implements AppendObserver {
       return null;
     }
     const url = endpoint?.url ?? delivery.callbackUrl!;
-    const apiKey = delivery.type === VERIFICATION_STATUS ? await this.keyOf(delivery) : null;
+    // A key travels in one successful delivery only: once a delivery of this message succeeded,
+    // every later attempt (a redelivery) says so instead of carrying it.
+    const delivered = delivery.type === VERIFICATION_STATUS && typeof delivery.payload.data.keyId === 'string' && (await this.keyDelivered(delivery));
+    const apiKey = delivery.type === VERIFICATION_STATUS && !delivered ? await this.keyOf(delivery) : null;
     // `type`, `timestamp`, `data` in that order (the stored JSON does not keep key order).
     const { type, timestamp, data } = delivery.payload;
-    const body: WebhookBody = { type, timestamp, data: apiKey ? { ...data, apikey: apiKey } : data };
+    const body: WebhookBody = {
+      type,
+      timestamp,
+      data: delivered ? { ...data, apikey: null, apikeyAlreadyDelivered: true } : apiKey ? { ...data, apikey: apiKey } : data,
+    };
     const startedAt = this.deps.clock.now();
     const outcome = await this.deps.sender.send({
       url,
@@ -328,7 +335,16 @@ export class WebhookDeliveryService implements AppendObserver {
     };
   }
 
-  /** The user key a verification-status callback carries: its sealed copy, or the key's recoverable copy. */
+  /** Whether an attempt of this message has succeeded: then the key it carried is not sent again. */
+  private async keyDelivered(delivery: Pick<Claimed, 'id' | 'state'>): Promise<boolean> {
+    if (delivery.state === 'SUCCEEDED') return true;
+    return (await this.prisma.webhookAttempt.count({ where: { deliveryId: delivery.id, succeeded: true } })) > 0;
+  }
+
+  /**
+   * The user key a verification-status callback carries while no attempt of it has succeeded:
+   * its sealed copy, or (after the schedule failed for good) the key's recoverable copy.
+   */
   private async keyOf(delivery: Claimed): Promise<string | null> {
     if (delivery.sealedApiKey) {
       const secret = open(this.deps.encryptionKey, delivery.sealedApiKey, delivery.id);
@@ -393,7 +409,7 @@ export class WebhookDeliveryService implements AppendObserver {
     });
     if (count !== 1) throw new InvalidStateError('An attempt of this webhook is in progress; try again in a moment');
     const claimed: Claimed = { ...delivery, payload: delivery.payload as unknown as WebhookBody };
-    if (delivery.type === VERIFICATION_STATUS && typeof claimed.payload.data.keyId === 'string' && !(await this.keyOf(claimed))) {
+    if (delivery.type === VERIFICATION_STATUS && typeof claimed.payload.data.keyId === 'string' && !(await this.keyDelivered(claimed)) && !(await this.keyOf(claimed))) {
       await this.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { leaseUntil: null } });
       throw new InvalidStateError('The key this callback carried is no longer kept; rotate the connection’s key to get a new one');
     }
