@@ -76,6 +76,13 @@ const schema = z
     if (env.KEYWARD_FAULT && env.NODE_ENV === 'production') {
       ctx.addIssue({ code: 'custom', path: ['KEYWARD_FAULT'], message: 'fault injection is refused in production' });
     }
+    if (env.KEYWARD_ALLOW_PRIVATE_CALLBACKS && env.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KEYWARD_ALLOW_PRIVATE_CALLBACKS'],
+        message: 'private webhook and callback targets are refused in production (unset it, or set it to 0)',
+      });
+    }
     if (env.DATABASE_URL !== undefined) {
       for (const name of ['KEYWARD_PEPPER', 'KEYWARD_ENCRYPTION_KEY'] as const) {
         if (env[name] === undefined) {
