@@ -109,7 +109,7 @@ export async function startServer(options: {
   const masked = (result: ExecutionResult): ExecutionResult =>
     result.errors?.length ? { ...result, errors: result.errors.map((error) => mask(error, 'Unexpected error.') as GraphQLError) } : result;
   const server = createServer((req, res) => {
-    if (req.url === VERIFY_PATH) handleVerifyRequest(req, res, options.services, options.adminToken);
+    if (req.url?.split('?')[0] === VERIFY_PATH) handleVerifyRequest(req, res, options.services, options.adminToken);
     else void yoga(req, res);
   });
   const wss = new WebSocketServer({
