@@ -24,6 +24,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ KEYWARD_QUERY_TIMEOUT_MS: '10' })).toThrow(ConfigError);
     expect(loadConfig({}).KEYWARD_MAX_SOCKETS_PER_KEY).toBe(20);
     expect(() => loadConfig({ KEYWARD_MAX_SOCKETS_PER_KEY: '0' })).toThrow(ConfigError);
+    expect(loadConfig({})).toMatchObject({ KEYWARD_HEADERS_TIMEOUT_MS: 10_000, KEYWARD_REQUEST_TIMEOUT_MS: 30_000, KEYWARD_KEEP_ALIVE_TIMEOUT_MS: 65_000 });
+    expect(loadConfig({ KEYWARD_REQUEST_TIMEOUT_MS: '5000' }).KEYWARD_REQUEST_TIMEOUT_MS).toBe(5_000);
+    expect(() => loadConfig({ KEYWARD_HEADERS_TIMEOUT_MS: '10' })).toThrow(/KEYWARD_HEADERS_TIMEOUT_MS/);
     expect(loadConfig({}).KEYWARD_SLOT_HEARTBEAT_MS).toBe(5_000);
     expect(() => loadConfig({ KEYWARD_SLOT_HEARTBEAT_MS: '10' })).toThrow(ConfigError);
   });
