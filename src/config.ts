@@ -54,6 +54,12 @@ const schema = z
     /** Days the partners' request log keeps an entry. */
     KEYWARD_REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     KEYWARD_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+    /** A client's request line and headers must arrive within this (node's default: 60 s). */
+    KEYWARD_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+    /** A client's whole request, body included, must arrive within this (node's default: 300 s). */
+    KEYWARD_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+    /** An idle keep-alive connection is closed after this: longer than the proxy's idle timeout. */
+    KEYWARD_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(65_000),
     KEYWARD_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1_000).default(10),
     KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(100),
     KEYWARD_MAX_SOCKETS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(20),
@@ -77,6 +83,13 @@ const schema = z
   .superRefine((env, ctx) => {
     if (env.KEYWARD_FAULT && env.NODE_ENV === 'production') {
       ctx.addIssue({ code: 'custom', path: ['KEYWARD_FAULT'], message: 'fault injection is refused in production' });
+    }
+    if (env.KEYWARD_ALLOW_PRIVATE_CALLBACKS && env.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KEYWARD_ALLOW_PRIVATE_CALLBACKS'],
+        message: 'private webhook and callback targets are refused in production (unset it, or set it to 0)',
+      });
     }
     if (env.DATABASE_URL !== undefined) {
       for (const name of ['KEYWARD_PEPPER', 'KEYWARD_ENCRYPTION_KEY'] as const) {

@@ -71,6 +71,11 @@ async function main(): Promise<void> {
     logger,
     port: config.PORT,
     host: config.HOST,
+    timeouts: {
+      headersTimeoutMs: config.KEYWARD_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: config.KEYWARD_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: config.KEYWARD_KEEP_ALIVE_TIMEOUT_MS,
+    },
   });
   logger.info(
     { url: running.url, database: runtime.database.kind, operatorApi: runtime.secrets.adminToken !== undefined },

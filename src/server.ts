@@ -75,6 +75,21 @@ export function credentialInUrl(url: string | undefined): boolean {
   return [...params].some(([name, value]) => CREDENTIAL_PARAMS.test(name) || /kw_(ptr|usr|ses)_/.test(value) || /kw_(ptr|usr|ses)_/.test(name));
 }
 
+/**
+ * How long a client may take over its request (docs/security.md A-09; README, "Configuration"):
+ * Keyward runs behind a proxy, which holds slow clients itself, so these are short.
+ */
+export interface HttpTimeouts {
+  /** The request line and headers must arrive within this (node's default: 60 s). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this (node's default: 300 s). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this; longer than the proxy's own idle timeout. */
+  keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000 };
+
 export interface RunningServer {
   server: Server;
   url: string;
@@ -100,6 +115,7 @@ export async function startServer(options: {
   logger: Logger;
   port: number;
   host: string;
+  timeouts?: Partial<HttpTimeouts>;
 }): Promise<RunningServer> {
   const { yoga, logger } = options;
   const mask = errorMasker(options.services);
@@ -108,10 +124,20 @@ export async function startServer(options: {
   const operations = new WeakMap<object, Map<string, RequestRecord>>();
   const masked = (result: ExecutionResult): ExecutionResult =>
     result.errors?.length ? { ...result, errors: result.errors.map((error) => mask(error, 'Unexpected error.') as GraphQLError) } : result;
-  const server = createServer((req, res) => {
-    if (req.url === VERIFY_PATH) handleVerifyRequest(req, res, options.services, options.adminToken);
-    else void yoga(req, res);
-  });
+  const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts };
+  const server = createServer(
+    {
+      headersTimeout: Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs),
+      requestTimeout: timeouts.requestTimeoutMs,
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+      // node checks the two deadlines above this often (default 30 s): a fraction of the shorter one.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) / 4))),
+    },
+    (req, res) => {
+      if (req.url?.split('?')[0] === VERIFY_PATH) handleVerifyRequest(req, res, options.services, options.adminToken);
+      else void yoga(req, res);
+    },
+  );
   const wss = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,

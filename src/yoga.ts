@@ -212,17 +212,28 @@ function healthPlugin(services: Services, ping: () => Promise<void>): Plugin {
       return Response.json({ status: 'unavailable' }, { status: 503 });
     }
   };
+  const metrics = (): Promise<Response> =>
+    services.metrics.text().then(
+      ({ body, contentType }) => new Response(body, { headers: { 'content-type': contentType } }),
+      (error: unknown) => {
+        services.logger.error({ err: error }, 'metrics failed');
+        return Response.json({ status: 'error' }, { status: 500 });
+      },
+    );
   return {
     // Synchronous for every other path: this hook runs on each GraphQL request too.
-    onRequest({ url, endResponse }) {
+    onRequest({ request, url, endResponse }) {
+      if (url.pathname !== '/healthz' && url.pathname !== '/metrics' && url.pathname !== '/readyz') return undefined;
+      // Anything but a read is a client's mistake, answered as such (never a stack).
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        endResponse(Response.json({ status: 'method not allowed' }, { status: 405, headers: { allow: 'GET, HEAD' } }));
+        return undefined;
+      }
       if (url.pathname === '/healthz') {
         endResponse(Response.json({ status: 'ok' }));
-      } else if (url.pathname === '/metrics') {
-        return services.metrics.text().then(({ body, contentType }) => endResponse(new Response(body, { headers: { 'content-type': contentType } })));
-      } else if (url.pathname === '/readyz') {
-        return ready().then(endResponse);
+        return undefined;
       }
-      return undefined;
+      return (url.pathname === '/metrics' ? metrics() : ready()).then(endResponse);
     },
   };
 }

@@ -17,11 +17,21 @@ const HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
 };
 
-function page(status: number, title: string, body: string): Response {
+function decodeToken(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+const unknownLink = () => page(404, 'Unknown link', '<p>This consent link is not valid. Check that you copied all of it.</p>');
+
+function page(status: number, title: string, body: string, extraHeaders: Record<string, string> = {}): Response {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>${escape(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}
 button{font:inherit;padding:.5rem 1.2rem;margin-right:.5rem}</style></head><body><h1>${escape(title)}</h1>${body}</body></html>`;
-  return new Response(html, { status, headers: HEADERS });
+  return new Response(html, { status, headers: { ...HEADERS, ...extraHeaders } });
 }
 
 function render(view: ConsentView, token: string): Response {
@@ -47,7 +57,7 @@ function render(view: ConsentView, token: string): Response {
     case 'EXPIRED':
       return page(410, 'This link has expired', '<p>Consent links work for 24 hours. Ask the app you were connecting to send a new one.</p>');
     case 'UNKNOWN':
-      return page(404, 'Unknown link', '<p>This consent link is not valid. Check that you copied all of it.</p>');
+      return unknownLink();
   }
 }
 
@@ -62,12 +72,25 @@ export function consentPagesPlugin(services: Services): Plugin {
       }
       const match = /^\/consent\/([^/]+)$/.exec(url.pathname);
       if (!match) return undefined;
-      const token = decodeURIComponent(match[1]!);
+      // A link mangled in transit (a broken %-escape) is an unknown link, not a server error.
+      const token = decodeToken(match[1]!);
+      if (token === null) {
+        endResponse(unknownLink());
+        return undefined;
+      }
+      // Whatever fails below, the user sees a page with this page's headers, never a stack.
+      const failed = (error: unknown): Response => {
+        services.logger.error({ err: error }, 'consent page failed');
+        return page(500, 'Something went wrong', '<p>Please try again in a moment.</p>');
+      };
       if (request.method === 'GET' || request.method === 'HEAD') {
-        return services.connections.viewConsent(token).then((view) => endResponse(render(view, token)));
+        return services.connections
+          .viewConsent(token)
+          .then((view) => render(view, token), failed)
+          .then(endResponse);
       }
       if (request.method !== 'POST') {
-        endResponse(new Response('Method not allowed', { status: 405, headers: { allow: 'GET, POST' } }));
+        endResponse(page(405, 'Method not allowed', '<p>Open the link from your email.</p>', { allow: 'GET, POST' }));
         return undefined;
       }
       return request
@@ -77,7 +100,7 @@ export function consentPagesPlugin(services: Services): Plugin {
           if (decision !== 'approve' && decision !== 'decline') {
             return page(400, 'Choose approve or decline', '<p>The form was incomplete. Go back and choose an answer.</p>');
           }
-          return services.connections.answerConsent(token, decision).then((view) => render(view, token));
+          return services.connections.answerConsent(token, decision).then((view) => render(view, token), failed);
         })
         .catch((error: unknown) => {
           services.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'consent answer failed');

@@ -39,6 +39,8 @@ export function handleVerifyRequest(req: IncomingMessage, res: ServerResponse, s
   }
   const chunks: Buffer[] = [];
   let size = 0;
+  // A client that aborts its body mid-way gets nothing; the server goes on.
+  req.on('error', (failure) => services.logger.debug({ err: failure }, 'verify request aborted'));
   req.on('data', (chunk: Buffer) => {
     size += chunk.length;
     if (size > MAX_BODY_BYTES) {
@@ -57,7 +59,9 @@ export function handleVerifyRequest(req: IncomingMessage, res: ServerResponse, s
       send(res, 400, error('VALIDATION_FAILED', 'The body must be JSON: { "key": "...", "ip": "...", "requiredPermissions": [...] }'));
       return;
     }
-    verifyKey(services.verifier, { type: 'operator' }, input).then(
+    Promise.resolve()
+      .then(() => verifyKey(services.verifier, { type: 'operator' }, input))
+      .then(
       (verification) => send(res, 200, verification),
       (failure: unknown) => {
         if (failure instanceof ValidationError) {

@@ -240,6 +240,22 @@ describe('direction and payout details', () => {
     expect(await app.database.prisma.user.count({ where: { email: email.toLowerCase() } })).toBe(0);
   });
 
+  it.each([
+    [`${'a'.repeat(65)}@example.com`, 'must have at most 64 characters before the @'],
+    [`a@${Array.from({ length: 5 }, () => 'b'.repeat(50)).join('.')}.com`, 'must be at most 254 characters'],
+  ])('refuses an email the mailer would refuse, %s (issue 13, finding 14)', async (address, message) => {
+    const org = await newOrganization(app);
+    const res = await connect(org, { email: address });
+    expect(res).toMatchObject({ code: 'VALIDATION_FAILED' });
+    if (res.__typename !== 'ValidationError') throw new Error('expected a ValidationError');
+    expect(res.fields).toContainEqual(expect.objectContaining({ path: ['email'], message: expect.stringContaining(message) }));
+    expect(res.fields.every((field) => field.path.join('.') === 'email')).toBe(true);
+    expect(mailsTo(app, address)).toHaveLength(0);
+    expect(await app.database.prisma.user.count({ where: { email: address } })).toBe(0);
+    // 64 characters before the @ are fine.
+    expect(await connect(org, { email: `${'a'.repeat(64)}@example.com` })).not.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
   it('refuses an invalid email and a ref already used for another user', async () => {
     const org = await newOrganization(app);
     expect(await connect(org, { email: 'not-an-email' })).toMatchObject({ code: 'VALIDATION_FAILED' });

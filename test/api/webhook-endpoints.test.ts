@@ -64,6 +64,10 @@ describe('webhook endpoints', () => {
     ['https://user:pass@hooks.example.com/', 'credentials'],
     ['ftp://hooks.example.com/', 'not http'],
     ['not a url', 'not a URL'],
+    ['https://[::a9fe:a9fe]/hooks', 'IPv4-compatible metadata (issue 13, finding 8)'],
+    ['https://[::7f00:1]/hooks', 'IPv4-compatible loopback (issue 13, finding 8)'],
+    ['https://a9fea9fe.nip.io/hooks', 'hex metadata in a host name (issue 13, finding 8)'],
+    ['https://0x7f000001.nip.io/hooks', 'hex loopback in a host name (issue 13, finding 8)'],
   ])('refuses %s (%s) with VALIDATION_FAILED on url', async (url) => {
     const org = await newOrganization(app);
     expect(await create(org.secret, { url, eventTypes: ['API_KEY_CREATED'] })).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ path: ['url'] }] });

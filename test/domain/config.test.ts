@@ -27,6 +27,9 @@ describe('configuration', () => {
     expect(loadConfig({}).KEYWARD_MAX_SOCKETS_PER_IP).toBe(100);
     expect(loadConfig({ KEYWARD_MAX_SOCKETS_PER_IP: '5' }).KEYWARD_MAX_SOCKETS_PER_IP).toBe(5);
     expect(() => loadConfig({ KEYWARD_MAX_SOCKETS_PER_IP: '0' })).toThrow(ConfigError);
+    expect(loadConfig({})).toMatchObject({ KEYWARD_HEADERS_TIMEOUT_MS: 10_000, KEYWARD_REQUEST_TIMEOUT_MS: 30_000, KEYWARD_KEEP_ALIVE_TIMEOUT_MS: 65_000 });
+    expect(loadConfig({ KEYWARD_REQUEST_TIMEOUT_MS: '5000' }).KEYWARD_REQUEST_TIMEOUT_MS).toBe(5_000);
+    expect(() => loadConfig({ KEYWARD_HEADERS_TIMEOUT_MS: '10' })).toThrow(/KEYWARD_HEADERS_TIMEOUT_MS/);
     expect(loadConfig({}).KEYWARD_SLOT_HEARTBEAT_MS).toBe(5_000);
     expect(() => loadConfig({ KEYWARD_SLOT_HEARTBEAT_MS: '10' })).toThrow(ConfigError);
   });
@@ -52,11 +55,18 @@ describe('configuration', () => {
     [{ KEYWARD_PEPPER: 'short' }, 'KEYWARD_PEPPER'],
     [{ KEYWARD_ENCRYPTION_KEY: 'abcd' }, 'KEYWARD_ENCRYPTION_KEY'],
     [{ KEYWARD_ALLOW_PRIVATE_CALLBACKS: 'yes' }, 'KEYWARD_ALLOW_PRIVATE_CALLBACKS'],
+    [{ KEYWARD_ALLOW_PRIVATE_CALLBACKS: '1', NODE_ENV: 'production' }, 'KEYWARD_ALLOW_PRIVATE_CALLBACKS'],
     [{ DATABASE_URL: 'postgres://db/keyward' }, 'KEYWARD_PEPPER'],
     [{ DATABASE_URL: 'postgres://db/keyward', KEYWARD_PEPPER: 'p'.repeat(32) }, 'KEYWARD_ENCRYPTION_KEY'],
   ])('names the variable in error: %j', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration:[\\s\\S]*\\b${variable}:`));
+  });
+
+  it('allows private callbacks outside production only (issue 13, finding 7)', () => {
+    expect(loadConfig({ KEYWARD_ALLOW_PRIVATE_CALLBACKS: '1' }).KEYWARD_ALLOW_PRIVATE_CALLBACKS).toBe(true);
+    expect(loadConfig({ KEYWARD_ALLOW_PRIVATE_CALLBACKS: '0', NODE_ENV: 'production' }).KEYWARD_ALLOW_PRIVATE_CALLBACKS).toBe(false);
+    expect(() => loadConfig({ KEYWARD_ALLOW_PRIVATE_CALLBACKS: '1', NODE_ENV: 'production' })).toThrow(/KEYWARD_ALLOW_PRIVATE_CALLBACKS: .*refused in production/);
   });
 
   it('accepts a PostgreSQL setup with its required secrets', () => {

@@ -46,6 +46,15 @@ describe('outbound URLs (webhook endpoints and callbacks)', () => {
     'https://224.0.0.1/cb',
     'https://255.255.255.255/cb',
     'https://127.0.0.1.nip.io/cb',
+    // Issue 13, finding 8: IPv4-compatible IPv6 and hex spellings inside host names.
+    'https://[::a9fe:a9fe]/cb',
+    'https://[::7f00:1]/cb',
+    'https://[::808:808]/cb',
+    'https://a9fea9fe.nip.io/cb',
+    'https://0x7f000001.nip.io/cb',
+    'https://app-0a000005.nip.io/cb',
+    'https://app.10.0.0.5.nip.io/cb',
+    'https://magic-127-0-0-1.nip.io/cb',
     'https://10-0-0-5.sslip.io/cb',
     'https://a@127.0.0.1/cb',
     'https://a:b@partner.example/cb',
@@ -73,6 +82,9 @@ describe('outbound URLs (webhook endpoints and callbacks)', () => {
       'http://[64:ff9b::a9fe:a9fe]/cb',
       'http://0.0.0.0:3000/cb',
       'http://169.254.169.254.nip.io/cb',
+      'http://[::a9fe:a9fe]/cb',
+      'http://a9fea9fe.nip.io/cb',
+      'http://0xa9fea9fe.nip.io/cb',
       'ftp://127.0.0.1/cb',
     ]) {
       expect(checkOutboundUrl(url, true), url).toMatchObject({ ok: false });
@@ -85,6 +97,16 @@ describe('outbound URLs (webhook endpoints and callbacks)', () => {
       ok: false,
       message: 'must not point at an address that embeds 127.0.0.1, which is a loopback address',
     });
+    expect(checkOutboundUrl('https://[::7f00:1]/cb', false)).toEqual({
+      ok: false,
+      message: 'must not point at an address that embeds 127.0.0.1, which is a loopback address',
+    });
+    expect(checkOutboundUrl('https://0x7f000001.nip.io/cb', false)).toEqual({
+      ok: false,
+      message: 'must not be a host name that spells 127.0.0.1, which is a loopback address',
+    });
+    // A hex label that spells a public address is an ordinary name.
+    expect(checkOutboundUrl('https://cafebabe.partner.example/cb', false)).toMatchObject({ ok: true });
     expect(checkOutboundUrl('HTTPS://Partner.Example/Hooks/', false)).toEqual({ ok: true, value: 'https://partner.example/Hooks' });
   });
 });
@@ -102,6 +124,9 @@ describe('resolved addresses (checked when a delivery connects)', () => {
     ['64:ff9b::808:808', false, 'is a rfc6052 address'],
     ['2001:0:4136:e378:8000:63bf:80ff:fffe', false, 'embeds 127.0.0.1, which is a loopback address'],
     ['::', true, 'is a unspecified address'],
+    ['::a9fe:a9fe', true, 'embeds 169.254.169.254, which is a cloud metadata address'],
+    ['::7f00:1', false, 'embeds 127.0.0.1, which is a loopback address'],
+    ['::808:808', false, 'is an IPv4-compatible address'],
   ] as const)('%s (private allowed: %s) → %s', (address, allowPrivate, reason) => {
     expect(refusedAddress(address, allowPrivate)).toBe(reason);
   });

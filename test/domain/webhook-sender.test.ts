@@ -118,6 +118,13 @@ describe('WebhookSender: targets checked at connect time (A-12)', () => {
       'refused: metadata.test resolves to 169.254.169.254, which is a cloud metadata address',
     );
     expect((await sender.send(webhook({ url: 'http://[::ffff:a9fe:a9fe]/' }))).error).toMatch(/^refused: ::ffff:a9fe:a9fe embeds 169.254.169.254/);
+    // Issue 13, finding 8: IPv4-compatible IPv6 and hex spellings in host names, at connect time too.
+    expect((await sender.send(webhook({ url: 'http://[::a9fe:a9fe]/' }))).error).toMatch(/^refused: ::a9fe:a9fe embeds 169.254.169.254/);
+    expect((await sender.send(webhook({ url: 'http://a9fea9fe.nip.io/' }))).error).toMatch(/^refused: a9fea9fe.nip.io spells 169.254.169.254/);
+    expect((await new WebhookSender({ allowPrivate: false }).send(webhook({ url: 'https://0x7f000001.nip.io/' }))).error).toMatch(
+      /^refused: 0x7f000001.nip.io spells 127.0.0.1, which is a loopback address/,
+    );
+    expect((await new WebhookSender({ allowPrivate: false }).send(webhook({ url: 'https://[::7f00:1]/' }))).error).toMatch(/^refused: ::7f00:1 embeds 127.0.0.1/);
     expect((await new WebhookSender({ allowPrivate: false }).send(webhook())).error).toMatch(/^refused: http: is not allowed/);
     expect(receiver.received).toHaveLength(0);
   });

@@ -7,7 +7,7 @@ import { createServices, startBackgroundJobs } from '../../src/app.ts';
 import type { SubscriptionLimits } from '../../src/live/subscription-registry.ts';
 import type { Services } from '../../src/context.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
+import { startServer, type HttpTimeouts, type RunningServer } from '../../src/server.ts';
 import { createYogaApp } from '../../src/yoga.ts';
 import { LogCapture, sharedDatabase } from '../helpers/app.ts';
 
@@ -35,6 +35,8 @@ export async function startTestServer(
     background?: boolean;
     /** NODE_ENV=production rules for GraphQL (limits not named, no anonymous introspection). */
     production?: boolean;
+    /** node:http's request deadlines (defaults: the server's). */
+    timeouts?: Partial<HttpTimeouts>;
   } = {},
 ): Promise<TestServer> {
   const database = await sharedDatabase();
@@ -55,7 +57,7 @@ export async function startTestServer(
   });
   const stopJobs = options.background ? startBackgroundJobs(services) : () => undefined;
   const yoga = createYogaApp({ services, adminToken, trustedProxies, ping: database.ping, production: options.production ?? false });
-  const running = await startServer({ yoga, services, adminToken, trustedProxies, logger, port: 0, host: '127.0.0.1' });
+  const running = await startServer({ yoga, services, adminToken, trustedProxies, logger, port: 0, host: '127.0.0.1', ...(options.timeouts && { timeouts: options.timeouts }) });
   const origin = `http://127.0.0.1:${running.port}`;
   return {
     services,

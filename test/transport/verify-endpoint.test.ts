@@ -47,4 +47,20 @@ describe('POST /v1/keys/verify', () => {
     const big = await post({ key: 'x'.repeat(20_000) }).catch(() => ({ status: 413 }));
     expect(big.status).toBe(413);
   });
+
+  it('answers bad input as JSON with its usual headers, never a stack, with or without a query string (issue 13, finding 10)', async () => {
+    for (const path of ['/v1/keys/verify', '/v1/keys/verify?x=%E0%A4%A']) {
+      const res = await fetch(`${server.origin}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-admin-token': server.adminToken },
+        body: '{"key": %E0%A4%A',
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const text = await res.text();
+      expect(JSON.parse(text)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+      expect(text).not.toMatch(/node_modules|\/src\/|\bat /);
+    }
+  });
 });

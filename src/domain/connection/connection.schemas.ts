@@ -3,12 +3,18 @@ import type { Environment } from '../../generated/prisma/enums.ts';
 import { checkOutboundUrl } from '../webhooks/outbound-address.ts';
 import { normalizeBtcAddress, normalizeIban } from './payout.ts';
 
-/** One person, one email: trimmed and lower-cased before anything compares it. */
+/**
+ * One person, one email: trimmed and lower-cased before anything compares it. Within the limits
+ * mail servers enforce (RFC 5321: a local part of at most 64 octets, an address of at most 254),
+ * so an address we accept is one the mailer can send to.
+ */
 export const email = z
   .string()
   .trim()
   .toLowerCase()
   .max(254, 'must be at most 254 characters')
+  .refine((v) => v.length > 254 || Buffer.byteLength(v) <= 254, 'must be at most 254 bytes')
+  .refine((v) => !v.includes('@') || Buffer.byteLength(v.slice(0, v.lastIndexOf('@'))) <= 64, 'must have at most 64 characters before the @')
   .pipe(z.email('must be a valid email address'));
 
 export const ref = z

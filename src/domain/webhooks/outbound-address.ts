@@ -40,8 +40,14 @@ function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | null {
     case 'teredo': // the client's address, inverted, in the last 32 bits
       return v4(12, 0xff);
     default:
-      return null;
+      // IPv4-compatible ::a.b.c.d (deprecated by RFC 4291, still routed to a.b.c.d by some stacks).
+      return isIPv4Compatible(bytes) ? v4(12) : null;
   }
+}
+
+/** `::a.b.c.d` other than `::` and `::1`: the first 96 bits zero. */
+function isIPv4Compatible(bytes: number[]): boolean {
+  return bytes.slice(0, 12).every((b) => b === 0) && bytes.slice(12, 15).some((b) => b !== 0);
 }
 
 /**
@@ -57,8 +63,10 @@ export function refusedAddress(text: string, allowPrivate: boolean): string | nu
     if (inner) {
       const reason = refusedAddress(inner.toString(), allowPrivate);
       if (reason) return `embeds ${inner.toString()}, which ${reason}`;
-      // NAT64, 6to4 and Teredo are transition mechanisms, not where partners host webhooks.
-      return (parsed as ipaddr.IPv6).range() === 'ipv4Mapped' || allowPrivate ? null : `is a ${parsed.range()} address`;
+      // NAT64, 6to4, Teredo and IPv4-compatible are transition mechanisms, not where partners host webhooks.
+      const range = (parsed as ipaddr.IPv6).range();
+      if (range === 'ipv4Mapped' || allowPrivate) return null;
+      return range === 'unicast' ? 'is an IPv4-compatible address' : `is a ${range} address`;
     }
   }
   const range = parsed.range();
@@ -68,14 +76,37 @@ export function refusedAddress(text: string, allowPrivate: boolean): string | nu
 }
 
 /**
- * A host name that spells an IPv4 address in its first labels, as wildcard DNS services do
- * (`127.0.0.1.nip.io`, `10-0-0-5.sslip.io`): the address it will resolve to.
+ * The IPv4 addresses a host name spells in its labels, as wildcard DNS services resolve them
+ * (`127.0.0.1.nip.io`, `10-0-0-5.sslip.io`, `app.10.0.0.5.nip.io`, and in hex: `a9fea9fe.nip.io`,
+ * `0x7f000001.nip.io`, `app-0a000005.nip.io`): four decimal parts in a row, or one part of
+ * 8 hex digits (with or without `0x`), anywhere in the name, separated by dots or dashes.
  */
-function addressInHostName(host: string): string | null {
-  const match = /^(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-][a-z]/.exec(host);
-  if (!match) return null;
-  const text = match.slice(1, 5).join('.');
-  return ipaddr.IPv4.isValidFourPartDecimal(text) ? text : null;
+function addressesInHostName(host: string): string[] {
+  const parts = host.split(/[.-]/);
+  const found: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const hex = /^(?:0x)?([0-9a-f]{8})$/.exec(parts[i]!);
+    if (hex) found.push(hex[1]!.match(/../g)!.map((byte) => parseInt(byte, 16)).join('.'));
+    const four = parts.slice(i, i + 4);
+    if (four.length === 4 && four.every((p) => /^\d{1,3}$/.test(p))) {
+      const text = four.join('.');
+      if (ipaddr.IPv4.isValidFourPartDecimal(text)) found.push(text);
+    }
+  }
+  return found;
+}
+
+/**
+ * Why a host name (not an IP literal) may not be a webhook target, or null: it spells an address
+ * that is refused. Checked at registration and again when a delivery connects.
+ */
+export function refusedHostName(host: string, allowPrivate: boolean): string | null {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  for (const address of addressesInHostName(name)) {
+    const reason = refusedAddress(address, allowPrivate);
+    if (reason) return `spells ${address}, which ${reason}`;
+  }
+  return null;
 }
 
 export type CheckedUrl = { ok: true; value: string } | { ok: false; message: string };
@@ -109,9 +140,8 @@ export function checkOutboundUrl(input: string, allowPrivate: boolean): CheckedU
   }
   const name = host.replace(/\.$/, '');
   if (METADATA_HOSTS.has(name)) return { ok: false, message: 'must not point at a cloud metadata service' };
-  const spelled = addressInHostName(name);
-  const spelledReason = spelled ? refusedAddress(spelled, allowPrivate) : null;
-  if (spelledReason) return { ok: false, message: `must not be a host name that resolves to an address that ${spelledReason}` };
+  const spelledReason = refusedHostName(name, allowPrivate);
+  if (spelledReason) return { ok: false, message: `must not be a host name that ${spelledReason}` };
   if (!allowPrivate && (name === 'localhost' || name.endsWith('.localhost') || name.endsWith('.internal') || name.endsWith('.local') || !name.includes('.'))) {
     return { ok: false, message: 'must be a public host name' };
   }

@@ -4,7 +4,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { signingKey } from '../signing/signing.service.ts';
-import { refusedAddress } from './outbound-address.ts';
+import { refusedAddress, refusedHostName } from './outbound-address.ts';
 
 /** Per attempt (Standard Webhooks: 15–30 s; Svix: 15 s). */
 export const WEBHOOK_TIMEOUT_MS = 15_000;
@@ -118,6 +118,8 @@ export class WebhookSender {
     const literal = url.hostname.replace(/^\[|\]$/g, '');
     const literalReason = /^[\d.]+$|:/.test(literal) ? refusedAddress(literal, this.allowPrivate) : null;
     if (literalReason) return finish({ error: `refused: ${literal} ${literalReason}` });
+    const nameReason = literal.includes(':') || /^[\d.]+$/.test(literal) ? null : refusedHostName(literal, this.allowPrivate);
+    if (nameReason) return finish({ error: `refused: ${literal} ${nameReason}` });
     try {
       const response = await this.exchange(url, webhook);
       const { statusCode } = response;

@@ -1,6 +1,7 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { auditEventsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
+import { checkFilterLengths } from '../filters.ts';
 import { maxPageSize } from '../pagination.ts';
 import { callerOf, createdBetween } from '../resolver-helpers.ts';
 import { ActorKindEnum, EnvironmentEnum } from './enums.ts';
@@ -34,6 +35,7 @@ builder.queryField('auditEvents', (t) =>
       to: t.arg({ type: 'DateTime', description: 'Before this time' }),
     },
     resolve: (query, _root, args, ctx) => {
+      checkFilterLengths({ keyId: args.keyId, action: args.action });
       const where: Prisma.AuditEventWhereInput = {
         AND: [
           auditEventsWhere(callerOf(ctx)),

@@ -4,6 +4,7 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import { ConnectionDirection, ConnectionStatus } from '../../generated/prisma/enums.ts';
 import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
+import { checkFilterLengths } from '../filters.ts';
 import { decodeId } from '../ids.ts';
 import { maxPageSize } from '../pagination.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
@@ -46,6 +47,7 @@ export const ConnectionLookup = builder.inputType('ConnectionLookup', {
 
 /** The connection a lookup names (by id, email or ref); null for an id that is not a connection's. */
 export function connectionLookupWhere(lookup: { id?: string | null; email?: string | null; ref?: string | null }): Prisma.ConnectionWhereInput | null {
+  checkFilterLengths({ id: lookup.id, email: lookup.email, ref: lookup.ref });
   if (lookup.id != null) {
     try {
       return { id: decodeId(lookup.id, 'Connection') };

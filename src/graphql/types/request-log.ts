@@ -1,6 +1,7 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { requestLogsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
+import { checkFilterLengths } from '../filters.ts';
 import { maxPageSize } from '../pagination.ts';
 import { callerOf, createdBetween } from '../resolver-helpers.ts';
 import { EnvironmentEnum } from './enums.ts';
@@ -35,13 +36,26 @@ builder.queryField('requestLogs', (t) =>
       to: t.arg({ type: 'DateTime', description: 'Before this time' }),
     },
     resolve: (query, _root, args, ctx) => {
+      checkFilterLengths({ keyId: args.keyId, outcome: args.outcome });
       const where: Prisma.RequestLogWhereInput = {
         ...requestLogsWhere(callerOf(ctx)),
         ...(args.keyId && { keyId: args.keyId }),
-        ...(args.outcome && { OR: [{ outcome: args.outcome }, { outcome: { startsWith: `${args.outcome},` } }, { outcome: { endsWith: `,${args.outcome}` } }, { outcome: { contains: `,${args.outcome},` } }] }),
+        ...(args.outcome && outcomeWhere(args.outcome)),
         ...createdBetween(args),
       };
       return ctx.prisma.requestLog.findMany({ ...query, where, orderBy: { seq: 'desc' } });
     },
   }),
 );
+
+/**
+ * Entries whose outcome has `code` as one of its comma-separated codes, matched literally. Prisma
+ * hands `startsWith`/`endsWith`/`contains` to LIKE without escaping `%` and `_` (checked by
+ * test/api/filters.test.ts), so: a code is letters, digits and `_` (anything else, `%` or a comma
+ * among them, matches nothing), and each `_` is escaped with LIKE's escape character `\`.
+ */
+function outcomeWhere(code: string): Prisma.RequestLogWhereInput {
+  if (!/^[A-Za-z0-9_]+$/.test(code)) return { id: { in: [] } };
+  const like = code.replace(/_/g, '\\_');
+  return { OR: [{ outcome: code }, { outcome: { startsWith: `${like},` } }, { outcome: { endsWith: `,${like}` } }, { outcome: { contains: `,${like},` } }] };
+}

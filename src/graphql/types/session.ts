@@ -3,6 +3,7 @@ import { sessionsWhere } from '../../domain/access/visibility.ts';
 import { activeWhere } from '../../domain/api-key/api-key.service.ts';
 import { InvalidStateError, KeyLimitReachedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { builder } from '../builder.ts';
+import { checkFilterLengths } from '../filters.ts';
 import { decodeId } from '../ids.ts';
 import { maxPageSize } from '../pagination.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
@@ -58,8 +59,9 @@ builder.queryField('sessions', (t) =>
       keyId: t.arg.string({ required: false, description: 'Only the sessions opened with this key' }),
       includeInactive: t.arg.boolean({ required: false, description: 'Also ended and expired sessions' }),
     },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.apiKey.findMany({
+    resolve: (query, _root, args, ctx) => {
+      checkFilterLengths({ keyId: args.keyId });
+      return ctx.prisma.apiKey.findMany({
         ...query,
         where: {
           AND: [
@@ -69,6 +71,7 @@ builder.queryField('sessions', (t) =>
           ],
         },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      }),
+      });
+    },
   }),
 );

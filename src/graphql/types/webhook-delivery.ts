@@ -3,6 +3,7 @@ import { encodeCursor } from '../../domain/events/event-log.ts';
 import { deliveryIdOf, webhookIdOf } from '../../domain/webhooks/webhook-payloads.ts';
 import { WebhookDeliveryState } from '../../generated/prisma/enums.ts';
 import { builder } from '../builder.ts';
+import { checkFilterLengths } from '../filters.ts';
 import { decodeId } from '../ids.ts';
 import { maxPageSize } from '../pagination.ts';
 import { callerOf } from '../resolver-helpers.ts';
@@ -77,6 +78,7 @@ builder.queryField('webhookDeliveries', (t) =>
       endpointId: t.arg.id({ description: 'Only the attempts sent to one endpoint' }),
     },
     resolve: (query, _root, args, ctx) => {
+      checkFilterLengths({ webhookId: args.webhookId, endpointId: args.endpointId });
       // A filter naming something that is not one of ours matches nothing.
       const deliveryId = args.webhookId ? deliveryIdOf(args.webhookId) : undefined;
       const endpointId = args.endpointId ? tryDecode(args.endpointId, 'WebhookEndpoint') : undefined;
