@@ -78,7 +78,19 @@ export function describeOperation(record: RequestRecord, document: DocumentNode)
 
 /** The codes of errors an operation was answered with (a GraphQL error without a code counts as `fallback`). */
 export function addErrorCodes(record: RequestRecord, errors: readonly unknown[] | undefined, fallback = 'ERROR'): void {
-  for (const error of errors ?? []) record.codes.add(String((error as { extensions?: Record<string, unknown> }).extensions?.code ?? fallback));
+  for (const error of errors ?? []) record.codes.add(codeOf(error) ?? fallback);
+}
+
+/**
+ * An error's code: its `extensions.code`, or, before masking gives it one, the code of the
+ * Keyward error (or Pothos argument refusal) a resolver threw.
+ */
+function codeOf(error: unknown): string | undefined {
+  const { extensions, originalError } = error as { extensions?: Record<string, unknown>; originalError?: unknown };
+  if (extensions?.code !== undefined) return String(extensions.code);
+  if (originalError instanceof AccessError || originalError instanceof DomainError) return originalError.code;
+  if (originalError instanceof PothosValidationError || error instanceof PothosValidationError) return 'BAD_USER_INPUT';
+  return undefined;
 }
 
 /**

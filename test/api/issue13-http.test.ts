@@ -81,7 +81,7 @@ describe('every top-level error has a documented code (finding 16)', () => {
     expect(res.errors?.[0]?.extensions).toEqual({ code: 'SIGNATURE_REQUIRED' });
     const lines = app.logs.entries().slice(from).filter((entry) => Number(entry.level) >= 30);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ msg: 'request', status: 401 });
+    expect(lines[0]).toMatchObject({ msg: 'request', status: 401, outcome: 'SIGNATURE_REQUIRED' });
     expect(app.logs.lines.slice(from).join('\n')).not.toContain('stack');
   });
 
