@@ -19,8 +19,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function once(query: string): Promise<Record<string, unknown>> {
-  const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { 'x-partner-key': secret } });
+function once(query: string, connectionParams: Record<string, unknown> = { 'x-partner-key': secret }): Promise<Record<string, unknown>> {
+  const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams });
   clients.push(client);
   return new Promise((resolve, reject) => {
     let result: Record<string, unknown> | undefined;
@@ -53,5 +53,16 @@ describe('graphql-ws errors as HTTP shows them (finding 16)', () => {
       expect({ query, ws: extensions(ws) }).toEqual({ query, ws: extensions(http) });
       expect(JSON.stringify(ws)).not.toContain('"http"');
     }
+  });
+});
+
+describe('graphql-ws request log status (finding 17)', () => {
+  it('logs 200 for a refusal beside data, as HTTP answers it', async () => {
+    const from = server.logs.lines.length;
+    const result = await once('query Issue13NodeWithoutCredential { node(id: "x") { id } }', {});
+    expect(result.data).toEqual({ node: null });
+    expect((result.errors as { extensions?: unknown }[]).map((error) => error.extensions)).toEqual([{ code: 'UNAUTHENTICATED' }]);
+    const line = server.logs.entries().slice(from).find((entry) => entry.msg === 'request' && entry.operation === 'Issue13NodeWithoutCredential');
+    expect(line).toMatchObject({ method: 'WS', outcome: 'UNAUTHENTICATED', status: 200 });
   });
 });
