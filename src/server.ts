@@ -9,7 +9,7 @@ import type { Context, Services } from './context.ts';
 import type { DirectSink } from './live/shared-execution.ts';
 import { AccessError } from './domain/errors.ts';
 import { resolveClientIp } from './domain/ip/client-ip.ts';
-import { toGraphQLError } from './graphql/access.ts';
+import { httpStatusOf, toGraphQLError, withoutHttp } from './graphql/access.ts';
 import {
   addErrorCodes,
   createRecordFinisher,
@@ -53,10 +53,19 @@ function directSink(context: Context): DirectSink | undefined {
   return socket && context.operationId !== undefined ? new SocketSink(socket, context.operationId) : undefined;
 }
 
-/** The HTTP status the same outcome has over HTTP: an access error's own, else `otherwise`. */
-function statusOf(errors: readonly GraphQLError[], otherwise: number): number {
-  const status = errors.map((error) => (error.extensions?.http as { status?: number } | undefined)?.status).find((value) => value !== undefined);
-  return errors.length === 0 ? 200 : (status ?? otherwise);
+/**
+ * The HTTP status the same outcome has over HTTP: 200 without errors or beside data (issue 13,
+ * finding 17), else the highest status of the errors' codes, else `otherwise`.
+ */
+function statusOf(errors: readonly GraphQLError[], otherwise: number, data?: unknown): number {
+  if (errors.length === 0 || data != null) return 200;
+  const statuses = errors.map((error) => httpStatusOf(error.extensions?.code)).filter((value) => value !== undefined);
+  return statuses.length ? Math.max(...statuses) : otherwise;
+}
+
+/** A result as graphql-ws sends it: errors without `extensions.http`, as over HTTP and SSE. */
+function clientResult<T extends ExecutionResult>(result: T): T {
+  return result.errors?.length ? { ...result, errors: result.errors.map(withoutHttp) } : result;
 }
 
 /** A socket whose key (or address) is over its rate limit at connection_init, or over its address's number of open sockets. */
@@ -123,7 +132,7 @@ export async function startServer(options: {
   // Each socket's operations between onSubscribe and onOperation, by operation id.
   const operations = new WeakMap<object, Map<string, RequestRecord>>();
   const masked = (result: ExecutionResult): ExecutionResult =>
-    result.errors?.length ? { ...result, errors: result.errors.map((error) => mask(error, 'Unexpected error.') as GraphQLError) } : result;
+    result.errors?.length ? { ...result, errors: result.errors.map((error) => withoutHttp(mask(error, 'Unexpected error.') as GraphQLError)) } : result;
   const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts };
   const server = createServer(
     {
@@ -185,7 +194,7 @@ export async function startServer(options: {
         const refuse = (errors: readonly GraphQLError[], fallback: string) => {
           addErrorCodes(record, errors, fallback);
           finishRecord(record, statusOf(errors, 400), 'WS');
-          return errors;
+          return errors.map(withoutHttp);
         };
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -237,8 +246,10 @@ export async function startServer(options: {
         operations.get(ctx)?.delete(id);
         const errors = Symbol.asyncIterator in Object(result) ? undefined : (result as ExecutionResult).errors;
         addErrorCodes(record, errors);
-        finishRecord(record, statusOf(errors ?? [], 200), 'WS');
+        finishRecord(record, statusOf(errors ?? [], 200, (result as ExecutionResult).data), 'WS');
       },
+      // Queries, mutations and what a subscription yields to graphql-ws: errors as HTTP shows them.
+      onNext: (_ctx, _id, _payload, _args, result) => clientResult(result as ExecutionResult) as never,
     },
     wss,
   );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { getOperationAST, GraphQLEnumType, GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type DocumentNode, type ExecutionResult } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { PothosValidationError } from '@pothos/core';
 import { keyScope } from './domain/access/policy.ts';
 import { operationLimitPlugins } from './graphql/hardening.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -14,7 +15,7 @@ import { databaseUnavailable, isDatabaseUnavailable } from './infra/database.ts'
 import { toGraphQLError } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
 import { consentPagesPlugin } from './http/consent-page.ts';
-import { createSharedSubscribe, useSharedSubscriptionExecution } from './live/shared-execution.ts';
+import { createSharedSubscribe, isAsyncIterable, useSharedSubscriptionExecution } from './live/shared-execution.ts';
 import type { ClosableSocket } from './live/subscription-registry.ts';
 import type { LiveItem } from './live/subscriptions.ts';
 
@@ -77,7 +78,19 @@ export function describeOperation(record: RequestRecord, document: DocumentNode)
 
 /** The codes of errors an operation was answered with (a GraphQL error without a code counts as `fallback`). */
 export function addErrorCodes(record: RequestRecord, errors: readonly unknown[] | undefined, fallback = 'ERROR'): void {
-  for (const error of errors ?? []) record.codes.add(String((error as { extensions?: Record<string, unknown> }).extensions?.code ?? fallback));
+  for (const error of errors ?? []) record.codes.add(codeOf(error) ?? fallback);
+}
+
+/**
+ * An error's code: its `extensions.code`, or, before masking gives it one, the code of the
+ * Keyward error (or Pothos argument refusal) a resolver threw.
+ */
+function codeOf(error: unknown): string | undefined {
+  const { extensions, originalError } = error as { extensions?: Record<string, unknown>; originalError?: unknown };
+  if (extensions?.code !== undefined) return String(extensions.code);
+  if (originalError instanceof AccessError || originalError instanceof DomainError) return originalError.code;
+  if (originalError instanceof PothosValidationError || error instanceof PothosValidationError) return 'BAD_USER_INPUT';
+  return undefined;
 }
 
 /**
@@ -290,6 +303,38 @@ function responseHeadersPlugin(production: boolean): Plugin {
   };
 }
 
+/** An error without the HTTP status it asks for (its headers, e.g. Retry-After, stay). */
+function withoutStatus(error: GraphQLError): GraphQLError {
+  const http = error.extensions?.http as { status?: number; headers?: Record<string, string> } | undefined;
+  if (http?.status === undefined) return error;
+  const { status: _status, ...rest } = http;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, http: rest },
+  });
+}
+
+/**
+ * The GraphQL-over-HTTP specification: a response whose `data` is not null is 2xx (200 for
+ * application/json). A top-level error beside data (one field refused, the others answered)
+ * keeps its code but not its status; 401/403/429/503 stay for responses without data (issue 13,
+ * finding 17).
+ */
+function statusBesideDataPlugin(): Plugin {
+  return {
+    onExecutionResult({ result, setResult }) {
+      if (!result || isAsyncIterable(result)) return;
+      const single = result as ExecutionResult;
+      if (single.data == null || !single.errors?.length) return;
+      setResult({ ...single, errors: single.errors.map((error) => withoutStatus(error)) });
+    },
+  };
+}
+
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
 /**
@@ -367,11 +412,40 @@ export function errorMasker({ logger, databaseOutage }: Pick<Services, 'logger' 
         extensions: { code: original.code, ...(original instanceof ValidationError && { fields: original.fields }) },
       });
     }
+    // A relay argument Pothos refused (a cursor, first/last, a global ID): the client's mistake.
+    const refused = original instanceof PothosValidationError ? original : error instanceof PothosValidationError ? error : null;
+    if (refused) {
+      return new GraphQLError(refused.message, {
+        nodes: error instanceof GraphQLError ? error.nodes : undefined,
+        path: error instanceof GraphQLError ? error.path : undefined,
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
     // GraphQLErrors are meant for the client; anything else is a bug: logged here, masked there.
     if (!(original instanceof GraphQLError) && !(error instanceof GraphQLError && !error.originalError)) {
       logger.error({ err: original }, 'unexpected error');
     }
     return defaultMaskError(error, message, isDev);
+  };
+}
+
+/**
+ * yoga's own logging, through Keyward's logger. yoga logs at error level every error its masker
+ * changed, with its stack: a client's mistake (SIGNATURE_REQUIRED, RATE_LIMITED thrown by a
+ * resolver…) would read as a server fault, and a bug would be logged twice. The masker
+ * (`errorMasker`) is the one place that logs unexpected errors; yoga's line goes to debug, without
+ * the stack. A client error's one info line is the request line (its outcome code).
+ */
+export function yogaLogger(logger: Services['logger']): Record<'debug' | 'info' | 'warn' | 'error', (...args: unknown[]) => void> {
+  const text = (args: unknown[]) => args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' ');
+  return {
+    debug: (...args) => logger.debug(text(args)),
+    info: (...args) => logger.info(text(args)),
+    warn: (...args) => logger.warn(text(args)),
+    error: (...args) => {
+      const error = args[0] as { extensions?: { code?: unknown } } | undefined;
+      logger.debug({ code: error?.extensions?.code ?? null }, `masked: ${text(args)}`);
+    },
   };
 }
 
@@ -386,7 +460,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: deps.graphiql ?? !production,
-    logging: services.logger,
+    logging: yogaLogger(services.logger),
     maskedErrors: { maskError: errorMasker(services) },
     // One operation per request: a JSON array is refused (batching would multiply every limit).
     batching: false,
@@ -399,6 +473,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       requestLogPlugin(services, records),
       signedBodyPlugin(rawBodies),
       responseHeadersPlugin(production),
+      statusBesideDataPlugin(),
       // GET and form-encoded POSTs (requests a browser sends cross-site without a preflight) need a custom header.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       ...operationLimitPlugins(!production),

@@ -16,6 +16,29 @@ const HTTP_STATUS: Record<AccessErrorCode, number> = {
   UNAVAILABLE: 503,
 };
 
+/** The HTTP status of a top-level error code (docs/api.md), or undefined for a code without one. */
+export function httpStatusOf(code: unknown): number | undefined {
+  return typeof code === 'string' && Object.hasOwn(HTTP_STATUS, code) ? HTTP_STATUS[code as AccessErrorCode] : undefined;
+}
+
+/**
+ * An error as clients see it: without `extensions.http`, which tells yoga the response's status
+ * and headers and which yoga drops from HTTP and SSE responses. graphql-ws sends errors as they
+ * are, so it needs this (issue 13, finding 16).
+ */
+export function withoutHttp(error: GraphQLError): GraphQLError {
+  if (!error.extensions || !('http' in error.extensions)) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions,
+  });
+}
+
 /** The top-level error channel of docs/api.md: a code in `extensions.code` and the HTTP status. */
 export function toGraphQLError(error: AccessError): GraphQLError {
   const retry = error.retryAfterSeconds;

@@ -11,6 +11,7 @@ import { allows, type Action } from '../domain/access/policy.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import { unauthorizedError } from './access.ts';
+import { decodeNodeId, namesNode } from './ids.ts';
 
 const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -40,7 +41,14 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    nodeQueryOptions: { nullable: true, authScopes: { may: 'node.read' } },
+    // An id that names no object (garbage, an unknown type, a type that is not a Node, not a
+    // UUID) is null, silently, like an object the caller may not see (issue 13, finding 11).
+    decodeGlobalID: decodeNodeId,
+    nodeQueryOptions: {
+      nullable: true,
+      authScopes: { may: 'node.read' },
+      resolve: (_root, args, _ctx, info, resolveNode) => (namesNode(args.id, info.schema) ? resolveNode(args.id) : null),
+    },
     nodesQueryOptions: false,
   },
   withInput: {

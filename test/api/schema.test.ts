@@ -49,6 +49,8 @@ describe('schema', () => {
         'CAPABILITY_DISABLED', 'INVALID_STATE', 'INTERNAL_SERVER_ERROR',
         // Added by Keyward: a query over its deadline, the database away (both 503).
         'TIMEOUT', 'UNAVAILABLE',
+        // Issue 13: a relay argument refused (cursor, first/last, global ID), top-level.
+        'BAD_USER_INPUT',
       ].sort(),
     );
     const apiKey = schema.getType('ApiKey');

@@ -103,6 +103,7 @@ export type Environment =
   | 'TEST';
 
 export type ErrorCode =
+  | 'BAD_USER_INPUT'
   | 'CAPABILITY_DISABLED'
   | 'ENV_MISMATCH'
   | 'FORBIDDEN'
@@ -198,7 +199,7 @@ export type UpdatePartnerKeyInput = {
   id: string | number;
   name?: string | null | undefined;
   permissions?: Array<Permission> | null | undefined;
-  /** Requests per window for this key; a partner key may set at most its organization's number, the operator any */
+  /** Requests per window for this key; a key may set at most its own number (the organization's unless it has one), the operator any */
   rateLimitRequests?: number | null | undefined;
 };
 
@@ -208,7 +209,7 @@ export type UpdateUserKeyInput = {
   id: string | number;
   name?: string | null | undefined;
   permissions?: Array<Permission> | null | undefined;
-  /** Requests per window for this key; a partner key may set at most its organization's number, the operator any */
+  /** Requests per window for this key; a key may set at most its own number (the organization's unless it has one), the operator any */
   rateLimitRequests?: number | null | undefined;
 };
 

@@ -28,6 +28,7 @@ export const ErrorCode = builder.enumType('ErrorCode', {
     'KEY_LIMIT_REACHED',
     'CAPABILITY_DISABLED',
     'INVALID_STATE',
+    'BAD_USER_INPUT',
     'INTERNAL_SERVER_ERROR',
   ] as const,
 });
