@@ -58,11 +58,14 @@ describe('graphql-ws errors as HTTP shows them (finding 16)', () => {
 
 describe('graphql-ws request log status (finding 17)', () => {
   it('logs 200 for a refusal beside data, as HTTP answers it', async () => {
+    // A key without CONNECTIONS_READ: viewer answers, connection is refused (a socket without a credential is closed 4403).
+    const { organization } = await createOrganization(server.services);
+    const reader = await server.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId: organization.id, name: 'Keys reader', permissions: ['KEYS_READ'] });
     const from = server.logs.lines.length;
-    const result = await once('query Issue13NodeWithoutCredential { node(id: "x") { id } }', {});
-    expect(result.data).toEqual({ node: null });
-    expect((result.errors as { extensions?: unknown }[]).map((error) => error.extensions)).toEqual([{ code: 'UNAUTHENTICATED' }]);
-    const line = server.logs.entries().slice(from).find((entry) => entry.msg === 'request' && entry.operation === 'Issue13NodeWithoutCredential');
-    expect(line).toMatchObject({ method: 'WS', outcome: 'UNAUTHENTICATED', status: 200 });
+    const result = await once('query Issue13RefusedBesideData { viewer { kind } connection(lookup: { ref: "nobody" }) { id } }', { 'x-partner-key': reader.secret });
+    expect(result.data).toEqual({ viewer: { kind: 'PARTNER' }, connection: null });
+    expect((result.errors as { extensions?: unknown }[]).map((error) => error.extensions)).toEqual([{ code: 'FORBIDDEN' }]);
+    const line = server.logs.entries().slice(from).find((entry) => entry.msg === 'request' && entry.operation === 'Issue13RefusedBesideData');
+    expect(line).toMatchObject({ method: 'WS', outcome: 'FORBIDDEN', status: 200 });
   });
 });
