@@ -12,7 +12,7 @@ import type { Environment } from './generated/prisma/client.ts';
 import { AccessError, DomainError, ValidationError } from './domain/errors.ts';
 import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { databaseUnavailable, isDatabaseUnavailable } from './infra/database.ts';
-import { toGraphQLError } from './graphql/access.ts';
+import { toGraphQLError, withExtensions } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
 import { consentPagesPlugin } from './http/consent-page.ts';
 import { createSharedSubscribe, isAsyncIterable, useSharedSubscriptionExecution } from './live/shared-execution.ts';
@@ -308,14 +308,7 @@ function withoutStatus(error: GraphQLError): GraphQLError {
   const http = error.extensions?.http as { status?: number; headers?: Record<string, string> } | undefined;
   if (http?.status === undefined) return error;
   const { status: _status, ...rest } = http;
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: { ...error.extensions, http: rest },
-  });
+  return withExtensions(error, { ...error.extensions, http: rest });
 }
 
 /**

@@ -29,6 +29,11 @@ export function httpStatusOf(code: unknown): number | undefined {
 export function withoutHttp(error: GraphQLError): GraphQLError {
   if (!error.extensions || !('http' in error.extensions)) return error;
   const { http: _http, ...extensions } = error.extensions;
+  return withExtensions(error, extensions);
+}
+
+/** The same error (message, locations, path, cause) with other extensions. */
+export function withExtensions(error: GraphQLError, extensions: Record<string, unknown>): GraphQLError {
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,
