@@ -9,7 +9,8 @@ import { AdvanceSandboxConnection, ConnectUser, CreateSandboxUser, DecideOnboard
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await createTestApp();
+  // Sandbox mails count against the per-address cap (3 a day by default); some walks here mail one address more often.
+  app = await createTestApp({ mailLimits: { perOrganizationPerHour: 500, perRecipientPerDay: 10 } });
 });
 
 async function startConnection(secret: string, input: Record<string, unknown> = {}) {
@@ -140,5 +141,22 @@ describe('KYC is a fact of one environment', () => {
     // A LIVE approval is a LIVE fact: a TEST connection of the same address onboards as usual.
     const testOrg = await newOrganization(app);
     expect((await connect(testOrg.secret, email)).connection.status).toBe('ONBOARDING');
+  });
+});
+
+describe('sandbox mails (issue 13, finding 15)', () => {
+  it('count against the per-address cap like connectUser mails: over it, RATE_LIMITED and nothing written', async () => {
+    const capped = await createTestApp({ mailLimits: { perOrganizationPerHour: 500, perRecipientPerDay: 1 } });
+    const org = await newOrganization(capped);
+    const email = newEmail();
+    const started = await gql(capped, ConnectUser, { input: { email } }, { headers: partner(org.secret) });
+    if (started.data?.connectUser.__typename !== 'ConnectUserSuccess') throw new Error(JSON.stringify(started));
+    expect(mailsTo(capped, email)).toHaveLength(1);
+    const res = await gql(capped, AdvanceSandboxConnection, { input: { connectionId: started.data.connectUser.connection.id, to: 'PENDING' } }, { headers: partner(org.secret) });
+    expect(res.status).toBe(429);
+    expect(res.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(mailsTo(capped, email)).toHaveLength(1);
+    const still = await gql(capped, `query ($id: ID!) { node(id: $id) { ... on Connection { status } } }`, { id: started.data.connectUser.connection.id }, { headers: partner(org.secret) });
+    expect(still.data).toEqual({ node: { status: 'ONBOARDING' } });
   });
 });

@@ -364,6 +364,8 @@ export class ConnectionService {
       const approval = { userId: current.userId, environment: current.environment };
       const approvedAt = this.deps.clock.now();
       await tx.kycApproval.upsert({ where: { userId_environment: approval }, create: { ...approval, approvedAt }, update: { approvedAt } });
+      // A partner's sandbox action mails the user like connectUser does, so it counts against the same caps.
+      if (w.caller.type === 'key') await this.admitMail(w, current.organizationId, connection.user.email);
       w.afterCommit(await this.issueConsent(tx, connection));
     }
     return { connection, ...(issuedKey && { issuedSecret: issuedKey.secret }) };
