@@ -61,14 +61,6 @@ export type Action = keyof typeof RULES;
 
 export type KeyCaller = Extract<Caller, { type: 'key' }>;
 
-/** What the model needs to know of a caller: its kind, whether it is a session, and its key. */
-export type CallerKind = 'operator' | 'system' | 'partner' | 'user';
-
-export function kindOf(caller: Caller): CallerKind {
-  if (caller.type !== 'key') return caller.type;
-  return caller.principal.apiKey.kind === 'PARTNER' ? 'partner' : 'user';
-}
-
 /** Permissions a caller acts with: a key's (for a session, its key's) minus what its organization disabled. */
 export function holds(caller: Caller, permission: Permission): boolean {
   return caller.type !== 'key' || caller.principal.permissions.includes(permission);
