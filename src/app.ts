@@ -82,7 +82,7 @@ export function createServices(deps: {
     keyCacheEntries: () => verifier.cacheSize,
   }));
   verifier.onLookup = (hit) => metrics.keyCacheLookups.inc({ result: hit ? 'hit' : 'miss' });
-  const rateLimits = new RateLimits(deps.counters ?? new MemoryCounterStore(clock), deps.authFailureLimit, deps.mailLimits);
+  const rateLimits = new RateLimits(deps.counters ?? new MemoryCounterStore(clock), deps.authFailureLimit, deps.mailLimits, clock);
   const registry = new SubscriptionRegistry(
     verifier,
     deps.logger,

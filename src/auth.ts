@@ -3,7 +3,9 @@ import type { Services } from './context.ts';
 import type { Caller } from './domain/caller.ts';
 import { ACCESS_MESSAGES, AccessError } from './domain/errors.ts';
 import type { KeyCheckFailure } from './domain/auth/key-verifier.ts';
-import { budgetOf } from './domain/rate-limit/rate-limits.ts';
+import { parseKey } from './domain/api-key/key-format.ts';
+import { addressGroup } from './domain/ip/cidr.ts';
+import { budgetOf, rateLimitedError, type AuthAttempt } from './domain/rate-limit/rate-limits.ts';
 
 /** Reads a credential header, from HTTP headers or a graphql-ws `connection_init` payload alike. */
 export type HeaderReader = (name: string) => string | null | undefined;
@@ -108,16 +110,24 @@ export async function authenticate(
   const admin = header('x-admin-token');
   const presented = (admin !== null && admin !== undefined) || ['x-partner-key', 'x-api-key', 'authorization'].some((name) => header(name));
   if (!presented) return null;
-  // An address that failed too often waits before any credential of it is looked at.
-  await services.rateLimits.admitAttempt(ip);
+  const attempt = attemptOf(header, admin, ip);
+  // An address group or credential that failed too often is held back before any credential is
+  // looked at, unless this credential succeeded from this address before (a known pair).
+  const heldForMs = await services.rateLimits.heldBack(attempt);
+  if (heldForMs !== null && !(await services.rateLimits.knownPair(attempt))) throw heldBack(heldForMs);
   let caller: Caller | null;
   try {
     caller = await identify(services, adminToken, header, ip, admin);
   } catch (error) {
-    if (error instanceof AccessError && error.code === 'UNAUTHENTICATED') await authenticationFailed(services, ip);
+    if (error instanceof AccessError && error.code === 'UNAUTHENTICATED') await authenticationFailed(services, attempt);
+    // While held back every refusal reads the same, so the hold tells nothing about the guess.
+    if (heldForMs !== null && error instanceof AccessError) throw heldBack(heldForMs);
     throw error;
   }
-  if (caller) identified?.(caller);
+  if (caller) {
+    await services.rateLimits.authenticated(attempt);
+    identified?.(caller);
+  }
   if (caller?.type === 'key') {
     await services.rateLimits.admitKey(budgetOf(caller.principal), caller.principal.organization);
     // Sessions slide: a request near the end of one extends it.
@@ -126,15 +136,45 @@ export async function authenticate(
   return caller;
 }
 
-/** A refused credential counts against its address; the failure that reaches the limit raises an alert (docs/security.md A-08). */
-async function authenticationFailed(services: Services, ip: string | undefined): Promise<void> {
+const heldBack = (retryAfterMs: number) => rateLimitedError(retryAfterMs, 'Too many failed authentication attempts from this address or with this credential');
+
+/**
+ * Whom a failure counts against: the address group (IPv6 by /64) and the credential named — the
+ * keyId of a well-formed key, known or not (so the count says nothing of which keys exist), or
+ * `operator` for the admin token.
+ */
+function attemptOf(header: HeaderReader, admin: string | null | undefined, ip: string | undefined): AuthAttempt {
+  const address = ip === undefined ? undefined : (addressGroup(ip) ?? ip);
+  if (admin !== null && admin !== undefined) return { address, credential: 'operator' };
+  let credential: string | undefined;
+  try {
+    const key = presentedKey(header);
+    credential = key ? parseKey(key.token)?.keyId : undefined;
+  } catch {
+    // Repeated or conflicting headers name no one credential; identify refuses them.
+  }
+  return { address, credential };
+}
+
+/**
+ * A refused credential counts against its address group and the credential it named; the
+ * failure that brings either to the limit raises an alert naming it (docs/security.md A-08).
+ */
+async function authenticationFailed(services: Services, attempt: AuthAttempt): Promise<void> {
   services.metrics.authFailures.inc();
-  if (!(await services.rateLimits.authenticationFailed(ip))) return;
-  services.metrics.authLockouts.inc();
+  const reached = await services.rateLimits.authenticationFailed(attempt);
+  if (reached.length === 0) return;
+  services.metrics.authLockouts.inc(reached.length);
   const { failures, windowMs } = services.rateLimits.authFailureLimit;
   services.logger.warn(
-    { alert: 'auth_failures', ip, failures, windowSeconds: windowMs / 1000 },
-    'an address reached the failed-authentication limit: its requests are refused until its window ends',
+    {
+      alert: 'auth_failures',
+      ...(reached.includes('address') && { ip: attempt.address }),
+      ...(reached.includes('credential') && (attempt.credential === 'operator' ? { credential: 'operator' } : { keyId: attempt.credential })),
+      failures,
+      windowSeconds: windowMs / 1000,
+    },
+    'failed authentications reached the limit: attempts from this address or with this credential are held back until the window ends, except for credentials known from their address',
   );
 }
 

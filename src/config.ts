@@ -47,7 +47,7 @@ const schema = z
     KEYWARD_MAIL_FROM: z.string().min(3).default('Keyward <no-reply@keyward.localhost>'),
     KEYWARD_PUBLIC_URL: optionalString.pipe(z.url('must be an absolute URL').optional()),
     KEYWARD_SIGNUP_URL: optionalString.pipe(z.url('must be an absolute URL').optional()),
-    /** Failed authentications one client IP may make per minute before it must wait (429). */
+    /** Failed authentications per minute for one address group and one credential before they wait (429). */
     KEYWARD_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
     /** Signup and consent mails one organization's connectUser calls may cause per hour (3 a day per address, fixed). */
     KEYWARD_CONNECTION_MAILS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(500),

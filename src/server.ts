@@ -143,7 +143,10 @@ export async function startServer(options: {
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) / 4))),
     },
     (req, res) => {
-      if (req.url?.split('?')[0] === VERIFY_PATH) handleVerifyRequest(req, res, options.services, options.adminToken);
+      if (req.url?.split('?')[0] === VERIFY_PATH) {
+        const ip = resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']?.toString(), options.trustedProxies);
+        handleVerifyRequest(req, res, options.services, options.adminToken, ip);
+      }
       else void yoga(req, res);
     },
   );

@@ -47,7 +47,7 @@ export class Metrics {
 
   readonly authLockouts = new Counter({
     name: 'keyward_auth_lockouts_total',
-    help: 'Times a client address reached the failed-authentication limit (KEYWARD_AUTH_FAILURES_PER_MINUTE): alert on any increase',
+    help: 'Times an address group or a credential reached the failed-authentication limit (KEYWARD_AUTH_FAILURES_PER_MINUTE): alert on any increase',
     registers: [this.registry],
   });
 

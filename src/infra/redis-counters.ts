@@ -115,6 +115,15 @@ export class RedisCounterStore implements CounterStore {
     );
   }
 
+  mark(key: string, ttlMs: number) {
+    return this.withFallback(
+      async () => {
+        await this.redis.set(PREFIX + key, '1', 'PX', ttlMs);
+      },
+      () => this.fallback.mark(key, ttlMs),
+    );
+  }
+
   peek(key: string) {
     return this.withFallback(
       async () => {

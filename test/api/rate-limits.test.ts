@@ -1,7 +1,9 @@
 // Rate limits (issue 6; SECURITY.md A-08, A-09): per key, from the organization's limit or the
 // key's own; 429 with Retry-After and extensions.retryAfterSeconds; a refused request does
-// nothing and counts against nothing; failed authentications limited per client IP.
+// nothing and counts against nothing; failed authentications limited per address group and
+// per credential, with the pairs known to work exempt (issue 13, finding 5).
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generateKey } from '../../src/domain/api-key/key-format.ts';
 import { MemoryCounterStore } from '../../src/domain/rate-limit/rate-limits.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { OffsetClock } from '../helpers/clock.ts';
@@ -134,7 +136,7 @@ describe('per-key limits', () => {
   });
 });
 
-describe('failed authentications per client IP', () => {
+describe('failed authentications per client address', () => {
   it('holds back an address after 5 failures, whatever it sends next; other addresses and the key are untouched', async () => {
     const org = await newOrganization(app);
     const guesser = '203.0.113.66';
@@ -161,6 +163,78 @@ describe('failed authentications per client IP', () => {
     } finally {
       app.clock.reset();
     }
+  });
+});
+
+/** A well-formed key naming `keyId` with a secret that is not its own. */
+const guessFor = (keyId: string) => generateKey('ptr', 'test', keyId).token;
+
+describe('failed authentications per address group and per credential (issue 13, finding 5)', () => {
+  const statusesOf = async (attempts: { headers: Record<string, string>; ip: string }[]) => {
+    const statuses = [];
+    for (const { headers, ip } of attempts) statuses.push((await gql(app, VIEWER, {}, { headers, ip })).status);
+    return statuses;
+  };
+
+  it('keeps serving a key that authenticated from a held-back address before (a NAT neighbour), and nothing else from there', async () => {
+    const neighbour = await newOrganization(app);
+    const other = await newOrganization(app);
+    const nat = '198.51.100.20';
+    // The neighbour's integration works from behind the NAT before the attack.
+    expect((await gql(app, VIEWER, {}, { headers: partner(neighbour.secret), ip: nat })).status).toBe(200);
+    expect(await statusesOf(Array.from({ length: 5 }, () => ({ headers: partner(tampered(other.secret)), ip: nat })))).toEqual([401, 401, 401, 401, 401]);
+    // The NAT is held back, but the neighbour's key is known there: it goes on.
+    for (let i = 0; i < 3; i++) expect((await gql(app, VIEWER, {}, { headers: partner(neighbour.secret), ip: nat })).status).toBe(200);
+    // A right key never seen from there and a wrong guess for the neighbour's key read alike: no oracle.
+    const right = await gql(app, VIEWER, {}, { headers: partner(other.secret), ip: nat });
+    const wrong = await gql(app, VIEWER, {}, { headers: partner(guessFor(neighbour.keyId)), ip: nat });
+    const unknown = await gql(app, VIEWER, {}, { headers: partner(generateKey('ptr', 'test').token), ip: nat });
+    for (const res of [right, wrong, unknown]) {
+      expect(res.status).toBe(429);
+      expect(res.errors?.[0]).toMatchObject({ message: right.errors?.[0]?.message, extensions: { code: 'RATE_LIMITED' } });
+    }
+  });
+
+  it('counts IPv6 clients by their /64: many addresses of one block share one count, other blocks are untouched', async () => {
+    const org = await newOrganization(app);
+    const block = (i: number) => `2001:db8:77:1::${(i + 1).toString(16)}`;
+    expect(await statusesOf(Array.from({ length: 5 }, (_, i) => ({ headers: partner(tampered(org.secret)), ip: block(i) })))).toEqual([401, 401, 401, 401, 401]);
+    expect((await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: '2001:db8:77:1:ffff:ffff:ffff:ffff' })).status).toBe(429);
+    expect((await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: '2001:db8:77:2::1' })).status).toBe(200);
+    const alert = app.logs.entries().find((line) => line.alert === 'auth_failures' && line.ip === '2001:db8:77:1::/64');
+    expect(alert).toMatchObject({ failures: 5 });
+  });
+
+  it('holds back a keyId named in too many failures from many addresses, for every address it was not used from', async () => {
+    const org = await newOrganization(app);
+    const spread = (i: number) => `192.0.2.${100 + i}`;
+    // The key's integration runs from 127.0.0.1; guesses come from five other addresses.
+    expect((await gql(app, VIEWER, {}, { headers: partner(org.secret) })).status).toBe(200);
+    expect(await statusesOf(Array.from({ length: 5 }, (_, i) => ({ headers: partner(guessFor(org.keyId)), ip: spread(i) })))).toEqual([401, 401, 401, 401, 401]);
+    const alert = app.logs.entries().find((line) => line.alert === 'auth_failures' && line.keyId === org.keyId);
+    expect(alert).toMatchObject({ failures: 5, windowSeconds: 60 });
+    expect(alert).not.toHaveProperty('ip');
+    // A sixth address is held back even with the right secret; the key's own address is not.
+    expect((await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: '192.0.2.200' })).status).toBe(429);
+    expect((await gql(app, VIEWER, {}, { headers: partner(org.secret) })).status).toBe(200);
+    // A keyId that names no key is counted and held back the same way: the hold says nothing of which keys exist.
+    const made = generateKey('ptr', 'test').keyId;
+    expect(await statusesOf(Array.from({ length: 6 }, (_, i) => ({ headers: partner(guessFor(made)), ip: `192.0.2.${150 + i}` })))).toEqual([401, 401, 401, 401, 401, 429]);
+    app.clock.advance(61_000);
+    try {
+      expect((await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: '192.0.2.200' })).status).toBe(200);
+    } finally {
+      app.clock.reset();
+    }
+  });
+
+  it('holds back the admin token after wrong ones from many addresses, except where it was used', async () => {
+    expect((await gql(app, VIEWER, {}, { headers: admin(app), ip: '192.0.2.40' })).status).toBe(200);
+    expect(await statusesOf(Array.from({ length: 5 }, (_, i) => ({ headers: { 'x-admin-token': `wrong-${i}-${app.adminToken}` }, ip: `192.0.2.${50 + i}` })))).toEqual([401, 401, 401, 401, 401]);
+    expect(app.logs.entries().find((line) => line.alert === 'auth_failures' && line.credential === 'operator')).toMatchObject({ failures: 5 });
+    expect((await gql(app, VIEWER, {}, { headers: admin(app), ip: '192.0.2.60' })).status).toBe(429);
+    // Where it was used before (192.0.2.40, and 127.0.0.1 for the other tests of this file) it goes on.
+    expect((await gql(app, VIEWER, {}, { headers: admin(app), ip: '192.0.2.40' })).status).toBe(200);
   });
 });
 

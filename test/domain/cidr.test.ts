@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { compileAllowlist, normalizeIp, parseAllowlistEntry, parseCidr } from '../../src/domain/ip/cidr.ts';
+import { addressGroup, compileAllowlist, normalizeIp, parseAllowlistEntry, parseCidr } from '../../src/domain/ip/cidr.ts';
 
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 console.info(`cidr fast-check seed ${seed} (replay with FC_SEED=${seed})`);
@@ -303,5 +303,16 @@ describe('properties', () => {
       }),
       runs,
     );
+  });
+});
+
+describe('addressGroup', () => {
+  it('counts IPv4 alone, IPv4-mapped IPv6 as IPv4, and IPv6 by its /64', () => {
+    expect(addressGroup('203.0.113.9')).toBe('203.0.113.9');
+    expect(addressGroup('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(addressGroup('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(addressGroup('2001:db8:1:2::1')).toBe(addressGroup('2001:db8:1:2:ffff::'));
+    expect(addressGroup('2001:db8:1:3::1')).not.toBe(addressGroup('2001:db8:1:2::1'));
+    expect(addressGroup('not an address')).toBeNull();
   });
 });

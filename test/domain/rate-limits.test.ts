@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/infra/clock.ts';
-import { MemoryCounterStore, RateLimits } from '../../src/domain/rate-limit/rate-limits.ts';
+import { KNOWN_PAIR_MS, MemoryCounterStore, RateLimits } from '../../src/domain/rate-limit/rate-limits.ts';
 
 class TestClock implements Clock {
   constructor(public ms = Date.UTC(2026, 0, 1)) {}
@@ -79,20 +79,58 @@ describe('RateLimits', () => {
     await expect(limits.admitKey(key, organization)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
   });
 
-  it('refuses an address after its failed authentications until the window ends; other addresses go on', async () => {
+  it('holds back an address group after its failed authentications until the window ends; other addresses go on', async () => {
     const clock = new TestClock();
     const limits = new RateLimits(new MemoryCounterStore(clock), { failures: 3, windowMs: 60_000 });
+    const from = (address: string) => ({ address, credential: undefined });
     // The failure that reaches the limit says so (the moment to alert), and only that one.
     const reached = [];
     for (let i = 0; i < 3; i++) {
-      await limits.admitAttempt('203.0.113.9');
-      reached.push(await limits.authenticationFailed('203.0.113.9'));
+      expect(await limits.heldBack(from('203.0.113.9'))).toBeNull();
+      reached.push(await limits.authenticationFailed(from('203.0.113.9')));
     }
-    expect(reached).toEqual([false, false, true]);
-    expect(await limits.authenticationFailed('203.0.113.9')).toBe(false);
-    await expect(limits.admitAttempt('203.0.113.9')).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 60 });
-    await limits.admitAttempt('198.51.100.1');
+    expect(reached).toEqual([[], [], ['address']]);
+    expect(await limits.authenticationFailed(from('203.0.113.9'))).toEqual([]);
+    expect(await limits.heldBack(from('203.0.113.9'))).toBe(60_000);
+    expect(await limits.heldBack(from('198.51.100.1'))).toBeNull();
     clock.ms += 60_000;
-    await limits.admitAttempt('203.0.113.9');
+    expect(await limits.heldBack(from('203.0.113.9'))).toBeNull();
   });
+
+  it('holds back a credential named in too many failures from any number of addresses', async () => {
+    const limits = new RateLimits(new MemoryCounterStore(new TestClock()), { failures: 3, windowMs: 60_000 });
+    const reached = [];
+    for (let i = 0; i < 3; i++) reached.push(await limits.authenticationFailed({ address: `198.51.100.${i}`, credential: 'k1' }));
+    expect(reached).toEqual([[], [], ['credential']]);
+    expect(await limits.heldBack({ address: '192.0.2.1', credential: 'k1' })).toBe(60_000);
+    expect(await limits.heldBack({ address: '192.0.2.1', credential: 'k2' })).toBeNull();
+    expect(await limits.heldBack({ address: '198.51.100.0', credential: undefined })).toBeNull();
+  });
+
+  it('knows a credential’s address once it authenticated from there, for a day, writing the pair at most every 10 minutes', async () => {
+    const clock = new TestClock();
+    const store = new MemoryCounterStore(clock);
+    let marks = 0;
+    const counted = Object.assign(Object.create(store) as MemoryCounterStore, {
+      mark: (key: string, ttlMs: number) => {
+        marks++;
+        return store.mark(key, ttlMs);
+      },
+    });
+    const limits = new RateLimits(counted, { failures: 3, windowMs: 60_000 }, undefined, clock);
+    const pair = { address: '203.0.113.9', credential: 'k1' };
+    expect(await limits.knownPair(pair)).toBe(false);
+    for (let i = 0; i < 100; i++) await limits.authenticated(pair);
+    expect(marks).toBe(1);
+    clock.ms += 10 * 60_000;
+    await limits.authenticated(pair);
+    expect(marks).toBe(2);
+    expect(await limits.knownPair(pair)).toBe(true);
+    expect(await limits.knownPair({ ...pair, credential: 'k2' })).toBe(false);
+    expect(await limits.knownPair({ ...pair, address: '203.0.113.10' })).toBe(false);
+    expect(await limits.knownPair({ ...pair, address: undefined })).toBe(false);
+    clock.ms += KNOWN_PAIR_MS;
+    expect(await limits.knownPair(pair)).toBe(false);
+  });
+
 });

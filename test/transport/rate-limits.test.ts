@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { KeywardCluster, postGraphQL, type KeywardProcess } from '../helpers/process.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
+import { generateKey } from '../../src/domain/api-key/key-format.ts';
 
 let redis: RedisServer;
 let cluster: KeywardCluster;
@@ -14,7 +15,9 @@ let b: KeywardProcess;
 beforeAll(async () => {
   redis = await startRedis();
   cluster = new KeywardCluster(await createTestDatabase(inject('postgresUrl')));
-  [a, b] = await Promise.all([cluster.start({ REDIS_URL: redis.url }), cluster.start({ REDIS_URL: redis.url })]);
+  // The test client is the proxy: X-Forwarded-For names the client address when a test sends it.
+  const env = { REDIS_URL: redis.url, KEYWARD_TRUST_PROXY: '127.0.0.1', KEYWARD_AUTH_FAILURES_PER_MINUTE: '20' };
+  [a, b] = await Promise.all([cluster.start(env), cluster.start(env)]);
 }, 120_000);
 
 afterAll(async () => {
@@ -58,6 +61,20 @@ describe('rate limits across instances', () => {
     const key = await organization(12);
     const results = await Promise.all(Array.from({ length: 20 }, () => viewer(b, key)));
     expect(results.filter((r) => r.status === 200)).toHaveLength(12);
+  });
+
+  it('counts failed authentications for a credential over both instances, and knows on B the addresses it worked from on A', async () => {
+    const secret = await organization(1_000);
+    const viewer = (via: KeywardProcess, key: string, ip: string) => postGraphQL(via.url, '{ viewer { kind } }', { 'x-partner-key': key, 'x-forwarded-for': ip });
+    expect((await viewer(a, secret, '198.51.100.7')).status).toBe(200);
+    // The keyId with wrong secrets, from twenty addresses, through both instances in turn (the limit is 20 a minute).
+    const keyId = secret.split('_')[3]!;
+    const statuses = [];
+    for (let i = 0; i < 20; i++) statuses.push((await viewer(i % 2 ? a : b, generateKey('ptr', 'test', keyId).token, `192.0.2.${i + 1}`)).status);
+    expect(statuses).toEqual(Array.from({ length: 20 }, () => 401));
+    expect((await viewer(b, secret, '192.0.2.99')).status).toBe(429);
+    expect((await viewer(a, secret, '192.0.2.99')).status).toBe(429);
+    expect((await viewer(b, secret, '198.51.100.7')).status).toBe(200);
   });
 
   it('goes on serving with Redis down: each instance counts by itself', async () => {

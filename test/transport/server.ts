@@ -37,6 +37,8 @@ export async function startTestServer(
     production?: boolean;
     /** node:http's request deadlines (defaults: the server's). */
     timeouts?: Partial<HttpTimeouts>;
+    /** Failed authentications per address group and per credential (default: never reached). */
+    authFailureLimit?: { failures: number; windowMs: number };
   } = {},
 ): Promise<TestServer> {
   const database = await sharedDatabase();
@@ -53,7 +55,7 @@ export async function startTestServer(
     links: { publicUrl: 'http://keyward.test', signupUrl: 'https://platform.test/signup' },
     ...(options.subscriptionLimits && { subscriptionLimits: options.subscriptionLimits }),
     // Every test client is 127.0.0.1: failed authentications are limited in tests of their own.
-    authFailureLimit: { failures: 1_000_000, windowMs: 60_000 },
+    authFailureLimit: options.authFailureLimit ?? { failures: 1_000_000, windowMs: 60_000 },
   });
   const stopJobs = options.background ? startBackgroundJobs(services) : () => undefined;
   const yoga = createYogaApp({ services, adminToken, trustedProxies, ping: database.ping, production: options.production ?? false });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/domain/api-key/key-format.ts';
 import { createOrganization, startTestServer, type TestServer } from './server.ts';
 
@@ -64,3 +64,51 @@ describe('POST /v1/keys/verify', () => {
     }
   });
 });
+
+describe('POST /v1/keys/verify and the failure limits (issue 13, finding 4)', () => {
+  // A server each: wrong admin tokens hold back the admin token itself wherever it was not used.
+  let limited: TestServer;
+  beforeEach(async () => {
+    limited = await startTestServer({ trustedProxies: (ip) => ip === '127.0.0.1', authFailureLimit: { failures: 3, windowMs: 60_000 } });
+  });
+  afterEach(async () => {
+    await limited?.stop();
+  });
+
+  const verifyFrom = async (ip: string, token: string) => {
+    const res = await fetch(`${limited.origin}/v1/keys/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, 'x-admin-token': token },
+      body: JSON.stringify({ key: generateKey('ptr', 'test').token }),
+    });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { error?: { code: string } } };
+  };
+  const graphqlFrom = async (ip: string, headers: Record<string, string>) =>
+    (await fetch(`${limited.origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, ...headers },
+      body: JSON.stringify({ query: '{ viewer { kind } }' }),
+    })).status;
+
+  it('counts wrong admin tokens, holds the address back (429, Retry-After) and raises the alert', async () => {
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await verifyFrom('203.0.113.31', `${limited.adminToken}-${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401]);
+    const held = await verifyFrom('203.0.113.31', limited.adminToken);
+    expect(held).toMatchObject({ status: 429, body: { error: { code: 'RATE_LIMITED' } } });
+    expect(Number(held.retryAfter)).toBeGreaterThan(0);
+    expect(limited.logs.entries().find((line) => line.alert === 'auth_failures' && line.ip === '203.0.113.31')).toMatchObject({ failures: 3 });
+    // The same address is held back on /graphql: one limiter for both.
+    expect(await graphqlFrom('203.0.113.31', { 'x-admin-token': limited.adminToken })).toBe(429);
+  });
+
+  it('holds back on /v1/keys/verify an address that failed on /graphql, except for a token it used before', async () => {
+    expect((await verifyFrom('203.0.113.41', limited.adminToken)).status).toBe(200);
+    for (const ip of ['203.0.113.41', '203.0.113.42']) {
+      for (let i = 0; i < 3; i++) expect(await graphqlFrom(ip, { 'x-partner-key': generateKey('ptr', 'test').token })).toBe(401);
+    }
+    expect((await verifyFrom('203.0.113.42', limited.adminToken)).status).toBe(429);
+    expect((await verifyFrom('203.0.113.41', limited.adminToken)).status).toBe(200);
+  });
+});
+

@@ -127,6 +127,18 @@ export function normalizeIp(input: string): string | null {
 }
 
 /**
+ * The group a client address is counted in by per-address limits: an IPv4 address alone, an
+ * IPv6 address by its /64 (the block one subscriber or host is usually given, so that holding
+ * many IPv6 addresses buys no more attempts). Null when the address does not parse.
+ */
+export function addressGroup(input: string): string | null {
+  const raw = parseLiteral(input);
+  if (!raw) return null;
+  const addr = unmap(raw);
+  return addr.kind() === 'ipv4' ? addr.toString() : format({ net: networkAddress(addr, 64), prefix: 64 });
+}
+
+/**
  * Compiles normalized entries (see parseCidr) into a matcher for raw client addresses.
  * An empty list allows everyone; otherwise an unparsable address is denied.
  * Throws on an entry that does not parse, so corrupt data fails loudly and closed.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Organization } from '../../generated/prisma/client.ts';
-import type { Clock } from '../../infra/clock.ts';
+import { systemClock, type Clock } from '../../infra/clock.ts';
 import type { KeyPrincipal } from '../caller.ts';
 import { AccessError } from '../errors.ts';
 
@@ -12,6 +12,8 @@ export interface CounterStore {
   add(key: string, windowMs: number): Promise<number>;
   /** The current count and how long until the window ends. */
   peek(key: string): Promise<{ count: number; retryAfterMs: number }>;
+  /** Sets a flag (a count of 1) that lasts `ttlMs` from now, however often it is set. */
+  mark(key: string, ttlMs: number): Promise<void>;
 }
 
 /** Counters in this process: what a single instance uses, and any instance while Redis is away. */
@@ -58,9 +60,15 @@ export class MemoryCounterStore implements CounterStore {
     const counter = this.current(key, now);
     return counter ? { count: counter.count, retryAfterMs: counter.endsAt - now } : { count: 0, retryAfterMs: 0 };
   }
+
+  async mark(key: string, ttlMs: number) {
+    const now = this.clock.now().getTime();
+    this.sweep(now);
+    this.counters.set(key, { count: 1, endsAt: now + ttlMs });
+  }
 }
 
-/** Failed authentications one client IP may make per window before it has to wait. */
+/** Failed authentications one address group, and one credential, may see per window before they wait. */
 export const DEFAULT_AUTH_FAILURE_LIMIT = { failures: 20, windowMs: 60_000 };
 
 /** Signup and consent mails a partner's connectUser calls may cause (docs/security.md A-10). */
@@ -69,6 +77,28 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** Counter names carry no address in the clear (Redis keys are not a place for personal data). */
 const recipientKey = (email: string) => `mail:to:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
+
+/**
+ * What a failed authentication is counted against (README, "Failed authentications"): the
+ * client's address group (IPv4 alone, IPv6 by /64: `addressGroup`) and the credential it named
+ * (a keyId, whether or not such a key exists, or `operator` for the admin token).
+ */
+export interface AuthAttempt {
+  address: string | undefined;
+  credential: string | undefined;
+}
+
+/** How long a credential's success from an address group keeps the pair known. */
+export const KNOWN_PAIR_MS = DAY_MS;
+const KNOWN_PAIR_REFRESH_MS = 10 * 60_000;
+const MAX_PAIRS_REMEMBERED = 50_000;
+const addressKey = (address: string) => `auth:ip:${address}`;
+const credentialKey = (credential: string) => `auth:cred:${credential}`;
+const failureKeys = ({ address, credential }: AuthAttempt) => [
+  ...(address === undefined ? [] : [addressKey(address)]),
+  ...(credential === undefined ? [] : [credentialKey(credential)]),
+];
+const pairKey = ({ address, credential }: AuthAttempt) => (address === undefined || credential === undefined ? null : `auth:ok:${address}|${credential}`);
 
 /** The key whose limits a credential spends: its own, or for a session the key that opened it. */
 export interface KeyBudget {
@@ -94,16 +124,22 @@ export function rateLimitedError(retryAfterMs: number, message: string): AccessE
 
 /**
  * Request limits (docs/security.md A-08, A-09): each key may make its organization's number of
- * requests per window (or its own override); failed authentications are counted per client IP,
- * and an IP over its limit is refused before any key is looked at, so keys cannot be guessed at
- * speed. A refused request counts against nothing.
+ * requests per window (or its own override); failed authentications are counted per address
+ * group and per credential named, and an attempt over either limit is refused before any key is
+ * looked at, unless that credential succeeded from that address before (`knownPair`), so keys
+ * cannot be guessed at speed and a guesser cannot lock out its neighbours. A refused request
+ * counts against nothing.
  */
 export class RateLimits {
   constructor(
     private readonly store: CounterStore,
     private readonly authFailures = DEFAULT_AUTH_FAILURE_LIMIT,
     private readonly mails = DEFAULT_MAIL_LIMITS,
+    private readonly clock: Clock = systemClock,
   ) {}
+
+  /** Known pairs this instance wrote lately, and when (see `authenticated`). */
+  private readonly pairsWritten = new Map<string, number>();
 
   /**
    * Before a connection mail is decided: refused while the organization has sent its hourly
@@ -136,20 +172,56 @@ export class RateLimits {
     if (!allowed) throw rateLimitedError(retryAfterMs, `Rate limit of ${limit} requests per ${organization.rateLimitWindowSeconds} s reached for this key`);
   }
 
-  /** Before a credential is checked: refused while the IP is over its failure limit. */
-  async admitAttempt(ip: string | undefined): Promise<void> {
-    if (!ip) return;
-    const { count, retryAfterMs } = await this.store.peek(`auth:${ip}`);
-    if (count >= this.authFailures.failures) throw rateLimitedError(retryAfterMs, 'Too many failed authentication attempts from this address');
+  /**
+   * Before a credential is checked: how long its attempt is held back (ms), or null. An attempt is
+   * held while its address group or the credential it names is at the failure limit.
+   */
+  async heldBack(attempt: AuthAttempt): Promise<number | null> {
+    const counted = await Promise.all(failureKeys(attempt).map((key) => this.store.peek(key)));
+    const over = counted.filter(({ count }) => count >= this.authFailures.failures);
+    return over.length === 0 ? null : Math.max(1, ...over.map(({ retryAfterMs }) => retryAfterMs));
   }
 
   /**
-   * Counts a failed authentication of an address; true when this failure is the one that reaches
-   * the limit (the moment to alert: the address is refused from now until its window ends).
+   * Whether this credential authenticated from this address group recently (a known pair): such an
+   * attempt is checked even while held back, so an attacker cannot lock out the clients behind
+   * the same NAT, or the key's own servers, by failing on purpose.
    */
-  async authenticationFailed(ip: string | undefined): Promise<boolean> {
-    if (!ip) return false;
-    return (await this.store.add(`auth:${ip}`, this.authFailures.windowMs)) === this.authFailures.failures;
+  async knownPair(attempt: AuthAttempt): Promise<boolean> {
+    const key = pairKey(attempt);
+    return key !== null && (await this.store.peek(key)).count > 0;
+  }
+
+  /**
+   * A credential authenticated: its pair with the address group is known for KNOWN_PAIR_MS from
+   * now. Written at most once per KNOWN_PAIR_REFRESH_MS per pair by this instance, so successful
+   * requests cost no write each.
+   */
+  async authenticated(attempt: AuthAttempt): Promise<void> {
+    const key = pairKey(attempt);
+    if (key === null) return;
+    const now = this.clock.now().getTime();
+    const written = this.pairsWritten.get(key);
+    if (written !== undefined && now - written < KNOWN_PAIR_REFRESH_MS) return;
+    if (this.pairsWritten.size >= MAX_PAIRS_REMEMBERED) this.pairsWritten.clear();
+    this.pairsWritten.set(key, now);
+    await this.store.mark(key, KNOWN_PAIR_MS);
+  }
+
+  /**
+   * Counts a failed authentication against its address group and the credential it named;
+   * returns what this failure brought to the limit (the moment to alert: that address or that
+   * credential is held back from now until its window ends).
+   */
+  async authenticationFailed(attempt: AuthAttempt): Promise<('address' | 'credential')[]> {
+    const reached: ('address' | 'credential')[] = [];
+    if (attempt.address !== undefined && (await this.store.add(addressKey(attempt.address), this.authFailures.windowMs)) === this.authFailures.failures) {
+      reached.push('address');
+    }
+    if (attempt.credential !== undefined && (await this.store.add(credentialKey(attempt.credential), this.authFailures.windowMs)) === this.authFailures.failures) {
+      reached.push('credential');
+    }
+    return reached;
   }
 
   /** The failed-authentication limit: failures per window. */
