@@ -1,3 +1,4 @@
+import type { Prisma } from '../../generated/prisma/client.ts';
 import { apiKeysWhere } from '../../domain/access/visibility.ts';
 import type { Action } from '../../domain/access/policy.ts';
 import { activeWhere, isActive } from '../../domain/api-key/api-key.service.ts';
@@ -61,16 +62,14 @@ builder.queryField('partnerKeys', (t) =>
     maxSize: maxPageSize,
     authScopes: { may: 'partnerKeys.read' },
     args: { includeInactive: t.arg.boolean({ required: false }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.apiKey.findMany({
-        ...query,
-        where: {
-          AND: [{ kind: 'PARTNER' }, apiKeysWhere(callerOf(ctx)), args.includeInactive ? {} : activeWhere(ctx.services.clock.now())],
-        },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      }),
+    resolve: (query, _root, args, ctx) => ctx.prisma.apiKey.findMany({ ...query, where: partnerKeysWhere(args, ctx), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    totalCount: (_connection, args, ctx) => ctx.prisma.apiKey.count({ where: partnerKeysWhere(args, ctx) }),
   }),
 );
+
+function partnerKeysWhere(args: { includeInactive?: boolean | null }, ctx: Context): Prisma.ApiKeyWhereInput {
+  return { AND: [{ kind: 'PARTNER' }, apiKeysWhere(callerOf(ctx)), args.includeInactive ? {} : activeWhere(ctx.services.clock.now())] };
+}
 
 export const IssuedKey = (name: string) =>
   builder.simpleObject(name, {

@@ -1,3 +1,5 @@
+import type { ActorKind } from '../../generated/prisma/enums.ts';
+import type { Context } from '../../context.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { auditEventsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
@@ -34,18 +36,23 @@ builder.queryField('auditEvents', (t) =>
       from: t.arg({ type: 'DateTime', description: 'At or after this time' }),
       to: t.arg({ type: 'DateTime', description: 'Before this time' }),
     },
-    resolve: (query, _root, args, ctx) => {
-      checkFilterLengths({ keyId: args.keyId, action: args.action });
-      const where: Prisma.AuditEventWhereInput = {
-        AND: [
-          auditEventsWhere(callerOf(ctx)),
-          ...(args.keyId ? [{ OR: [{ actorKeyId: args.keyId }, { targetType: 'api_key', targetId: args.keyId }] }] : []),
-        ],
-        ...(args.actorKind && { actorKind: args.actorKind }),
-        ...(args.action && { action: args.action }),
-        ...createdBetween(args),
-      };
-      return ctx.prisma.auditEvent.findMany({ ...query, where, orderBy: { seq: 'desc' } });
-    },
+    resolve: (query, _root, args, ctx) => ctx.prisma.auditEvent.findMany({ ...query, where: auditEventsFiltered(args, ctx), orderBy: { seq: 'desc' } }),
+    totalCount: (_connection, args, ctx) => ctx.prisma.auditEvent.count({ where: auditEventsFiltered(args, ctx) }),
   }),
 );
+
+function auditEventsFiltered(
+  args: { keyId?: string | null; actorKind?: ActorKind | null; action?: string | null; from?: Date | null; to?: Date | null },
+  ctx: Context,
+): Prisma.AuditEventWhereInput {
+  checkFilterLengths({ keyId: args.keyId, action: args.action });
+  return {
+    AND: [
+      auditEventsWhere(callerOf(ctx)),
+      ...(args.keyId ? [{ OR: [{ actorKeyId: args.keyId }, { targetType: 'api_key', targetId: args.keyId }] }] : []),
+    ],
+    ...(args.actorKind && { actorKind: args.actorKind }),
+    ...(args.action && { action: args.action }),
+    ...createdBetween(args),
+  };
+}

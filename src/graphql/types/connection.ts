@@ -34,6 +34,7 @@ export const ConnectionRef = builder.prismaNode('Connection', {
     keys: t.relatedConnection('keys', {
       cursor: 'id',
       maxSize: maxPageSize,
+      totalCount: true,
       // The connection's keys under the read rule of keys (KEYS_READ), as through node() or partnerKeys.
       query: (_args, ctx) => ({ where: apiKeysWhere(callerOf(ctx)), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
     }),
@@ -81,13 +82,14 @@ builder.queryField('connections', (t) =>
     authScopes: { may: 'connections.list' },
     args: { status: t.arg({ type: ConnectionStatusEnum }) },
     resolve: (query, _root, args, ctx) =>
-      ctx.prisma.connection.findMany({
-        ...query,
-        where: { AND: [visible(ctx), args.status ? { status: args.status } : {}] },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      }),
+      ctx.prisma.connection.findMany({ ...query, where: connectionsFiltered(args, ctx), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    totalCount: (_connection, args, ctx) => ctx.prisma.connection.count({ where: connectionsFiltered(args, ctx) }),
   }),
 );
+
+function connectionsFiltered(args: { status?: ConnectionStatus | null }, ctx: Context): Prisma.ConnectionWhereInput {
+  return { AND: [visible(ctx), args.status ? { status: args.status } : {}] };
+}
 
 const ConnectionStatusResult = builder.simpleObject('ConnectionStatusResult', {
   description: 'The polling answer: all null when the email has no connection here',

@@ -1,3 +1,4 @@
+import type { Context } from '../../context.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { requestLogsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
@@ -35,18 +36,23 @@ builder.queryField('requestLogs', (t) =>
       from: t.arg({ type: 'DateTime', description: 'At or after this time' }),
       to: t.arg({ type: 'DateTime', description: 'Before this time' }),
     },
-    resolve: (query, _root, args, ctx) => {
-      checkFilterLengths({ keyId: args.keyId, outcome: args.outcome });
-      const where: Prisma.RequestLogWhereInput = {
-        ...requestLogsWhere(callerOf(ctx)),
-        ...(args.keyId && { keyId: args.keyId }),
-        ...(args.outcome && outcomeWhere(args.outcome)),
-        ...createdBetween(args),
-      };
-      return ctx.prisma.requestLog.findMany({ ...query, where, orderBy: { seq: 'desc' } });
-    },
+    resolve: (query, _root, args, ctx) => ctx.prisma.requestLog.findMany({ ...query, where: requestLogsFiltered(args, ctx), orderBy: { seq: 'desc' } }),
+    totalCount: (_connection, args, ctx) => ctx.prisma.requestLog.count({ where: requestLogsFiltered(args, ctx) }),
   }),
 );
+
+function requestLogsFiltered(
+  args: { keyId?: string | null; outcome?: string | null; from?: Date | null; to?: Date | null },
+  ctx: Context,
+): Prisma.RequestLogWhereInput {
+  checkFilterLengths({ keyId: args.keyId, outcome: args.outcome });
+  return {
+    ...requestLogsWhere(callerOf(ctx)),
+    ...(args.keyId && { keyId: args.keyId }),
+    ...(args.outcome && outcomeWhere(args.outcome)),
+    ...createdBetween(args),
+  };
+}
 
 /**
  * Entries whose outcome has `code` as one of its comma-separated codes, matched literally. Prisma

@@ -1,3 +1,5 @@
+import type { Prisma } from '../../generated/prisma/client.ts';
+import type { Context } from '../../context.ts';
 import { authorizeKey } from '../../domain/access/policy.ts';
 import { sessionsWhere } from '../../domain/access/visibility.ts';
 import { activeWhere } from '../../domain/api-key/api-key.service.ts';
@@ -59,19 +61,18 @@ builder.queryField('sessions', (t) =>
       keyId: t.arg.string({ required: false, description: 'Only the sessions opened with this key' }),
       includeInactive: t.arg.boolean({ required: false, description: 'Also ended and expired sessions' }),
     },
-    resolve: (query, _root, args, ctx) => {
-      checkFilterLengths({ keyId: args.keyId });
-      return ctx.prisma.apiKey.findMany({
-        ...query,
-        where: {
-          AND: [
-            sessionsWhere(authorizeKey(ctx.caller, 'sessions.read'), 'KEYS_READ'),
-            args.keyId ? { parent: { keyId: args.keyId } } : {},
-            args.includeInactive ? {} : activeWhere(ctx.services.clock.now()),
-          ],
-        },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      });
-    },
+    resolve: (query, _root, args, ctx) => ctx.prisma.apiKey.findMany({ ...query, where: sessionsFiltered(args, ctx), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    totalCount: (_connection, args, ctx) => ctx.prisma.apiKey.count({ where: sessionsFiltered(args, ctx) }),
   }),
 );
+
+function sessionsFiltered(args: { keyId?: string | null; includeInactive?: boolean | null }, ctx: Context): Prisma.ApiKeyWhereInput {
+  checkFilterLengths({ keyId: args.keyId });
+  return {
+    AND: [
+      sessionsWhere(authorizeKey(ctx.caller, 'sessions.read'), 'KEYS_READ'),
+      args.keyId ? { parent: { keyId: args.keyId } } : {},
+      args.includeInactive ? {} : activeWhere(ctx.services.clock.now()),
+    ],
+  };
+}

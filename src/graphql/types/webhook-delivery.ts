@@ -1,3 +1,5 @@
+import type { Prisma } from '../../generated/prisma/client.ts';
+import type { Context } from '../../context.ts';
 import { InvalidStateError, NotFoundError } from '../../domain/errors.ts';
 import { encodeCursor } from '../../domain/events/event-log.ts';
 import { deliveryIdOf, webhookIdOf } from '../../domain/webhooks/webhook-payloads.ts';
@@ -77,24 +79,8 @@ builder.queryField('webhookDeliveries', (t) =>
       webhookId: t.arg.string({ description: 'Only the attempts of one message (the `webhook-id` header)' }),
       endpointId: t.arg.id({ description: 'Only the attempts sent to one endpoint' }),
     },
-    resolve: (query, _root, args, ctx) => {
-      checkFilterLengths({ webhookId: args.webhookId, endpointId: args.endpointId });
-      // A filter naming something that is not one of ours matches nothing.
-      const deliveryId = args.webhookId ? deliveryIdOf(args.webhookId) : undefined;
-      const endpointId = args.endpointId ? tryDecode(args.endpointId, 'WebhookEndpoint') : undefined;
-      return ctx.prisma.webhookAttempt.findMany({
-        ...query,
-        where: {
-          AND: [
-            webhookAttemptsWhere(callerOf(ctx)),
-            deliveryId === null || endpointId === null ? NOTHING : {},
-            deliveryId ? { deliveryId } : {},
-            endpointId ? { delivery: { endpointId } } : {},
-          ],
-        },
-        orderBy: { seq: 'desc' },
-      });
-    },
+    resolve: (query, _root, args, ctx) => ctx.prisma.webhookAttempt.findMany({ ...query, where: attemptsFiltered(args, ctx), orderBy: { seq: 'desc' } }),
+    totalCount: (_connection, args, ctx) => ctx.prisma.webhookAttempt.count({ where: attemptsFiltered(args, ctx) }),
   }),
 );
 
@@ -119,3 +105,18 @@ builder.mutationField('redeliverWebhook', (t) =>
     }),
   }),
 );
+
+function attemptsFiltered(args: { webhookId?: string | null; endpointId?: string | null }, ctx: Context): Prisma.WebhookAttemptWhereInput {
+  checkFilterLengths({ webhookId: args.webhookId, endpointId: args.endpointId });
+  // A filter naming something that is not one of ours matches nothing.
+  const deliveryId = args.webhookId ? deliveryIdOf(args.webhookId) : undefined;
+  const endpointId = args.endpointId ? tryDecode(args.endpointId, 'WebhookEndpoint') : undefined;
+  return {
+    AND: [
+      webhookAttemptsWhere(callerOf(ctx)),
+      deliveryId === null || endpointId === null ? NOTHING : {},
+      deliveryId ? { deliveryId } : {},
+      endpointId ? { delivery: { endpointId } } : {},
+    ],
+  };
+}

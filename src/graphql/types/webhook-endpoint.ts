@@ -36,6 +36,7 @@ builder.queryField('webhookEndpoints', (t) =>
     authScopes: webhookScopes,
     resolve: (query, _root, _args, ctx) =>
       ctx.prisma.webhookEndpoint.findMany({ ...query, where: webhookEndpointsWhere(callerOf(ctx)), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    totalCount: (_connection, _args, ctx) => ctx.prisma.webhookEndpoint.count({ where: webhookEndpointsWhere(callerOf(ctx)) }),
   }),
 );
 
