@@ -1,4 +1,4 @@
-// The audit trail's hash chain (SECURITY.md F-08): each organization's rows are chained by
+// The audit trail's hash chain (docs/security.md F-08): each organization's rows are chained by
 // SHA-256, so the daily check (and `keyward audit verify`) finds a row edited or deleted after the
 // fact; concurrent changes on PostgreSQL still make one unbroken chain.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -1,4 +1,4 @@
-// SECURITY.md G-04: graphql-cop's checks against the production configuration, with 0 findings.
+// docs/security.md G-04: graphql-cop's checks against the production configuration, with 0 findings.
 // graphql-cop (a Python tool) cannot be installed here (no PyPI), so each of its requests is sent
 // as it sends it, and judged by its own rule for "vulnerable". Anonymous, as graphql-cop runs by
 // default, and again with a partner key where a credential could change the answer.

@@ -1,4 +1,4 @@
-// GraphQL hardening (issue 6; SECURITY.md A-09, C-01…C-06, C-08): operation limits, no field
+// GraphQL hardening (issue 6; docs/security.md A-09, C-01…C-06, C-08): operation limits, no field
 // suggestions, the introspection policy, batching off, CSRF prevention, body and page limits.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { envelop, useEngine, useSchema } from '@envelop/core';

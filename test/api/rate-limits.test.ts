@@ -1,4 +1,4 @@
-// Rate limits (issue 6; SECURITY.md ): per key, from the organization's limit or the
+// Rate limits (issue 6; docs/security.md ): per key, from the organization's limit or the
 // key's own; 429 with Retry-After and extensions.retryAfterSeconds; a refused request does
 // nothing and counts against nothing; failed authentications limited per address group and
 // per credential, with the pairs known to work exempt (issue 13, finding 5).

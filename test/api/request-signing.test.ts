@@ -1,4 +1,4 @@
-// Signing secrets and signed requests (issue 5, API.md "Request signing"): a connectUser with a
+// Signing secrets and signed requests (issue 5, docs/api.md "Request signing"): a connectUser with a
 // callback must be signed; a signature is verified whenever sent; stale, future, replayed, wrong
 // and tampered requests are refused; a rotated-out secret verifies during its grace period only.
 import { beforeAll, describe, expect, inject, it } from 'vitest';

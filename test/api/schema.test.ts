@@ -33,7 +33,7 @@ describe('schema', () => {
     expect(offending).toEqual([]);
   });
 
-  it('keeps the names API.md fixes', () => {
+  it('keeps the names docs/api.md fixes', () => {
     const enumValues = (name: string) => {
       const type = schema.getType(name);
       if (!isEnumType(type)) throw new Error(`${name} is not an enum`);

@@ -19,7 +19,7 @@ const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 console.info(`key-format fast-check seed ${seed} (replay with FC_SEED=${seed})`);
 
-/** Independent re-implementation of the checksum rule from API.md. */
+/** Independent re-implementation of the checksum rule from docs/api.md. */
 function expectedChecksum(body: string): string {
   let n = BigInt(crc32(body));
   let out = '';

@@ -9,7 +9,7 @@ describe('outbound URLs (webhook endpoints and callbacks)', () => {
     },
   );
 
-  // SECURITY.md A-11, every spelling in the row, and a few more.
+  // docs/security.md A-11, every spelling in the row, and a few more.
   it.each([
     'http://partner.example/hooks',
     'https://partner.example:8443/hooks',

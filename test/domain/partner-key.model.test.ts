@@ -1,5 +1,5 @@
 /**
- * G-01 (SECURITY.md): a fast-check model-based test of partner keys through the real domain
+ * G-01 (docs/security.md): a fast-check model-based test of partner keys through the real domain
  * services (ApiKeyService, OrganizationService, KeyVerifier) on the real PGlite database.
  *
  * Each run creates a fresh organization (whose first partner key is part of the model) and
@@ -17,7 +17,7 @@
  * Replay: the seed is logged; `FC_SEED=<seed> npx vitest run <this file>` repeats a run. To replay
  * just the shrunk counterexample, also pass what the failure prints: FC_PATH=<path> (the
  * `path: "…"` of fc.assert) and FC_REPLAY_PATH=<replayPath> (printed after the counterexample).
- * Longer runs (the SECURITY.md figure is 1,000 runs × 50 commands): FC_RUNS=1000 FC_MAX_COMMANDS=50.
+ * Longer runs (the docs/security.md figure is 1,000 runs × 50 commands): FC_RUNS=1000 FC_MAX_COMMANDS=50.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

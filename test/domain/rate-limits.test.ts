@@ -10,7 +10,7 @@ class TestClock implements Clock {
 }
 
 /**
- * SECURITY.md G-03: limits {5, 100} × windows {1 s, 5 s} × load {0.9, 1, 10}× of the limit,
+ * docs/security.md G-03: limits {5, 100} × windows {1 s, 5 s} × load {0.9, 1, 10}× of the limit,
  * spread evenly over 50 windows on a test clock. What is admitted must lie between 0.95× and
  * exactly 1.0× of the theoretical maximum (the requests sent, or the limit per window).
  */

@@ -3,7 +3,7 @@ import { generateSigningSecret } from '../../src/domain/signing/signing.service.
 import { WebhookSender, type OutgoingWebhook } from '../../src/domain/webhooks/webhook-sender.ts';
 import { verifyWebhook, WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
-// The sender against a real HTTP receiver on 127.0.0.1 (SECURITY.md A-12, A-15, E-05).
+// The sender against a real HTTP receiver on 127.0.0.1 (docs/security.md A-12, A-15, E-05).
 
 let receiver: WebhookReceiver;
 const secret = generateSigningSecret();

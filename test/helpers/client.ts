@@ -7,7 +7,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** The socket address the request comes from. */
   ip?: string;
-  /** Sign the request with this signing secret (`X-Keyward-Timestamp`, `X-Keyward-Signature`), as API.md says. */
+  /** Sign the request with this signing secret (`X-Keyward-Timestamp`, `X-Keyward-Signature`), as docs/api.md says. */
   signWith?: string;
 }
 

@@ -10,7 +10,7 @@ export const newEmail = () => `User.${randomUUID().slice(0, 8)}@Example.COM`;
 /** A user taken from nothing to CONNECTED through the real flow: KYC, consent email, consent page. */
 export async function connectedUser(app: TestApp, org: OrgFixture, input: Record<string, unknown> = {}) {
   const email = (input.email as string | undefined) ?? newEmail();
-  // A callback makes request signing mandatory (API.md).
+  // A callback makes request signing mandatory (docs/api.md).
   const signWith = input.callback !== undefined ? org.signingSecret : undefined;
   const started = await gql(app, ConnectUser, { input: { email, ...input } as never }, { headers: partner(org.secret), ...(signWith && { signWith }) });
   const payload = started.data?.connectUser;

@@ -29,7 +29,7 @@ function expectTopLevel(res: GraphQLResponse<unknown>, status: number, code: str
 }
 
 /**
- * The shared security block (STYLE.md, "Tests"), run for every partner operation: no key,
+ * The shared security block (docs/architecture.md, "Tests"), run for every partner operation: no key,
  * malformed key, unknown key, wrong secret, revoked key, expired key, a key without the needed
  * permission, an inactive organization, the wrong environment, and another organization's key.
  * `otherOrganization` asserts what a foreign (or wrong-environment) key gets: never the object.

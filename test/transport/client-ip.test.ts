@@ -1,6 +1,6 @@
 // IP allowlists end to end over real sockets (the client address comes from the TCP peer, so
 // only a real listener shows it): X-Forwarded-For is believed only from a trusted proxy, and
-// then only from the right. SECURITY.md client-IP rows; API.md `KEYWARD_TRUST_PROXY`.
+// then only from the right. docs/security.md client-IP rows; docs/api.md `KEYWARD_TRUST_PROXY`.
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';

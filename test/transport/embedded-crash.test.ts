@@ -1,4 +1,4 @@
-// kill -9 under writes on the embedded database, the default deployment (SECURITY.md F-05): after
+// kill -9 under writes on the embedded database, the default deployment (docs/security.md F-05): after
 // each crash the process starts again on the same data dir, every change it acknowledged is
 // there, and whatever is there is whole (a change whose answer was lost may have committed).
 import { afterAll, describe, expect, it } from 'vitest';

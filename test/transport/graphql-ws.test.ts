@@ -1,5 +1,5 @@
 // The real server on a real port: graphql-ws (handshake auth, timeouts, frame limit) and HTTP
-// (POST, GraphiQL, SSE, health) sharing one listener on /graphql. SECURITY.md C-09, C-11, A-13.
+// (POST, GraphiQL, SSE, health) sharing one listener on /graphql. docs/security.md C-09, C-11, A-13.
 import { createHmac } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

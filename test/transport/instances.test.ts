@@ -1,7 +1,7 @@
 // Several Keyward processes on one PostgreSQL database, with a real Redis between them: events
 // and revocations travel between instances, correctness never depends on Redis delivering, and an
 // instance killed right after a commit loses no event; a key and its sessions spend one budget of
-// requests, sockets and subscriptions over both instances. SECURITY.md C-10, D-09, E-07, F-07.
+// requests, sockets and subscriptions over both instances. docs/security.md C-10, D-09, E-07, F-07.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../helpers/postgres.ts';

@@ -1,5 +1,5 @@
 // A Keyward process on its own PostgreSQL server, which crashes (immediate shutdown) and comes
-// back while changes keep arriving (SECURITY.md F-06): the process stays up, answers during the
+// back while changes keep arriving (docs/security.md F-06): the process stays up, answers during the
 // outage with 503 and UNAVAILABLE and nothing about the database, serves again within 10 s of
 // the server's return, and keeps every change it acknowledged, each whole.
 import pg from 'pg';

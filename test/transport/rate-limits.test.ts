@@ -1,4 +1,4 @@
-// Rate limits shared by instances (issue 6; SECURITY.md G-03, F-07): two Keyward processes on
+// Rate limits shared by instances (issue 6; docs/security.md G-03, F-07): two Keyward processes on
 // one PostgreSQL database with a real Redis between them admit exactly N of N+k requests per
 // window; with Redis gone each instance goes on counting by itself instead of failing requests.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -1,7 +1,7 @@
 // Issue 4 on one instance, through a real server: connectionEvents, apiKeyEvents and
 // connectionStatusChanged over graphql-ws (key in connection_init) and SSE (key in headers).
 // Every change is driven by a GraphQL mutation over HTTP, as a partner makes it, and what a
-// subscriber receives is compared with the event table. SECURITY.md A-03, C-10, C-11, D-05.
+// subscriber receives is compared with the event table. docs/security.md A-03, C-10, C-11, D-05.
 import { randomBytes } from 'node:crypto';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createClient, type Client } from 'graphql-ws';
@@ -920,7 +920,7 @@ describe.each(TRANSPORTS)('the end of the subscribing key, over %s', (transport)
   });
 
   it('stops key events to a key that lost KEYS_READ', async () => {
-    // Authorization changed under a live stream (SECURITY.md C-10, GQLWS-372): a key that may no
+    // Authorization changed under a live stream (docs/security.md C-10, GQLWS-372): a key that may no
     // longer read keys must not go on receiving key events.
     const w = await watched();
     await mutate(w.org.secret, `mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }`, {

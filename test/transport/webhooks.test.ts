@@ -1,4 +1,4 @@
-// Webhook delivery across processes on one PostgreSQL database (issue 5, SECURITY.md E-07):
+// Webhook delivery across processes on one PostgreSQL database (issue 5, docs/security.md E-07):
 // kill -9 right after a change commits → delivered once after restart; kill -9 just before it
 // commits → never delivered; two instances' dispatchers share the outbox without sending any
 // delivery twice (FOR UPDATE SKIP LOCKED and a lease).
