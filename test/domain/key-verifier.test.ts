@@ -1,16 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ApiKeyService } from '../../src/domain/api-key/api-key.service.ts';
+import { ApiKeyService, type KeyChangeListener } from '../../src/domain/api-key/api-key.service.ts';
 import { generateKey } from '../../src/domain/api-key/key-format.ts';
-import { KeyVerifier } from '../../src/domain/auth/key-verifier.ts';
+import { KeyVerifier, type KeyVerifierOptions } from '../../src/domain/auth/key-verifier.ts';
 import { UnitOfWork } from '../../src/domain/unit-of-work.ts';
 import { EventLog } from '../../src/domain/events/event-log.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
 import { systemClock } from '../../src/infra/clock.ts';
 import { sharedDatabase } from '../helpers/app.ts';
 
+/** Key services on the real database. */
+function keyService(prisma: PrismaClient, pepper: Buffer, listener: KeyChangeListener) {
+  return new ApiKeyService(prisma, pepper, randomBytes(32), systemClock, listener, new UnitOfWork(new EventLog(prisma, systemClock)));
+}
+
+const createKey = (keys: ApiKeyService, organizationId: string, name: string) =>
+  keys.createPartnerKey({ type: 'operator' }, { organizationId, name, permissions: ['KEYS_READ'] });
+
 /** The real database, with every query counted (an instrumentation extension, not a mock). */
-async function countingSetup() {
+async function countingSetup(options: KeyVerifierOptions = {}) {
   const { prisma } = await sharedDatabase();
   const counts = { reads: 0, writes: 0 };
   /** When set, the verifier's reads hold their result until it resolves: a read in flight, made visible. */
@@ -27,14 +35,11 @@ async function countingSetup() {
     },
   }) as unknown as PrismaClient;
   const pepper = randomBytes(32);
-  const verifier = new KeyVerifier(counted, pepper, systemClock, { cacheTtlMs: 60_000 });
-  const keys = new ApiKeyService(prisma, pepper, randomBytes(32), systemClock, verifier, new UnitOfWork(new EventLog(prisma, systemClock)));
+  const verifier = new KeyVerifier(counted, pepper, systemClock, { cacheTtlMs: 60_000, ...options });
+  const keys = keyService(prisma, pepper, verifier);
   const org = await prisma.organization.create({ data: { name: 'Verifier test' } });
-  const issued = await keys.createPartnerKey(
-    { type: 'operator' },
-    { organizationId: org.id, name: 'Verified', permissions: ['KEYS_READ'] },
-  );
-  return { prisma, counts, hold, verifier, keys, issued };
+  const issued = await createKey(keys, org.id, 'Verified');
+  return { prisma, pepper, org, counts, hold, verifier, keys, issued };
 }
 
 describe('KeyVerifier', () => {
@@ -102,5 +107,63 @@ describe('KeyVerifier', () => {
     // The prefix must match the stored kind too.
     const asUser = generateKey('usr', 'test', issued.key.keyId).token;
     expect((await verifier.check(asUser, undefined)).ok).toBe(false);
+  });
+
+  it('refuses an unknown keyId after one database read, with the answer a wrong secret gets', async () => {
+    const { counts, verifier, issued } = await countingSetup();
+    const wrongSecret = await verifier.check(generateKey('ptr', 'test', issued.key.keyId).token, undefined);
+    expect(wrongSecret).toEqual({ ok: false, reason: 'NOT_FOUND', keyId: issued.key.keyId });
+    counts.reads = 0;
+    const lookups: boolean[] = [];
+    verifier.onLookup = (hit) => lookups.push(hit);
+    const unknown = generateKey('ptr', 'test');
+    for (let i = 0; i < 50; i++) {
+      expect(await verifier.check(unknown.token, undefined)).toEqual({ ...wrongSecret, keyId: unknown.keyId });
+    }
+    expect(counts).toEqual({ reads: 1, writes: 0 });
+    expect(verifier.negativeCacheSize).toBe(1);
+    // The metric counts a remembered absence as a hit.
+    expect(lookups.filter((hit) => hit)).toHaveLength(49);
+  });
+
+  it('refuses a wrong secret from the cache as long as an unknown keyId, and reads again only for the right one', async () => {
+    const { counts, verifier, issued } = await countingSetup({ cacheTtlMs: 1, negativeCacheTtlMs: 60_000 });
+    const unknown = generateKey('ptr', 'test').token;
+    expect((await verifier.check(issued.secret, undefined)).ok).toBe(true);
+    await verifier.check(unknown, undefined);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Past cacheTtlMs: a read now would tell a real keyId from a made-up one.
+    counts.reads = 0;
+    expect(await verifier.check(generateKey('ptr', 'test', issued.key.keyId).token, undefined)).toMatchObject({ reason: 'NOT_FOUND' });
+    expect(await verifier.check(unknown, undefined)).toMatchObject({ reason: 'NOT_FOUND' });
+    expect(counts.reads).toBe(0);
+    // The right secret trusts the key's state for cacheTtlMs only.
+    expect((await verifier.check(issued.secret, undefined)).ok).toBe(true);
+    expect(counts.reads).toBe(1);
+  });
+
+  it('shares one database read between concurrent first requests for an unknown keyId', async () => {
+    const { counts, verifier } = await countingSetup();
+    const unknown = generateKey('usr', 'live');
+    const results = await Promise.all(Array.from({ length: 20 }, () => verifier.check(unknown.token, undefined)));
+    for (const result of results) expect(result).toEqual({ ok: false, reason: 'NOT_FOUND', keyId: unknown.keyId });
+    expect(counts.reads).toBe(1);
+  });
+
+  it('remembers at most maxNegativeEntries unknown keyIds, the newest, and never evicts a key for them', async () => {
+    const { counts, verifier, issued } = await countingSetup({ maxNegativeEntries: 5 });
+    expect((await verifier.check(issued.secret, undefined)).ok).toBe(true);
+    const unknown = Array.from({ length: 20 }, () => generateKey('ptr', 'test').token);
+    for (const token of unknown) await verifier.check(token, undefined);
+    expect(verifier.negativeCacheSize).toBe(5);
+    expect(verifier.cacheSize).toBe(1);
+    counts.reads = 0;
+    expect((await verifier.check(issued.secret, undefined)).ok).toBe(true);
+    await verifier.check(unknown.at(-1)!, undefined);
+    expect(counts.reads).toBe(0);
+    // The oldest went first: it is read again.
+    await verifier.check(unknown[0]!, undefined);
+    expect(counts.reads).toBe(1);
+    expect(verifier.negativeCacheSize).toBe(5);
   });
 });
