@@ -1,21 +1,43 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ApiKeyService, type KeyChangeListener } from '../../src/domain/api-key/api-key.service.ts';
-import { generateKey } from '../../src/domain/api-key/key-format.ts';
+import { generateKey, generateKeyId } from '../../src/domain/api-key/key-format.ts';
 import { KeyVerifier, type KeyVerifierOptions } from '../../src/domain/auth/key-verifier.ts';
 import { UnitOfWork } from '../../src/domain/unit-of-work.ts';
 import { EventLog } from '../../src/domain/events/event-log.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
 import { systemClock } from '../../src/infra/clock.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import type { Bus } from '../../src/live/bus.ts';
+import { KeyChangeFanout } from '../../src/live/invalidation.ts';
+import { SubscriptionRegistry } from '../../src/live/subscription-registry.ts';
 import { sharedDatabase } from '../helpers/app.ts';
 
-/** Key services on the real database. */
-function keyService(prisma: PrismaClient, pepper: Buffer, listener: KeyChangeListener) {
-  return new ApiKeyService(prisma, pepper, randomBytes(32), systemClock, listener, new UnitOfWork(new EventLog(prisma, systemClock)));
+/** Key services on the real database; `keyId` makes every key they create take that keyId. */
+function keyService(prisma: PrismaClient, pepper: Buffer, listener: KeyChangeListener, keyId?: string) {
+  const uow = new UnitOfWork(new EventLog(prisma, systemClock));
+  if (keyId === undefined) return new ApiKeyService(prisma, pepper, randomBytes(32), systemClock, listener, uow);
+  return new ApiKeyService(prisma, pepper, randomBytes(32), systemClock, listener, uow, (kind, env) => generateKey(kind, env, keyId));
 }
 
 const createKey = (keys: ApiKeyService, organizationId: string, name: string) =>
   keys.createPartnerKey({ type: 'operator' }, { organizationId, name, permissions: ['KEYS_READ'] });
+
+/** Every instance's listeners get every message, the publisher's too, as JSON (like Redis pub/sub). */
+function sharedBus(): Bus {
+  const handlers = new Map<string, Set<(message: unknown) => void>>();
+  return {
+    publish(channel, message) {
+      for (const handler of handlers.get(channel) ?? []) handler(JSON.parse(JSON.stringify(message)));
+    },
+    listen(channel, handler) {
+      const set = handlers.get(channel) ?? new Set();
+      handlers.set(channel, set.add(handler));
+      return () => set.delete(handler);
+    },
+    close: async () => {},
+  };
+}
 
 /** The real database, with every query counted (an instrumentation extension, not a mock). */
 async function countingSetup(options: KeyVerifierOptions = {}) {
@@ -165,5 +187,50 @@ describe('KeyVerifier', () => {
     await verifier.check(unknown[0]!, undefined);
     expect(counts.reads).toBe(1);
     expect(verifier.negativeCacheSize).toBe(5);
+  });
+
+  it('accepts a keyId presented before its key existed as soon as the key is created', async () => {
+    const { prisma, pepper, org, verifier } = await countingSetup();
+    const keyId = generateKeyId();
+    expect(await verifier.check(generateKey('ptr', 'test', keyId).token, undefined)).toMatchObject({ reason: 'NOT_FOUND' });
+    expect(verifier.negativeCacheSize).toBe(1);
+    const issued = await createKey(keyService(prisma, pepper, verifier, keyId), org.id, 'Planned');
+    expect(issued.key.keyId).toBe(keyId);
+    expect(verifier.negativeCacheSize).toBe(0);
+    expect((await verifier.check(issued.secret, undefined)).ok).toBe(true);
+  });
+
+  it('does not remember an absence read while the key was being created', async () => {
+    const { prisma, pepper, org, verifier, hold } = await countingSetup();
+    const keyId = generateKeyId();
+    let release!: () => void;
+    hold.gate = new Promise((resolve) => (release = resolve));
+    // The read finds no key, then waits...
+    const racing = verifier.check(generateKey('ptr', 'test', keyId).token, undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // ...while the key is created.
+    const issued = await createKey(keyService(prisma, pepper, verifier, keyId), org.id, 'Raced');
+    hold.gate = null;
+    release();
+    expect(await racing).toMatchObject({ reason: 'NOT_FOUND' });
+    expect(verifier.negativeCacheSize).toBe(0);
+    expect((await verifier.check(issued.secret, undefined)).ok).toBe(true);
+  });
+
+  it('forgets an absence on every instance when one of them creates the key', async () => {
+    const { prisma, pepper, org } = await countingSetup();
+    const bus = sharedBus();
+    const logger = createLogger({ level: 'silent' });
+    const instance = () => {
+      const verifier = new KeyVerifier(prisma, pepper, systemClock);
+      return { verifier, changes: new KeyChangeFanout(verifier, new SubscriptionRegistry(verifier, logger), bus) };
+    };
+    const [a, b] = [instance(), instance()];
+    const keyId = generateKeyId();
+    expect(await b.verifier.check(generateKey('ptr', 'test', keyId).token, undefined)).toMatchObject({ reason: 'NOT_FOUND' });
+    expect(b.verifier.negativeCacheSize).toBe(1);
+    const issued = await createKey(keyService(prisma, pepper, a.changes, keyId), org.id, 'Created on A');
+    expect(b.verifier.negativeCacheSize).toBe(0);
+    expect((await b.verifier.check(issued.secret, undefined)).ok).toBe(true);
   });
 });
