@@ -118,6 +118,8 @@ export class ApiKeyService {
     private readonly clock: Clock,
     private readonly listener: KeyChangeListener,
     private readonly uow: UnitOfWork,
+    /** Where keyIds and secrets come from; a test passes one to know a keyId before its key exists. */
+    private readonly generate: typeof generateKey = generateKey,
   ) {}
 
   /**
@@ -145,11 +147,14 @@ export class ApiKeyService {
     if (blocked.length > 0) throw new CapabilityDisabledError(blocked);
   }
 
-  /** Inserts a key with a fresh secret; the caller holds the pool's lock. */
-  private async insertKey(tx: Tx, input: NewKey): Promise<IssuedKey> {
+  /**
+   * Inserts a key with a fresh secret; the caller holds the pool's lock. After commit every
+   * instance forgets that the keyId was absent, so the key works at once wherever it is presented.
+   */
+  private async insertKey(w: Work, input: NewKey): Promise<IssuedKey> {
     const { recoverable, ...data } = input;
-    const { keyId, token } = generateKey(PREFIX[data.kind], envSegment(data.environment));
-    const key = await tx.apiKey.create({
+    const { keyId, token } = this.generate(PREFIX[data.kind], envSegment(data.environment));
+    const key = await w.tx.apiKey.create({
       data: {
         ...data,
         keyId,
@@ -157,6 +162,7 @@ export class ApiKeyService {
         encryptedSecret: recoverable ? new Uint8Array(seal(this.encryptionKey, token, keyId)) : null,
       },
     });
+    w.afterCommit(() => this.listener.keyChanged(keyId));
     return { key, secret: token };
   }
 
@@ -173,7 +179,7 @@ export class ApiKeyService {
     this.checkEnabled(w, input.permissions);
     checkNewKey(caller, newKeyReach(input), w.organization.rateLimitRequests);
     await this.checkRoom(w.tx, pool, this.clock.now());
-    const issued = await this.insertKey(w.tx, input);
+    const issued = await this.insertKey(w, input);
     await w.audit({
       environment: input.environment,
       action: 'api_key.created',
@@ -202,7 +208,7 @@ export class ApiKeyService {
     return this.uow.run(caller, organization.id, async (w) => {
       const open = await w.tx.apiKey.count({ where: { parentId: apiKey.id, ...activeWhere(now) } });
       if (open >= MAX_ACTIVE_SESSIONS_PER_KEY) throw new KeyLimitReachedError(MAX_ACTIVE_SESSIONS_PER_KEY);
-      const issued = await this.insertKey(w.tx, {
+      const issued = await this.insertKey(w, {
         kind: 'SESSION',
         organizationId: organization.id,
         connectionId: apiKey.connectionId,
@@ -432,7 +438,7 @@ export class ApiKeyService {
           recoverable: old.encryptedSecret !== null,
         };
         checkNewKey(caller, newKeyReach(successor), w.organization.rateLimitRequests, 'rotate this key');
-        const issued = await this.insertKey(w.tx, successor);
+        const issued = await this.insertKey(w, successor);
         const graceEnd = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
         const ending =
           input.gracePeriodSeconds === 0

@@ -20,7 +20,7 @@ const KEY_ID_LENGTH = 8;
 const SECRET_LENGTH = 32;
 const CHECKSUM_LENGTH = 6;
 // Every kind is 3 characters and every env 4, so all valid tokens have one length (59).
-const TOKEN_LENGTH = 'kw_ptr_test_'.length + KEY_ID_LENGTH + 1 + SECRET_LENGTH + CHECKSUM_LENGTH;
+export const TOKEN_LENGTH = 'kw_ptr_test_'.length + KEY_ID_LENGTH + 1 + SECRET_LENGTH + CHECKSUM_LENGTH;
 const TOKEN_RE = /^kw_(ptr|usr|ses)_(test|live)_([0-9A-Za-z]{8})_[0-9A-Za-z]{32}([0-9A-Za-z]{6})$/;
 const KEY_ID_RE = /^[0-9A-Za-z]{8}$/;
 

@@ -1,6 +1,6 @@
 import type { ApiKey, Organization, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
-import { hashesEqual, hashKey, parseKey, type KeyPrefixKind } from '../api-key/key-format.ts';
+import { hashesEqual, hashKey, parseKey, TOKEN_LENGTH, type KeyPrefixKind } from '../api-key/key-format.ts';
 import type { KeyChangeListener } from '../api-key/api-key.service.ts';
 import type { KeyPrincipal } from '../caller.ts';
 import { compileAllowlist } from '../ip/cidr.ts';
@@ -54,6 +54,16 @@ const earliest = (a: Date | null, b: Date | null): Date | null => (a && b ? (a <
 
 const PREFIX_KIND: Record<KeyPrefixKind, ApiKey['kind']> = { ptr: 'PARTNER', usr: 'USER', ses: 'SESSION' };
 
+/** What a token is compared with where no token matched yet: zeros, which no token is. */
+const NO_TOKEN = Buffer.alloc(TOKEN_LENGTH);
+
+/** Map order is insertion order: at the bound the oldest goes, so the map never grows past it. */
+function putBounded<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  if (max <= 0) return;
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
+
 export interface KeyVerifierOptions {
   /**
    * How long a verified key is trusted without reading the database again. This process drops a
@@ -61,11 +71,21 @@ export interface KeyVerifierOptions {
    */
   cacheTtlMs?: number;
   maxCacheEntries?: number;
+  /**
+   * How long a keyId the database does not hold is remembered as absent (repeating it costs no
+   * read), and how long a held key's entry refuses a wrong secret without a read: the same for
+   * both, so that a refusal's timing does not tell whether a keyId exists. Never shorter than
+   * cacheTtlMs. Creating a key forgets its keyId's absence at once (every instance, over the bus).
+   */
+  negativeCacheTtlMs?: number;
+  /** Absent keyIds remembered at most, oldest out first; apart from the keys' entries, which a flood of made-up keyIds cannot evict. */
+  maxNegativeEntries?: number;
 }
 
 /**
- * Verifies `kw_…` keys: checksum first (no I/O for garbage), then the record by keyId from a
- * short-lived cache or the database, then a constant-time comparison of the keyed hash.
+ * Verifies `kw_…` keys: checksum first (no I/O for garbage), then the record by keyId (or its
+ * absence) from a short-lived cache or the database, then a constant-time comparison of the
+ * keyed hash, the same steps for a keyId that exists and one that does not.
  */
 export class KeyVerifier implements KeyChangeListener {
   private readonly cache = new Map<string, CacheEntry>();
@@ -74,6 +94,12 @@ export class KeyVerifier implements KeyChangeListener {
   private generation = 0;
   private readonly ttlMs: number;
   private readonly maxEntries: number;
+  /** keyIds the database did not hold, with when it was read, oldest first. */
+  private readonly absent = new Map<string, number>();
+  private readonly negativeTtlMs: number;
+  private readonly maxAbsent: number;
+  /** What a token presented with an absent keyId is compared with: the hash of no token. */
+  private readonly absentHash: Buffer;
   private readonly lastUsed = new Map<string, Date>();
 
   constructor(
@@ -84,9 +110,12 @@ export class KeyVerifier implements KeyChangeListener {
   ) {
     this.ttlMs = options.cacheTtlMs ?? 1000;
     this.maxEntries = options.maxCacheEntries ?? 10_000;
+    this.negativeTtlMs = Math.max(options.negativeCacheTtlMs ?? 60_000, this.ttlMs);
+    this.maxAbsent = options.maxNegativeEntries ?? 10_000;
+    this.absentHash = hashKey(pepper, '');
   }
 
-  /** Told of each verification whether the cache answered it (metrics). */
+  /** Told of each verification whether the cache answered it, a remembered absence too (metrics). */
   onLookup: ((hit: boolean) => void) | undefined;
 
   /** Keys held in the cache now. */
@@ -94,15 +123,26 @@ export class KeyVerifier implements KeyChangeListener {
     return this.cache.size;
   }
 
+  /** keyIds remembered as absent now. */
+  get negativeCacheSize(): number {
+    return this.absent.size;
+  }
+
   async check(token: string, ip: string | undefined): Promise<KeyCheck> {
     const parsed = parseKey(token);
     if (!parsed) return { ok: false, reason: 'MALFORMED' };
-    const cached = this.fresh(parsed.keyId);
-    this.onLookup?.(cached !== undefined);
-    const entry = cached ?? (await this.lookup(parsed.keyId));
-    if (!entry || entry.key.kind !== PREFIX_KIND[parsed.kind] || !this.secretMatches(entry, token)) {
-      return { ok: false, reason: 'NOT_FOUND', keyId: parsed.keyId };
+    const { keyId } = parsed;
+    const cached = this.remembered(keyId);
+    let entry = cached === undefined ? await this.lookup(keyId) : cached;
+    let matched = this.secretMatches(entry, parsed.kind, token);
+    // A wrong secret is refused from what is remembered; a right one trusts the key's state for cacheTtlMs only.
+    const stale = matched && entry !== null && Date.now() - entry.loadedAt >= this.ttlMs;
+    this.onLookup?.(cached !== undefined && !stale);
+    if (stale) {
+      entry = await this.lookup(keyId);
+      matched = this.secretMatches(entry, parsed.kind, token);
     }
+    if (!entry || !matched) return { ok: false, reason: 'NOT_FOUND', keyId };
     const { key, organization, parent } = entry;
     const principal: KeyPrincipal = {
       apiKey: parent ? { ...key, kind: parent.kind } : key,
@@ -183,17 +223,27 @@ export class KeyVerifier implements KeyChangeListener {
     };
   }
 
-  private secretMatches(entry: CacheEntry, token: string): boolean {
+  /**
+   * The same steps for every keyId, held (`entry`) or absent (null): a constant-time comparison
+   * with the token that matched last, then the keyed hash (against one no token has when the
+   * keyId is absent), so that a made-up keyId is refused as slowly as a wrong secret.
+   */
+  private secretMatches(entry: CacheEntry | null, kind: KeyPrefixKind, token: string): boolean {
     const presented = Buffer.from(token);
-    if (entry.verifiedToken) return hashesEqual(presented, entry.verifiedToken);
-    if (!hashesEqual(hashKey(this.pepper, token), Buffer.from(entry.key.secretHash))) return false;
+    if (hashesEqual(presented, entry?.verifiedToken ?? NO_TOKEN)) return true;
+    const hashed = hashesEqual(hashKey(this.pepper, token), entry ? Buffer.from(entry.key.secretHash) : this.absentHash);
+    if (!hashed || entry?.key.kind !== PREFIX_KIND[kind]) return false;
     entry.verifiedToken = presented;
     return true;
   }
 
-  private fresh(keyId: string): CacheEntry | undefined {
+  /** The entry for keyId; null while it is remembered as absent; undefined when the database must say. */
+  private remembered(keyId: string): CacheEntry | null | undefined {
+    const now = Date.now();
     const cached = this.cache.get(keyId);
-    return cached && Date.now() - cached.loadedAt < this.ttlMs ? cached : undefined;
+    if (cached) return now - cached.loadedAt < this.negativeTtlMs ? cached : undefined;
+    const absentSince = this.absent.get(keyId);
+    return absentSince !== undefined && now - absentSince < this.negativeTtlMs ? null : undefined;
   }
 
   private async lookup(keyId: string): Promise<CacheEntry | null> {
@@ -210,11 +260,12 @@ export class KeyVerifier implements KeyChangeListener {
     const generation = this.generation;
     const row = await this.prisma.apiKey.findUnique({ where: { keyId }, include: INCLUDE });
     this.cache.delete(keyId);
-    if (!row) return null;
-    const entry = this.toEntry(row);
+    this.absent.delete(keyId);
+    const entry = row && this.toEntry(row);
+    // A read that raced a change (a revocation, this keyId's creation) is answered, not remembered.
     if (generation === this.generation) {
-      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(keyId, entry);
+      if (entry) putBounded(this.cache, keyId, entry, this.maxEntries);
+      else putBounded(this.absent, keyId, Date.now(), this.maxAbsent);
     }
     return entry;
   }
@@ -222,12 +273,15 @@ export class KeyVerifier implements KeyChangeListener {
   keyChanged(keyId: string): void {
     this.generation++;
     this.cache.delete(keyId);
+    // A key created with this keyId is found at once, here and (over the bus) on every instance.
+    this.absent.delete(keyId);
     // A read that began before the change must not serve requests that begin after it.
     this.loading.delete(keyId);
     // Sessions opened with the key hold its state: they are read again too.
     for (const [id, entry] of this.cache) if (entry.parent?.keyId === keyId) this.cache.delete(id);
   }
 
+  /** Absent keyIds stay absent: no change to an organization creates a key (creations come as keyChanged). */
   organizationChanged(organizationId: string): void {
     this.generation++;
     this.loading.clear();
