@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { createTestApp } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, sharedDatabase } from '../helpers/app.ts';
 import { admin, bearer, gql, partner } from '../helpers/client.ts';
 import { newOrganization, newPartnerKey, tampered } from '../helpers/fixtures.ts';
 import { CreatePartnerKey, CreateUserKey, PartnerKeys, RotatePartnerKey, UpdatePartnerKey, Viewer } from './operations.ts';
@@ -9,6 +9,9 @@ import { databaseText, expectNoSecrets } from '../helpers/security.ts';
 import { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 describe('secrets never leak', () => {
+  // The embedded database starts within the hook's time, not the scan's.
+  beforeAll(() => sharedDatabase());
+
   it('keeps every key out of the logs, the audit trail, error messages, webhooks and every database table', async () => {
     const app = await createTestApp({ allowPrivateCallbacks: true });
     const receiver = await WebhookReceiver.start();
@@ -35,6 +38,10 @@ describe('secrets never leak', () => {
       await gql(app, Viewer, {}, { headers: { 'x-admin-token': `${app.adminToken}!` } }),
       await gql(app, CreatePartnerKey, { input: { name: successor, permissions: ['KEYS_READ'] } }, { headers: admin(app) }),
     ];
+    // A key where a cursor goes: Pothos quotes it back to the client that sent it (`Invalid cursor: …`),
+    // and yoga hands that error to its logger; only the logs and the database are searched for it.
+    const quoted = await gql(app, `{ partnerKeys(first: 1, after: "${successor}") { edges { cursor } } }`, {}, { headers: partner(org.secret) });
+    expect(quoted.errors?.[0]).toMatchObject({ message: `Invalid cursor: ${successor}`, extensions: { code: 'BAD_USER_INPUT' } });
     // A connected user: its recoverable key is stored encrypted, its consent token only as a keyed hash.
     const user = await connectedUser(app, org, { callback: `${receiver.url}/cb`, direction: 'BUY', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' });
     const consent = consentToken(app, user.email);
