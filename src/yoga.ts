@@ -426,8 +426,8 @@ export function errorMasker({ logger, databaseOutage }: Pick<Services, 'logger' 
  * yoga's own logging, through Keyward's logger. yoga logs at error level every error its masker
  * changed, with its stack: a client's mistake (SIGNATURE_REQUIRED, RATE_LIMITED thrown by a
  * resolver…) would read as a server fault, and a bug would be logged twice. The masker
- * (`errorMasker`) is the one place that logs unexpected errors; yoga's line goes to debug, without
- * the stack. A client error's one info line is the request line (its outcome code).
+ * (`errorMasker`) is the one place that logs unexpected errors; yoga's line goes to debug, with
+ * the code only. A client error's one info line is the request line (its outcome code).
  */
 export function yogaLogger(logger: Services['logger']): Record<'debug' | 'info' | 'warn' | 'error', (...args: unknown[]) => void> {
   const text = (args: unknown[]) => args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' ');
@@ -435,10 +435,9 @@ export function yogaLogger(logger: Services['logger']): Record<'debug' | 'info' 
     debug: (...args) => logger.debug(text(args)),
     info: (...args) => logger.info(text(args)),
     warn: (...args) => logger.warn(text(args)),
-    error: (...args) => {
-      const error = args[0] as { extensions?: { code?: unknown } } | undefined;
-      logger.debug({ code: error?.extensions?.code ?? null }, `masked: ${text(args)}`);
-    },
+    // The code, never the message: a message may quote what the client sent (Pothos's
+    // `Invalid cursor: <cursor>`), and a client may send a key in the wrong field.
+    error: (...args) => logger.debug({ code: codeOf(args[0]) ?? null }, 'masked an error'),
   };
 }
 

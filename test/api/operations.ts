@@ -123,6 +123,33 @@ export const AuditEvents = graphql(`
   }
 `);
 
+export const RequestLogs = graphql(`
+  query RequestLogs($first: Int) {
+    requestLogs(first: $first) {
+      edges { node { id keyId operationName operationType outcome httpStatus ip durationMs environment createdAt } }
+    }
+  }
+`);
+
+export const WebhookDeliveries = graphql(`
+  query WebhookDeliveries($first: Int) {
+    webhookDeliveries(first: $first) { edges { node { ...WebhookDeliveryFields } } }
+  }
+  fragment WebhookDeliveryFields on WebhookDelivery {
+    id webhookId eventType eventCursor state url attempt manual succeeded statusCode durationMs error nextAttemptAt attemptedAt endpoint { id url }
+  }
+`);
+
+export const RedeliverWebhook = graphql(`
+  mutation RedeliverWebhook($input: RedeliverWebhookInput!) {
+    redeliverWebhook(input: $input) {
+      __typename
+      ... on RedeliverWebhookSuccess { delivery { ...WebhookDeliveryFields } }
+      ... on Error { code message }
+    }
+  }
+`);
+
 export const ConnectUser = graphql(`
   mutation ConnectUser($input: ConnectUserInput!) {
     connectUser(input: $input) {

@@ -1,40 +1,50 @@
-import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { createTestApp } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, sharedDatabase } from '../helpers/app.ts';
 import { admin, bearer, gql, partner } from '../helpers/client.ts';
 import { newOrganization, newPartnerKey, tampered } from '../helpers/fixtures.ts';
-import { CreatePartnerKey, CreateUserKey, PartnerKeys, RotatePartnerKey, UpdatePartnerKey, Viewer } from './operations.ts';
-import { connectedUser } from '../helpers/connections.ts';
-import { consentToken } from '../helpers/outbox.ts';
+import {
+  AdvanceSandboxConnection,
+  AuditEvents,
+  ConnectionStatusQuery,
+  ConnectUser,
+  CreatePartnerKey,
+  CreateUserKey,
+  PartnerKeys,
+  RedeliverWebhook,
+  RequestLogs,
+  RotatePartnerKey,
+  UpdatePartnerKey,
+  Viewer,
+  WebhookDeliveries,
+} from './operations.ts';
+import { connectedUser, newEmail } from '../helpers/connections.ts';
+import { consentPage, consentToken, sentMails } from '../helpers/outbox.ts';
+import { databaseText, expectNoSecrets } from '../helpers/security.ts';
 import { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
-/** Every form a leaked key could take: whole, its secret part, and common encodings of both. */
-function leakForms(token: string): string[] {
-  // The random part of a kw_ key; other tokens (consent links, admin token) are random whole.
-  const secretPart = token.startsWith('kw_') ? token.split('_').at(-1)! : token;
-  return [token, secretPart].flatMap((s) => [
-    s,
-    Buffer.from(s).toString('base64'),
-    Buffer.from(s).toString('hex'),
-    createHash('sha256').update(s).digest('hex'),
-  ]);
-}
+/** A consent mail, and the page asking for consent, carry their own link (that is their job): the first link, taken out. */
+const withoutOwnConsentLink = (text: string) => text.replace(/\/consent\/[\w-]+/, '/consent/(own link)');
 
+// The scan over the real server (POST /v1/keys/verify, graphql-ws): test/transport/secrets.test.ts.
 describe('secrets never leak', () => {
-  it('keeps every key out of the logs, the audit trail, error messages, webhooks and every database table', async () => {
+  // The embedded database starts within the hook's time, not the scan's.
+  beforeAll(() => sharedDatabase());
+
+  it('keeps every key out of the logs, the audit trail, error messages, webhooks, mails, pages, /metrics, what partners read and every database table', async () => {
     const app = await createTestApp({ allowPrivateCallbacks: true });
     const receiver = await WebhookReceiver.start();
     const org = await newOrganization(app);
+    const asOwner = { headers: partner(org.secret) };
     // An endpoint for every event type, and callbacks that fail, so the outbox still holds the sealed key.
     receiver.replyAt('/cb', ...Array.from({ length: 10 }, () => ({ status: 500 })));
     await gql(
       app,
       'mutation ($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { __typename } }',
       { i: { url: `${receiver.url}/all`, eventTypes: ['CONNECTION_STATUS_CHANGED', 'API_KEY_CREATED', 'API_KEY_UPDATED', 'API_KEY_ROTATED', 'API_KEY_REVOKED', 'API_KEY_EXPIRED'] } },
-      { headers: partner(org.secret) },
+      asOwner,
     );
     const created = await newPartnerKey(app, org.secret, { name: 'Canary', permissions: ['KEYS_READ', 'KEYS_WRITE'] });
-    const rotated = await gql(app, RotatePartnerKey, { input: { id: created.id, gracePeriodSeconds: 60 } }, { headers: partner(org.secret) });
+    const rotated = await gql(app, RotatePartnerKey, { input: { id: created.id, gracePeriodSeconds: 60 } }, asOwner);
     if (rotated.data?.rotatePartnerKey.__typename !== 'RotatePartnerKeySuccess') throw new Error('rotate failed');
     const successor = rotated.data.rotatePartnerKey.secret;
     await gql(app, UpdatePartnerKey, { input: { id: created.id, name: 'Canary 2' } }, { headers: partner(successor) });
@@ -46,52 +56,110 @@ describe('secrets never leak', () => {
       await gql(app, Viewer, {}, { headers: { ...partner(successor), 'x-keyward-env': 'live' } }),
       await gql(app, Viewer, {}, { headers: { 'x-admin-token': `${app.adminToken}!` } }),
       await gql(app, CreatePartnerKey, { input: { name: successor, permissions: ['KEYS_READ'] } }, { headers: admin(app) }),
+      // A client error a resolver throws (SIGNATURE_REQUIRED: a callback without a signature), logged by yoga at debug.
+      await gql(app, ConnectUser, { input: { email: newEmail(), callback: `${receiver.url}/cb`, ref: successor } }, asOwner),
     ];
+    expect(failures.map((f) => f.errors?.[0]?.extensions?.code)).toEqual(['UNAUTHENTICATED', 'ENV_MISMATCH', 'UNAUTHENTICATED', 'FORBIDDEN', 'SIGNATURE_REQUIRED']);
+    // A key where a cursor goes: Pothos quotes it back to the client that sent it (`Invalid cursor: …`),
+    // and yoga hands that error to its logger; only the logs, /metrics and the database are searched for it.
+    const quoted = await gql(app, `{ partnerKeys(first: 1, after: "${successor}") { edges { cursor } } }`, {}, asOwner);
+    expect(quoted.errors?.[0]).toMatchObject({ message: `Invalid cursor: ${successor}`, extensions: { code: 'BAD_USER_INPUT' } });
     // A connected user: its recoverable key is stored encrypted, its consent token only as a keyed hash.
     const user = await connectedUser(app, org, { callback: `${receiver.url}/cb`, direction: 'BUY', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' });
     const consent = consentToken(app, user.email);
     await app.services.webhooks.runOnce();
-    const userKey = await gql(app, CreateUserKey, { input: { connectionId: user.connectionId, name: 'Bot', permissions: ['ORDERS_READ'] } }, { headers: partner(successor) });
-    const userKeySecret = userKey.data?.createUserKey.__typename === 'CreateUserKeySuccess' ? userKey.data.createUserKey.secret : '';
+    // By the organization's key: the successor holds no ORDERS_READ, so it may not give it (key reach).
+    const userKey = await gql(app, CreateUserKey, { input: { connectionId: user.connectionId, name: 'Bot', permissions: ['ORDERS_READ'] } }, asOwner);
+    if (userKey.data?.createUserKey.__typename !== 'CreateUserKeySuccess') throw new Error(`createUserKey failed: ${JSON.stringify(userKey.errors)}`);
     expect(user.apiKey).toMatch(/^kw_usr_/);
+    // A sandbox connection: its consent mail (advanceSandboxConnection to PENDING), then its consent page
+    // for an unknown and a mangled link, and for its own link shown, answered and spent.
+    const sandboxEmail = newEmail();
+    const started = await gql(app, ConnectUser, { input: { email: sandboxEmail } }, asOwner);
+    if (started.data?.connectUser.__typename !== 'ConnectUserSuccess') throw new Error('connectUser failed');
+    await gql(app, AdvanceSandboxConnection, { input: { connectionId: started.data.connectUser.connection.id, to: 'PENDING' } }, asOwner);
+    const sandboxConsent = consentToken(app, sandboxEmail);
+    const wrongConsent = tampered(sandboxConsent);
+    const unknown = [await consentPage(app, wrongConsent), await consentPage(app, wrongConsent, 'approve'), await consentPage(app, `${sandboxConsent}%E0%A4%A`)];
+    const asking = await consentPage(app, sandboxConsent);
+    expect(asking.html).toContain(`action="/consent/${sandboxConsent}"`);
+    const pages = [...unknown, { ...asking, html: withoutOwnConsentLink(asking.html) }, await consentPage(app, sandboxConsent, 'approve'), await consentPage(app, sandboxConsent)];
+    expect(pages.map((p) => p.status)).toEqual([404, 404, 404, 200, 200, 410]);
+    const sandboxUserKey = (await gql(app, ConnectionStatusQuery, { email: sandboxEmail }, asOwner)).data?.connectionStatus.apiKey;
+    expect(sandboxUserKey).toMatch(/^kw_usr_test_/);
     // A signing secret: stored only sealed, shown only by the mutation that makes it.
     const rotatedSigning = await gql(
       app,
       'mutation { rotateSigningSecret(input: {}) { ... on RotateSigningSecretSuccess { signingSecret } } }',
       {},
-      { headers: partner(org.secret) },
+      asOwner,
     );
     const signingSecret = (rotatedSigning.data as { rotateSigningSecret: { signingSecret: string } }).rotateSigningSecret.signingSecret;
     expect(signingSecret).toMatch(/^whsec_/);
     const signingKeyHex = Buffer.from(signingSecret.slice('whsec_'.length), 'base64').toString('hex');
-    const secrets = [org.secret, created.secret, successor, wrong, app.adminToken, user.apiKey!, consent, userKeySecret, signingSecret, signingKeyHex].filter(Boolean);
+    const secrets = {
+      organizationKey: org.secret,
+      partnerKey: created.secret,
+      rotatedKey: successor,
+      wrongKey: wrong,
+      adminToken: app.adminToken,
+      userKey: user.apiKey!,
+      consentToken: consent,
+      createdUserKey: userKey.data.createUserKey.secret,
+      sandboxConsentToken: sandboxConsent,
+      wrongConsentToken: wrongConsent,
+      sandboxUserKey: sandboxUserKey!,
+      firstSigningSecret: org.signingSecret,
+      signingSecret,
+      signingKeyHex,
+    };
 
-    const { prisma } = app.database;
-    const tables = await prisma.$queryRaw<{ table_name: string }[]>`
-      SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`;
-    const rows: string[] = [];
-    for (const { table_name } of tables) {
-      const dump = await prisma.$queryRawUnsafe<{ row: string }[]>(`SELECT row_to_json(t)::text AS row FROM "${table_name}" t`);
-      rows.push(...dump.map((d) => d.row));
-    }
+    // The database while the callback's key waits, sealed, for a successful delivery.
+    const sealedDatabase = await databaseText(app.services.prisma);
     await app.services.webhooks.runOnce();
-    await receiver.close();
     expect(receiver.received.filter((w) => w.path === '/cb/verification-status')[0]?.json.data.apikey).toBe(user.apiKey);
     expect(await app.services.prisma.webhookDelivery.count({ where: { sealedApiKey: { not: null } } })).toBe(1);
-    const haystacks = {
-      webhooks: JSON.stringify(receiver.received.filter((w) => w.path !== '/cb/verification-status')),
-      logs: app.logs.text,
-      database: rows.join('\n'),
-      errors: JSON.stringify(failures.map((f) => f.errors ?? f.data)),
-    };
+    // The callback answers now: a redelivery delivers the key once, the next one carries none (finding 9).
+    receiver.clearRepliesAt('/cb');
+    const callbacks = await gql(app, WebhookDeliveries, { first: 100 }, asOwner);
+    const callback = callbacks.data!.webhookDeliveries.edges.find((e) => e.node.eventType === 'connection.verification_status')!.node;
+    const redeliveries = [await gql(app, RedeliverWebhook, { input: { id: callback.id } }, asOwner)];
+    const keyDelivered = receiver.received.length;
+    expect(receiver.received.at(-1)?.json.data.apikey).toBe(user.apiKey);
+    redeliveries.push(await gql(app, RedeliverWebhook, { input: { id: callback.id } }, asOwner));
+    expect(redeliveries.map((r) => r.data?.redeliverWebhook)).toMatchObject([{ delivery: { succeeded: true } }, { delivery: { succeeded: true } }]);
+    expect(receiver.received.slice(keyDelivered).map((w) => w.json.data)).toMatchObject([{ apikey: null, apikeyAlreadyDelivered: true }]);
+    await receiver.close();
+
+    // What a partner reads: its request logs, audit events and webhook deliveries.
+    await app.services.requestLogs.flush();
+    const reads = [
+      await gql(app, RequestLogs, { first: 100 }, asOwner),
+      await gql(app, AuditEvents, { first: 100 }, asOwner),
+      await gql(app, WebhookDeliveries, { first: 100 }, asOwner),
+    ];
+    for (const read of reads) expect(Object.values(read.data ?? {})[0]?.edges.length).toBeGreaterThan(5);
+    const metrics = await (await app.yoga.fetch('http://keyward.test/metrics')).text();
+    expect(metrics).toContain('keyward_graphql_requests_total');
+    const mails = sentMails(app);
+    // connectedUser and the sandbox connection: a signup mail each, then a consent mail each.
+    expect(mails.map((m) => m.text.includes('/consent/'))).toEqual([false, true, false, true]);
     expect(app.logs.lines.length).toBeGreaterThan(5);
-    for (const [where, text] of Object.entries(haystacks)) {
-      for (const secret of secrets) {
-        for (const form of leakForms(secret)) {
-          expect(text.includes(form), `${where} contains a form of a secret`).toBe(false);
-        }
-      }
-    }
+    expectNoSecrets(
+      {
+        // The verification-status callback carries the user key until one delivery succeeded: that is its job.
+        webhooks: JSON.stringify(receiver.received.filter((w, i) => w.path !== '/cb/verification-status' || i >= keyDelivered)),
+        logs: app.logs.text,
+        database: `${sealedDatabase}\n${await databaseText(app.services.prisma)}`,
+        errors: JSON.stringify(failures.map((f) => f.errors ?? f.data)),
+        redeliveries: JSON.stringify(redeliveries),
+        reads: JSON.stringify(reads),
+        metrics,
+        mails: JSON.stringify(mails.map((m) => ({ ...m, text: withoutOwnConsentLink(m.text) }))),
+        pages: JSON.stringify(pages.map(({ html, headers }) => ({ html, headers: Object.fromEntries(headers) }))),
+      },
+      secrets,
+    );
   });
 
   it('writes one request line per request with operation, outcome and duration', async () => {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
+import type { PrismaClient } from '../../src/generated/prisma/client.ts';
 import type { Permission } from '../../src/generated/prisma/enums.ts';
 import { UpdateOrganization } from '../api/operations.ts';
 import type { TestApp } from './app.ts';
@@ -161,4 +163,44 @@ export function expectNotFoundPayload(field: string) {
     const payload = (res.data as Record<string, { __typename: string; code?: string }>)[field];
     expect(payload?.code).toBe('NOT_FOUND');
   };
+}
+
+/** Every form a leaked secret could take: whole, its secret part, and common encodings of both. */
+export function leakForms(token: string): string[] {
+  // The random part of a kw_ key; other tokens (consent links, admin token) are random whole.
+  const secretPart = token.startsWith('kw_') ? token.split('_').at(-1)! : token;
+  return [token, secretPart].flatMap((s) => [
+    s,
+    Buffer.from(s).toString('base64'),
+    Buffer.from(s).toString('hex'),
+    createHash('sha256').update(s).digest('hex'),
+  ]);
+}
+
+/**
+ * The secrets scan (docs/security.md D-02, D-06): no text of any place holds any form of any
+ * secret. Places and secrets are named, so a failure says which secret turned up where.
+ */
+export function expectNoSecrets(places: Record<string, string>, secrets: Record<string, string>): void {
+  for (const [name, secret] of Object.entries(secrets)) {
+    // An empty or short "secret" would be found everywhere, or by chance: the fixture went wrong.
+    expect(secret.length, `secret ${name}`).toBeGreaterThanOrEqual(16);
+  }
+  for (const [where, text] of Object.entries(places)) {
+    for (const [name, secret] of Object.entries(secrets)) {
+      for (const form of leakForms(secret)) expect(text.includes(form), `${where} contains a form of ${name}`).toBe(false);
+    }
+  }
+}
+
+/** Every row of every table Keyward has, as JSON text: what someone with a copy of the database reads. */
+export async function databaseText(prisma: PrismaClient): Promise<string> {
+  const tables = await prisma.$queryRaw<{ table_name: string }[]>`
+    SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`;
+  const rows: string[] = [];
+  for (const { table_name } of tables) {
+    const dump = await prisma.$queryRawUnsafe<{ row: string }[]>(`SELECT row_to_json(t)::text AS row FROM "${table_name}" t`);
+    rows.push(...dump.map((d) => d.row));
+  }
+  return rows.join('\n');
 }

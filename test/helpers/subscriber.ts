@@ -60,9 +60,10 @@ export function wsSubscribe(
   connectionParams: Record<string, string>,
   query: string,
   variables?: Record<string, unknown>,
-): Subscriber & { client: Client } {
+): Subscriber & { client: Client; /** The close reason of the socket, once closed. */ closeReason(): string | null } {
   const c = collector();
   let code: number | null = null;
+  let reason: string | null = null;
   let closedResolve!: (code: number) => void;
   const closed = new Promise<number>((resolve) => (closedResolve = resolve));
   const client = createClient({
@@ -75,7 +76,7 @@ export function wsSubscribe(
     connectionParams,
     on: {
       closed: (event) => {
-        code = (event as { code: number }).code;
+        ({ code, reason } = event as { code: number; reason: string });
         closedResolve(code);
       },
     },
@@ -98,6 +99,7 @@ export function wsSubscribe(
     ended: c.ended,
     closed,
     closeCode: () => code,
+    closeReason: () => reason,
     stop: () => client.dispose() as Promise<void>,
   };
 }

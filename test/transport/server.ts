@@ -77,6 +77,16 @@ export async function startTestServer(
   };
 }
 
+/** `POST /v1/keys/verify` as a gateway calls it: JSON in, status, headers and JSON out; the admin token unless `headers` say otherwise. */
+export async function postVerify(server: TestServer, body: unknown, headers: Record<string, string> = { 'x-admin-token': server.adminToken }) {
+  const res = await fetch(`${server.origin}/v1/keys/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+}
+
 /** A new organization with its first (TEST, every permission) partner key. */
 export async function createOrganization(services: Services, name = `Transport ${randomBytes(4).toString('hex')}`) {
   return services.organizations.create({ type: 'operator' }, { name });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/domain/api-key/key-format.ts';
-import { createOrganization, startTestServer, type TestServer } from './server.ts';
+import { createOrganization, postVerify, startTestServer, type TestServer } from './server.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -10,14 +10,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function post(body: unknown, headers: Record<string, string> = { 'x-admin-token': server.adminToken }) {
-  const res = await fetch(`${server.origin}/v1/keys/verify`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
-}
+const post = (body: unknown, headers?: Record<string, string>) => postVerify(server, body, headers);
 
 describe('POST /v1/keys/verify', () => {
   it('answers the same verification as the verifyKey query, as JSON', async () => {
