@@ -25,7 +25,7 @@ const error = (code: string, message: string, extra: Record<string, unknown> = {
 /**
  * `POST /v1/keys/verify`: verifyKey for gateways that do not speak GraphQL. Served straight on
  * node:http, before the GraphQL machinery, because it is the hottest path of a deployment.
- * JSON in (`{ key, ip?, requiredPermissions? }`), the KeyVerification as JSON out; admin token,
+ * JSON in (`{ key, ip?, requiredPermissions?, requiredCurrencies? }`), the KeyVerification as JSON out; admin token,
  * checked by `authenticate` as on /graphql: a wrong one counts against the same failure limits
  * (address group and credential), and a held-back address is held back here too.
  */

@@ -245,3 +245,73 @@ describe('finding 2: node() and nested fields follow the read rule of their type
     expect(keyEvent.data).toMatchObject({ apiKeyEvents: { key: { keyId: org.keyId, openedWith: null } } });
   });
 });
+
+describe('currencies (issue 14): a key reaches only the money it may move', () => {
+  async function fiatWriter(org: { secret: string }) {
+    return newPartnerKey(app, org.secret, { permissions: ['KEYS_READ', 'KEYS_WRITE'], currencies: ['FIAT'] });
+  }
+
+  it('a FIAT-only key cannot create a key that may move CRYPTO (named or by default); a FIAT key it may', async () => {
+    const org = await newOrganization(app);
+    const fiat = await fiatWriter(org);
+    const as = { headers: partner(fiat.secret) };
+    for (const currencies of [['CRYPTO'], ['FIAT', 'CRYPTO'], undefined]) {
+      const res = await gql(app, CREATE_PARTNER, { i: { name: 'Crypto', permissions: ['KEYS_READ'], ...(currencies && { currencies }) } }, as);
+      expectForbidden(res);
+      expect(res.errors?.[0]?.message).toContain('currencies it does not hold (CRYPTO)');
+    }
+    const user = await connectedUser(app, org);
+    expectForbidden(await gql(app, CREATE_USER, { i: { connectionId: user.connectionId, name: 'Crypto', permissions: ['KEYS_READ'], currencies: ['CRYPTO'] } }, as));
+    const ok = await gql(app, CREATE_PARTNER, { i: { name: 'Fiat', permissions: ['KEYS_READ'], currencies: ['FIAT'] } }, as);
+    expect(ok.data).toMatchObject({ createPartnerKey: { __typename: 'CreatePartnerKeySuccess' } });
+  });
+
+  it('a FIAT-only key cannot rotate, update or revoke a key that may move CRYPTO, nor widen a FIAT key; each attempt is audited', async () => {
+    const org = await newOrganization(app);
+    const fiat = await fiatWriter(org);
+    const crypto = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ'], currencies: ['CRYPTO'] });
+    const fiatReader = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ'], currencies: ['FIAT'] });
+    const as = { headers: partner(fiat.secret) };
+    expectForbidden(await gql(app, ROTATE_PARTNER, { i: { id: crypto.id, gracePeriodSeconds: 60 } }, as));
+    expectForbidden(await gql(app, UPDATE_PARTNER, { i: { id: crypto.id, name: 'Renamed' } }, as));
+    expectForbidden(await gql(app, REVOKE_PARTNER, { i: { id: crypto.id } }, as));
+    expectForbidden(await gql(app, UPDATE_PARTNER, { i: { id: fiatReader.id, currencies: ['FIAT', 'CRYPTO'] } }, as));
+    for (const [key, currencies] of [[crypto, ['CRYPTO']], [fiatReader, ['FIAT']]] as const) {
+      expect(await app.services.prisma.apiKey.findFirstOrThrow({ where: { keyId: key.keyId } })).toMatchObject({ currencies, revokedAt: null, successorId: null });
+    }
+    const denied = await app.services.prisma.auditEvent.findMany({ where: { organizationId: org.organizationUuid, action: 'api_key.access_denied' }, orderBy: { seq: 'asc' } });
+    expect(denied.map((row) => [row.actorKeyId, (row.details as { attempted: string; refused: string }).attempted, (row.details as { refused: string }).refused])).toEqual([
+      [fiat.keyId, 'rotate', 'beyond reach'],
+      [fiat.keyId, 'update', 'beyond reach'],
+      [fiat.keyId, 'revoke', 'beyond reach'],
+      [fiat.keyId, 'update', 'beyond reach'],
+    ]);
+    // A key within its currencies it may still rotate.
+    expect((await gql(app, ROTATE_PARTNER, { i: { id: fiatReader.id } }, as)).data).toMatchObject({ rotatePartnerKey: { __typename: 'RotatePartnerKeySuccess' } });
+  });
+
+  it('narrowing currencies is always allowed; widening needs the whole reach (here: an expiring key)', async () => {
+    const org = await newOrganization(app);
+    const expiresAt = new Date(app.clock.now().getTime() + 3_600_000).toISOString();
+    const temp = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ', 'KEYS_WRITE'], expiresAt });
+    const target = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ'] });
+    const as = { headers: partner(temp.secret) };
+    const narrowed = await gql(app, UPDATE_PARTNER, { i: { id: target.id, currencies: ['FIAT'] } }, as);
+    expect(narrowed.data).toMatchObject({ updatePartnerKey: { __typename: 'UpdatePartnerKeySuccess' } });
+    // Back to both would widen a key that never expires by a key that does.
+    expectForbidden(await gql(app, UPDATE_PARTNER, { i: { id: target.id, currencies: ['FIAT', 'CRYPTO'] } }, as));
+    const stored = await app.services.prisma.apiKey.findFirstOrThrow({ where: { keyId: target.keyId } });
+    expect(stored.currencies).toEqual(['FIAT']);
+  });
+
+  it("a session acts with its key's currencies, as they are now", async () => {
+    const org = await newOrganization(app);
+    const writer = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ', 'KEYS_WRITE'] });
+    const session = (await gql(app, CREATE_SESSION, {}, { headers: partner(writer.secret) })).data as { createSession: { token: string } };
+    const as = { headers: bearer(session.createSession.token) };
+    const before = await gql(app, CREATE_PARTNER, { i: { name: 'Crypto', permissions: ['KEYS_READ'], currencies: ['CRYPTO'] } }, as);
+    expect(before.data).toMatchObject({ createPartnerKey: { __typename: 'CreatePartnerKeySuccess' } });
+    await gql(app, UPDATE_PARTNER, { i: { id: writer.id, currencies: ['FIAT'] } }, { headers: partner(org.secret) });
+    expectForbidden(await gql(app, CREATE_PARTNER, { i: { name: 'Crypto 2', permissions: ['KEYS_READ'], currencies: ['CRYPTO'] } }, as));
+  });
+});

@@ -7,16 +7,16 @@
  * Each run: a fresh organization; one or two CONNECTED users; their first user keys (made by
  * Keyward, not by a key) and the organization's first key (every permission) are revoked once the
  * setup is done, so the only active keys left are the ROOTS: two or three partner keys the operator
- * made with random reaches (permissions, allowedIps, expiresAt, rateLimitRequests). The operator
+ * made with random reaches (permissions, currencies, allowedIps, expiresAt, rateLimitRequests). The operator
  * does nothing else. Then N random operations by random active keys, with random inputs; whatever
  * each answers (success, typed error, FORBIDDEN, RATE_LIMITED…), the database is read after it:
  *
  *  1. per operation, against THE key that acted (its reach as stored just before the operation;
  *     a session acts with its key's reach):
  *     - a key the operation created (create, rotation successor) is within the actor's reach on
- *       every dimension: permissions, allowedIps, allowedRecipients, expiresAt, rateLimitRequests;
+ *       every dimension: permissions, currencies, allowedIps, allowedRecipients, expiresAt, rateLimitRequests;
  *     - a key the operation changed (update, revoke, rotation of the old key) had its capabilities
- *       (permissions, IPs, recipients) within the actor's before, has them within the actor's
+ *       (permissions, currencies, IPs, recipients) within the actor's before, has them within the actor's
  *       after, and a key it widened is within the actor's whole reach (expiry and rate limit
  *       included); the old key of a rotation only gets shorter-lived;
  *  2. after every operation, against the ROOTS (their reach as the operator made them; rate
@@ -36,10 +36,10 @@ import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { excess, reachOf, type Dimension, type Reach } from '../../src/domain/access/reach.ts';
-import { PERMISSIONS } from '../../src/domain/api-key/api-key.schemas.ts';
+import { CURRENCIES, PERMISSIONS } from '../../src/domain/api-key/api-key.schemas.ts';
 import { activeWhere } from '../../src/domain/api-key/api-key.service.ts';
 import { compileAllowlist } from '../../src/domain/ip/cidr.ts';
-import type { ApiKey, Permission } from '../../src/generated/prisma/client.ts';
+import type { ApiKey, Currency, Permission } from '../../src/generated/prisma/client.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { admin, bearer, gql, partner } from '../helpers/client.ts';
 import { connectedUser } from '../helpers/connections.ts';
@@ -55,8 +55,8 @@ const OPS = Number(process.env.FC_OPS ?? 12);
  */
 const SHRINK_LIMIT_MS = Number(process.env.FC_TIME_LIMIT_MS ?? 120_000);
 
-const ALL: readonly Dimension[] = ['permissions', 'allowedIps', 'allowedRecipients', 'expiresAt', 'rateLimitRequests'];
-const CAPABILITIES: readonly Dimension[] = ['permissions', 'allowedIps', 'allowedRecipients'];
+const ALL: readonly Dimension[] = ['permissions', 'currencies', 'allowedIps', 'allowedRecipients', 'expiresAt', 'rateLimitRequests'];
+const CAPABILITIES: readonly Dimension[] = ['permissions', 'currencies', 'allowedIps', 'allowedRecipients'];
 
 // ---------------------------------------------------------------------------------------------
 // Input pools
@@ -65,7 +65,10 @@ const CAPABILITIES: readonly Dimension[] = ['permissions', 'allowedIps', 'allowe
 const IP_POOL = ['198.51.100.0/24', '198.51.100.0/25', '198.51.100.7', '203.0.113.0/24'] as const;
 /** Where a key calls from: the first of these its allowlist admits (127.0.0.1 when it admits any). */
 const CALL_FROM = ['198.51.100.7', '203.0.113.9', '127.0.0.1'] as const;
-/** Valid TEST recipients (IBANs, testnet Bitcoin). An empty list is "any recipient". */
+/**
+ * Valid TEST recipients (IBANs need FIAT, the testnet Bitcoin address CRYPTO: a key's recipients
+ * must fit its currencies, so some draws are refused as VALIDATION_FAILED). An empty list is "any recipient".
+ */
 const RECIPIENT_POOL = ['DE89370400440532013000', 'GB82WEST12345698765432', 'NL91ABNA0417164300', 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx'] as const;
 /** Rate limits around the organization's default (1000). */
 const RATE_POOL = [40, 200, 999, 1000, 5000] as const;
@@ -93,6 +96,7 @@ const CREATE_SESSION = `mutation ($i: CreateSessionInput!) { createSession(input
 type Expiry = 'none' | '1h' | '2h';
 interface RootSpec {
   permissions: Permission[];
+  currencies: Currency[];
   allowedIps: string[];
   expiry: Expiry;
   rateLimitRequests: number | null;
@@ -120,12 +124,20 @@ interface Op {
   anyTarget: boolean;
   connection: number;
   permissions: Drawn<Permission>;
+  currencies: Drawn<Currency>;
   allowedIps: Drawn<string>;
   allowedRecipients: Drawn<string>;
   expiry: Expiry;
   grace: 0 | 60 | 3600;
   /** Update: which fields to send (the others are left out). */
-  change: { name?: string; permissions?: Drawn<Permission>; allowedIps?: Drawn<string>; allowedRecipients?: Drawn<string>; rateLimitRequests?: number };
+  change: {
+    name?: string;
+    permissions?: Drawn<Permission>;
+    currencies?: Drawn<Currency>;
+    allowedIps?: Drawn<string>;
+    allowedRecipients?: Drawn<string>;
+    rateLimitRequests?: number;
+  };
 }
 
 const permissionsArb = fc.subarray([...PERMISSIONS], { minLength: 1 });
@@ -144,6 +156,7 @@ function drawnArb<T extends string>(pool: readonly T[]): fc.Arbitrary<Drawn<T>> 
 
 const rootArb: fc.Arbitrary<RootSpec> = fc.record({
   permissions: rootPermissionsArb,
+  currencies: fc.subarray([...CURRENCIES], { minLength: 1 }),
   allowedIps: fc.oneof(fc.constant([] as string[]), ipsArb),
   expiry: expiryArb,
   rateLimitRequests: fc.option(fc.constantFrom(...RATE_POOL), { nil: null }),
@@ -158,6 +171,7 @@ const opArb: fc.Arbitrary<Op> = fc.record({
   anyTarget: fc.nat({ max: 3 }).map((n) => n === 0),
   connection: fc.nat({ max: 1 }),
   permissions: drawnArb(PERMISSIONS),
+  currencies: drawnArb(CURRENCIES),
   allowedIps: drawnArb(IP_POOL),
   allowedRecipients: drawnArb(RECIPIENT_POOL),
   expiry: expiryArb,
@@ -166,6 +180,7 @@ const opArb: fc.Arbitrary<Op> = fc.record({
     {
       name: fc.constantFrom('Renamed', 'Back office'),
       permissions: drawnArb(PERMISSIONS),
+      currencies: drawnArb(CURRENCIES),
       allowedIps: drawnArb(IP_POOL),
       allowedRecipients: drawnArb(RECIPIENT_POOL),
       rateLimitRequests: fc.constantFrom(...RATE_POOL),
@@ -220,7 +235,7 @@ function outcome(res: { status: number; data?: unknown; errors?: readonly { exte
 }
 
 const describeReach = (r: Reach) =>
-  `{perms=[${r.permissions.join(',')}] ips=[${r.allowedIps.join(',')}] recipients=[${r.allowedRecipients.join(',')}] ` +
+  `{perms=[${r.permissions.join(',')}] currencies=[${r.currencies.join(',')}] ips=[${r.allowedIps.join(',')}] recipients=[${r.allowedRecipients.join(',')}] ` +
   `expires=${r.expiresAt?.toISOString() ?? 'never'} rate=${r.rateLimitRequests ?? 'org'}}`;
 
 async function orgKeys(organizationId: string): Promise<Map<string, ApiKey>> {
@@ -235,6 +250,7 @@ const ms = (d: Date | null) => d?.getTime() ?? null;
 function changedDimensions(before: ApiKey, after: ApiKey): Dimension[] {
   const changed: Dimension[] = [];
   if (!sameList(before.permissions, after.permissions)) changed.push('permissions');
+  if (!sameList(before.currencies, after.currencies)) changed.push('currencies');
   if (!sameList(before.allowedIps, after.allowedIps)) changed.push('allowedIps');
   if (!sameList(before.allowedRecipients, after.allowedRecipients)) changed.push('allowedRecipients');
   if (ms(before.expiresAt) !== ms(after.expiresAt)) changed.push('expiresAt');
@@ -283,7 +299,16 @@ async function setUp(rootSpecs: RootSpec[], connections: number): Promise<World>
     const res = await gql(
       app,
       CREATE_PARTNER,
-      { i: { organizationId: org.organizationId, name: `Root ${n}`, permissions: spec.permissions, allowedIps: spec.allowedIps, ...(expiresAt && { expiresAt }) } },
+      {
+        i: {
+          organizationId: org.organizationId,
+          name: `Root ${n}`,
+          permissions: spec.permissions,
+          currencies: spec.currencies,
+          allowedIps: spec.allowedIps,
+          ...(expiresAt && { expiresAt }),
+        },
+      },
       { headers: admin(app) },
     );
     const { answer, payload } = outcome(res);
@@ -345,6 +370,7 @@ async function perform(w: World, op: Op, before: Map<string, ApiKey>): Promise<A
   const connectionId = w.connectionIds[op.connection % w.connectionIds.length]!;
   const expiresAt = expiresAtOf(op.expiry);
   const permissions = (d: Drawn<Permission>) => draw(d, actor.permissions, actor.permissions.slice(0, 1));
+  const currencies = (d: Drawn<Currency>) => draw(d, actor.currencies, actor.currencies.slice(0, 1));
   const allowedIps = (d: Drawn<string>) => draw(d, actor.allowedIps, []);
   const allowedRecipients = (d: Drawn<string>) => draw(d, actor.allowedRecipients, []);
 
@@ -353,7 +379,13 @@ async function perform(w: World, op: Op, before: Map<string, ApiKey>): Promise<A
   switch (op.kind) {
     case 'createPartner':
       document = CREATE_PARTNER;
-      input = { name: 'Made by a key', permissions: permissions(op.permissions), allowedIps: allowedIps(op.allowedIps), ...(expiresAt && { expiresAt }) };
+      input = {
+        name: 'Made by a key',
+        permissions: permissions(op.permissions),
+        currencies: currencies(op.currencies),
+        allowedIps: allowedIps(op.allowedIps),
+        ...(expiresAt && { expiresAt }),
+      };
       break;
     case 'createUser':
       document = CREATE_USER;
@@ -361,6 +393,7 @@ async function perform(w: World, op: Op, before: Map<string, ApiKey>): Promise<A
         connectionId,
         name: 'Made by a key',
         permissions: permissions(op.permissions),
+        currencies: currencies(op.currencies),
         allowedIps: allowedIps(op.allowedIps),
         allowedRecipients: allowedRecipients(op.allowedRecipients),
         ...(expiresAt && { expiresAt }),
@@ -378,6 +411,7 @@ async function perform(w: World, op: Op, before: Map<string, ApiKey>): Promise<A
       const change = {
         ...(c.name !== undefined && { name: c.name }),
         ...(c.permissions !== undefined && { permissions: permissions(c.permissions) }),
+        ...(c.currencies !== undefined && { currencies: currencies(c.currencies) }),
         ...(c.allowedIps !== undefined && { allowedIps: allowedIps(c.allowedIps) }),
         ...(c.allowedRecipients !== undefined && op.kind === 'updateUser' && { allowedRecipients: allowedRecipients(c.allowedRecipients) }),
         ...(c.rateLimitRequests !== undefined && { rateLimitRequests: c.rateLimitRequests }),

@@ -37,7 +37,7 @@ export const CreatePartnerKey = graphql(`
       __typename
       ... on CreatePartnerKeySuccess {
         secret
-        key { id keyId kind name environment permissions allowedIps expiresAt revokedAt createdAt active }
+        key { id keyId kind name environment permissions currencies allowedIps expiresAt revokedAt createdAt active }
       }
       ... on Error { code message }
       ... on ValidationError { fields { path message } }
@@ -49,7 +49,7 @@ export const UpdatePartnerKey = graphql(`
   mutation UpdatePartnerKey($input: UpdatePartnerKeyInput!) {
     updatePartnerKey(input: $input) {
       __typename
-      ... on UpdatePartnerKeySuccess { key { id keyId name permissions allowedIps active } }
+      ... on UpdatePartnerKeySuccess { key { id keyId name permissions currencies allowedIps active } }
       ... on Error { code message }
       ... on ValidationError { fields { path message } }
     }
@@ -62,7 +62,7 @@ export const RotatePartnerKey = graphql(`
       __typename
       ... on RotatePartnerKeySuccess {
         secret
-        key { id keyId name permissions allowedIps expiresAt active }
+        key { id keyId name permissions currencies allowedIps expiresAt active }
         previous { id keyId expiresAt revokedAt active }
       }
       ... on Error { code message }
@@ -225,7 +225,7 @@ export const CreateUserKey = graphql(`
   mutation CreateUserKey($input: CreateUserKeyInput!) {
     createUserKey(input: $input) {
       __typename
-      ... on CreateUserKeySuccess { secret key { id keyId kind name permissions allowedIps allowedRecipients active } }
+      ... on CreateUserKeySuccess { secret key { id keyId kind name permissions currencies allowedIps allowedRecipients active } }
       ... on Error { code message }
       ... on ValidationError { fields { path message } }
     }
@@ -236,7 +236,7 @@ export const UpdateUserKey = graphql(`
   mutation UpdateUserKey($input: UpdateUserKeyInput!) {
     updateUserKey(input: $input) {
       __typename
-      ... on UpdateUserKeySuccess { key { id name permissions allowedRecipients active } }
+      ... on UpdateUserKeySuccess { key { id name permissions currencies allowedRecipients active } }
       ... on Error { code message }
       ... on ValidationError { fields { path message } }
     }
@@ -247,7 +247,7 @@ export const RotateUserKey = graphql(`
   mutation RotateUserKey($input: RotateUserKeyInput!) {
     rotateUserKey(input: $input) {
       __typename
-      ... on RotateUserKeySuccess { secret key { id keyId kind active } previous { id active revokedAt } }
+      ... on RotateUserKeySuccess { secret key { id keyId kind currencies allowedRecipients active } previous { id active revokedAt } }
       ... on Error { code message }
     }
   }
@@ -274,9 +274,9 @@ export const RevokeAllUserKeys = graphql(`
 `);
 
 export const VerifyKey = graphql(`
-  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!]) {
-    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions) {
-      valid code keyId kind environment permissions allowedRecipients ref expiresAt
+  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!], $requiredCurrencies: [Currency!]) {
+    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions, requiredCurrencies: $requiredCurrencies) {
+      valid code keyId kind environment permissions currencies allowedRecipients ref expiresAt
     }
   }
 `);

@@ -91,6 +91,22 @@ describe('createPartnerKey', () => {
     ]);
   });
 
+  it('gives a key both currencies unless it names them; drops repeats, refuses none, audits them', async () => {
+    const org = await newOrganization(app);
+    const create = async (input: { name: string; currencies?: ('FIAT' | 'CRYPTO')[] }) =>
+      (await gql(app, CreatePartnerKey, { input: { permissions: ['KEYS_READ'], ...input } }, { headers: partner(org.secret) })).data!.createPartnerKey;
+    expect(await create({ name: 'Both' })).toMatchObject({ key: { currencies: ['FIAT', 'CRYPTO'] } });
+    const crypto = await create({ name: 'Crypto', currencies: ['CRYPTO', 'CRYPTO'] });
+    expect(crypto).toMatchObject({ key: { currencies: ['CRYPTO'] } });
+    expect(await create({ name: 'Either', currencies: ['CRYPTO', 'FIAT'] })).toMatchObject({ key: { currencies: ['FIAT', 'CRYPTO'] } });
+    const none = await create({ name: 'Nothing', currencies: [] });
+    if (none.__typename !== 'ValidationError') throw new Error(JSON.stringify(none));
+    expect(none.fields).toEqual([{ path: ['currencies'], message: 'at least one currency is required' }]);
+    if (crypto.__typename !== 'CreatePartnerKeySuccess') throw new Error('create failed');
+    const audit = await app.services.prisma.auditEvent.findFirstOrThrow({ where: { action: 'api_key.created', targetId: crypto.key.keyId } });
+    expect(audit.details).toMatchObject({ permissions: ['KEYS_READ'], currencies: ['CRYPTO'] });
+  });
+
   it('refuses names with control characters, so logs stay one line per entry', async () => {
     const org = await newOrganization(app);
     const res = await gql(
@@ -336,6 +352,17 @@ describe('updatePartnerKey', () => {
     expect(allowed.data!.viewer.permissions).toEqual(['KEYS_READ', 'LOGS_READ']);
   });
 
+  it("changes a key's currencies, alone as well (audited); never to none", async () => {
+    const org = await newOrganization(app);
+    const key = await newPartnerKey(app, org.secret);
+    const res = await gql(app, UpdatePartnerKey, { input: { id: key.id, currencies: ['FIAT'] } }, { headers: partner(org.secret) });
+    expect(res.data!.updatePartnerKey).toMatchObject({ __typename: 'UpdatePartnerKeySuccess', key: { currencies: ['FIAT'] } });
+    const audit = await app.services.prisma.auditEvent.findFirstOrThrow({ where: { action: 'api_key.updated', targetId: key.keyId } });
+    expect(audit.details).toEqual({ changed: ['currencies'], currencies: ['FIAT'] });
+    const none = await gql(app, UpdatePartnerKey, { input: { id: key.id, currencies: [] } }, { headers: partner(org.secret) });
+    expect(none.data!.updatePartnerKey).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ path: ['currencies'] }] });
+  });
+
   it('needs at least one change (VALIDATION_FAILED)', async () => {
     const org = await newOrganization(app);
     const res = await gql(app, UpdatePartnerKey, { input: { id: org.keyGlobalId } }, { headers: partner(org.secret) });
@@ -366,12 +393,12 @@ describe('updatePartnerKey', () => {
 describe('rotatePartnerKey', () => {
   it('issues a successor with the same settings and revokes the old key at once', async () => {
     const org = await newOrganization(app);
-    const old = await newPartnerKey(app, org.secret, { name: 'Rotating', permissions: ['KEYS_READ'], allowedIps: ['10.0.0.0/8'] });
+    const old = await newPartnerKey(app, org.secret, { name: 'Rotating', permissions: ['KEYS_READ'], currencies: ['CRYPTO'], allowedIps: ['10.0.0.0/8'] });
     const res = await gql(app, RotatePartnerKey, { input: { id: old.id } }, { headers: partner(org.secret) });
     const payload = res.data!.rotatePartnerKey;
     if (payload.__typename !== 'RotatePartnerKeySuccess') throw new Error(JSON.stringify(payload));
     expect(payload.secret).toMatch(KEY_FORMAT);
-    expect(payload.key).toMatchObject({ name: 'Rotating', permissions: ['KEYS_READ'], allowedIps: ['10.0.0.0/8'], active: true });
+    expect(payload.key).toMatchObject({ name: 'Rotating', permissions: ['KEYS_READ'], currencies: ['CRYPTO'], allowedIps: ['10.0.0.0/8'], active: true });
     expect(payload.previous).toMatchObject({ keyId: old.keyId, active: false });
     expect(payload.previous.revokedAt).not.toBeNull();
     const oldUse = await gql(app, Viewer, {}, { headers: partner(old.secret), ip: '10.0.0.1' });

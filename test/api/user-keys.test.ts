@@ -22,6 +22,8 @@ beforeAll(async () => {
 });
 const getApp = () => app;
 const userHeaders = (secret: string) => ({ 'x-api-key': secret });
+const IBAN = 'DE89370400440532013000';
+const BTC = 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx';
 
 async function createUserKey(secret: string, input: Record<string, unknown>) {
   const res = await gql(app, CreateUserKey, { input: { name: 'Trading bot', permissions: ['ORDERS_READ'], ...input } as never }, { headers: partner(secret) });
@@ -43,6 +45,7 @@ describe('createUserKey', () => {
     expect(created.key).toMatchObject({
       kind: 'USER',
       permissions: ['ORDERS_CREATE', 'WITHDRAWALS_CREATE'],
+      currencies: ['FIAT', 'CRYPTO'],
       allowedRecipients: ['DE89370400440532013000', 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx'],
       active: true,
     });
@@ -68,6 +71,24 @@ describe('createUserKey', () => {
     if (pending.data!.connectUser.__typename !== 'ConnectUserSuccess') throw new Error('connect failed');
     expect(await createUserKey(org.secret, { connectionId: pending.data!.connectUser.connection.id })).toMatchObject({ code: 'INVALID_STATE' });
     expect(await createUserKey(org.secret, { connectionId: 'nope' })).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it("refuses recipients its currencies do not cover, each at its index in the request (IBAN needs FIAT, Bitcoin address CRYPTO)", async () => {
+    const org = await newOrganization(app);
+    const user = await connectedUser(app, org);
+    const fiat = await createUserKey(org.secret, {
+      connectionId: user.connectionId,
+      currencies: ['FIAT'],
+      allowedRecipients: [IBAN, 'de89 3704 0044 0532 0130 00', BTC],
+    });
+    if (fiat.__typename !== 'ValidationError') throw new Error(JSON.stringify(fiat));
+    expect(fiat.fields).toEqual([{ path: ['allowedRecipients', '2'], message: "A Bitcoin address needs CRYPTO among the key's currencies" }]);
+    const crypto = await createUserKey(org.secret, { connectionId: user.connectionId, currencies: ['CRYPTO'], allowedRecipients: [BTC, IBAN] });
+    expect(crypto).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ path: ['allowedRecipients', '1'], message: "An IBAN needs FIAT among the key's currencies" }] });
+    // What fits is issued.
+    expect(await createUserKey(org.secret, { connectionId: user.connectionId, currencies: ['CRYPTO'], allowedRecipients: [BTC] })).toMatchObject({
+      key: { currencies: ['CRYPTO'], allowedRecipients: [BTC] },
+    });
   });
 
   it('allows at most 20 active keys per connection, also under concurrency', async () => {
@@ -116,8 +137,15 @@ describe('updateUserKey, rotateUserKey, revokeUserKey, revokeAllUserKeys', () =>
     const keyId = (await app.database.prisma.apiKey.findFirstOrThrow({ where: { connection: { id: (await import('@pothos/plugin-relay')).decodeGlobalID(user.connectionId).id } } })).id;
     const globalId = Buffer.from(`ApiKey:${keyId}`).toString('base64');
 
-    const updated = await gql(app, UpdateUserKey, { input: { id: globalId, allowedRecipients: ['bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'], permissions: ['ORDERS_READ'] } }, { headers: partner(org.secret) });
-    expect(updated.data!.updateUserKey).toMatchObject({ key: { permissions: ['ORDERS_READ'], allowedRecipients: ['bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'] } });
+    const updated = await gql(
+      app,
+      UpdateUserKey,
+      { input: { id: globalId, allowedRecipients: ['bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'], permissions: ['ORDERS_READ'], currencies: ['CRYPTO'] } },
+      { headers: partner(org.secret) },
+    );
+    expect(updated.data!.updateUserKey).toMatchObject({
+      key: { permissions: ['ORDERS_READ'], currencies: ['CRYPTO'], allowedRecipients: ['bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'] },
+    });
     const viewer = await gql(app, UserViewer, {}, { headers: userHeaders(user.apiKey!) });
     expect(viewer.data!.viewer.permissions).toEqual(['ORDERS_READ']);
 
@@ -125,6 +153,7 @@ describe('updateUserKey, rotateUserKey, revokeUserKey, revokeAllUserKeys', () =>
     if (rotated.data!.rotateUserKey.__typename !== 'RotateUserKeySuccess') throw new Error(JSON.stringify(rotated));
     const successor = rotated.data!.rotateUserKey.secret;
     expect(successor).toMatch(/^kw_usr_test_/);
+    expect(rotated.data!.rotateUserKey.key).toMatchObject({ currencies: ['CRYPTO'], allowedRecipients: ['bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'] });
     expect((await gql(app, UserViewer, {}, { headers: userHeaders(user.apiKey!) })).status).toBe(401);
     expect((await gql(app, UserViewer, {}, { headers: userHeaders(successor) })).status).toBe(200);
     const status = await gql(app, ConnectionStatusQuery, { email: user.email }, { headers: partner(org.secret) });
@@ -135,6 +164,30 @@ describe('updateUserKey, rotateUserKey, revokeUserKey, revokeAllUserKeys', () =>
     expect((await gql(app, UserViewer, {}, { headers: userHeaders(successor) })).status).toBe(401);
     const again = await gql(app, RevokeUserKey, { input: { id: rotated.data!.rotateUserKey.key.id } }, { headers: partner(org.secret) });
     expect(again.data!.revokeUserKey).toMatchObject({ code: 'INVALID_STATE' });
+  });
+
+  it('keeps recipients and currencies fitting: a change of either alone is checked against the other, and nothing is written', async () => {
+    const org = await newOrganization(app);
+    const user = await connectedUser(app, org);
+    const created = await createUserKey(org.secret, { connectionId: user.connectionId, allowedRecipients: [IBAN, BTC] });
+    if (created.__typename !== 'CreateUserKeySuccess') throw new Error(JSON.stringify(created));
+    const update = async (input: Record<string, unknown>) =>
+      (await gql(app, UpdateUserKey, { input: { id: created.key.id, ...input } as never }, { headers: partner(org.secret) })).data!.updateUserKey;
+    // Only currencies: the key's own recipients must still fit (the path is the entry in the key's list).
+    expect(await update({ currencies: ['CRYPTO'] })).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ path: ['allowedRecipients', '0'], message: "An IBAN needs FIAT among the key's currencies" }],
+    });
+    // Both together: what fits is written.
+    expect(await update({ currencies: ['CRYPTO'], allowedRecipients: [BTC] })).toMatchObject({ key: { currencies: ['CRYPTO'], allowedRecipients: [BTC] } });
+    // Only recipients: they must fit the key's currencies.
+    expect(await update({ allowedRecipients: [BTC, IBAN] })).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ path: ['allowedRecipients', '1'] }] });
+    // Recipients cleared to any: fits every currency.
+    expect(await update({ allowedRecipients: [], currencies: ['FIAT'] })).toMatchObject({ key: { currencies: ['FIAT'], allowedRecipients: [] } });
+    const stored = await app.services.prisma.apiKey.findFirstOrThrow({ where: { keyId: created.key.keyId } });
+    expect(stored).toMatchObject({ currencies: ['FIAT'], allowedRecipients: [] });
+    // Only the two accepted updates were written.
+    expect(await app.services.prisma.auditEvent.count({ where: { action: 'api_key.updated', targetId: created.key.keyId } })).toBe(2);
   });
 
   it('revokes every key of a connection at once; the connection stays CONNECTED', async () => {

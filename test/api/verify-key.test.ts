@@ -4,15 +4,20 @@ import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { admin, gql, partner } from '../helpers/client.ts';
 import { connectedUser } from '../helpers/connections.ts';
 import { newOrganization, newPartnerKey, revokeKey } from '../helpers/fixtures.ts';
-import { UpdateOrganization, VerifyKey } from './operations.ts';
+import { CreateUserKey, UpdateUserKey, UpdateOrganization, VerifyKey } from './operations.ts';
 
 let app: TestApp;
 beforeAll(async () => {
   app = await createTestApp();
 });
 
-async function verify(headers: Record<string, string>, key: string, ip?: string, requiredPermissions?: string[]) {
-  const res = await gql(app, VerifyKey, { key, ip: ip ?? null, requiredPermissions: (requiredPermissions ?? null) as never }, { headers });
+async function verify(headers: Record<string, string>, key: string, ip?: string, requiredPermissions?: string[], requiredCurrencies?: string[]) {
+  const res = await gql(
+    app,
+    VerifyKey,
+    { key, ip: ip ?? null, requiredPermissions: (requiredPermissions ?? null) as never, requiredCurrencies: (requiredCurrencies ?? null) as never },
+    { headers },
+  );
   if (!res.data) throw new Error(JSON.stringify(res));
   return res.data.verifyKey;
 }
@@ -61,6 +66,45 @@ describe('verifyKey', () => {
       code: 'INSUFFICIENT_PERMISSIONS',
       permissions: ['KEYS_READ'],
     });
+  });
+
+  it('tells the currencies a key may move, and answers CURRENCY_NOT_ALLOWED for a required one it lacks', async () => {
+    const org = await newOrganization(app);
+    const fiat = await newPartnerKey(app, org.secret, { permissions: ['ORDERS_CREATE'], currencies: ['FIAT'] });
+    const h = partner(org.secret);
+    expect(await verify(h, fiat.secret, undefined, ['ORDERS_CREATE'], ['FIAT'])).toMatchObject({ valid: true, code: 'VALID', currencies: ['FIAT'] });
+    expect(await verify(h, fiat.secret, undefined, ['ORDERS_CREATE'], ['FIAT', 'CRYPTO'])).toMatchObject({
+      valid: false,
+      code: 'CURRENCY_NOT_ALLOWED',
+      keyId: fiat.keyId,
+      currencies: ['FIAT'],
+    });
+    // A missing permission is said first; a key that is not found has no currencies.
+    expect(await verify(h, fiat.secret, undefined, ['KEYS_READ'], ['CRYPTO'])).toMatchObject({ code: 'INSUFFICIENT_PERMISSIONS' });
+    expect(await verify(h, generateKey('ptr', 'test').token, undefined, [], ['FIAT'])).toMatchObject({ code: 'NOT_FOUND', currencies: [] });
+    expect(await verify(h, org.secret, undefined, [], ['FIAT', 'CRYPTO'])).toMatchObject({ valid: true, currencies: ['FIAT', 'CRYPTO'] });
+  });
+
+  it('answers a session token with the currencies and recipients of the key that opened it, as they are now', async () => {
+    const org = await newOrganization(app);
+    const user = await connectedUser(app, org);
+    const created = await gql(
+      app,
+      CreateUserKey,
+      { input: { connectionId: user.connectionId, name: 'Payouts', permissions: ['WITHDRAWALS_CREATE'], currencies: ['FIAT'], allowedRecipients: ['DE89370400440532013000'] } },
+      { headers: partner(org.secret) },
+    );
+    if (created.data?.createUserKey.__typename !== 'CreateUserKeySuccess') throw new Error(JSON.stringify(created));
+    const { key, secret } = created.data.createUserKey;
+    const opened = await gql(app, 'mutation { createSession(input: { permittedIps: ["127.0.0.1"] }) { ... on CreateSessionSuccess { token } } }', {}, { headers: { 'x-api-key': secret } });
+    const token = (opened.data as { createSession: { token: string } }).createSession.token;
+    expect(await verify(partner(org.secret), token, '127.0.0.1', [], ['CRYPTO'])).toMatchObject({
+      code: 'CURRENCY_NOT_ALLOWED',
+      currencies: ['FIAT'],
+      allowedRecipients: ['DE89370400440532013000'],
+    });
+    await gql(app, UpdateUserKey, { input: { id: key.id, currencies: ['FIAT', 'CRYPTO'] } }, { headers: partner(org.secret) });
+    expect(await verify(partner(org.secret), token, '127.0.0.1', [], ['CRYPTO'])).toMatchObject({ valid: true, currencies: ['FIAT', 'CRYPTO'] });
   });
 
   it('says ORG_INACTIVE to the operator for a key of an inactive organization', async () => {

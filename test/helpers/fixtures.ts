@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { generateKey } from '../../src/domain/api-key/key-format.ts';
-import type { Permission } from '../../src/generated/prisma/enums.ts';
+import type { Currency, Permission } from '../../src/generated/prisma/enums.ts';
 import { CreateOrganization, CreatePartnerKey, RevokePartnerKey } from '../api/operations.ts';
 import type { TestApp } from './app.ts';
 import { admin, gql, partner } from './client.ts';
@@ -51,7 +51,7 @@ export interface KeyFixture {
 export async function newPartnerKey(
   app: TestApp,
   ownerSecret: string,
-  input: { name?: string; permissions?: Permission[]; allowedIps?: string[]; expiresAt?: string } = {},
+  input: { name?: string; permissions?: Permission[]; currencies?: Currency[]; allowedIps?: string[]; expiresAt?: string } = {},
 ): Promise<KeyFixture> {
   const res = await gql(
     app,

@@ -297,6 +297,33 @@ describe('KYC approvals stored before they were per environment', () => {
   });
 });
 
+describe('API keys stored before they had currencies', () => {
+  it('may move both currencies after the upgrade; a key with none cannot be stored', async () => {
+    const pglite = new PGlite();
+    try {
+      const name = (await committedMigrations()).find((m) => m.endsWith('_api_key_currencies'));
+      if (!name) throw new Error('no api_key_currencies migration');
+      await applyMigrations({ kind: 'pglite', pglite }, { migrationsDir: await migrationsDirWith({}, name) });
+      const organizationId = randomUUID();
+      await pglite.query(`INSERT INTO organizations (id, name, "updatedAt") VALUES ($1, 'Legacy keys', now())`, [organizationId]);
+      const insertKey = (keyId: string, extra = '', values: unknown[] = []) =>
+        pglite.query(
+          `INSERT INTO api_keys (id, "keyId", kind, "organizationId", environment, name, permissions, "secretHash", "updatedAt"${extra ? `, ${extra}` : ''})
+           VALUES ($1, $2, 'PARTNER', $3, 'TEST', 'Legacy', ARRAY['KEYS_READ']::"Permission"[], $4, now()${values.map((_, i) => `, $${i + 5}`).join('')})`,
+          [randomUUID(), keyId, organizationId, randomBytes(32), ...values],
+        );
+      await insertKey('Legacy01');
+      await applyMigrations({ kind: 'pglite', pglite });
+      const { rows } = await pglite.query<{ currencies: string }>(`SELECT currencies::text AS currencies FROM api_keys WHERE "keyId" = 'Legacy01'`);
+      expect(rows).toEqual([{ currencies: '{FIAT,CRYPTO}' }]);
+      await expect(insertKey('Legacy02', 'currencies', ['{}'])).rejects.toThrow(/api_keys_currencies_not_empty/);
+      await expect(insertKey('Legacy03', 'currencies', [null])).rejects.toThrow(/null value/);
+    } finally {
+      await pglite.close();
+    }
+  });
+});
+
 describe('migrations on PGlite', () => {
   const pglites: PGlite[] = [];
   const freshPGlite = () => {

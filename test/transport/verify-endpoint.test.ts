@@ -24,6 +24,24 @@ describe('POST /v1/keys/verify', () => {
     expect(await post({ key: org.secret, requiredPermissions: ['NOPE'] })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
   });
 
+  it('answers "currencies" and takes "requiredCurrencies" like the query', async () => {
+    const org = await createOrganization(server.services);
+    const fiat = await server.services.apiKeys.createPartnerKey(
+      { type: 'operator' },
+      { organizationId: org.organization.id, name: 'Fiat only', permissions: ['ORDERS_CREATE'], currencies: ['FIAT'] },
+    );
+    expect(await post({ key: org.secret, requiredCurrencies: ['CRYPTO'] })).toMatchObject({ status: 200, body: { valid: true, currencies: ['FIAT', 'CRYPTO'] } });
+    expect(await post({ key: fiat.secret, requiredCurrencies: ['FIAT'] })).toMatchObject({ status: 200, body: { valid: true, currencies: ['FIAT'] } });
+    expect(await post({ key: fiat.secret, requiredCurrencies: ['CRYPTO'] })).toMatchObject({
+      status: 200,
+      body: { valid: false, code: 'CURRENCY_NOT_ALLOWED', keyId: fiat.key.keyId, currencies: ['FIAT'] },
+    });
+    expect(await post({ key: fiat.secret, requiredCurrencies: ['EUR'] })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', fields: [{ path: ['requiredCurrencies', '0'] }] } },
+    });
+  });
+
   it('needs the admin token: missing or wrong is 401, a partner key is not enough', async () => {
     const org = await createOrganization(server.services);
     expect(await post({ key: org.secret }, {})).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHENTICATED', message: 'Admin token required' } } });

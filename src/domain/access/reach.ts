@@ -1,17 +1,19 @@
-import type { ApiKey, Permission } from '../../generated/prisma/client.ts';
+import type { ApiKey, Currency, Permission } from '../../generated/prisma/client.ts';
 import type { Caller } from '../caller.ts';
 import { AccessError } from '../errors.ts';
 import { uncoveredEntries } from '../ip/cidr.ts';
 
 /**
- * A key's reach: what it may do (permissions), from where (allowedIps), where money may go
- * (allowedRecipients), for how long (expiresAt) and how often (its rate limit). A key may create,
+ * A key's reach: what it may do (permissions), what money it may move (currencies), from where
+ * (allowedIps), where money may go (allowedRecipients), for how long (expiresAt) and how often (its rate limit). A key may create,
  * rotate, update or revoke a key only when that key's capabilities are within its own; what it
  * creates, and a key it widens, must be within its whole reach: so no sequence of changes by keys
  * ever yields a key stronger than the keys that made it. The operator and Keyward itself have no bounds.
  */
 export interface Reach {
   permissions: readonly Permission[];
+  /** At least one. */
+  currencies: readonly Currency[];
   /** Empty: any address. */
   allowedIps: readonly string[];
   /** Empty: any recipient. */
@@ -24,13 +26,14 @@ export interface Reach {
 
 /** The dimensions a reach is compared on. */
 export type Dimension = keyof Reach;
-const CAPABILITIES: readonly Dimension[] = ['permissions', 'allowedIps', 'allowedRecipients'];
+const CAPABILITIES: readonly Dimension[] = ['permissions', 'currencies', 'allowedIps', 'allowedRecipients'];
 const ALL: readonly Dimension[] = [...CAPABILITIES, 'expiresAt', 'rateLimitRequests'];
 
 /** What a key reaches, as stored. */
 export function reachOf(key: Pick<ApiKey, Dimension>): Reach {
   return {
     permissions: key.permissions,
+    currencies: key.currencies,
     allowedIps: key.allowedIps,
     allowedRecipients: key.allowedRecipients,
     expiresAt: key.expiresAt,
@@ -49,6 +52,7 @@ export function actingReach(caller: Caller): Reach | null {
   const key = principal.sessionOf ?? principal.apiKey;
   return {
     permissions: principal.permissions,
+    currencies: key.currencies,
     allowedIps: key.allowedIps,
     allowedRecipients: key.allowedRecipients,
     expiresAt: key.expiresAt,
@@ -67,6 +71,8 @@ export function excess(inner: Reach, outer: Reach, organizationLimit: number, di
   };
   const missing = inner.permissions.filter((p) => !outer.permissions.includes(p));
   check('permissions', missing.length > 0 ? `permissions it does not hold (${missing.join(', ')})` : null);
+  const currencies = inner.currencies.filter((c) => !outer.currencies.includes(c));
+  check('currencies', currencies.length > 0 ? `currencies it does not hold (${currencies.join(', ')})` : null);
   const ips = uncoveredEntries(inner.allowedIps, outer.allowedIps);
   check('allowedIps', ips.length > 0 ? `IP addresses outside its own allowlist (${ips.includes('*') ? 'any address' : ips.join(', ')})` : null);
   const recipients = outer.allowedRecipients.length === 0 ? [] : inner.allowedRecipients.length === 0 ? ['*'] : inner.allowedRecipients.filter((r) => !outer.allowedRecipients.includes(r));
@@ -98,7 +104,7 @@ export function checkNewKey(caller: Caller, key: Reach, organizationLimit: numbe
 
 /**
  * A key acts on an existing key (rotate, update, revoke): refused unless the target's
- * capabilities (permissions, IPs, recipients) are within its own, so a weaker key cannot touch
+ * capabilities (permissions, currencies, IPs, recipients) are within its own, so a weaker key cannot touch
  * a stronger one at all.
  */
 export function checkTarget(caller: Caller, target: Reach, organizationLimit: number, what: string): void {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import type { Currency } from '../../generated/prisma/enums.ts';
 import { parseAllowlistEntry } from '../ip/cidr.ts';
-import { normalizeRecipient } from '../connection/payout.ts';
+import { normalizeRecipient, type RecipientKind } from '../connection/payout.ts';
+import { ValidationError } from '../errors.ts';
 
 export const PERMISSIONS = [
   'CONNECTIONS_READ',
@@ -35,6 +37,16 @@ export const permissionList = z
   .min(1, 'at least one permission is required')
   .transform((list) => [...new Set(list)].sort());
 
+export const CURRENCIES = ['FIAT', 'CRYPTO'] as const;
+/** What a key may move when its request does not say: both. */
+export const ALL_CURRENCIES: Currency[] = [...CURRENCIES];
+
+/** At least one; duplicates dropped, in the order FIAT, CRYPTO. */
+export const currencyList = z
+  .array(z.enum(CURRENCIES))
+  .min(1, 'at least one currency is required')
+  .transform((list) => CURRENCIES.filter((c) => list.includes(c)));
+
 /** IPs and CIDRs, normalized (see cidr.ts); each bad entry is reported at its index. */
 export const ipAllowlist = z
   .array(z.string())
@@ -60,10 +72,17 @@ export function createPartnerKeyInput(now: Date) {
     name: keyName,
     environment: environment.optional(),
     permissions: permissionList,
+    currencies: currencyList.default(ALL_CURRENCIES),
     allowedIps: ipAllowlist.default([]),
     expiresAt: futureDate(now).nullish(),
     organizationId: z.uuid().optional(),
   });
+}
+
+/** An update names its key and at least one change (refine arguments). */
+function someChange(fields: string) {
+  const given = (v: Record<string, unknown>) => Object.entries(v).some(([name, value]) => name !== 'id' && value !== undefined);
+  return [given, { message: `give at least one of ${fields}`, path: ['input'] as PropertyKey[] }] as const;
 }
 
 export const updatePartnerKeyInput = z
@@ -72,12 +91,10 @@ export const updatePartnerKeyInput = z
     name: keyName.optional(),
     allowedIps: ipAllowlist.optional(),
     permissions: permissionList.optional(),
+    currencies: currencyList.optional(),
     rateLimitRequests: rateLimitRequests.optional(),
   })
-  .refine((v) => v.name !== undefined || v.allowedIps !== undefined || v.permissions !== undefined || v.rateLimitRequests !== undefined, {
-    message: 'give at least one of name, allowedIps, permissions or rateLimitRequests',
-    path: ['input'],
-  });
+  .refine(...someChange('name, allowedIps, permissions, currencies or rateLimitRequests'));
 
 export function rotatePartnerKeyInput(now: Date) {
   return z.object({
@@ -94,20 +111,56 @@ export function rotatePartnerKeyInput(now: Date) {
 
 export const MAX_RECIPIENTS = 100;
 
+/** A recipient as given: its normalized form, what it is, and where it stood in the list. */
+export interface Recipient {
+  value: string;
+  kind: RecipientKind;
+  index: number;
+}
+
 /** IBANs and Bitcoin addresses (network by environment), normalized; each bad one reported at its index. */
 export function recipientList(env: 'TEST' | 'LIVE') {
   return z
     .array(z.string())
     .max(MAX_RECIPIENTS, `at most ${MAX_RECIPIENTS} entries`)
     .transform((entries, ctx) => {
-      const normalized: string[] = [];
+      const recipients = new Map<string, Recipient>();
       entries.forEach((entry, index) => {
         const parsed = normalizeRecipient(entry, env);
-        if (parsed.ok) normalized.push(parsed.value);
-        else ctx.addIssue({ code: 'custom', path: [index], message: parsed.message });
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', path: [index], message: parsed.message });
+        else if (!recipients.has(parsed.value)) recipients.set(parsed.value, { value: parsed.value, kind: parsed.kind, index });
       });
-      return [...new Set(normalized)];
+      return [...recipients.values()];
     });
+}
+
+/** A key's stored recipients (already normalized), as recipients at their index in its list. */
+export function storedRecipients(values: readonly string[], env: 'TEST' | 'LIVE'): Recipient[] {
+  return values.flatMap((value, index) => {
+    const parsed = normalizeRecipient(value, env);
+    return parsed.ok ? [{ value: parsed.value, kind: parsed.kind, index }] : [];
+  });
+}
+
+/** The money a recipient receives: IBANs take FIAT, Bitcoin addresses CRYPTO. */
+const CURRENCY_OF: Record<RecipientKind, { currency: Currency; what: string }> = {
+  IBAN: { currency: 'FIAT', what: 'An IBAN' },
+  BTC_ADDRESS: { currency: 'CRYPTO', what: 'A Bitcoin address' },
+};
+
+/**
+ * A key's recipients must fit its currencies: VALIDATION_FAILED at `allowedRecipients.<index>` of
+ * each one that does not (its index in the request, or in the key's list when only currencies change).
+ */
+export function checkRecipientsFit(recipients: readonly Recipient[], currencies: readonly Currency[]): void {
+  const unfit = recipients.filter((r) => !currencies.includes(CURRENCY_OF[r.kind].currency));
+  if (unfit.length === 0) return;
+  throw new ValidationError(
+    unfit.map((r) => ({
+      path: ['allowedRecipients', String(r.index)],
+      message: `${CURRENCY_OF[r.kind].what} needs ${CURRENCY_OF[r.kind].currency} among the key's currencies`,
+    })),
+  );
 }
 
 export function createUserKeyInput(now: Date, env: 'TEST' | 'LIVE') {
@@ -115,6 +168,7 @@ export function createUserKeyInput(now: Date, env: 'TEST' | 'LIVE') {
     connectionId: z.string(),
     name: keyName,
     permissions: permissionList,
+    currencies: currencyList.default(ALL_CURRENCIES),
     allowedIps: ipAllowlist.default([]),
     allowedRecipients: recipientList(env).default([]),
     expiresAt: futureDate(now).nullish(),
@@ -128,13 +182,11 @@ export function updateUserKeyInput(env: 'TEST' | 'LIVE') {
       name: keyName.optional(),
       allowedIps: ipAllowlist.optional(),
       permissions: permissionList.optional(),
+      currencies: currencyList.optional(),
       allowedRecipients: recipientList(env).optional(),
       rateLimitRequests: rateLimitRequests.optional(),
     })
-    .refine((v) => Object.entries(v).some(([name, value]) => name !== 'id' && value !== undefined), {
-      message: 'give at least one of name, allowedIps, permissions, allowedRecipients or rateLimitRequests',
-      path: ['input'],
-    });
+    .refine(...someChange('name, allowedIps, permissions, currencies, allowedRecipients or rateLimitRequests'));
 }
 
 /** createSession: a description of the device, and the IPs it may use the token from (default: the caller's). */

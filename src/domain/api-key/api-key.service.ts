@@ -1,4 +1,4 @@
-import type { ApiKey, ApiKeyKind, Environment, EventType, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
+import type { ApiKey, ApiKeyKind, Currency, Environment, EventType, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { authorize, authorizeKey, keyScope, scopeOf } from '../access/policy.ts';
 import { checkChange, checkNewKey, checkTarget, inheritedBounds, reachOf, type Reach } from '../access/reach.ts';
@@ -17,9 +17,13 @@ import type { EventData, EventDraft } from '../events/event-log.ts';
 import type { UnitOfWork, Work } from '../unit-of-work.ts';
 import { parseInput } from '../validation.ts';
 import {
+  ALL_CURRENCIES,
+  checkRecipientsFit,
   createPartnerKeyInput,
   createUserKeyInput,
   PERMISSIONS,
+  storedRecipients,
+  type Recipient,
   rotatePartnerKeyInput,
   updatePartnerKeyInput,
   createSessionInput,
@@ -85,6 +89,8 @@ export interface NewKey {
   environment: Environment;
   name: string;
   permissions: Permission[];
+  /** Default: both. */
+  currencies?: Currency[];
   allowedIps: string[];
   allowedRecipients?: string[];
   expiresAt: Date | null;
@@ -97,6 +103,7 @@ export interface NewKey {
 
 const newKeyReach = (key: NewKey): Reach => ({
   permissions: key.permissions,
+  currencies: key.currencies ?? ALL_CURRENCIES,
   allowedIps: key.allowedIps,
   allowedRecipients: key.allowedRecipients ?? [],
   expiresAt: key.expiresAt,
@@ -108,7 +115,14 @@ export const MAX_ACTIVE_SESSIONS_PER_KEY = 100;
 /** A request within this long before a session's expiry extends it by the idle timeout. */
 export const SESSION_EXTEND_WINDOW_MS = 30 * 60 * 1000;
 
-type KeyChanges = { name?: string; allowedIps?: string[]; permissions?: Permission[]; allowedRecipients?: string[]; rateLimitRequests?: number };
+type KeyChanges = {
+  name?: string;
+  allowedIps?: string[];
+  permissions?: Permission[];
+  currencies?: Currency[];
+  allowedRecipients?: string[];
+  rateLimitRequests?: number;
+};
 
 export class ApiKeyService {
   constructor(
@@ -185,7 +199,12 @@ export class ApiKeyService {
       action: 'api_key.created',
       targetType: 'api_key',
       targetId: issued.key.keyId,
-      details: { kind: input.kind, permissions: input.permissions, ...(input.connectionId && { connectionId: input.connectionId }) },
+      details: {
+        kind: input.kind,
+        permissions: input.permissions,
+        currencies: input.currencies ?? ALL_CURRENCIES,
+        ...(input.connectionId && { connectionId: input.connectionId }),
+      },
     });
     await w.emit([keyEvent('API_KEY_CREATED', issued.key)]);
     return issued;
@@ -215,6 +234,7 @@ export class ApiKeyService {
         environment: apiKey.environment,
         name: input.description,
         permissions: apiKey.permissions,
+        currencies: apiKey.currencies,
         allowedIps,
         expiresAt,
         parentId: apiKey.id,
@@ -279,6 +299,7 @@ export class ApiKeyService {
           environment,
           name: input.name,
           permissions: input.permissions,
+          currencies: input.currencies,
           allowedIps: input.allowedIps,
           expiresAt: input.expiresAt ?? bounds.expiresAt,
           rateLimitRequests: bounds.rateLimitRequests,
@@ -292,6 +313,7 @@ export class ApiKeyService {
     const { principal } = authorizeKey(caller, 'userKeys.write');
     const scope = keyScope(principal);
     const input = parseInput(createUserKeyInput(this.clock.now(), scope.environment), rawInput);
+    checkRecipientsFit(input.allowedRecipients, input.currencies);
     const bounds = inheritedBounds(caller);
     return this.onVisible(caller, input.connectionId, 'connection', 'create user key', () =>
       this.uow.run(caller, scope.organizationId, async (w) => {
@@ -304,8 +326,9 @@ export class ApiKeyService {
           environment: scope.environment,
           name: input.name,
           permissions: input.permissions,
+          currencies: input.currencies,
           allowedIps: input.allowedIps,
-          allowedRecipients: input.allowedRecipients,
+          allowedRecipients: input.allowedRecipients.map((r) => r.value),
           expiresAt: input.expiresAt ?? bounds.expiresAt,
           rateLimitRequests: bounds.rateLimitRequests,
         });
@@ -370,15 +393,21 @@ export class ApiKeyService {
    * An update: the key's capabilities must be within the caller's reach before (a weaker key
    * cannot touch a stronger one), and a change that widens it must leave it wholly within.
    */
-  private async update(caller: Caller, kind: ApiKeyKind, input: KeyChanges & { id: string }): Promise<ApiKey> {
+  private async update(caller: Caller, kind: ApiKeyKind, input: Omit<KeyChanges, 'allowedRecipients'> & { id: string; allowedRecipients?: Recipient[] }): Promise<ApiKey> {
     const now = this.clock.now();
-    const { id, ...changes } = input;
-    const data = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as KeyChanges;
+    const { id, allowedRecipients, ...changes } = input;
+    const data = Object.fromEntries(
+      Object.entries({ ...changes, allowedRecipients: allowedRecipients?.map((r) => r.value) }).filter(([, v]) => v !== undefined),
+    ) as KeyChanges;
     const key = await this.onVisible(caller, id, 'api_key', 'update', () =>
       this.onKey(caller, kind, id, keyTargetsWhere(caller), async (w, current) => {
         if (!isActive(current, now)) throw new InvalidStateError('Only an active key can be updated');
         const limit = w.organization.rateLimitRequests;
         checkTarget(caller, reachOf(current), limit, 'update');
+        // The recipients the key will have must fit the currencies it will have.
+        if (allowedRecipients || data.currencies) {
+          checkRecipientsFit(allowedRecipients ?? storedRecipients(current.allowedRecipients, current.environment), data.currencies ?? current.currencies);
+        }
         if (data.permissions) this.checkEnabled(w, data.permissions);
         checkChange(caller, reachOf(current), reachOf({ ...current, ...data }), limit);
         if (current.kind === 'USER') await this.lockPool(w, poolOf(current));
@@ -431,6 +460,7 @@ export class ApiKeyService {
           environment: old.environment,
           name: old.name,
           permissions: old.permissions,
+          currencies: old.currencies,
           allowedIps: old.allowedIps,
           allowedRecipients: old.allowedRecipients,
           expiresAt: input.expiresAt ?? bounds.expiresAt,

@@ -19,12 +19,16 @@ export type KeyCheck =
   | { ok: false; reason: KeyCheckFailure; keyId?: string | undefined; principal?: KeyPrincipal };
 
 /** What a session needs of the key that opened it. */
-type ParentFacts = Pick<ApiKey, 'id' | 'keyId' | 'kind' | 'permissions' | 'revokedAt' | 'expiresAt' | 'allowedIps' | 'allowedRecipients' | 'rateLimitRequests'>;
+type ParentFacts = Pick<
+  ApiKey,
+  'id' | 'keyId' | 'kind' | 'permissions' | 'currencies' | 'revokedAt' | 'expiresAt' | 'allowedIps' | 'allowedRecipients' | 'rateLimitRequests'
+>;
 const PARENT_SELECT = {
   id: true,
   keyId: true,
   kind: true,
   permissions: true,
+  currencies: true,
   revokedAt: true,
   expiresAt: true,
   allowedIps: true,
@@ -154,6 +158,7 @@ export class KeyVerifier implements KeyChangeListener {
           id: parent.id,
           keyId: parent.keyId,
           expiresAt: parent.expiresAt,
+          currencies: parent.currencies,
           allowedIps: parent.allowedIps,
           allowedRecipients: parent.allowedRecipients,
           rateLimitRequests: parent.rateLimitRequests,

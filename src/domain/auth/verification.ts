@@ -1,7 +1,7 @@
 import { authorize, scopeOf } from '../access/policy.ts';
 import { z } from 'zod';
-import type { ApiKeyKind, Environment, Permission } from '../../generated/prisma/enums.ts';
-import { PERMISSIONS } from '../api-key/api-key.schemas.ts';
+import type { ApiKeyKind, Currency, Environment, Permission } from '../../generated/prisma/enums.ts';
+import { CURRENCIES, PERMISSIONS } from '../api-key/api-key.schemas.ts';
 import type { Caller } from '../caller.ts';
 import { parseInput } from '../validation.ts';
 import type { KeyVerifier } from './key-verifier.ts';
@@ -14,6 +14,7 @@ export type VerificationCode =
   | 'EXPIRED'
   | 'IP_NOT_ALLOWED'
   | 'INSUFFICIENT_PERMISSIONS'
+  | 'CURRENCY_NOT_ALLOWED'
   | 'ORG_INACTIVE';
 
 export interface KeyVerification {
@@ -23,6 +24,8 @@ export interface KeyVerification {
   kind: ApiKeyKind | null;
   environment: Environment | null;
   permissions: Permission[];
+  /** What money the key may move (a session: the key that opened it). */
+  currencies: Currency[];
   allowedRecipients: string[];
   /** User keys: the partner's ref of the connected user. */
   ref: string | null;
@@ -33,6 +36,7 @@ export const verifyKeyInput = z.object({
   key: z.string().max(512, 'must be at most 512 characters'),
   ip: z.string().max(64).optional(),
   requiredPermissions: z.array(z.enum(PERMISSIONS)).max(PERMISSIONS.length).default([]),
+  requiredCurrencies: z.array(z.enum(CURRENCIES)).max(CURRENCIES.length).default([]),
 });
 
 const nothing = (code: VerificationCode): KeyVerification => ({
@@ -42,6 +46,7 @@ const nothing = (code: VerificationCode): KeyVerification => ({
   kind: null,
   environment: null,
   permissions: [],
+  currencies: [],
   allowedRecipients: [],
   ref: null,
   expiresAt: null,
@@ -51,7 +56,7 @@ const nothing = (code: VerificationCode): KeyVerification => ({
  * verifyKey for the platform's other services: may this key do this, from this IP? The operator
  * may verify any key; a partner key only keys of its own organization and environment — any
  * other key is NOT_FOUND, whatever state it is in. A key with an IP allowlist fails closed
- * when no IP is given.
+ * when no IP is given. A session token answers with the reach of the key that opened it.
  */
 export async function verifyKey(verifier: KeyVerifier, caller: Caller, rawInput: unknown): Promise<KeyVerification> {
   authorize(caller, 'keys.verify');
@@ -64,8 +69,15 @@ export async function verifyKey(verifier: KeyVerifier, caller: Caller, rawInput:
   // A partner key verifies keys of its own organization and environment only; the operator any.
   const scope = scopeOf(caller);
   if (scope && (organization.id !== scope.organizationId || apiKey.environment !== scope.environment)) return nothing('NOT_FOUND');
-  const missing = input.requiredPermissions.filter((p) => !principal.permissions.includes(p));
-  const code: VerificationCode = !result.ok ? result.reason : missing.length > 0 ? 'INSUFFICIENT_PERMISSIONS' : 'VALID';
+  // A session acts with its key's currencies and recipients (src/domain/access/reach.ts).
+  const { currencies, allowedRecipients } = principal.sessionOf ?? apiKey;
+  const code: VerificationCode = !result.ok
+    ? result.reason
+    : input.requiredPermissions.some((p) => !principal.permissions.includes(p))
+      ? 'INSUFFICIENT_PERMISSIONS'
+      : input.requiredCurrencies.some((c) => !currencies.includes(c))
+        ? 'CURRENCY_NOT_ALLOWED'
+        : 'VALID';
   return {
     valid: code === 'VALID',
     code,
@@ -73,7 +85,8 @@ export async function verifyKey(verifier: KeyVerifier, caller: Caller, rawInput:
     kind: apiKey.kind,
     environment: apiKey.environment,
     permissions: principal.permissions,
-    allowedRecipients: apiKey.allowedRecipients,
+    currencies,
+    allowedRecipients,
     ref: principal.connectionRef,
     expiresAt: apiKey.expiresAt,
   };

@@ -15,7 +15,7 @@ import { builder } from '../builder.ts';
 import { maxPageSize } from '../pagination.ts';
 import { decodeId } from '../ids.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
-import { ApiKeyKindEnum, EnvironmentEnum, PermissionEnum } from './enums.ts';
+import { ApiKeyKindEnum, CURRENCIES_INPUT, CurrencyEnum, EnvironmentEnum, PermissionEnum } from './enums.ts';
 
 export const ApiKeyRef = builder.prismaNode('ApiKey', {
   id: { field: 'id' },
@@ -29,6 +29,7 @@ export const ApiKeyRef = builder.prismaNode('ApiKey', {
     name: t.exposeString('name'),
     environment: t.expose('environment', { type: EnvironmentEnum }),
     permissions: t.expose('permissions', { type: [PermissionEnum] }),
+    currencies: t.expose('currencies', { type: [CurrencyEnum], description: 'What money the key may move; at least one' }),
     allowedIps: t.exposeStringList('allowedIps'),
     rateLimitRequests: t.exposeInt('rateLimitRequests', {
       nullable: true,
@@ -91,6 +92,7 @@ builder.mutationField('createPartnerKey', (t) =>
       name: t.input.string({ required: true }),
       environment: t.input.field({ type: EnvironmentEnum, description: "Defaults to the calling key's" }),
       permissions: t.input.field({ type: [PermissionEnum], required: true }),
+      currencies: t.input.field({ type: [CurrencyEnum], description: CURRENCIES_INPUT }),
       allowedIps: t.input.stringList({ description: 'IPs and CIDRs; empty or omitted = any' }),
       expiresAt: t.input.field({ type: 'DateTime' }),
       organizationId: t.input.id({ description: 'Operator only: the organization to create the key for' }),
@@ -119,6 +121,7 @@ builder.mutationField('updatePartnerKey', (t) =>
       name: t.input.string(),
       allowedIps: t.input.stringList(),
       permissions: t.input.field({ type: [PermissionEnum] }),
+      currencies: t.input.field({ type: [CurrencyEnum], description: CURRENCIES_INPUT }),
       rateLimitRequests: t.input.int({ description: RATE_LIMIT_INPUT }),
     },
     resolve: async (_root, { input }, ctx) => {

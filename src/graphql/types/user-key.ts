@@ -11,7 +11,9 @@ import { decodeId } from '../ids.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
 import { IssuedKey, KeyResult, RATE_LIMIT_INPUT, rotateAndRevokeMutations } from './api-key.ts';
 import { ConnectionRef } from './connection.ts';
-import { PermissionEnum } from './enums.ts';
+import { CURRENCIES_INPUT, CurrencyEnum, PermissionEnum } from './enums.ts';
+
+const USER_KEY_CURRENCIES = `${CURRENCIES_INPUT}. IBANs among allowedRecipients need FIAT, Bitcoin addresses CRYPTO`;
 
 
 builder.mutationField('createUserKey', (t) =>
@@ -24,6 +26,7 @@ builder.mutationField('createUserKey', (t) =>
       connectionId: t.input.id({ required: true }),
       name: t.input.string({ required: true }),
       permissions: t.input.field({ type: [PermissionEnum], required: true }),
+      currencies: t.input.field({ type: [CurrencyEnum], description: USER_KEY_CURRENCIES }),
       allowedIps: t.input.stringList({ description: 'IPs and CIDRs; empty or omitted = any' }),
       allowedRecipients: t.input.stringList({ description: 'IBANs and Bitcoin addresses funds may go to; empty = any' }),
       expiresAt: t.input.field({ type: 'DateTime' }),
@@ -45,6 +48,7 @@ builder.mutationField('updateUserKey', (t) =>
       name: t.input.string(),
       allowedIps: t.input.stringList(),
       permissions: t.input.field({ type: [PermissionEnum] }),
+      currencies: t.input.field({ type: [CurrencyEnum], description: USER_KEY_CURRENCIES }),
       allowedRecipients: t.input.stringList(),
       rateLimitRequests: t.input.int({ description: RATE_LIMIT_INPUT }),
     },
