@@ -21,7 +21,7 @@ import { RequestLogWriter } from './domain/audit/request-log.ts';
 import { Metrics } from './infra/metrics.ts';
 import { OrganizationService } from './domain/organization/organization.service.ts';
 import { ConnectionService, type ConnectionLinks } from './domain/connection/connection.service.ts';
-import { SandboxDepositAccounts, type DepositAccounts } from './domain/connection/deposit-accounts.ts';
+import { SandboxDepositProvider, type DepositProvider } from './domain/connection/deposit-accounts.ts';
 import { createMailer, type Mailer } from './infra/mailer.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { lockDataDir, loadOrCreateSecrets } from './infra/data-dir.ts';
@@ -48,7 +48,8 @@ export function createServices(deps: {
   links: ConnectionLinks;
   clock?: Clock;
   verifier?: KeyVerifierOptions;
-  deposits?: DepositAccounts;
+  /** Where deposit IBANs (BUY) and addresses (SELL) come from; the sandbox's by default (none in LIVE). */
+  deposits?: DepositProvider;
   allowPrivateCallbacks?: boolean;
   /** Other instances: events and invalidations travel here (Redis); none on a single instance. */
   bus?: Bus;
@@ -118,7 +119,7 @@ export function createServices(deps: {
     encryptionKey,
     apiKeys,
     mailer: deps.mailer,
-    deposits: deps.deposits ?? new SandboxDepositAccounts(),
+    deposits: deps.deposits ?? new SandboxDepositProvider(),
     links: deps.links,
     allowPrivateCallbacks: deps.allowPrivateCallbacks ?? false,
     listener: changes,
@@ -154,12 +155,13 @@ export function createServices(deps: {
 }
 
 /**
- * Data upgrades that need the encryption key, so no SQL migration can do them: run by every
- * start (server and CLI) after the migrations, before anything is served. Idempotent and safe
- * with several instances starting at once. Today: signing secrets from before they were per
- * environment become a TEST and a LIVE copy of the same secret.
+ * Data upgrades no SQL migration can do (they need the encryption key or the deposit provider):
+ * run by every start (server and CLI) after the migrations, before anything is served.
+ * Idempotent and safe with several instances starting at once. Today: signing secrets from
+ * before they were per environment become a TEST and a LIVE copy of the same secret; deposit
+ * details that were stored the wrong way round are replaced from the provider.
  */
-export async function upgradeData(services: Pick<Services, 'signing' | 'logger'>): Promise<void> {
+export async function upgradeData(services: Pick<Services, 'signing' | 'connections' | 'logger'>): Promise<void> {
   const { split, undecryptable } = await services.signing.upgradeLegacySecrets();
   if (split > 0) services.logger.info({ split }, 'signing secrets from before environments split into a TEST and a LIVE copy of the same secret');
   if (undecryptable > 0) {
@@ -167,6 +169,11 @@ export async function upgradeData(services: Pick<Services, 'signing' | 'logger'>
       { undecryptable },
       'signing secrets from before environments do not decrypt with KEYWARD_ENCRYPTION_KEY: left as they are until a start with the right key',
     );
+  }
+  const deposits = await services.connections.replaceDepositDetails();
+  if (deposits.replaced + deposits.withdrawn > 0) services.logger.info(deposits, 'deposit details stored the wrong way round replaced from the deposit provider');
+  if (deposits.waiting > 0) {
+    services.logger.warn({ waiting: deposits.waiting }, 'connected connections still without deposit details from the provider: asked again at the next start');
   }
 }
 

@@ -205,20 +205,21 @@ describe('user key recovery', () => {
 });
 
 describe('direction and payout details', () => {
-  it('SELL needs a valid IBAN and gets a deposit IBAN when connected', async () => {
+  it('SELL (BTC to EUR) needs a valid payout IBAN and gets the testnet address the user sends BTC to when connected', async () => {
     const org = await newOrganization(app);
     const { connection } = await connectedUser(org, { direction: 'SELL', iban: 'de89 3704 0044 0532 0130 00' });
-    expect(connection).toMatchObject({ status: 'CONNECTED', depositAddress: null });
-    expect(normalizeIban(connection!.depositIban!).ok).toBe(true);
+    expect(connection).toMatchObject({ status: 'CONNECTED', depositIban: null });
+    expect(connection!.depositAddress).toMatch(/^tb1q/);
+    expect(normalizeBtcAddress(connection!.depositAddress!, 'TEST').ok).toBe(true);
     const stored = await app.database.prisma.connection.findUniqueOrThrow({ where: { id: (await import('@pothos/plugin-relay')).decodeGlobalID(connection!.id).id } });
     expect(stored.iban).toBe('DE89370400440532013000');
   });
 
-  it('BUY needs a valid Bitcoin address and gets a deposit address when connected', async () => {
+  it('BUY (EUR to BTC) needs a valid payout address and gets the IBAN the user pays EUR into when connected', async () => {
     const org = await newOrganization(app);
     const { connection } = await connectedUser(org, { direction: 'BUY', address: 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx' });
-    expect(connection).toMatchObject({ status: 'CONNECTED', depositIban: null });
-    expect(normalizeBtcAddress(connection!.depositAddress!, 'TEST').ok).toBe(true);
+    expect(connection).toMatchObject({ status: 'CONNECTED', depositAddress: null });
+    expect(normalizeIban(connection!.depositIban!).ok).toBe(true);
   });
 
   it.each([

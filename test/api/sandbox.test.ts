@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { normalizeBtcAddress } from '../../src/domain/connection/payout.ts';
+import { normalizeBtcAddress, normalizeIban } from '../../src/domain/connection/payout.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { admin, gql, partner } from '../helpers/client.ts';
 import { newEmail } from '../helpers/connections.ts';
@@ -32,7 +32,9 @@ describe('advanceSandboxConnection', () => {
     const connected = await advance(org.secret, id, 'CONNECTED');
     if (connected.__typename !== 'AdvanceSandboxConnectionSuccess') throw new Error(JSON.stringify(connected));
     expect(connected.connection.status).toBe('CONNECTED');
-    expect(normalizeBtcAddress(connected.connection.depositAddress!, 'TEST').ok).toBe(true);
+    // BUY: the user pays EUR in, so the deposit detail is an IBAN, never an address.
+    expect(connected.connection).toMatchObject({ depositAddress: null });
+    expect(normalizeIban(connected.connection.depositIban!).ok).toBe(true);
     expect(connected.apiKey).toMatch(/^kw_usr_test_/);
     expect((await gql(app, UserViewer, {}, { headers: { 'x-api-key': connected.apiKey! } })).status).toBe(200);
     // The consent link mailed on the way is spent: the connection moved on.
@@ -70,7 +72,9 @@ describe('createSandboxUser', () => {
     if (payload.__typename !== 'CreateSandboxUserSuccess') throw new Error(JSON.stringify(payload));
     expect(payload.connection).toMatchObject({ status: 'CONNECTED', environment: 'TEST', ref: `sandbox-${type}`, direction: 'SELL' });
     expect(payload.connection.email).toContain(`sandbox-${type.toLowerCase()}-`);
-    expect(payload.connection.depositIban).toMatch(/^DE\d{20}$/);
+    // SELL: the user sends BTC, so the deposit detail is a testnet address, never an IBAN.
+    expect(payload.connection).toMatchObject({ depositIban: null });
+    expect(normalizeBtcAddress(payload.connection.depositAddress!, 'TEST')).toEqual({ ok: true, value: expect.stringMatching(/^tb1q/) });
     expect(mailsTo(app, payload.connection.email)).toHaveLength(0);
     const viewer = await gql(app, UserViewer, {}, { headers: { 'x-api-key': payload.apiKey! } });
     expect(viewer.data!.viewer).toMatchObject({ kind: 'USER', connection: { id: payload.connection.id } });

@@ -369,7 +369,7 @@ describe('webhooks to endpoints', () => {
 describe('connect callbacks', () => {
   const CONNECT = `mutation ($i: ConnectUserInput!) { connectUser(input: $i) { __typename ... on ConnectUserSuccess { connection { id status } } ... on Error { code } } }`;
 
-  it('CONNECTED: verification-status carries the user key, ref, email and status; connection-status the deposit IBAN', async () => {
+  it('CONNECTED: verification-status carries the user key, ref, email and status; connection-status (SELL) the deposit address', async () => {
     const org = await newOrganization(app);
     const path = newPath();
     const user = await connectedUser(app, org, { callback: `${receiver.url}${path}`, ref: `ref-${pathSeq}`, direction: 'SELL', iban: 'DE89 3704 0044 0532 0130 00' });
@@ -385,10 +385,12 @@ describe('connect callbacks', () => {
     });
     expect(user.apiKey).toMatch(/^kw_usr_test_/);
     const connection = byPath[`${path}/connection-status`]!;
-    expect(verifyWebhook(org.signingSecret, connection)).toMatchObject({
+    expect(verifyWebhook(org.signingSecret, connection)).toEqual({
       type: 'connection.connection_status',
-      data: { status: 'CONNECTED', ref: `ref-${pathSeq}`, direction: 'SELL', depositIban: expect.stringMatching(/^[A-Z]{2}\d{2}/) },
+      timestamp: expect.any(String),
+      data: { status: 'CONNECTED', email: user.email.toLowerCase(), ref: `ref-${pathSeq}`, connectionId: user.connectionId, direction: 'SELL', depositAddress: user.connection!.depositAddress },
     });
+    expect(user.connection!.depositAddress).toMatch(/^tb1q/);
     expect(connection.body).not.toContain('kw_usr_');
 
     // The key is nowhere else: not in the delivery list, not in the outbox once delivered, not in the logs.
@@ -429,8 +431,9 @@ describe('connect callbacks', () => {
     const bodies = Object.fromEntries(at(path).map((w) => [w.path.slice(path.length), verifyWebhook(org.signingSecret, w)]));
     expect(bodies).toEqual({
       '/verification-status': expect.objectContaining({ data: expect.objectContaining({ status: 'CONNECTED', apikey: apiKey }) }),
-      '/connection-status': expect.objectContaining({ data: expect.objectContaining({ direction: 'BUY', depositAddress: expect.any(String) }) }),
+      '/connection-status': expect.objectContaining({ data: expect.objectContaining({ direction: 'BUY', depositIban: expect.stringMatching(/^DE\d{2}0000\d{14}$/) }) }),
     });
+    expect((bodies['/connection-status'] as { data: object }).data).not.toHaveProperty('depositAddress');
   });
 
   it('keeps the key sealed while it waits for a retry, and erases it once delivered', async () => {

@@ -252,7 +252,7 @@ export type ViewerKind =
   | 'SESSION'
   | 'USER';
 
-/** Where a webhook message stands: PENDING (a next attempt is scheduled), SUCCEEDED, FAILED (given up, or 410), CANCELLED (its endpoint was disabled) */
+/** Where a webhook message stands: PENDING (a next attempt is scheduled), SUCCEEDED, FAILED (given up, or 410), CANCELLED (its endpoint was disabled, or it carried deposit details stored the wrong way round) */
 export type WebhookDeliveryState =
   | 'CANCELLED'
   | 'FAILED'

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/infra/logger.ts';
 import { OffsetClock } from './clock.ts';
 import { createYogaApp, type KeywardYoga } from '../../src/yoga.ts';
 import type { Resolver } from '../../src/domain/webhooks/webhook-sender.ts';
+import type { DepositProvider } from '../../src/domain/connection/deposit-accounts.ts';
 
 /** Captures every log line an app writes, so tests can assert what the logs hold (and do not). */
 export class LogCapture extends Writable {
@@ -74,6 +75,8 @@ export async function createTestApp(
     mailLimits?: { perOrganizationPerHour: number; perRecipientPerDay: number };
     /** The encryption key (default: a random one), for data sealed before the app existed. */
     encryptionKey?: Buffer;
+    /** The deposit provider (default: the sandbox's, which has nothing in LIVE). */
+    deposits?: DepositProvider;
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await sharedDatabase());
@@ -96,6 +99,7 @@ export async function createTestApp(
     ...(options.resolve && { webhooks: { resolve: options.resolve } }),
     authFailureLimit: options.authFailureLimit ?? { failures: 1_000_000, windowMs: 60_000 },
     ...(options.mailLimits && { mailLimits: options.mailLimits }),
+    ...(options.deposits && { deposits: options.deposits }),
   });
   const yoga = createYogaApp({
     services,

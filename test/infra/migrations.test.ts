@@ -3,9 +3,11 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { open, seal } from '../../src/domain/crypto/secret-box.ts';
+import { sandboxDepositAddress, sandboxDepositIban } from '../../src/domain/connection/deposit-accounts.ts';
 import { generateSigningSecret } from '../../src/domain/signing/signing.service.ts';
 import { PrismaClient } from '../../src/generated/prisma/client.ts';
 import { openDatabase, type Database } from '../../src/infra/database.ts';
@@ -70,6 +72,25 @@ afterAll(async () => {
 });
 
 // -- signing secrets from before they were per environment ------------------------------------------
+
+/**
+ * A fresh PGlite as the version before a committed migration (named by what follows its
+ * timestamp) left databases: every migration before it applied, that one not.
+ */
+async function pgliteBefore(suffix: string, pglites: PGlite[]): Promise<{ pglite: PGlite; name: string; query: Query }> {
+  const pglite = new PGlite();
+  pglites.push(pglite);
+  const name = (await committedMigrations()).find((m) => m.endsWith(`_${suffix}`));
+  if (!name) throw new Error(`no ${suffix} migration`);
+  await applyMigrations({ kind: 'pglite', pglite }, { migrationsDir: await migrationsDirWith({}, name) });
+  return { pglite, name, query: (sql, params) => pglite.query(sql, params) };
+}
+
+/** The app's database over a PGlite the test migrated itself. */
+function databaseOn(pglite: PGlite): { prisma: PrismaClient; database: Database } {
+  const prisma = new PrismaClient({ adapter: createPGliteAdapterFactory(pglite), transactionOptions: { maxWait: 30_000, timeout: 15_000 } });
+  return { prisma, database: { prisma, kind: 'memory', ping: async () => void (await prisma.$queryRaw`SELECT 1`), close: () => prisma.$disconnect() } };
+}
 
 /** The migration that made signing secrets per environment: databases older than it hold one secret per organization. */
 async function perEnvironmentMigration(): Promise<string> {
@@ -153,8 +174,7 @@ describe('signing secrets stored before they were per environment', () => {
     const stranger = await insertLegacyOrganization(query, randomBytes(32), [{ retiresAt: null, ageMs: 0 }]);
 
     expect(await applyMigrations({ kind: 'pglite', pglite })).toEqual({ applied: (await committedMigrations()).filter((name) => name >= migration) });
-    const prisma = new PrismaClient({ adapter: createPGliteAdapterFactory(pglite), transactionOptions: { maxWait: 30_000, timeout: 15_000 } });
-    const database: Database = { prisma, kind: 'memory', ping: async () => void (await prisma.$queryRaw`SELECT 1`), close: () => prisma.$disconnect() };
+    const { prisma, database } = databaseOn(pglite);
     const app = await createTestApp({ database, encryptionKey });
     try {
       expect(await prisma.signingSecret.count({ where: { organizationId, environment: null } })).toBe(2);
@@ -222,12 +242,7 @@ describe('KYC approvals stored before they were per environment', () => {
   });
 
   it('count for LIVE only with evidence of a LIVE approval in the audit trail; every other approval counts for TEST only', async () => {
-    const pglite = new PGlite();
-    pglites.push(pglite);
-    const name = (await committedMigrations()).find((m) => m.endsWith('_kyc_approvals_per_environment'));
-    if (!name) throw new Error('no kyc_approvals_per_environment migration');
-    await applyMigrations({ kind: 'pglite', pglite }, { migrationsDir: await migrationsDirWith({}, name) });
-    const query: Query = (sql, params) => pglite.query(sql, params);
+    const { pglite, name, query } = await pgliteBefore('kyc_approvals_per_environment', pglites);
     const organizationId = randomUUID();
     await query(`INSERT INTO organizations (id, name, "updatedAt") VALUES ($1, 'Legacy KYC', now())`, [organizationId]);
     const approvedAt = new Date('2026-11-30T10:00:00.000Z');
@@ -275,8 +290,7 @@ describe('KYC approvals stored before they were per environment', () => {
     expect(columns.rows.map((r) => r.name)).not.toContain('kycApprovedAt');
 
     // Through the API on the migrated database: a LIVE connection skips onboarding only for the LIVE-approved.
-    const prisma = new PrismaClient({ adapter: createPGliteAdapterFactory(pglite), transactionOptions: { maxWait: 30_000, timeout: 15_000 } });
-    const database: Database = { prisma, kind: 'memory', ping: async () => void (await prisma.$queryRaw`SELECT 1`), close: () => prisma.$disconnect() };
+    const { prisma, database } = databaseOn(pglite);
     const app = await createTestApp({ database });
     try {
       const liveOrg = randomUUID();
@@ -322,6 +336,128 @@ describe('API keys stored before they had currencies', () => {
       await pglite.close();
     }
   });
+});
+
+// -- deposit details stored the wrong way round (issue 14) --------------------------------------------
+
+describe('deposit details stored the wrong way round', () => {
+  const pglites: PGlite[] = [];
+  afterAll(async () => {
+    await Promise.all(pglites.map((pglite) => pglite.close()));
+  });
+
+  it('are cleared by the migration (never moved across) and replaced from the provider by the start-up step; stored callbacks never send them again', async () => {
+    const { pglite, name, query } = await pgliteBefore('deposit_details_by_direction', pglites);
+    const organizationId = randomUUID();
+    await query(`INSERT INTO organizations (id, name, "updatedAt") VALUES ($1, 'Deposits', now())`, [organizationId]);
+    const OLD_IBAN = 'DE35042997912107130109';
+    const OLD_ADDRESS = 'tb1qxewvswxnhft4dpjf4dtz2tkvemtzhsak7vy930';
+    const LIVE_ADDRESS = 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq';
+    /** A connection as the previous version stored it. */
+    const connection = async (environment: 'TEST' | 'LIVE', status: string, direction: 'BUY' | 'SELL' | null, deposit: { iban?: string; address?: string }) => {
+      const [id, userId] = [randomUUID(), randomUUID()];
+      await query(`INSERT INTO users (id, email, "updatedAt") VALUES ($1, $2, now())`, [userId, `${userId}@example.com`]);
+      await query(
+        `INSERT INTO connections (id, "organizationId", "userId", environment, status, direction, "callbackUrl", "depositIban", "depositAddress", "updatedAt")
+         VALUES ($1, $2, $3, $4, $5, $6, 'https://partner.example/kw', $7, $8, now())`,
+        [id, organizationId, userId, environment, status, direction, deposit.iban ?? null, deposit.address ?? null],
+      );
+      return id;
+    };
+    const buy = await connection('TEST', 'CONNECTED', 'BUY', { address: OLD_ADDRESS });
+    const sell = await connection('TEST', 'CONNECTED', 'SELL', { iban: OLD_IBAN });
+    const revoked = await connection('TEST', 'REVOKED', 'SELL', { iban: OLD_IBAN });
+    const liveBuy = await connection('LIVE', 'CONNECTED', 'BUY', { address: LIVE_ADDRESS });
+    const pending = await connection('TEST', 'PENDING', 'BUY', {});
+    const undirected = await connection('TEST', 'CONNECTED', null, {});
+    /** A stored callback delivery of the previous version. */
+    const delivery = async (connectionId: string, type: string, state: string, data: Record<string, unknown>) => {
+      const id = randomUUID();
+      await query(
+        `INSERT INTO webhook_deliveries (id, "organizationId", environment, "callbackUrl", type, payload, state, "nextAttemptAt", "createdAt", "updatedAt")
+         VALUES ($1, $2, 'TEST', 'https://partner.example/kw/x', $3, $4, $5, $6, now(), now())`,
+        [id, organizationId, type, JSON.stringify({ type, timestamp: new Date().toISOString(), data: { status: 'CONNECTED', connectionId, ...data } }), state, state === 'PENDING' ? new Date() : null],
+      );
+      return id;
+    };
+    const retrying = await delivery(buy, 'connection.connection_status', 'PENDING', { direction: 'BUY', depositAddress: OLD_ADDRESS });
+    const sent = await delivery(sell, 'connection.connection_status', 'SUCCEEDED', { direction: 'SELL', depositIban: OLD_IBAN });
+    const verification = await delivery(buy, 'connection.verification_status', 'PENDING', { keyId: 'abcd1234' });
+
+    expect(await applyMigrations({ kind: 'pglite', pglite })).toEqual({ applied: (await committedMigrations()).filter((m) => m >= name) });
+    const stored = async () => {
+      const { rows } = await pglite.query<{ id: string; depositIban: string | null; depositAddress: string | null; depositDetailsPending: boolean }>(
+        `SELECT id, "depositIban", "depositAddress", "depositDetailsPending" FROM connections WHERE "organizationId" = $1`,
+        [organizationId],
+      );
+      return Object.fromEntries(rows.map(({ id, ...row }) => [id, row]));
+    };
+    const none = { depositIban: null, depositAddress: null };
+    expect(await stored()).toEqual({
+      [buy]: { ...none, depositDetailsPending: true },
+      [sell]: { ...none, depositDetailsPending: true },
+      [revoked]: { ...none, depositDetailsPending: false }, // disconnected: nothing to ask for
+      [liveBuy]: { ...none, depositDetailsPending: true },
+      [pending]: { ...none, depositDetailsPending: false },
+      [undirected]: { ...none, depositDetailsPending: false },
+    });
+    const deliveries = async () => {
+      const { rows } = await pglite.query<{ id: string; state: string; nextAttemptAt: Date | null; payload: { data: Record<string, unknown> } }>(
+        `SELECT id, state::text AS state, "nextAttemptAt", payload FROM webhook_deliveries WHERE "organizationId" = $1`,
+        [organizationId],
+      );
+      return Object.fromEntries(rows.map(({ id, ...row }) => [id, row]));
+    };
+    const after = await deliveries();
+    // The retry would have sent the old address again: cancelled, and the address is gone from it.
+    expect(after[retrying]).toMatchObject({ state: 'CANCELLED', nextAttemptAt: null });
+    expect(after[retrying]!.payload.data).toEqual({ status: 'CONNECTED', connectionId: buy, direction: 'BUY' });
+    // A sent one stays as it was, without the IBAN, so redeliverWebhook cannot send it again.
+    expect(after[sent]).toMatchObject({ state: 'SUCCEEDED', payload: { data: { status: 'CONNECTED', connectionId: sell, direction: 'SELL' } } });
+    expect(after[sent]!.payload.data).not.toHaveProperty('depositIban');
+    expect(after[verification]).toMatchObject({ state: 'PENDING', payload: { data: { keyId: 'abcd1234' } } });
+
+    // The start-up step, on two instances at once (the sandbox provider: nothing in LIVE).
+    const { prisma, database } = databaseOn(pglite);
+    const app = await createTestApp({ database });
+    const withProvider = await createTestApp({
+      database,
+      deposits: { fiatDepositAccount: async () => 'DE89370400440532013000', cryptoDepositAddress: async () => LIVE_ADDRESS },
+    });
+    try {
+      const results = await Promise.all([app.services.connections.replaceDepositDetails(), app.services.connections.replaceDepositDetails()]);
+      expect(results.reduce((sum, r) => sum + r.replaced, 0)).toBe(2);
+      expect(await app.services.connections.replaceDepositDetails()).toEqual({ replaced: 0, waiting: 1, withdrawn: 0 });
+
+      const { secret } = await app.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId, environment: 'TEST', name: 'TEST key', permissions: ['CONNECTIONS_READ'] });
+      const read = async (id: string) => {
+        const res = await gql(app, 'query ($id: ID!) { node(id: $id) { ... on Connection { direction depositIban depositAddress } } }', { id: encodeGlobalID('Connection', id) }, { headers: partner(secret) });
+        return (res.data as { node: unknown }).node;
+      };
+      expect(await read(buy)).toEqual({ direction: 'BUY', depositIban: sandboxDepositIban(buy), depositAddress: null });
+      expect(await read(sell)).toEqual({ direction: 'SELL', depositIban: null, depositAddress: sandboxDepositAddress(sell) });
+      expect(await read(revoked)).toEqual({ direction: 'SELL', ...none });
+      expect(await read(pending)).toEqual({ direction: 'BUY', ...none });
+      expect(await prisma.event.count({ where: { organizationId, type: 'CONNECTION_STATUS_CHANGED' } })).toBe(2);
+      expect(await prisma.auditEvent.count({ where: { organizationId, action: 'connection.deposit_details_replaced' } })).toBe(2);
+      // Each got its connection-status callback with the new detail.
+      const callbacks = await prisma.webhookDelivery.findMany({ where: { organizationId, type: 'connection.connection_status', state: 'PENDING' } });
+      expect(callbacks.map((c) => (c.payload as { data: Record<string, unknown> }).data).sort((a, b) => String(a.direction).localeCompare(String(b.direction)))).toEqual([
+        expect.objectContaining({ direction: 'BUY', depositIban: sandboxDepositIban(buy) }),
+        expect.objectContaining({ direction: 'SELL', depositAddress: sandboxDepositAddress(sell) }),
+      ]);
+
+      // LIVE waits for a provider; a start with one gives it its IBAN, and the next start does nothing.
+      expect((await stored())[liveBuy]).toEqual({ ...none, depositDetailsPending: true });
+      expect(await withProvider.services.connections.replaceDepositDetails()).toEqual({ replaced: 1, waiting: 0, withdrawn: 0 });
+      expect((await stored())[liveBuy]).toEqual({ depositIban: 'DE89370400440532013000', depositAddress: null, depositDetailsPending: false });
+      expect(await withProvider.services.connections.replaceDepositDetails()).toEqual({ replaced: 0, waiting: 0, withdrawn: 0 });
+      expect(await prisma.event.count({ where: { organizationId, type: 'CONNECTION_STATUS_CHANGED' } })).toBe(3);
+    } finally {
+      await prisma.$disconnect();
+    }
+    // Replays every migration into a fresh PGlite: slow on a loaded machine.
+  }, 120_000);
 });
 
 describe('migrations on PGlite', () => {

@@ -15,6 +15,8 @@ export type AuditAction =
   /** A key tried to change a key it cannot see (another organization's, or none), or one beyond its reach (details.refused). */
   | 'api_key.access_denied'
   | 'connection.status_changed'
+  /** The start-up step replaced deposit details stored the wrong way round (ConnectionService.replaceDepositDetails). */
+  | 'connection.deposit_details_replaced'
   | 'signing_secret.rotated'
   | 'webhook_endpoint.created'
   | 'webhook_endpoint.updated'

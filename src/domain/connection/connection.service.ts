@@ -17,7 +17,7 @@ import type { RateLimits } from '../rate-limit/rate-limits.ts';
 import { parseInput } from '../validation.ts';
 import { advanceSandboxInput, connectUserInput, decideOnboardingInput, email as emailSchema, sandboxUserInput } from './connection.schemas.ts';
 import { transition, type ConnectionEvent, type ConnectionState } from './connection.state.ts';
-import type { DepositAccounts, DepositDetails } from './deposit-accounts.ts';
+import { depositDetailsFor, type DepositDetails, type DepositProvider } from './deposit-accounts.ts';
 
 export const CONSENT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -70,6 +70,32 @@ function eventTowards(from: Connection['status'], to: Connection['status']): Con
 type Tx = Prisma.TransactionClient;
 type ConnectionWithOrg = Connection & { organization: Organization; user: User };
 
+const NO_DEPOSIT: DepositDetails = { depositIban: null, depositAddress: null };
+
+/**
+ * Connections whose deposit details need the provider: CONNECTED ones the migration
+ * deposit_details_by_direction marked (it cleared the details stored the wrong way round), and
+ * any still holding the wrong kind for its direction (written by an instance of the previous
+ * version during a rolling upgrade).
+ */
+const NEEDS_DEPOSIT_DETAILS: Prisma.ConnectionWhereInput = {
+  OR: [
+    { status: 'CONNECTED', depositDetailsPending: true },
+    { direction: 'BUY', depositAddress: { not: null } },
+    { direction: 'SELL', depositIban: { not: null } },
+  ],
+};
+
+/** What replaceDepositDetails did, in connections. */
+export interface DepositUpgrade {
+  /** CONNECTED, now with the detail of its direction's kind from the provider. */
+  replaced: number;
+  /** CONNECTED, still without it: the provider has none (LIVE without a provider) or failed; asked again at the next start. */
+  waiting: number;
+  /** Not CONNECTED (disconnected, or reconnecting): the wrong-kind value removed, nothing asked. */
+  withdrawn: number;
+}
+
 export class ConnectionService {
   constructor(
     private readonly deps: {
@@ -80,7 +106,7 @@ export class ConnectionService {
       encryptionKey: Buffer;
       apiKeys: ApiKeyService;
       mailer: Mailer;
-      deposits: DepositAccounts;
+      deposits: DepositProvider;
       links: ConnectionLinks;
       allowPrivateCallbacks: boolean;
       listener: KeyChangeListener;
@@ -153,7 +179,7 @@ export class ConnectionService {
       const connection = existing
         ? await tx.connection.update({
             where: { id: existing.id },
-            data: { ...details, status: to, statusReason: null, depositIban: null, depositAddress: null },
+            data: { ...details, status: to, statusReason: null, ...NO_DEPOSIT, depositDetailsPending: false },
             include: { organization: true, user: true },
           })
         : await tx.connection.create({
@@ -250,7 +276,7 @@ export class ConnectionService {
     const { organization } = principal;
     const id = randomUUID();
     const deposit = input.direction
-      ? await this.deps.deposits.open({ id, organizationId: organization.id, environment: 'TEST', direction: input.direction })
+      ? await depositDetailsFor(this.deps.deposits, { id, organizationId: organization.id, environment: 'TEST', direction: input.direction })
       : null;
     const result = await this.uow.run(caller, organization.id, async (w) => {
       const { tx } = w;
@@ -312,6 +338,72 @@ export class ConnectionService {
     return { status: connection.status, apiKey, connection };
   }
 
+  /**
+   * Start-up step (upgradeData, with the signing-secret split): every connection that
+   * NEEDS_DEPOSIT_DETAILS gets the detail of its direction's kind from the provider, asked
+   * outside any transaction; a wrong-kind value goes and is never moved across. Then one unit
+   * of work per connection, under its organization's lock: the row read again (one another
+   * instance has just done is left alone), the new details, an audit row
+   * `connection.deposit_details_replaced` and, for a CONNECTED connection, what new deposit
+   * details cause: a CONNECTION_STATUS_CHANGED event (CONNECTED to CONNECTED, so subscribers and
+   * webhook endpoints see the connection again) and `{callback}/connection-status` carrying
+   * them. Nothing a partner sees changes while the provider has nothing: no write, no event.
+   * Idempotent: a second run finds nothing to do (or only connections still waiting).
+   */
+  async replaceDepositDetails(): Promise<DepositUpgrade> {
+    const candidates = await this.prisma.connection.findMany({
+      where: NEEDS_DEPOSIT_DETAILS,
+      select: { id: true, organizationId: true, environment: true, status: true, direction: true },
+    });
+    const total: DepositUpgrade = { replaced: 0, waiting: 0, withdrawn: 0 };
+    for (const candidate of candidates) {
+      let details = NO_DEPOSIT;
+      if (candidate.status === 'CONNECTED' && candidate.direction) {
+        try {
+          details = await depositDetailsFor(this.deps.deposits, { ...candidate, direction: candidate.direction });
+        } catch (error) {
+          this.deps.logger.warn({ err: error, connectionId: candidate.id }, 'the deposit provider failed; asked again at the next start');
+        }
+      }
+      try {
+        const outcome = await this.uow.run({ type: 'system' }, candidate.organizationId, (w) => this.replaceDeposit(w, candidate.id, candidate.status, details));
+        if (outcome !== 'skipped') total[outcome]++;
+      } catch (error) {
+        // Deleted meanwhile, and its connections with it.
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    }
+    return total;
+  }
+
+  /** One connection of replaceDepositDetails; the caller holds its organization's lock. */
+  private async replaceDeposit(w: Work, id: string, status: Connection['status'], details: DepositDetails): Promise<keyof DepositUpgrade | 'skipped'> {
+    const { tx } = w;
+    const current = await tx.connection.findFirst({ where: { AND: [{ id }, NEEDS_DEPOSIT_DETAILS] }, include: WITH_ORG });
+    // Done meanwhile, or its status moved (the next start looks at it again).
+    if (!current || current.status !== status) return 'skipped';
+    const connected = status === 'CONNECTED';
+    const next = connected ? details : NO_DEPOSIT;
+    const assigned = next.depositIban !== null ? 'depositIban' : next.depositAddress !== null ? 'depositAddress' : null;
+    if (current.depositIban === next.depositIban && current.depositAddress === next.depositAddress) return 'waiting';
+    const connection = await tx.connection.update({
+      where: { id },
+      data: { ...next, depositDetailsPending: connected && assigned === null },
+      include: WITH_ORG,
+    });
+    await w.audit({
+      environment: connection.environment,
+      action: 'connection.deposit_details_replaced',
+      targetType: 'connection',
+      targetId: id,
+      details: { direction: connection.direction, status, assigned, reason: 'deposit details were stored the wrong way round' },
+    });
+    if (!connected) return 'withdrawn';
+    const event = await this.emitStatus(w, connection, status);
+    await this.deps.webhooks.enqueueDepositDetails(tx, { connection: { ...connection, email: connection.user.email }, event });
+    return assigned === null ? 'waiting' : 'replaced';
+  }
+
   // -- transitions and their side effects ------------------------------------------------------
 
   private next(from: ConnectionState, event: ConnectionEvent) {
@@ -339,6 +431,7 @@ export class ConnectionService {
       data.statusReason = null;
       data.depositIban = options.deposit?.depositIban ?? null;
       data.depositAddress = options.deposit?.depositAddress ?? null;
+      data.depositDetailsPending = false;
     }
     // Conditional on the status read, so of two concurrent changes one loses.
     const { count } = await tx.connection.updateMany({ where: { id: current.id, status: current.status }, data });
@@ -374,7 +467,7 @@ export class ConnectionService {
   /** Deposit details may come from a provider's API: fetched before the transaction, idempotently. */
   private depositFor(connection: Connection): Promise<DepositDetails | null> {
     if (!connection.direction) return Promise.resolve(null);
-    return this.deps.deposits.open({
+    return depositDetailsFor(this.deps.deposits, {
       id: connection.id,
       organizationId: connection.organizationId,
       environment: connection.environment,
@@ -418,6 +511,19 @@ export class ConnectionService {
     from: Connection['status'] | null,
     details: Record<string, string | number> = {},
   ): Promise<EventRecord> {
+    const record = await this.emitStatus(w, connection, from);
+    await w.audit({
+      environment: connection.environment,
+      action: 'connection.status_changed',
+      targetType: 'connection',
+      targetId: connection.id,
+      details: { from, to: connection.status, ref: connection.ref, ...details },
+    });
+    return record;
+  }
+
+  /** The connection's event: its status (and what it was), for subscribers, endpoints and callbacks. */
+  private async emitStatus(w: Work, connection: Connection, from: Connection['status'] | null): Promise<EventRecord> {
     const [record] = await w.emit([
       {
         organizationId: connection.organizationId,
@@ -427,13 +533,6 @@ export class ConnectionService {
         data: { status: connection.status, previousStatus: from, ref: connection.ref },
       },
     ]);
-    await w.audit({
-      environment: connection.environment,
-      action: 'connection.status_changed',
-      targetType: 'connection',
-      targetId: connection.id,
-      details: { from, to: connection.status, ref: connection.ref, ...details },
-    });
     return record!;
   }
 

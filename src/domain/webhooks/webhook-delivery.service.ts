@@ -66,6 +66,21 @@ export interface CallbackFacts {
   issuedKey?: { keyId: string; secret: string };
 }
 
+/** One callback of a connection, due at once, reporting `event`. */
+function callbackRow(connection: CallbackFacts['connection'], event: EventRecord, path: 'verification-status' | 'connection-status', body: WebhookBody) {
+  return {
+    id: randomUUID(),
+    organizationId: connection.organizationId,
+    environment: connection.environment,
+    eventId: event.id,
+    nextAttemptAt: event.createdAt,
+    createdAt: event.createdAt,
+    callbackUrl: `${connection.callbackUrl}/${path}`,
+    type: body.type,
+    payload: body as unknown as Prisma.InputJsonValue,
+  } satisfies Prisma.WebhookDeliveryCreateManyInput;
+}
+
 /**
  * Webhooks from the event log to partners, at least once. The outbox: every transaction that
  * appends events also writes one delivery row per endpoint that selected the event (and the
@@ -139,23 +154,24 @@ export class WebhookDeliveryService implements AppendObserver {
   async enqueueCallbacks(tx: Tx, facts: CallbackFacts): Promise<void> {
     const { connection, event, issuedKey } = facts;
     if (!connection.callbackUrl) return;
-    const base = { organizationId: connection.organizationId, environment: connection.environment, eventId: event.id, nextAttemptAt: event.createdAt, createdAt: event.createdAt };
-    const verificationId = randomUUID();
+    const verification = callbackRow(connection, event, 'verification-status', verificationStatusBody(connection, event.createdAt, issuedKey?.keyId ?? null));
     const rows: Prisma.WebhookDeliveryCreateManyInput[] = [
-      {
-        ...base,
-        id: verificationId,
-        callbackUrl: `${connection.callbackUrl}/verification-status`,
-        type: VERIFICATION_STATUS,
-        payload: verificationStatusBody(connection, event.createdAt, issuedKey?.keyId ?? null) as unknown as Prisma.InputJsonValue,
-        ...(issuedKey && { sealedApiKey: new Uint8Array(seal(this.deps.encryptionKey, issuedKey.secret, verificationId)) }),
-      },
+      { ...verification, ...(issuedKey && { sealedApiKey: new Uint8Array(seal(this.deps.encryptionKey, issuedKey.secret, verification.id)) }) },
     ];
     if (connection.status === 'CONNECTED' && connection.direction) {
-      const body = connectionStatusBody(connection, event.createdAt);
-      rows.push({ ...base, callbackUrl: `${connection.callbackUrl}/connection-status`, type: body.type, payload: body as unknown as Prisma.InputJsonValue });
+      rows.push(callbackRow(connection, event, 'connection-status', connectionStatusBody(connection, event.createdAt)));
     }
     await tx.webhookDelivery.createMany({ data: rows });
+  }
+
+  /**
+   * A CONNECTED connection's deposit details changed, not its status: `{callback}/connection-status`
+   * again, carrying the new details (no verification-status: the key was sent when it connected).
+   */
+  async enqueueDepositDetails(tx: Tx, facts: Omit<CallbackFacts, 'issuedKey'>): Promise<void> {
+    const { connection, event } = facts;
+    if (!connection.callbackUrl || connection.status !== 'CONNECTED' || !connection.direction) return;
+    await tx.webhookDelivery.create({ data: callbackRow(connection, event, 'connection-status', connectionStatusBody(connection, event.createdAt)) });
   }
 
   // -- the dispatcher ------------------------------------------------------------------------------

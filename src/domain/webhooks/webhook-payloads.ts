@@ -86,7 +86,11 @@ export function verificationStatusBody(connection: ConnectionFacts, at: Date, ke
   };
 }
 
-/** `{callback}/connection-status`: where the user's money goes in (SELL: an IBAN, BUY: an address). */
+/**
+ * `{callback}/connection-status`: where the user sends what it trades away. BUY (EUR to BTC):
+ * `depositIban`, the IBAN the user pays EUR into; SELL (BTC to EUR): `depositAddress`, the
+ * address the user sends BTC to. Only the direction's field, null while the provider has none.
+ */
 export function connectionStatusBody(connection: ConnectionFacts, at: Date): WebhookBody {
   return {
     type: CONNECTION_STATUS,
@@ -94,7 +98,7 @@ export function connectionStatusBody(connection: ConnectionFacts, at: Date): Web
     data: {
       ...aboutConnection(connection),
       direction: connection.direction,
-      ...(connection.direction === 'SELL' ? { depositIban: connection.depositIban } : { depositAddress: connection.depositAddress }),
+      ...(connection.direction === 'BUY' ? { depositIban: connection.depositIban } : { depositAddress: connection.depositAddress }),
     },
   };
 }

@@ -27,8 +27,8 @@ export const ConnectionRef = builder.prismaNode('Connection', {
     status: t.expose('status', { type: ConnectionStatusEnum }),
     environment: t.expose('environment', { type: EnvironmentEnum }),
     direction: t.expose('direction', { type: ConnectionDirectionEnum, nullable: true }),
-    depositIban: t.exposeString('depositIban', { nullable: true, description: 'SELL connections, once CONNECTED' }),
-    depositAddress: t.exposeString('depositAddress', { nullable: true, description: 'BUY connections, once CONNECTED' }),
+    depositIban: t.exposeString('depositIban', { nullable: true, description: 'BUY connections, once CONNECTED: where the user pays EUR in' }),
+    depositAddress: t.exposeString('depositAddress', { nullable: true, description: 'SELL connections, once CONNECTED: where the user sends BTC' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     keys: t.relatedConnection('keys', {

@@ -26,7 +26,8 @@ interface StatusView {
 const ConnectionStatusEventRef = builder.objectRef<StatusView>('ConnectionStatusEvent');
 
 ConnectionEventRef.implement({
-  description: 'A connection changed status. `cursor` resumes `connectionEvents` right after this event.',
+  description:
+    'A connection changed status; or, with `status` equal to `previousStatus` (CONNECTED), its deposit details were replaced. `cursor` resumes `connectionEvents` right after this event.',
   fields: (t) => ({
     cursor: t.string({ resolve: (event) => encodeCursor(event.position) }),
     status: t.field({ type: ConnectionStatusEnum, resolve: (event) => event.data.status as ConnectionStatus }),
