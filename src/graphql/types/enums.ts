@@ -2,6 +2,7 @@ import {
   ActorKind,
   ApiKeyKind,
   Environment,
+  LiveAccess,
   OrganizationStatus,
   Permission,
   UserKeyRecovery,
@@ -12,5 +13,9 @@ export const EnvironmentEnum = builder.enumType(Environment, { name: 'Environmen
 export const ApiKeyKindEnum = builder.enumType(ApiKeyKind, { name: 'ApiKeyKind' });
 export const PermissionEnum = builder.enumType(Permission, { name: 'Permission' });
 export const OrganizationStatusEnum = builder.enumType(OrganizationStatus, { name: 'OrganizationStatus' });
+export const LiveAccessEnum = builder.enumType(LiveAccess, {
+  name: 'LiveAccess',
+  description: "Whether the organization's LIVE environment is open: PENDING until the platform operator enables it",
+});
 export const UserKeyRecoveryEnum = builder.enumType(UserKeyRecovery, { name: 'UserKeyRecovery' });
 export const ActorKindEnum = builder.enumType(ActorKind, { name: 'ActorKind' });

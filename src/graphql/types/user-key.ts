@@ -2,6 +2,7 @@ import {
   CapabilityDisabledError,
   InvalidStateError,
   KeyLimitReachedError,
+  LiveAccessPendingError,
   NotFoundError,
   ValidationError,
 } from '../../domain/errors.ts';
@@ -17,7 +18,7 @@ import { PermissionEnum } from './enums.ts';
 builder.mutationField('createUserKey', (t) =>
   t.fieldWithInput({
     type: IssuedKey('CreateUserKeySuccess'),
-    errors: { types: [ValidationError, NotFoundError, KeyLimitReachedError, CapabilityDisabledError, InvalidStateError] },
+    errors: { types: [ValidationError, NotFoundError, KeyLimitReachedError, CapabilityDisabledError, InvalidStateError, LiveAccessPendingError] },
     authScopes: { may: 'userKeys.write' },
     description: 'A key acting for the user of a CONNECTED connection (at most 20 active per connection)',
     input: {
