@@ -131,6 +131,7 @@ function organizationJson(org: Organization) {
     status: org.status,
     disabledPermissions: org.disabledPermissions,
     userKeyRecovery: org.userKeyRecovery,
+    liveAccess: org.liveAccess,
     createdAt: org.createdAt.toISOString(),
     updatedAt: org.updatedAt.toISOString(),
   };
@@ -181,6 +182,7 @@ function organizationDetails(org: Organization): string[] {
     `  status:                ${org.status}`,
     `  disabled permissions:  ${org.disabledPermissions.length > 0 ? org.disabledPermissions.join(', ') : 'none'}`,
     `  user key recovery:     ${org.userKeyRecovery}`,
+    `  LIVE access:           ${org.liveAccess}${org.liveAccess === 'PENDING' ? ' (its keys cannot create LIVE keys or connect users in LIVE until you enable it)' : ''}`,
     `  created:               ${org.createdAt.toISOString()}`,
   ];
 }
@@ -196,10 +198,19 @@ const COMMANDS: Command[] = [
     options: {
       name: { type: 'string', value: '<name>', required: true, description: 'organization name, 2–100 characters' },
       env: { type: 'string', value: 'test|live', description: 'environment of the first partner key (default test)' },
+      'live-access': {
+        type: 'string',
+        value: 'pending|enabled',
+        description: 'pending (default): its keys work in TEST only until you enable LIVE; enabled: LIVE is open at once',
+      },
     },
-    flags: { name: '--name', environment: '--env' },
+    flags: { name: '--name', environment: '--env', liveAccess: '--live-access' },
     prepare(values) {
-      const input = { name: requiredText(values, 'name'), environment: upper(text(values, 'env')) ?? 'TEST' };
+      const input = {
+        name: requiredText(values, 'name'),
+        environment: upper(text(values, 'env')) ?? 'TEST',
+        liveAccess: upper(text(values, 'live-access')),
+      };
       parseInput(createOrganizationInput, input);
       return async (services) => {
         const { organization, key, secret, signingSecret, signingSecrets } = await services.organizations.create(OPERATOR, input);
@@ -244,6 +255,11 @@ const COMMANDS: Command[] = [
         value: 'encrypted|none',
         description: 'whether user keys are also stored encrypted so connectUser can return them again',
       },
+      'live-access': {
+        type: 'string',
+        value: 'enabled|pending',
+        description: 'enabled opens LIVE (LIVE keys, LIVE connections); pending closes it to new ones (its LIVE keys keep working)',
+      },
     },
     flags: {
       id: '--id',
@@ -251,6 +267,7 @@ const COMMANDS: Command[] = [
       status: '--status',
       disabledPermissions: '--disable-permissions',
       userKeyRecovery: '--user-key-recovery',
+      liveAccess: '--live-access',
     },
     prepare(values) {
       const disabled = text(values, 'disable-permissions');
@@ -260,9 +277,10 @@ const COMMANDS: Command[] = [
         status: upper(text(values, 'status')),
         disabledPermissions: disabled === undefined ? undefined : upperList(disabled),
         userKeyRecovery: upper(text(values, 'user-key-recovery')),
+        liveAccess: upper(text(values, 'live-access')),
       };
       if (Object.entries(input).every(([field, value]) => field === 'id' || value === undefined)) {
-        throw new UsageError('give at least one of --name, --status, --disable-permissions, --user-key-recovery');
+        throw new UsageError('give at least one of --name, --status, --disable-permissions, --user-key-recovery, --live-access');
       }
       parseInput(updateOrganizationInput, input);
       return async (services) => {
@@ -290,8 +308,8 @@ const COMMANDS: Command[] = [
             organizations.length === 0
               ? ['No organizations.']
               : table(
-                  ['ID', 'NAME', 'STATUS', 'CREATED'],
-                  organizations.map((org) => [org.id, org.name, org.status, org.createdAt.toISOString()]),
+                  ['ID', 'NAME', 'STATUS', 'LIVE', 'CREATED'],
+                  organizations.map((org) => [org.id, org.name, org.status, org.liveAccess, org.createdAt.toISOString()]),
                 ),
           json: { organizations: organizations.map(organizationJson) },
         };

@@ -3,7 +3,7 @@ import { ConfigError, graphiqlEnabled, loadConfig } from './config.ts';
 import { DataDirLockedError } from './infra/data-dir.ts';
 import { createLogger } from './infra/logger.ts';
 import { parseTrustedProxies } from './domain/ip/client-ip.ts';
-import { createDemoOrganization } from './demo.ts';
+import { createDemoOrganization, liveAccessLine } from './demo.ts';
 import { startServer } from './server.ts';
 import { createYogaApp } from './yoga.ts';
 
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
         `  Demo organization:             ${demo.organization.name} (${demo.organization.id})`,
         `  Demo TEST partner key:         ${demo.secret}`,
         `  Demo TEST signing secret:      ${demo.signingSecret}`,
+        `  Demo LIVE access:              ${liveAccessLine(demo.organization)}`,
         '',
       ].join('\n') + '\n',
     );

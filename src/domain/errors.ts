@@ -9,7 +9,8 @@ export type DomainErrorCode =
   | 'NOT_FOUND'
   | 'KEY_LIMIT_REACHED'
   | 'CAPABILITY_DISABLED'
-  | 'INVALID_STATE';
+  | 'INVALID_STATE'
+  | 'LIVE_ACCESS_PENDING';
 
 export type AccessErrorCode =
   | 'UNAUTHENTICATED'
@@ -65,6 +66,14 @@ export class CapabilityDisabledError extends DomainError {
 
 export class InvalidStateError extends DomainError {
   readonly code = 'INVALID_STATE';
+}
+
+/** The organization's LIVE is not enabled yet: only the platform operator opens it. */
+export class LiveAccessPendingError extends DomainError {
+  readonly code = 'LIVE_ACCESS_PENDING';
+  constructor(what: string) {
+    super(`LIVE access is not enabled for this organization yet, so a key cannot ${what}; ask the platform operator to enable LIVE access`);
+  }
 }
 
 export const ACCESS_MESSAGES = {

@@ -12,7 +12,7 @@ import type { Permission } from '../../src/generated/prisma/enums.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { admin, bearer, firstSseResult, gql, partner, type GraphQLResponse } from '../helpers/client.ts';
 import { connectedUser, newEmail } from '../helpers/connections.ts';
-import { newOrganization, newPartnerKey, type OrgFixture } from '../helpers/fixtures.ts';
+import { newOrganization, newPartnerKey, setLiveAccess, type OrgFixture } from '../helpers/fixtures.ts';
 import { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 type Outcome = 'ok' | 'denied' | 'hidden';
@@ -423,7 +423,8 @@ beforeAll(async () => {
     { ...full, name: "another organization's full key", headers: partner(stranger.secret), foreign: true, sameOrganization: false },
     await sessionOf(partner(stranger.secret)),
   );
-  // LIVE: a full LIVE key of the same organization, and the organization's LIVE objects.
+  // LIVE: the operator opens it; a full LIVE key of the same organization, and the organization's LIVE objects.
+  await setLiveAccess(app, org.organizationId, 'ENABLED');
   const live = await data<string>(
     gql(app, `mutation ($i: CreatePartnerKeyInput!) { createPartnerKey(input: $i) { ... on CreatePartnerKeySuccess { secret } } }`, {
       i: { name: 'Live', environment: 'LIVE', permissions: [...PERMISSIONS], organizationId: org.organizationId },

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizeBtcAddress, normalizeIban } from '../../src/domain/connection/payout.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { admin, gql, partner } from '../helpers/client.ts';
-import { newOrganization, newPartnerKey, type OrgFixture } from '../helpers/fixtures.ts';
+import { newOrganization, newPartnerKey, setLiveAccess, type OrgFixture } from '../helpers/fixtures.ts';
 import { consentPage, consentToken, mailsTo } from '../helpers/outbox.ts';
 import { connectedUser as connectedUserOf, newEmail } from '../helpers/connections.ts';
 import { expectNotFoundPayload, securityBlock } from '../helpers/security.ts';
@@ -121,6 +121,37 @@ describe('connectUser: a known user', () => {
     const res = await connect(orgB, { email });
     expect(res).toMatchObject({ apiKey: null, connection: { status: 'PENDING' } });
     expect(mailsTo(app, email).at(-1)!.subject).toContain('Second App');
+  });
+});
+
+describe('connectUser in LIVE', () => {
+  it("answers LIVE_ACCESS_PENDING until the operator enables the organization's LIVE, writing and mailing nothing; TEST works at once", async () => {
+    const org = await newOrganization(app);
+    const live: OrgFixture = {
+      ...org,
+      secret: (await app.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId: org.organizationUuid, environment: 'LIVE', name: 'Live', permissions: ['CONNECTIONS_WRITE', 'CONNECTIONS_READ'] })).secret,
+    };
+    const email = newEmail();
+    expect(await connect(live, { email })).toEqual({
+      __typename: 'LiveAccessPendingError',
+      code: 'LIVE_ACCESS_PENDING',
+      message: expect.stringContaining('ask the platform operator to enable LIVE access'),
+    });
+    expect(await app.database.prisma.connection.count({ where: { organizationId: org.organizationUuid } })).toBe(0);
+    expect(await app.database.prisma.user.count({ where: { email: email.toLowerCase() } })).toBe(0);
+    expect(mailsTo(app, email)).toHaveLength(0);
+    // TEST is open from the start, for the same address.
+    expect(await connect(org, { email })).toMatchObject({ connection: { status: 'ONBOARDING', environment: 'TEST' } });
+
+    await setLiveAccess(app, org.organizationId, 'ENABLED');
+    const { apiKey } = await connectedUser(live, { email });
+    expect(apiKey).toMatch(/^kw_usr_live_/);
+
+    // Closed again: connectUser is refused, for the connected user too; its key keeps working.
+    await setLiveAccess(app, org.organizationId, 'PENDING');
+    expect(await connect(live, { email })).toMatchObject({ code: 'LIVE_ACCESS_PENDING' });
+    expect(await connect(live, { email: newEmail() })).toMatchObject({ code: 'LIVE_ACCESS_PENDING' });
+    expect((await gql(app, UserViewer, {}, { headers: { 'x-api-key': apiKey! } })).data!.viewer).toMatchObject({ kind: 'USER', environment: 'LIVE' });
   });
 });
 

@@ -11,7 +11,7 @@ export const CreateOrganization = graphql(`
         secret
         signingSecret
         signingSecrets { environment signingSecret }
-        organization { id name status disabledPermissions userKeyRecovery }
+        organization { id name status disabledPermissions userKeyRecovery liveAccess }
         key { id keyId kind environment permissions active }
       }
       ... on Error { code message }
@@ -24,7 +24,7 @@ export const UpdateOrganization = graphql(`
   mutation UpdateOrganization($input: UpdateOrganizationInput!) {
     updateOrganization(input: $input) {
       __typename
-      ... on UpdateOrganizationSuccess { organization { id name status disabledPermissions userKeyRecovery } }
+      ... on UpdateOrganizationSuccess { organization { id name status disabledPermissions userKeyRecovery liveAccess } }
       ... on Error { code message }
       ... on ValidationError { fields { path message } }
     }
@@ -97,7 +97,7 @@ export const Viewer = graphql(`
       environment
       permissions
       clientIp
-      organization { id name status }
+      organization { id name status liveAccess }
       key { id keyId lastUsedAt }
     }
   }

@@ -2,8 +2,8 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { admin, gql, partner } from '../helpers/client.ts';
-import { newOrganization } from '../helpers/fixtures.ts';
-import { CreateOrganization, UpdateOrganization, Viewer } from './operations.ts';
+import { newOrganization, setLiveAccess } from '../helpers/fixtures.ts';
+import { AuditEvents, CreateOrganization, CreatePartnerKey, UpdateOrganization, Viewer } from './operations.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -47,6 +47,8 @@ describe('createOrganization', () => {
       status: 'ACTIVE',
       disabledPermissions: [],
       userKeyRecovery: 'ENCRYPTED',
+      // A LIVE first key does not open LIVE: only the operator's liveAccess does.
+      liveAccess: 'PENDING',
     });
     expect(payload.secret).toMatch(/^kw_ptr_live_/);
     expect(payload.key).toMatchObject({ kind: 'PARTNER', environment: 'LIVE', active: true });
@@ -127,4 +129,96 @@ describe('updateOrganization', () => {
   operatorCases((headers) =>
     gql(app, UpdateOrganization, { input: { id: 'T3JnYW5pemF0aW9uOng=', status: 'INACTIVE' } }, { headers }),
   );
+});
+
+describe('LIVE access', () => {
+  const create = async (input: { name: string; environment?: 'TEST' | 'LIVE'; liveAccess?: 'PENDING' | 'ENABLED' }) => {
+    const res = await gql(app, CreateOrganization, { input }, { headers: admin(app) });
+    const payload = res.data!.createOrganization;
+    if (payload.__typename !== 'CreateOrganizationSuccess') throw new Error(JSON.stringify(payload));
+    return payload;
+  };
+  const liveKeyMade = async (secret: string) =>
+    (await gql(app, CreatePartnerKey, { input: { name: 'Made in LIVE', permissions: ['KEYS_READ'] } }, { headers: partner(secret) })).data!.createPartnerKey;
+
+  it('is PENDING for a new organization, shown to its keys of either environment; liveAccess ENABLED on createOrganization opens LIVE at once', async () => {
+    const pending = await create({ name: 'Pending Ltd' });
+    expect(pending.organization.liveAccess).toBe('PENDING');
+    expect((await gql(app, Viewer, {}, { headers: partner(pending.secret) })).data!.viewer.organization!.liveAccess).toBe('PENDING');
+
+    const open = await create({ name: 'Open Ltd', environment: 'LIVE', liveAccess: 'ENABLED' });
+    expect(open.organization.liveAccess).toBe('ENABLED');
+    expect(await liveKeyMade(open.secret)).toMatchObject({ __typename: 'CreatePartnerKeySuccess', secret: expect.stringMatching(/^kw_ptr_live_/) });
+    const organizationId = decodeGlobalID(open.organization.id).id;
+    expect(await app.database.prisma.auditEvent.findFirst({ where: { organizationId, action: 'organization.created' } })).toMatchObject({
+      actorKind: 'OPERATOR',
+      details: { name: 'Open Ltd', liveAccess: 'ENABLED' },
+    });
+
+    // A LIVE first key alone leaves LIVE pending: its key may not make more.
+    const liveFirst = await create({ name: 'Live first key Ltd', environment: 'LIVE' });
+    expect(await liveKeyMade(liveFirst.secret)).toMatchObject({ code: 'LIVE_ACCESS_PENDING' });
+  });
+
+  it('changes with updateOrganization: one audit row and one event per environment, sent to the webhook endpoints that selected it', async () => {
+    const org = await newOrganization(app);
+    const webhookBody = { url: 'https://hooks.example.com/live-access', eventTypes: ['ORGANIZATION_LIVE_ACCESS_CHANGED'] };
+    const endpoint = await gql(
+      app,
+      'mutation ($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { __typename } }',
+      { i: webhookBody },
+      { headers: partner(org.secret) },
+    );
+    expect(endpoint.data).toEqual({ createWebhookEndpoint: { __typename: 'CreateWebhookEndpointSuccess' } });
+
+    const res = await gql(app, UpdateOrganization, { input: { id: org.organizationId, liveAccess: 'ENABLED' } }, { headers: admin(app) });
+    expect(res.data!.updateOrganization).toMatchObject({ organization: { liveAccess: 'ENABLED' } });
+    expect((await gql(app, Viewer, {}, { headers: partner(org.secret) })).data!.viewer.organization!.liveAccess).toBe('ENABLED');
+
+    // The audit row, organization-wide, in the partner's own trail.
+    const trail = await gql(app, AuditEvents, { first: 10 }, { headers: partner(org.secret) });
+    const rows = trail.data!.auditEvents.edges.map((e) => e.node).filter((n) => n.action.startsWith('organization.') && n.action !== 'organization.created');
+    expect(rows).toEqual([
+      expect.objectContaining({ action: 'organization.live_access_changed', actorKind: 'OPERATOR', environment: null, targetType: 'organization', details: { from: 'PENDING', to: 'ENABLED' } }),
+    ]);
+    // One event per environment, so an integration still in TEST learns that LIVE opened.
+    const events = await app.database.prisma.event.findMany({ where: { organizationId: org.organizationUuid, type: 'ORGANIZATION_LIVE_ACCESS_CHANGED' }, orderBy: { position: 'asc' } });
+    expect(events.map((e) => [e.environment, e.data])).toEqual([
+      ['TEST', { organizationId: org.organizationId, liveAccess: 'ENABLED', previousLiveAccess: 'PENDING' }],
+      ['LIVE', { organizationId: org.organizationId, liveAccess: 'ENABLED', previousLiveAccess: 'PENDING' }],
+    ]);
+    const deliveries = await app.database.prisma.webhookDelivery.findMany({ where: { organizationId: org.organizationUuid, type: 'organization.live_access_changed' } });
+    expect(deliveries.map((d) => d.payload)).toEqual([
+      {
+        type: 'organization.live_access_changed',
+        timestamp: events[0]!.createdAt.toISOString(),
+        data: { organizationId: org.organizationId, liveAccess: 'ENABLED', previousLiveAccess: 'PENDING', environment: 'TEST', cursor: expect.any(String) },
+      },
+    ]);
+
+    // Setting what it already is changes nothing: no row, no event. Closing it again is a change like any other.
+    await setLiveAccess(app, org.organizationId, 'ENABLED');
+    await setLiveAccess(app, org.organizationId, 'PENDING');
+    const all = await app.database.prisma.auditEvent.findMany({ where: { organizationId: org.organizationUuid, action: { startsWith: 'organization.' } }, orderBy: { seq: 'asc' } });
+    expect(all.map((a) => [a.action, a.details])).toEqual([
+      ['organization.created', { name: expect.any(String), liveAccess: 'PENDING' }],
+      ['organization.live_access_changed', { from: 'PENDING', to: 'ENABLED' }],
+      ['organization.live_access_changed', { from: 'ENABLED', to: 'PENDING' }],
+    ]);
+    expect(await app.database.prisma.event.count({ where: { organizationId: org.organizationUuid, type: 'ORGANIZATION_LIVE_ACCESS_CHANGED' } })).toBe(4);
+  });
+
+  it('is the operator\'s to set: a partner key cannot change it (403), and a change of other fields leaves it alone', async () => {
+    const org = await newOrganization(app);
+    const refused = await gql(app, UpdateOrganization, { input: { id: org.organizationId, liveAccess: 'ENABLED' } }, { headers: partner(org.secret) });
+    expect(refused.status).toBe(403);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const renamed = await gql(app, UpdateOrganization, { input: { id: org.organizationId, name: 'Renamed Ltd' } }, { headers: admin(app) });
+    expect(renamed.data!.updateOrganization).toMatchObject({ organization: { name: 'Renamed Ltd', liveAccess: 'PENDING' } });
+    const rows = await app.database.prisma.auditEvent.findMany({ where: { organizationId: org.organizationUuid, action: { startsWith: 'organization.' } }, orderBy: { seq: 'asc' } });
+    expect(rows.map((r) => [r.action, r.details])).toEqual([
+      ['organization.created', expect.anything()],
+      ['organization.updated', { changed: ['name'], name: 'Renamed Ltd' }],
+    ]);
+  });
 });

@@ -1,7 +1,8 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { admin, bearer, gql, partner } from '../helpers/client.ts';
-import { newOrganization, newPartnerKey, revokeKey } from '../helpers/fixtures.ts';
+import { newOrganization, newPartnerKey, revokeKey, setLiveAccess } from '../helpers/fixtures.ts';
 import { expectNotFoundPayload, securityBlock } from '../helpers/security.ts';
 import {
   AuditEvents,
@@ -203,6 +204,52 @@ describe('createPartnerKey', () => {
     expect(payload.secret).toMatch(/^kw_ptr_live_/);
     const viewer = await gql(app, Viewer, {}, { headers: partner(payload.secret) });
     expect(viewer.data!.viewer).toMatchObject({ environment: 'LIVE', organization: { id: org.organizationId } });
+  });
+
+  it("answers LIVE_ACCESS_PENDING to a key creating or rotating LIVE keys until the operator enables LIVE, and writes nothing; the operator may", async () => {
+    const org = await newOrganization(app);
+    const operator = { type: 'operator' } as const;
+    const live = await app.services.apiKeys.createPartnerKey(operator, {
+      organizationId: org.organizationUuid,
+      environment: 'LIVE',
+      name: 'Given by the operator',
+      permissions: ['KEYS_READ', 'KEYS_WRITE'],
+    });
+    const written = () =>
+      Promise.all([
+        app.services.prisma.apiKey.count({ where: { organizationId: org.organizationUuid } }),
+        app.services.prisma.auditEvent.count({ where: { organizationId: org.organizationUuid } }),
+        app.services.prisma.event.count({ where: { organizationId: org.organizationUuid } }),
+      ]);
+    const before = await written();
+
+    const created = await gql(app, CreatePartnerKey, { input: { name: 'Made by a LIVE key', permissions: ['KEYS_READ'] } }, { headers: partner(live.secret) });
+    expect(created.status).toBe(200);
+    expect(created.data!.createPartnerKey).toEqual({
+      __typename: 'LiveAccessPendingError',
+      code: 'LIVE_ACCESS_PENDING',
+      message: expect.stringContaining('ask the platform operator to enable LIVE access'),
+    });
+    const liveId = encodeGlobalID('ApiKey', live.key.id);
+    const rotated = await gql(app, RotatePartnerKey, { input: { id: liveId } }, { headers: partner(live.secret) });
+    expect(rotated.data!.rotatePartnerKey).toMatchObject({ __typename: 'LiveAccessPendingError', code: 'LIVE_ACCESS_PENDING' });
+    expect(await written()).toEqual(before);
+
+    // The key itself works, and TEST is not gated.
+    expect((await gql(app, Viewer, {}, { headers: partner(live.secret) })).data!.viewer).toMatchObject({ environment: 'LIVE', organization: { liveAccess: 'PENDING' } });
+    const test = await gql(app, CreatePartnerKey, { input: { name: 'Made in TEST', permissions: ['KEYS_READ'] } }, { headers: partner(org.secret) });
+    expect(test.data!.createPartnerKey.__typename).toBe('CreatePartnerKeySuccess');
+    // The operator may make LIVE keys while LIVE is pending.
+    const byOperator = await gql(app, RotatePartnerKey, { input: { id: liveId } }, { headers: admin(app) });
+    const successor = byOperator.data!.rotatePartnerKey;
+    if (successor.__typename !== 'RotatePartnerKeySuccess') throw new Error(JSON.stringify(successor));
+
+    await setLiveAccess(app, org.organizationId, 'ENABLED');
+    const opened = await gql(app, CreatePartnerKey, { input: { name: 'Made by a LIVE key', permissions: ['KEYS_READ'] } }, { headers: partner(successor.secret) });
+    if (opened.data!.createPartnerKey.__typename !== 'CreatePartnerKeySuccess') throw new Error(JSON.stringify(opened));
+    expect(opened.data!.createPartnerKey.secret).toMatch(/^kw_ptr_live_/);
+    const renewed = await gql(app, RotatePartnerKey, { input: { id: successor.key.id } }, { headers: partner(successor.secret) });
+    expect(renewed.data!.rotatePartnerKey.__typename).toBe('RotatePartnerKeySuccess');
   });
 
   describe('security', () => {

@@ -56,7 +56,7 @@ describe('advanceSandboxConnection', () => {
     const { id } = await startConnection(org.secret);
     const stranger = await newOrganization(app);
     expect(await advance(stranger.secret, id, 'PENDING')).toMatchObject({ code: 'NOT_FOUND' });
-    const live = await newOrganization(app, { environment: 'LIVE' });
+    const live = await newOrganization(app, { environment: 'LIVE', liveAccess: 'ENABLED' });
     const liveConnection = await startConnection(live.secret);
     const res = await gql(app, AdvanceSandboxConnection, { input: { connectionId: liveConnection.id, to: 'PENDING' } }, { headers: partner(live.secret) });
     expect(res.status).toBe(403);
@@ -104,7 +104,7 @@ describe('KYC is a fact of one environment', () => {
     const { email, id } = await startConnection(sandboxOrg.secret);
     expect(await advance(sandboxOrg.secret, id, 'PENDING')).toMatchObject({ connection: { status: 'PENDING' } });
 
-    const liveOrg = await newOrganization(app, { environment: 'LIVE' });
+    const liveOrg = await newOrganization(app, { environment: 'LIVE', liveAccess: 'ENABLED' });
     const live = await connect(liveOrg.secret, email);
     expect(live.connection).toMatchObject({ status: 'ONBOARDING', environment: 'LIVE' });
     expect(live.apiKey).toBeNull();
@@ -122,19 +122,19 @@ describe('KYC is a fact of one environment', () => {
     const res = await gql(app, CreateSandboxUser, { input: { type: 'PERSON' } }, { headers: partner(org.secret) });
     if (res.data?.createSandboxUser.__typename !== 'CreateSandboxUserSuccess') throw new Error(JSON.stringify(res));
     const { email } = res.data.createSandboxUser.connection;
-    const liveOrg = await newOrganization(app, { environment: 'LIVE' });
+    const liveOrg = await newOrganization(app, { environment: 'LIVE', liveAccess: 'ENABLED' });
     expect((await connect(liveOrg.secret, email!)).connection.status).toBe('ONBOARDING');
   });
 
   it("the operator's LIVE approval lets the user's LIVE connections in other organizations go straight to PENDING", async () => {
     const email = newEmail();
-    const first = await newOrganization(app, { environment: 'LIVE' });
+    const first = await newOrganization(app, { environment: 'LIVE', liveAccess: 'ENABLED' });
     const started = await connect(first.secret, email);
     expect(started.connection.status).toBe('ONBOARDING');
     const decided = await gql(app, DecideOnboarding, { input: { connectionId: started.connection.id, decision: 'APPROVE' } }, { headers: admin(app) });
     expect(decided.data?.decideOnboarding).toMatchObject({ connection: { status: 'PENDING' } });
 
-    const second = await newOrganization(app, { environment: 'LIVE' });
+    const second = await newOrganization(app, { environment: 'LIVE', liveAccess: 'ENABLED' });
     const known = await connect(second.secret, email);
     expect(known.connection).toMatchObject({ status: 'PENDING', environment: 'LIVE' });
     expect(mailsTo(app, email).at(-1)!.text).toContain('/consent/');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { getNamedType, isEnumType, isObjectType, lexicographicSortSchema, printSchema, type GraphQLField } from 'graphql';
+import { getNamedType, isEnumType, isObjectType, isUnionType, lexicographicSortSchema, printSchema, type GraphQLField } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { schema } from '../../src/graphql/schema.ts';
 
@@ -51,8 +51,20 @@ describe('schema', () => {
         'TIMEOUT', 'UNAVAILABLE',
         // Issue 13: a relay argument refused (cursor, first/last, global ID), top-level.
         'BAD_USER_INPUT',
+        // Issue 14: LIVE not enabled yet for the organization (typed, in payloads).
+        'LIVE_ACCESS_PENDING',
       ].sort(),
     );
+    expect(enumValues('LiveAccess')).toEqual(['ENABLED', 'PENDING']);
+    const organization = schema.getType('Organization');
+    if (!isObjectType(organization)) throw new Error('Organization missing');
+    expect(String(organization.getFields().liveAccess?.type)).toBe('LiveAccess!');
+    // The typed refusal is a member of the payload of every mutation that can make something new in LIVE.
+    for (const payload of ['CreatePartnerKeyPayload', 'RotatePartnerKeyPayload', 'CreateUserKeyPayload', 'RotateUserKeyPayload', 'ConnectUserPayload']) {
+      const union = schema.getType(payload);
+      if (!isUnionType(union)) throw new Error(`${payload} is not a union`);
+      expect(union.getTypes().map((t) => t.name)).toContain('LiveAccessPendingError');
+    }
     const apiKey = schema.getType('ApiKey');
     if (!isObjectType(apiKey)) throw new Error('ApiKey missing');
     expect(Object.keys(apiKey.getFields()).sort()).toEqual(

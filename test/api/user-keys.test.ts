@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { gql, partner } from '../helpers/client.ts';
 import { connectedUser, newEmail } from '../helpers/connections.ts';
-import { newOrganization, newPartnerKey } from '../helpers/fixtures.ts';
+import { newOrganization, newPartnerKey, setLiveAccess } from '../helpers/fixtures.ts';
 import { expectNotFoundPayload, securityBlock } from '../helpers/security.ts';
 import {
   ConnectionQuery,
@@ -200,6 +200,30 @@ describe('updateUserKey, rotateUserKey, revokeUserKey, revokeAllUserKeys', () =>
     for (const secret of [user.apiKey!, extra.secret]) expect((await gql(app, UserViewer, {}, { headers: userHeaders(secret) })).status).toBe(401);
     // New keys can be made again.
     expect((await createUserKey(org.secret, { connectionId: user.connectionId })).__typename).toBe('CreateUserKeySuccess');
+  });
+
+  it('once the operator closes LIVE again: LIVE user keys keep working and can be revoked, but no LIVE user key is created or rotated (LIVE_ACCESS_PENDING)', async () => {
+    const org = await newOrganization(app, { environment: 'LIVE', liveAccess: 'ENABLED' });
+    const user = await connectedUser(app, org);
+    expect(user.apiKey).toMatch(/^kw_usr_live_/);
+    const extra = await createUserKey(org.secret, { connectionId: user.connectionId });
+    if (extra.__typename !== 'CreateUserKeySuccess') throw new Error(JSON.stringify(extra));
+
+    await setLiveAccess(app, org.organizationId, 'PENDING');
+    const keysBefore = await app.database.prisma.apiKey.count({ where: { organizationId: org.organizationUuid } });
+    expect(await createUserKey(org.secret, { connectionId: user.connectionId })).toMatchObject({
+      __typename: 'LiveAccessPendingError',
+      code: 'LIVE_ACCESS_PENDING',
+    });
+    const rotated = await gql(app, RotateUserKey, { input: { id: extra.key.id } }, { headers: partner(org.secret) });
+    expect(rotated.data!.rotateUserKey).toMatchObject({ __typename: 'LiveAccessPendingError', code: 'LIVE_ACCESS_PENDING' });
+    expect(await app.database.prisma.apiKey.count({ where: { organizationId: org.organizationUuid } })).toBe(keysBefore);
+
+    // What exists keeps working: the user keys authenticate, the partner may still revoke.
+    expect((await gql(app, UserViewer, {}, { headers: userHeaders(user.apiKey!) })).data!.viewer).toMatchObject({ kind: 'USER', environment: 'LIVE' });
+    expect((await gql(app, UserViewer, {}, { headers: userHeaders(extra.secret) })).status).toBe(200);
+    const revoked = await gql(app, RevokeUserKey, { input: { id: extra.key.id } }, { headers: partner(org.secret) });
+    expect(revoked.data!.revokeUserKey).toMatchObject({ key: { active: false } });
   });
 
   it("never reaches another organization's user keys or connections", async () => {

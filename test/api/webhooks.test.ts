@@ -522,7 +522,7 @@ describe('connect callbacks', () => {
 
   it('a TEST key rotating the signing secret leaves LIVE webhooks and callbacks signed with the LIVE secret only', async () => {
     // First key LIVE: `signingSecret` is the LIVE secret. A TEST partner key of the same organization rotates.
-    const org = await newOrganization(app, { environment: 'LIVE' });
+    const org = await newOrganization(app, { environment: 'LIVE', liveAccess: 'ENABLED' });
     const operator = { type: 'operator' } as const;
     const scope = { organizationId: org.organizationUuid, permissions: ['KEYS_READ'] };
     const testKey = await app.services.apiKeys.createPartnerKey(operator, { ...scope, environment: 'TEST', name: 'Sandbox', permissions: ['WEBHOOKS_WRITE', 'KEYS_READ'] });

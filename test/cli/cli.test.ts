@@ -267,6 +267,28 @@ describe('keyward CLI on the embedded database', () => {
     expect(disabled.stderr.trim()).toBe('keyward: Disabled for this organization: WITHDRAWALS_CREATE (CAPABILITY_DISABLED)');
   }, SLOW);
 
+  it('org create and org update set LIVE access (pending until the operator enables it); org list shows it', async () => {
+    // Like every new organization, the first one is PENDING.
+    expect(first.stdout).toMatch(/^ {2}LIVE access:\s+PENDING \(its keys cannot create LIVE keys or connect users in LIVE until you enable it\)$/m);
+    const enable = await cli(['org', 'update', '--id', orgId, '--live-access', 'enabled'], env);
+    expect(enable.code).toBe(0);
+    expect(enable.stdout).toMatch(/^ {2}LIVE access:\s+ENABLED$/m);
+    const list = await cli(['org', 'list'], env);
+    expect(list.stdout).toMatch(/^ID\s+NAME\s+STATUS\s+LIVE\s+CREATED$/m);
+    expect(list.stdout).toMatch(new RegExp(`^${orgId}\\s+Acme Pay\\s+ACTIVE\\s+ENABLED\\s`, 'm'));
+
+    const open = await cli(['org', 'create', '--name', 'Open Ltd', '--env', 'live', '--live-access', 'Enabled', '--json'], env);
+    expect(open.code).toBe(0);
+    const { organization, secret } = json<{ organization: { liveAccess: string }; secret: string }>(open);
+    secrets.push(secret);
+    expect(organization.liveAccess).toBe('ENABLED');
+
+    const [back, bad] = [await cli(['org', 'update', '--id', orgId, '--live-access', 'pending', '--json'], env), await cli(['org', 'update', '--id', orgId, '--live-access', 'maybe'], env)];
+    expect(json<{ organization: unknown }>(back).organization).toMatchObject({ id: orgId, liveAccess: 'PENDING' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('liveAccess (--live-access)');
+  }, SLOW);
+
   it('--help, unknown commands and bad flags (without opening the database)', async () => {
     const [help, commandHelp, unknown, noAction, badFlag, missing, none] = await Promise.all([
       cli(['--help'], env),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { generateKey } from '../../src/domain/api-key/key-format.ts';
 import type { Currency, Permission } from '../../src/generated/prisma/enums.ts';
-import { CreateOrganization, CreatePartnerKey, RevokePartnerKey } from '../api/operations.ts';
+import { CreateOrganization, CreatePartnerKey, RevokePartnerKey, UpdateOrganization } from '../api/operations.ts';
 import type { TestApp } from './app.ts';
 import { admin, gql, partner } from './client.ts';
 
@@ -19,15 +19,24 @@ export interface OrgFixture {
   signingSecret: string;
 }
 
-/** A fresh organization through the operator API, so every test owns its data. */
+/**
+ * A fresh organization through the operator API, so every test owns its data. Its LIVE access
+ * is PENDING, as for any new organization, unless `liveAccess` says ENABLED.
+ */
 export async function newOrganization(
   app: TestApp,
-  options: { environment?: 'TEST' | 'LIVE'; name?: string } = {},
+  options: { environment?: 'TEST' | 'LIVE'; name?: string; liveAccess?: 'PENDING' | 'ENABLED' } = {},
 ): Promise<OrgFixture> {
   const res = await gql(
     app,
     CreateOrganization,
-    { input: { name: options.name ?? `Org ${randomUUID().slice(0, 8)}`, environment: options.environment ?? 'TEST' } },
+    {
+      input: {
+        name: options.name ?? `Org ${randomUUID().slice(0, 8)}`,
+        environment: options.environment ?? 'TEST',
+        ...(options.liveAccess && { liveAccess: options.liveAccess }),
+      },
+    },
     { headers: admin(app) },
   );
   const payload = res.data?.createOrganization;
@@ -40,6 +49,12 @@ export async function newOrganization(
     keyGlobalId: payload.key.id,
     signingSecret: payload.signingSecret,
   };
+}
+
+/** The operator opens (ENABLED) or closes (PENDING) an organization's LIVE environment. */
+export async function setLiveAccess(app: TestApp, organizationId: string, liveAccess: 'PENDING' | 'ENABLED'): Promise<void> {
+  const res = await gql(app, UpdateOrganization, { input: { id: organizationId, liveAccess } }, { headers: admin(app) });
+  if (res.data?.updateOrganization.__typename !== 'UpdateOrganizationSuccess') throw new Error(`updateOrganization failed: ${JSON.stringify(res)}`);
 }
 
 export interface KeyFixture {

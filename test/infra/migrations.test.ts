@@ -73,19 +73,6 @@ afterAll(async () => {
 
 // -- signing secrets from before they were per environment ------------------------------------------
 
-/**
- * A fresh PGlite as the version before a committed migration (named by what follows its
- * timestamp) left databases: every migration before it applied, that one not.
- */
-async function pgliteBefore(suffix: string, pglites: PGlite[]): Promise<{ pglite: PGlite; name: string; query: Query }> {
-  const pglite = new PGlite();
-  pglites.push(pglite);
-  const name = (await committedMigrations()).find((m) => m.endsWith(`_${suffix}`));
-  if (!name) throw new Error(`no ${suffix} migration`);
-  await applyMigrations({ kind: 'pglite', pglite }, { migrationsDir: await migrationsDirWith({}, name) });
-  return { pglite, name, query: (sql, params) => pglite.query(sql, params) };
-}
-
 /** The app's database over a PGlite the test migrated itself. */
 function databaseOn(pglite: PGlite): { prisma: PrismaClient; database: Database } {
   const prisma = new PrismaClient({ adapter: createPGliteAdapterFactory(pglite), transactionOptions: { maxWait: 30_000, timeout: 15_000 } });
@@ -100,6 +87,22 @@ async function perEnvironmentMigration(): Promise<string> {
 }
 
 type Query = (sql: string, params: unknown[]) => Promise<unknown>;
+
+/** Databases of the upgrade tests, closed when the file is done. */
+const upgraded: PGlite[] = [];
+afterAll(async () => {
+  await Promise.all(upgraded.map((pglite) => pglite.close()));
+});
+
+/** A fresh PGlite with the committed migrations before the one whose name ends with `suffix`: a database to upgrade. */
+async function migratedBefore(suffix: string): Promise<{ pglite: PGlite; name: string; query: Query }> {
+  const pglite = new PGlite();
+  upgraded.push(pglite);
+  const name = (await committedMigrations()).find((m) => m.endsWith(suffix));
+  if (!name) throw new Error(`no ${suffix} migration`);
+  await applyMigrations({ kind: 'pglite', pglite }, { migrationsDir: await migrationsDirWith({}, name) });
+  return { pglite, name, query: (sql, params) => pglite.query(sql, params) };
+}
 
 interface LegacyRow {
   id: string;
@@ -236,13 +239,8 @@ describe('signing secrets stored before they were per environment', () => {
 // -- KYC approvals from before they were per environment (issue 13, finding 1) ---------------------
 
 describe('KYC approvals stored before they were per environment', () => {
-  const pglites: PGlite[] = [];
-  afterAll(async () => {
-    await Promise.all(pglites.map((pglite) => pglite.close()));
-  });
-
   it('count for LIVE only with evidence of a LIVE approval in the audit trail; every other approval counts for TEST only', async () => {
-    const { pglite, name, query } = await pgliteBefore('kyc_approvals_per_environment', pglites);
+    const { pglite, name, query } = await migratedBefore('_kyc_approvals_per_environment');
     const organizationId = randomUUID();
     await query(`INSERT INTO organizations (id, name, "updatedAt") VALUES ($1, 'Legacy KYC', now())`, [organizationId]);
     const approvedAt = new Date('2026-11-30T10:00:00.000Z');
@@ -294,7 +292,7 @@ describe('KYC approvals stored before they were per environment', () => {
     const app = await createTestApp({ database });
     try {
       const liveOrg = randomUUID();
-      await query(`INSERT INTO organizations (id, name, "updatedAt") VALUES ($1, 'Another LIVE org', now())`, [liveOrg]);
+      await query(`INSERT INTO organizations (id, name, "liveAccess", "updatedAt") VALUES ($1, 'Another LIVE org', 'ENABLED', now())`, [liveOrg]);
       const { secret } = await app.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId: liveOrg, environment: 'LIVE', name: 'LIVE key', permissions: ['CONNECTIONS_WRITE'] });
       const connect = async (email: string) => {
         const res = await gql(app, 'mutation ($i: ConnectUserInput!) { connectUser(input: $i) { ... on ConnectUserSuccess { connection { status } } ... on Error { code } } }', { i: { email } }, { headers: partner(secret) });
@@ -341,13 +339,8 @@ describe('API keys stored before they had currencies', () => {
 // -- deposit details stored the wrong way round (issue 14) --------------------------------------------
 
 describe('deposit details stored the wrong way round', () => {
-  const pglites: PGlite[] = [];
-  afterAll(async () => {
-    await Promise.all(pglites.map((pglite) => pglite.close()));
-  });
-
   it('are cleared by the migration (never moved across) and replaced from the provider by the start-up step; stored callbacks never send them again', async () => {
-    const { pglite, name, query } = await pgliteBefore('deposit_details_by_direction', pglites);
+    const { pglite, name, query } = await migratedBefore('_deposit_details_by_direction');
     const organizationId = randomUUID();
     await query(`INSERT INTO organizations (id, name, "updatedAt") VALUES ($1, 'Deposits', now())`, [organizationId]);
     const OLD_IBAN = 'DE35042997912107130109';
@@ -457,6 +450,51 @@ describe('deposit details stored the wrong way round', () => {
       await prisma.$disconnect();
     }
     // Replays every migration into a fresh PGlite: slow on a loaded machine.
+  }, 120_000);
+});
+
+// -- LIVE access (issue 14) --------------------------------------------------------------------------
+
+describe('organizations from before LIVE access was gated', () => {
+  it('are ENABLED when they ever had a LIVE key or a LIVE connection, PENDING otherwise; new ones start PENDING', async () => {
+    const { pglite, name, query } = await migratedBefore('_live_access');
+    const organization = async (label: string) => {
+      const id = randomUUID();
+      await query(`INSERT INTO organizations (id, name, "updatedAt") VALUES ($1, $2, now())`, [id, label]);
+      return id;
+    };
+    const key = (organizationId: string, environment: 'TEST' | 'LIVE', revoked: boolean) =>
+      query(
+        `INSERT INTO api_keys (id, "keyId", kind, "organizationId", environment, name, permissions, "secretHash", "revokedAt", "updatedAt")
+         VALUES ($1, $2, 'PARTNER', $3, $4, 'Old key', ARRAY['KEYS_READ']::"Permission"[], $5, $6, now())`,
+        [randomUUID(), randomBytes(6).toString('base64url').slice(0, 8), organizationId, environment, randomBytes(32), revoked ? new Date() : null],
+      );
+    const liveKey = await organization('LIVE key');
+    await key(liveKey, 'LIVE', false);
+    const revokedLiveKey = await organization('Revoked LIVE key');
+    await key(revokedLiveKey, 'TEST', false);
+    await key(revokedLiveKey, 'LIVE', true);
+    const liveConnection = await organization('LIVE connection only');
+    const userId = randomUUID();
+    await query(`INSERT INTO users (id, email, "updatedAt") VALUES ($1, $2, now())`, [userId, `${userId}@example.com`]);
+    await query(`INSERT INTO connections (id, "organizationId", "userId", environment, status, "updatedAt") VALUES ($1, $2, $3, 'LIVE', 'REJECTED', now())`, [randomUUID(), liveConnection, userId]);
+    const testOnly = await organization('TEST only');
+    await key(testOnly, 'TEST', false);
+    const nothing = await organization('Nothing yet');
+
+    expect(await applyMigrations({ kind: 'pglite', pglite })).toEqual({ applied: (await committedMigrations()).filter((m) => m >= name) });
+    const fresh = await organization('Created after');
+    const { rows } = await pglite.query<{ id: string; liveAccess: string }>(`SELECT id, "liveAccess"::text AS "liveAccess" FROM organizations`);
+    const access = Object.fromEntries(rows.map((r) => [r.id, r.liveAccess]));
+    expect([liveKey, revokedLiveKey, liveConnection, testOnly, nothing, fresh].map((id) => access[id])).toEqual([
+      'ENABLED',
+      'ENABLED',
+      'ENABLED',
+      'PENDING',
+      'PENDING',
+      'PENDING',
+    ]);
+    // Replaying every migration into a fresh PGlite takes seconds, more on a busy machine.
   }, 120_000);
 });
 

@@ -94,6 +94,12 @@ describe.sequential('one embedded data dir through a lifecycle', PROCESS_TEST, (
     const signature = signRequest(signingSecret!, Math.floor(Date.now() / 1000), JSON.stringify({ query: VIEWER }));
     expect(await viewerKind(first.url, { authorization: `Bearer ${demoKey}`, ...signature })).toMatchObject({ status: 200, kind: 'PARTNER' });
 
+    // TEST works at once; LIVE waits for the operator, and the banner's call opens it.
+    const liveAccess = /Demo LIVE access:\s+PENDING \(TEST works now; to open LIVE: (updateOrganization\(input: \{ id: "[^"]+", liveAccess: ENABLED \}\)) with X-Admin-Token\)/.exec(out)?.[1];
+    expect(liveAccess, first.output()).toBeDefined();
+    const opened = await postGraphQL(first.url, `mutation { ${liveAccess} { ... on UpdateOrganizationSuccess { organization { name liveAccess } } } }`, { 'x-admin-token': admin! });
+    expect(opened.body.data).toEqual({ updateOrganization: { organization: { name: 'Demo organization', liveAccess: 'ENABLED' } } });
+
     const secretsFile = join(dataDir, 'keyward-secrets.json');
     expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
     expect((JSON.parse(readFileSync(secretsFile, 'utf8')) as { adminToken: string }).adminToken).toBe(admin);

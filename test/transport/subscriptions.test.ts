@@ -343,12 +343,15 @@ const setOrganizationStatus = (organizationUuid: string, status: 'ACTIVE' | 'INA
   operator(`mutation ($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { __typename } }`, {
     i: { id: encodeGlobalID('Organization', organizationUuid), status },
   });
-/** A LIVE partner key for an organization (operator only). */
-const liveKeyFor = (organizationUuid: string) =>
-  operator<Issued>(
+/** A LIVE partner key for an organization whose LIVE the operator opens first (operator only). */
+async function liveKeyFor(organizationUuid: string) {
+  const id = encodeGlobalID('Organization', organizationUuid);
+  await operator(`mutation ($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { __typename } }`, { i: { id, liveAccess: 'ENABLED' } });
+  return operator<Issued>(
     `mutation ($i: CreatePartnerKeyInput!) { createPartnerKey(input: $i) { __typename ... on CreatePartnerKeySuccess { key { id keyId } secret } } }`,
-    { i: { name: 'Live key', environment: 'LIVE', organizationId: encodeGlobalID('Organization', organizationUuid), permissions: ALL_READ_WRITE } },
+    { i: { name: 'Live key', environment: 'LIVE', organizationId: id, permissions: ALL_READ_WRITE } },
   );
+}
 
 async function newOrganization() {
   const { organization, secret, key } = await createOrganization(server.services);

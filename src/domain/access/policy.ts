@@ -1,6 +1,6 @@
-import type { Environment, Permission } from '../../generated/prisma/client.ts';
+import type { Environment, LiveAccess, Permission } from '../../generated/prisma/client.ts';
 import type { Caller, KeyPrincipal } from '../caller.ts';
-import { ACCESS_MESSAGES, AccessError } from '../errors.ts';
+import { ACCESS_MESSAGES, AccessError, LiveAccessPendingError } from '../errors.ts';
 
 /**
  * Who may do what: the one table of Keyward's authorization model. Every operation of the API,
@@ -114,4 +114,17 @@ export function authorizeKey(caller: Caller | null, action: Action): KeyCaller {
   authorize(caller, action);
   if (caller.type !== 'key') throw new AccessError('FORBIDDEN', `Only a key may ${RULES[action].describe}`);
   return caller;
+}
+
+/**
+ * LIVE is gated per organization: until the operator enables it (`liveAccess` ENABLED), its keys
+ * may not make anything new in LIVE, neither a key (create, rotate) nor a connection. The
+ * operator may (it opens LIVE, and may hand out a LIVE key before), and so may Keyward itself
+ * (a connection already on its way finishing). What exists keeps working: this is a typed
+ * refusal of the write (LIVE_ACCESS_PENDING), never a failed authentication.
+ */
+export function checkLiveAccess(caller: Caller, environment: Environment, organization: { liveAccess: LiveAccess }, what: string): void {
+  if (environment === 'LIVE' && organization.liveAccess !== 'ENABLED' && caller.type === 'key') {
+    throw new LiveAccessPendingError(what);
+  }
 }

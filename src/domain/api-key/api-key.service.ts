@@ -1,6 +1,6 @@
 import type { ApiKey, ApiKeyKind, Currency, Environment, EventType, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
-import { authorize, authorizeKey, keyScope, scopeOf } from '../access/policy.ts';
+import { authorize, authorizeKey, checkLiveAccess, keyScope, scopeOf } from '../access/policy.ts';
 import { checkChange, checkNewKey, checkTarget, inheritedBounds, reachOf, type Reach } from '../access/reach.ts';
 import { connectionTargetsWhere, keyTargetsWhere, rootKeyId, sessionsWhere } from '../access/visibility.ts';
 import type { Caller, KeyPrincipal } from '../caller.ts';
@@ -189,6 +189,7 @@ export class ApiKeyService {
       input.kind === 'USER'
         ? { kind: 'USER', organizationId: input.organizationId, connectionId: input.connectionId! }
         : { kind: 'PARTNER', organizationId: input.organizationId };
+    checkLiveAccess(caller, input.environment, w.organization, 'create LIVE keys');
     await this.lockPool(w, pool);
     this.checkEnabled(w, input.permissions);
     checkNewKey(caller, newKeyReach(input), w.organization.rateLimitRequests);
@@ -448,6 +449,8 @@ export class ApiKeyService {
           throw new InvalidStateError('Only an active key that has not been rotated can be rotated');
         }
         checkTarget(caller, reachOf(old), w.organization.rateLimitRequests, 'rotate');
+        // A successor is a new LIVE key: while LIVE is pending, the key stays or is revoked, never renewed.
+        checkLiveAccess(caller, old.environment, w.organization, 'rotate LIVE keys');
         const pool = poolOf(old);
         await this.lockPool(w, pool);
         // During a grace period the old key stays active beside its successor: one more active key.

@@ -6,6 +6,8 @@ import type { Caller } from '../caller.ts';
 export type AuditAction =
   | 'organization.created'
   | 'organization.updated'
+  /** The operator opened or closed LIVE (details.from, details.to). */
+  | 'organization.live_access_changed'
   | 'api_key.created'
   | 'api_key.updated'
   | 'api_key.rotated'

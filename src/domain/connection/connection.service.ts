@@ -5,7 +5,7 @@ import type { Clock } from '../../infra/clock.ts';
 import type { Mailer } from '../../infra/mailer.ts';
 import { activeWhere, type ApiKeyService, type KeyChangeListener } from '../api-key/api-key.service.ts';
 import { hashKey } from '../api-key/key-format.ts';
-import { authorize, authorizeKey, keyScope } from '../access/policy.ts';
+import { authorize, authorizeKey, checkLiveAccess, keyScope } from '../access/policy.ts';
 import { connectionsWhere, connectionTargetsWhere } from '../access/visibility.ts';
 import type { Caller } from '../caller.ts';
 import { open } from '../crypto/secret-box.ts';
@@ -134,6 +134,7 @@ export class ConnectionService {
     // the unique constraint runs again and finds the winner's row.
     const result = await retryOnUniqueViolation(() => {
       return this.uow.run(caller, organization.id, async (w) => {
+      checkLiveAccess(caller, environment, w.organization, 'connect users in LIVE');
       const { tx } = w;
       const user = await tx.user.upsert({ where: { email: input.email }, create: { email: input.email }, update: {} });
       if (input.ref !== undefined) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Environment, EventType, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
+import type { Environment, EventType, LiveAccess, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
@@ -58,6 +58,8 @@ export interface LockedOrganization {
   disabledPermissions: Permission[];
   /** Requests per window of a key without its own number. */
   rateLimitRequests: number;
+  /** Whether its keys may make LIVE keys and connections (policy.ts, checkLiveAccess). */
+  liveAccess: LiveAccess;
 }
 
 interface OpenTransaction {
@@ -148,7 +150,7 @@ export class EventLog {
   async lockOrganization(tx: Tx, organizationId: string): Promise<LockedOrganization> {
     const state = this.state(tx);
     const rows = await tx.$queryRaw<LockedOrganization[]>`
-      SELECT status, "disabledPermissions", "rateLimitRequests" FROM organizations WHERE id = ${organizationId}::uuid FOR NO KEY UPDATE`;
+      SELECT status, "disabledPermissions", "rateLimitRequests", "liveAccess" FROM organizations WHERE id = ${organizationId}::uuid FOR NO KEY UPDATE`;
     if (rows.length === 0) throw new NotFoundError('Organization');
     state.locked.add(organizationId);
     return rows[0]!;

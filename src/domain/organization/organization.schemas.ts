@@ -8,10 +8,14 @@ const orgName = z
   .max(100, 'must be at most 100 characters')
   .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters');
 
+/** PENDING: TEST only until the operator enables LIVE; ENABLED: LIVE open. */
+export const liveAccess = z.enum(['PENDING', 'ENABLED']);
+
 export const createOrganizationInput = z.object({
   name: orgName,
   environment: environment.default('TEST'),
   keyName: z.string().trim().min(3).max(64).default('Default partner key'),
+  liveAccess: liveAccess.default('PENDING'),
 });
 
 export const updateOrganizationInput = z
@@ -24,6 +28,7 @@ export const updateOrganizationInput = z
       .transform((list) => [...new Set(list)].sort())
       .optional(),
     userKeyRecovery: z.enum(['ENCRYPTED', 'NONE']).optional(),
+    liveAccess: liveAccess.optional(),
     rateLimitRequests: rateLimitRequests.optional(),
     rateLimitWindowSeconds: z.int('must be a whole number').min(1, 'must be at least 1').max(86_400, 'must be at most 86400 (a day)').optional(),
     sessionIdleTimeoutSeconds: z.int('must be a whole number').min(60, 'must be at least 60').max(30 * 86_400, 'must be at most 2592000 (30 days)').optional(),

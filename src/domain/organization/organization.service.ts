@@ -1,10 +1,12 @@
-import type { Organization, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
+import type { LiveAccess, Organization, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
+import { Environment } from '../../generated/prisma/enums.ts';
 import { ALL_PERMISSIONS, type ApiKeyService, type IssuedKey, type KeyChangeListener } from '../api-key/api-key.service.ts';
 import { authorize } from '../access/policy.ts';
 import type { Caller } from '../caller.ts';
 import type { EnvironmentSecret, SigningService } from '../signing/signing.service.ts';
-import type { UnitOfWork } from '../unit-of-work.ts';
+import type { UnitOfWork, Work } from '../unit-of-work.ts';
 import { parseInput } from '../validation.ts';
+import { publicId } from '../webhooks/webhook-payloads.ts';
 import { createOrganizationInput, updateOrganizationInput } from './organization.schemas.ts';
 
 export interface CreatedOrganization extends IssuedKey {
@@ -30,7 +32,7 @@ export class OrganizationService {
     const input = parseInput(createOrganizationInput, rawInput);
     let organization!: Organization;
     const creating = async (tx: Prisma.TransactionClient) => {
-      organization = await tx.organization.create({ data: { name: input.name } });
+      organization = await tx.organization.create({ data: { name: input.name, liveAccess: input.liveAccess } });
       return organization.id;
     };
     return this.uow.run(caller, creating, async (w) => {
@@ -39,7 +41,7 @@ export class OrganizationService {
         action: 'organization.created',
         targetType: 'organization',
         targetId: organization.id,
-        details: { name: organization.name },
+        details: { name: organization.name, liveAccess: organization.liveAccess },
       });
       const issued = await this.apiKeys.issueKey(w, caller, {
         kind: 'PARTNER',
@@ -56,20 +58,38 @@ export class OrganizationService {
     });
   }
 
+  /**
+   * The operator changes an organization. Opening or closing LIVE (`liveAccess`) is a change of
+   * its own: an audit row `organization.live_access_changed` and an event in both environments,
+   * so a partner still integrating in TEST learns that LIVE opened. Closing it again stops new
+   * LIVE keys and connections; the LIVE keys it has keep working (status INACTIVE stops them).
+   */
   async update(caller: Caller, rawInput: unknown): Promise<Organization> {
     authorize(caller, 'organizations.write');
-    const { id, ...changes } = parseInput(updateOrganizationInput, rawInput);
-    return this.uow.run(caller, id, async ({ tx, audit, afterCommit }) => {
-      const updated = await tx.organization.update({ where: { id }, data: changes });
-      await audit({
-        action: 'organization.updated',
-        targetType: 'organization',
-        targetId: id,
-        details: { changed: Object.keys(changes), ...changes },
-      });
-      afterCommit(() => this.listener.organizationChanged(id));
+    const { id, liveAccess, ...input } = parseInput(updateOrganizationInput, rawInput);
+    const changes = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+    return this.uow.run(caller, id, async (w) => {
+      const previous = w.organization.liveAccess;
+      const updated = await w.tx.organization.update({ where: { id }, data: { ...changes, ...(liveAccess && { liveAccess }) } });
+      if (Object.keys(changes).length > 0) {
+        await w.audit({
+          action: 'organization.updated',
+          targetType: 'organization',
+          targetId: id,
+          details: { changed: Object.keys(changes), ...changes },
+        });
+      }
+      if (liveAccess !== undefined && liveAccess !== previous) await this.liveAccessChanged(w, previous, liveAccess);
+      w.afterCommit(() => this.listener.organizationChanged(id));
       return updated;
     });
+  }
+
+  private async liveAccessChanged(w: Work, from: LiveAccess, to: LiveAccess): Promise<void> {
+    const { organizationId } = w;
+    await w.audit({ action: 'organization.live_access_changed', targetType: 'organization', targetId: organizationId, details: { from, to } });
+    const data = { organizationId: publicId('Organization', organizationId), liveAccess: to, previousLiveAccess: from };
+    await w.emit(Object.values(Environment).map((environment) => ({ organizationId, environment, type: 'ORGANIZATION_LIVE_ACCESS_CHANGED' as const, data })));
   }
 
   get(id: string): Promise<Organization | null> {

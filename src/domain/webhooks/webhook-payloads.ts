@@ -10,6 +10,7 @@ export const BODY_TYPES: Record<EventType, string> = {
   API_KEY_REVOKED: 'api_key.revoked',
   API_KEY_EXPIRED: 'api_key.expired',
   WEBHOOK_ENDPOINT_DISABLED: 'webhook_endpoint.disabled',
+  ORGANIZATION_LIVE_ACCESS_CHANGED: 'organization.live_access_changed',
 };
 
 export const VERIFICATION_STATUS = 'connection.verification_status';
@@ -26,7 +27,7 @@ export interface WebhookBody {
  * The id partners use with the GraphQL API (`node(id:)`, lookups): the same form as the
  * schema's global ids, base64 of `Typename:uuid`.
  */
-export function publicId(typename: 'Connection' | 'ApiKey' | 'WebhookEndpoint', id: string): string {
+export function publicId(typename: 'Connection' | 'ApiKey' | 'WebhookEndpoint' | 'Organization', id: string): string {
   return Buffer.from(`${typename}:${id}`, 'utf8').toString('base64');
 }
 
@@ -52,6 +53,7 @@ export function eventBody(record: EventRecord): WebhookBody {
         data: { connectionId, ref: data.ref ?? null, status: data.status, previousStatus: data.previousStatus ?? null, ...common },
       };
     case 'WEBHOOK_ENDPOINT_DISABLED':
+    case 'ORGANIZATION_LIVE_ACCESS_CHANGED':
       return { type: BODY_TYPES[record.type], timestamp: record.createdAt.toISOString(), data: { ...data, ...common } };
     default: {
       const { keyId, kind, ...rest } = data;

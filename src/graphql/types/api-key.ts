@@ -6,6 +6,7 @@ import {
   CapabilityDisabledError,
   InvalidStateError,
   KeyLimitReachedError,
+  LiveAccessPendingError,
   NotFoundError,
   ValidationError,
 } from '../../domain/errors.ts';
@@ -86,7 +87,7 @@ export const KeyResult = (name: string) =>
 builder.mutationField('createPartnerKey', (t) =>
   t.fieldWithInput({
     type: IssuedKey('CreatePartnerKeySuccess'),
-    errors: { types: [ValidationError, NotFoundError, KeyLimitReachedError, CapabilityDisabledError] },
+    errors: { types: [ValidationError, NotFoundError, KeyLimitReachedError, CapabilityDisabledError, LiveAccessPendingError] },
     authScopes: { may: 'partnerKeys.write' },
     input: {
       name: t.input.string({ required: true }),
@@ -156,7 +157,7 @@ export function rotateAndRevokeMutations(options: {
           previous: f.field({ type: ApiKeyRef, description: 'The rotated key, revoked or in its grace period' }),
         }),
       }),
-      errors: { types: [ValidationError, NotFoundError, InvalidStateError, KeyLimitReachedError] },
+      errors: { types: [ValidationError, NotFoundError, InvalidStateError, KeyLimitReachedError, LiveAccessPendingError] },
       authScopes: { may: options.action },
       input: {
         id: t.input.id({ required: true }),

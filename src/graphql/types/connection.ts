@@ -1,5 +1,5 @@
 import { apiKeysWhere, connectionsWhere } from '../../domain/access/visibility.ts';
-import { AccessError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { AccessError, InvalidStateError, LiveAccessPendingError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { ConnectionDirection, ConnectionStatus } from '../../generated/prisma/enums.ts';
 import type { Context } from '../../context.ts';
@@ -120,7 +120,7 @@ builder.mutationField('connectUser', (t) =>
         apiKey: f.string({ nullable: true, description: 'The whole user key once CONNECTED (and recoverable)' }),
       }),
     }),
-    errors: { types: [ValidationError, InvalidStateError] },
+    errors: { types: [ValidationError, InvalidStateError, LiveAccessPendingError] },
     authScopes: { may: 'connections.write' },
     input: {
       email: t.input.string({ required: true }),

@@ -3,6 +3,7 @@ import {
   ApiKeyKind,
   Currency,
   Environment,
+  LiveAccess,
   OrganizationStatus,
   Permission,
   UserKeyRecovery,
@@ -20,5 +21,9 @@ export const CurrencyEnum = builder.enumType(Currency, {
 /** The currencies input of key creation and update. */
 export const CURRENCIES_INPUT = 'What money the key may move, at least one; omitted on creation: both';
 export const OrganizationStatusEnum = builder.enumType(OrganizationStatus, { name: 'OrganizationStatus' });
+export const LiveAccessEnum = builder.enumType(LiveAccess, {
+  name: 'LiveAccess',
+  description: "Whether the organization's LIVE environment is open: PENDING until the platform operator enables it",
+});
 export const UserKeyRecoveryEnum = builder.enumType(UserKeyRecovery, { name: 'UserKeyRecovery' });
 export const ActorKindEnum = builder.enumType(ActorKind, { name: 'ActorKind' });

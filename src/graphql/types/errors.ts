@@ -3,6 +3,7 @@ import {
   DomainError,
   InvalidStateError,
   KeyLimitReachedError,
+  LiveAccessPendingError,
   NotFoundError,
   ValidationError,
   type FieldError,
@@ -28,6 +29,7 @@ export const ErrorCode = builder.enumType('ErrorCode', {
     'KEY_LIMIT_REACHED',
     'CAPABILITY_DISABLED',
     'INVALID_STATE',
+    'LIVE_ACCESS_PENDING',
     'BAD_USER_INPUT',
     'INTERNAL_SERVER_ERROR',
   ] as const,
@@ -77,3 +79,4 @@ errorType(NotFoundError, 'NotFoundError');
 errorType(KeyLimitReachedError, 'KeyLimitReachedError');
 errorType(CapabilityDisabledError, 'CapabilityDisabledError');
 errorType(InvalidStateError, 'InvalidStateError');
+errorType(LiveAccessPendingError, 'LiveAccessPendingError');

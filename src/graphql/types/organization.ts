@@ -4,7 +4,7 @@ import { builder } from '../builder.ts';
 import { decodeId } from '../ids.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
 import { ApiKeyRef } from './api-key.ts';
-import { EnvironmentEnum, OrganizationStatusEnum, PermissionEnum, UserKeyRecoveryEnum } from './enums.ts';
+import { EnvironmentEnum, LiveAccessEnum, OrganizationStatusEnum, PermissionEnum, UserKeyRecoveryEnum } from './enums.ts';
 
 export const OrganizationRef = builder.prismaNode('Organization', {
   id: { field: 'id' },
@@ -17,6 +17,10 @@ export const OrganizationRef = builder.prismaNode('Organization', {
     status: t.expose('status', { type: OrganizationStatusEnum }),
     disabledPermissions: t.expose('disabledPermissions', { type: [PermissionEnum] }),
     userKeyRecovery: t.expose('userKeyRecovery', { type: UserKeyRecoveryEnum }),
+    liveAccess: t.expose('liveAccess', {
+      type: LiveAccessEnum,
+      description: 'TEST works at once; while PENDING, keys cannot create LIVE keys or connect users in LIVE (LIVE_ACCESS_PENDING)',
+    }),
     rateLimitRequests: t.exposeInt('rateLimitRequests', { description: 'Requests each key may make per window, unless the key has its own number' }),
     rateLimitWindowSeconds: t.exposeInt('rateLimitWindowSeconds'),
     sessionIdleTimeoutSeconds: t.exposeInt('sessionIdleTimeoutSeconds', { description: 'Sessions end after this long without a request (auto-logout)' }),
@@ -56,6 +60,7 @@ builder.mutationField('createOrganization', (t) =>
     input: {
       name: t.input.string({ required: true }),
       environment: t.input.field({ type: EnvironmentEnum, description: 'Of its first partner key; default TEST' }),
+      liveAccess: t.input.field({ type: LiveAccessEnum, description: 'Default PENDING: LIVE opens when the operator enables it' }),
     },
     resolve: (_root, { input }, ctx) => ctx.services.organizations.create(callerOf(ctx), withoutNulls(input)),
   }),
@@ -74,6 +79,10 @@ builder.mutationField('updateOrganization', (t) =>
       status: t.input.field({ type: OrganizationStatusEnum }),
       disabledPermissions: t.input.field({ type: [PermissionEnum] }),
       userKeyRecovery: t.input.field({ type: UserKeyRecoveryEnum }),
+      liveAccess: t.input.field({
+        type: LiveAccessEnum,
+        description: "ENABLED opens LIVE; PENDING closes it again to new LIVE keys and connections (the LIVE keys it has keep working)",
+      }),
       rateLimitRequests: t.input.int({ description: 'Requests each key may make per window (1…1,000,000; default 1000)' }),
       rateLimitWindowSeconds: t.input.int({ description: 'The window, in seconds (1…86,400; default 60)' }),
       sessionIdleTimeoutSeconds: t.input.int({ description: 'Session auto-logout after this long without a request (60…2,592,000; default 3600)' }),

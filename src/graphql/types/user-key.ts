@@ -2,6 +2,7 @@ import {
   CapabilityDisabledError,
   InvalidStateError,
   KeyLimitReachedError,
+  LiveAccessPendingError,
   NotFoundError,
   ValidationError,
 } from '../../domain/errors.ts';
@@ -19,7 +20,7 @@ const USER_KEY_CURRENCIES = `${CURRENCIES_INPUT}. IBANs among allowedRecipients 
 builder.mutationField('createUserKey', (t) =>
   t.fieldWithInput({
     type: IssuedKey('CreateUserKeySuccess'),
-    errors: { types: [ValidationError, NotFoundError, KeyLimitReachedError, CapabilityDisabledError, InvalidStateError] },
+    errors: { types: [ValidationError, NotFoundError, KeyLimitReachedError, CapabilityDisabledError, InvalidStateError, LiveAccessPendingError] },
     authScopes: { may: 'userKeys.write' },
     description: 'A key acting for the user of a CONNECTED connection (at most 20 active per connection)',
     input: {
