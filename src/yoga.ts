@@ -15,6 +15,7 @@ import { databaseUnavailable, isDatabaseUnavailable } from './infra/database.ts'
 import { toGraphQLError, withExtensions } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
 import { consentPagesPlugin } from './http/consent-page.ts';
+import { GRAPHIQL_ASSET_PATH, graphiqlPlugin } from './http/graphiql.ts';
 import { createSharedSubscribe, isAsyncIterable, useSharedSubscriptionExecution } from './live/shared-execution.ts';
 import type { ClosableSocket } from './live/subscription-registry.ts';
 import type { LiveItem } from './live/subscriptions.ts';
@@ -294,11 +295,13 @@ function introspectionPolicyPlugin(): Plugin {
  */
 function responseHeadersPlugin(production: boolean): Plugin {
   return {
-    onResponse({ response }) {
+    onResponse({ request, response }) {
+      if (production) response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+      // GraphiQL's files hold no secret, and their folder is named after their content (http/graphiql.ts).
+      if (new URL(request.url).pathname.startsWith(GRAPHIQL_ASSET_PATH)) return;
       // delete first: set() on this Headers implementation adds a second line next to SSE's no-cache.
       response.headers.delete('cache-control');
       response.headers.set('cache-control', 'no-store');
-      if (production) response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
     },
   };
 }
@@ -482,7 +485,8 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: deps.graphiql ?? !production,
+    // yoga's own page loads GraphiQL from a CDN: Keyward serves it itself (graphiqlPlugin).
+    graphiql: false,
     logging: yogaLogger(services.logger),
     maskedErrors: { maskError: errorMasker(services) },
     // One operation per request: a JSON array is refused (batching would multiply every limit).
@@ -493,6 +497,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     plugins: [
       healthPlugin(services, deps.ping),
       consentPagesPlugin(services),
+      ...((deps.graphiql ?? !production) ? [graphiqlPlugin('/graphql')] : []),
       requestLogPlugin(services, records),
       signedBodyPlugin(rawBodies),
       responseHeadersPlugin(production),
