@@ -37,9 +37,10 @@ async function main(): Promise<void> {
   const services = servicesFor(config, runtime, logger);
   await upgradeData(services);
 
+  let demo: Awaited<ReturnType<typeof createDemoOrganization>> | undefined;
   if (runtime.firstStart) {
     // Printed once, to the terminal, never through the logger: later starts print no secret.
-    const demo = await createDemoOrganization(services);
+    demo = await createDemoOrganization(services);
     process.stdout.write(
       [
         '',
@@ -78,6 +79,9 @@ async function main(): Promise<void> {
       keepAliveTimeoutMs: config.KEYWARD_KEEP_ALIVE_TIMEOUT_MS,
     },
   });
+  if (demo && graphiqlEnabled(config)) {
+    process.stdout.write(`  GraphiQL:                      ${running.url} (Headers tab: {"X-Partner-Key": "<the demo key>"})\n\n`);
+  }
   logger.info(
     { url: running.url, database: runtime.database.kind, operatorApi: runtime.secrets.adminToken !== undefined },
     'Keyward listening',

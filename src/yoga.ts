@@ -15,6 +15,7 @@ import { databaseUnavailable, isDatabaseUnavailable } from './infra/database.ts'
 import { toGraphQLError, withExtensions } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
 import { consentPagesPlugin } from './http/consent-page.ts';
+import { GRAPHIQL_ASSET_PATH, graphiqlPlugin } from './http/graphiql.ts';
 import { createSharedSubscribe, isAsyncIterable, useSharedSubscriptionExecution } from './live/shared-execution.ts';
 import type { ClosableSocket } from './live/subscription-registry.ts';
 import type { LiveItem } from './live/subscriptions.ts';
@@ -294,11 +295,13 @@ function introspectionPolicyPlugin(): Plugin {
  */
 function responseHeadersPlugin(production: boolean): Plugin {
   return {
-    onResponse({ response }) {
+    onResponse({ request, response }) {
+      if (production) response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+      // GraphiQL's files hold no secret, and their folder is named after their content (http/graphiql.ts).
+      if (new URL(request.url).pathname.startsWith(GRAPHIQL_ASSET_PATH)) return;
       // delete first: set() on this Headers implementation adds a second line next to SSE's no-cache.
       response.headers.delete('cache-control');
       response.headers.set('cache-control', 'no-store');
-      if (production) response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
     },
   };
 }
@@ -354,8 +357,38 @@ function queryTimeoutPlugin(timeoutMs: number): Plugin {
   };
 }
 
+/** The header that tells a request without a credential header was not sent by a cross-site page (docs/api.md). */
+const CSRF_HEADER = 'x-graphql-yoga-csrf';
+
+/**
+ * Whether a request carries a credential in a header (a key, a Bearer token, the admin token). A
+ * browser never adds one by itself, and a page cannot add one to a cross-site request without a
+ * preflight, which CORS refuses: such a request carries no ambient credential, so CSRF does not
+ * apply to it. `Authorization: Basic` (which a browser may resend by itself) is not one.
+ */
+function carriesCredentialHeader(headers: Headers): boolean {
+  return CREDENTIAL_HEADERS.some((name) => (name === 'authorization' ? /^bearer\s/i.test(headers.get(name) ?? '') : headers.has(name)));
+}
+
+/**
+ * CSRF, decided here (docs/security.md C-08): a GET or a form/text POST (what a browser sends
+ * cross-site without a preflight, with the site's cookies) needs the CSRF header, unless it carries a
+ * credential header. So GET queries (urql's default), GraphiQL's and other clients' SSE subscriptions
+ * and Apollo's GETs pass with their key header; a request without one (anonymous, or with cookies, as
+ * the dashboard's members will have) keeps yoga's rule.
+ */
+function csrfPlugin(): Plugin {
+  const rule = useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });
+  return {
+    onRequestParse(payload) {
+      if (carriesCredentialHeader(payload.request.headers)) return undefined;
+      return rule.onRequestParse?.(payload);
+    },
+  };
+}
+
 /** Headers a browser client may send: credentials go in headers, never cookies, so CORS never allows credentials. */
-const CORS_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-partner-key', 'x-keyward-env', 'x-graphql-yoga-csrf'];
+const CORS_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-partner-key', 'x-keyward-env', CSRF_HEADER];
 
 /**
  * Everything a subscription event's result depends on besides the query: subscribers with the
@@ -451,7 +484,8 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: deps.graphiql ?? !production,
+    // yoga's own page loads GraphiQL from a CDN: Keyward serves it itself (graphiqlPlugin).
+    graphiql: false,
     logging: yogaLogger(services.logger),
     maskedErrors: { maskError: errorMasker(services) },
     // One operation per request: a JSON array is refused (batching would multiply every limit).
@@ -462,12 +496,12 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     plugins: [
       healthPlugin(services, deps.ping),
       consentPagesPlugin(services),
+      ...((deps.graphiql ?? !production) ? [graphiqlPlugin('/graphql')] : []),
       requestLogPlugin(services, records),
       signedBodyPlugin(rawBodies),
       responseHeadersPlugin(production),
       statusBesideDataPlugin(),
-      // GET and form-encoded POSTs (requests a browser sends cross-site without a preflight) need a custom header.
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      csrfPlugin(),
       ...operationLimitPlugins(!production),
       queryTimeoutPlugin(deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS),
       ...(production ? [introspectionPolicyPlugin()] : []),

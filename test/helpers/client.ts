@@ -49,14 +49,28 @@ export const partner = (secret: string): Record<string, string> => ({ 'x-partner
 export const bearer = (secret: string): Record<string, string> => ({ authorization: `Bearer ${secret}` });
 export const admin = (app: TestApp): Record<string, string> => ({ 'x-admin-token': app.adminToken });
 
-/** A subscription over SSE through yoga.fetch: its first result (or the refusal), then it is dropped. */
-export async function firstSseResult(app: TestApp, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<ExecutionResult> {
+/**
+ * A subscription over SSE through yoga.fetch: its first result (or the refusal), then it is dropped.
+ * POST with a JSON body, or GET with the operation in the URL, as GraphiQL asks.
+ */
+export async function firstSseResult(
+  app: TestApp,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string>,
+  method: 'POST' | 'GET' = 'POST',
+): Promise<ExecutionResult> {
   const controller = new AbortController();
-  const res = await app.yoga.fetch(
-    'http://keyward.test/graphql',
-    { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers }, body: JSON.stringify({ query, variables }), signal: controller.signal },
-    { req: { socket: { remoteAddress: '127.0.0.1' } } as never },
-  );
+  const url = new URL('http://keyward.test/graphql');
+  const init: RequestInit =
+    method === 'POST'
+      ? { method, headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers }, body: JSON.stringify({ query, variables }) }
+      : { method, headers: { accept: 'text/event-stream', ...headers } };
+  if (method === 'GET') {
+    url.searchParams.set('query', query);
+    url.searchParams.set('variables', JSON.stringify(variables));
+  }
+  const res = await app.yoga.fetch(url.toString(), { ...init, signal: controller.signal }, { req: { socket: { remoteAddress: '127.0.0.1' } } as never });
   if (!res.body || !res.headers.get('content-type')?.includes('text/event-stream')) return (await res.json()) as ExecutionResult;
   const reader = res.body.getReader();
   const decoder = new TextDecoder();

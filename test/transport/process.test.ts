@@ -84,6 +84,8 @@ describe.sequential('one embedded data dir through a lifecycle', PROCESS_TEST, (
     demoKey = /Demo TEST partner key:\s+(kw_ptr_test_\S+)/.exec(out)?.[1];
     expect(admin, first.output()).toBeDefined();
     expect(demoKey, first.output()).toBeDefined();
+    // Where GraphiQL is, and what to put in its headers (README, "Run it").
+    await expect.poll(() => first!.stdout()).toContain(`GraphiQL:                      ${first.url} (Headers tab: {"X-Partner-Key": "<the demo key>"})`);
 
     expect(await viewerKind(first.url, { authorization: `Bearer ${demoKey}` })).toMatchObject({ status: 200, kind: 'PARTNER' });
     expect(await viewerKind(first.url, { 'x-admin-token': admin! })).toMatchObject({ status: 200, kind: 'OPERATOR' });
