@@ -174,7 +174,10 @@ function fieldRepeatsPlugin(maxRepeats: number, exposeLimits: boolean): Plugin {
   return {
     onValidate({ params, setResult }) {
       let repeats = counted.get(params.documentAST);
-      if (repeats === undefined) counted.set(params.documentAST, (repeats = maxFieldRepeats(params.documentAST)));
+      if (repeats === undefined) {
+        repeats = maxFieldRepeats(params.documentAST);
+        counted.set(params.documentAST, repeats);
+      }
       if (repeats > maxRepeats) {
         setResult([new GraphQLError(exposeLimits ? `Field repeat limit of ${maxRepeats} exceeded, found ${repeats}.` : GENERIC_LIMIT_MESSAGE)]);
       }
