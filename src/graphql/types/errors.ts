@@ -1,6 +1,6 @@
 import {
   CapabilityDisabledError,
-  DomainError,
+  type DomainError,
   InvalidStateError,
   KeyLimitReachedError,
   NotFoundError,
