@@ -253,7 +253,7 @@ export function isAsyncIterable(value: unknown): value is AsyncIterableIterator<
  * Maps an async iterator without a generator, so `return()` reaches the source at once even
  * while a `next()` is pending (a generator would wait for the next event before cleaning up).
  */
-export function mapAsyncIterator<T, U>(source: AsyncIterator<T>, map: (value: T) => U | Promise<U>): AsyncIterableIterator<U> {
+function mapAsyncIterator<T, U>(source: AsyncIterator<T>, map: (value: T) => U | Promise<U>): AsyncIterableIterator<U> {
   return {
     // A promise chain, not an async function: no suspended frame kept per idle subscriber, and
     // no extra tick when the mapped value is already there (every subscriber but the first).

@@ -40,7 +40,7 @@ export interface SubscriptionLimits {
 export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = { perSocket: 10, perKey: 100, socketsPerKey: 20, socketsPerIp: 100, checkIntervalMs: 500 };
 
 /** graphql-ws close code for a credential that is no longer accepted. */
-export const CLOSE_FORBIDDEN = 4403;
+const CLOSE_FORBIDDEN = 4403;
 
 /** A credential in use by long-lived streams: one graphql-ws socket, or one SSE subscription. */
 export interface Holder {

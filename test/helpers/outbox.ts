@@ -25,7 +25,7 @@ function decodeQuotedPrintable(body: string): string {
 }
 
 /** Every mail the app wrote to its outbox, oldest first (the outbox file names sort by time). */
-export function sentMails(app: TestApp): SentMail[] {
+function sentMails(app: TestApp): SentMail[] {
   if (!existsSync(app.outboxDir)) return [];
   return readdirSync(app.outboxDir)
     .filter((f) => f.endsWith('.eml'))

@@ -5,7 +5,7 @@ import type { TestApp } from './app.ts';
 import { admin, gql, partner, type GraphQLResponse } from './client.ts';
 import { newOrganization, newPartnerKey, revokeKey, unknownKey, type OrgFixture } from './fixtures.ts';
 
-export type Call = (headers: Record<string, string>) => Promise<GraphQLResponse<unknown>>;
+type Call = (headers: Record<string, string>) => Promise<GraphQLResponse<unknown>>;
 
 export interface Arranged {
   /** The organization that owns the object the operation is aimed at. */

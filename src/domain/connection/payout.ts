@@ -13,7 +13,7 @@ import { AddressType, Network, getAddressInfo, type AddressInfo } from 'bitcoin-
 
 export type PayoutEnvironment = 'TEST' | 'LIVE';
 export type NormalizeResult = { ok: true; value: string } | { ok: false; message: string };
-export type RecipientKind = 'IBAN' | 'BTC_ADDRESS';
+type RecipientKind = 'IBAN' | 'BTC_ADDRESS';
 export type RecipientResult = { ok: true; value: string; kind: RecipientKind } | { ok: false; message: string };
 
 // Generous bounds so oversized input is refused before any library work. The longest
