@@ -955,7 +955,7 @@ async function main(): Promise<number> {
     ok: totalFailures === 0,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(RESULTS_FILE, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`results written to ${RESULTS_FILE.slice(ROOT.length + 1)}`);
   for (const { name, dir } of profileDirs) {
     const files = readdirSync(dir)

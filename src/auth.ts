@@ -37,7 +37,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 let expectedDigest: { token: string; digest: Buffer } | undefined;
 
 /** Equal-length digests, so neither the content nor the length of the token leaks through timing. */
-export function adminTokenMatches(expected: string | undefined, given: string): boolean {
+function adminTokenMatches(expected: string | undefined, given: string): boolean {
   if (expected === undefined) return false;
   // The configured token's digest is computed once, not on every request.
   if (expectedDigest?.token !== expected) expectedDigest = { token: expected, digest: digest(expected) };

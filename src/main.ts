@@ -1,5 +1,5 @@
-import { servicesFor, openRuntime, startBackgroundJobs, upgradeData } from './app.ts';
-import { ConfigError, graphiqlEnabled, loadConfig } from './config.ts';
+import { servicesFor, openRuntime, startBackgroundJobs, upgradeData, type Runtime } from './app.ts';
+import { ConfigError, graphiqlEnabled, loadConfig, type Config } from './config.ts';
 import { DataDirLockedError } from './infra/data-dir.ts';
 import { createLogger } from './infra/logger.ts';
 import { parseTrustedProxies } from './domain/ip/client-ip.ts';
@@ -16,8 +16,8 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  let config;
-  let trustedProxies;
+  let config: Config;
+  let trustedProxies: ReturnType<typeof parseTrustedProxies>;
   try {
     config = loadConfig();
     trustedProxies = parseTrustedProxies(config.KEYWARD_TRUST_PROXY);
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.LOG_LEVEL });
 
-  let runtime;
+  let runtime: Runtime;
   try {
     runtime = await openRuntime(config, logger);
   } catch (error) {
@@ -41,18 +41,17 @@ async function main(): Promise<void> {
   if (runtime.firstStart) {
     // Printed once, to the terminal, never through the logger: later starts print no secret.
     demo = await createDemoOrganization(services);
-    process.stdout.write(
-      [
-        '',
-        'Keyward: first start. These secrets are shown once; store them now.',
-        `  Admin token (X-Admin-Token):   ${runtime.secrets.adminToken}`,
-        `  Demo organization:             ${demo.organization.name} (${demo.organization.id})`,
-        `  Demo TEST partner key:         ${demo.secret}`,
-        `  Demo TEST signing secret:      ${demo.signingSecret}`,
-        `  Demo LIVE access:              ${liveAccessLine(demo.organization)}`,
-        '',
-      ].join('\n') + '\n',
-    );
+    const lines = [
+      '',
+      'Keyward: first start. These secrets are shown once; store them now.',
+      `  Admin token (X-Admin-Token):   ${runtime.secrets.adminToken}`,
+      `  Demo organization:             ${demo.organization.name} (${demo.organization.id})`,
+      `  Demo TEST partner key:         ${demo.secret}`,
+      `  Demo TEST signing secret:      ${demo.signingSecret}`,
+      `  Demo LIVE access:              ${liveAccessLine(demo.organization)}`,
+      '',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
   }
 
   const yoga = createYogaApp({

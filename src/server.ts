@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -77,7 +77,7 @@ const MAX_WS_PAYLOAD = 64 * 1024;
 const CREDENTIAL_PARAMS = /^(key|api[_-]?key|token|access[_-]?token|authorization|x-partner-key|x-api-key|x-admin-token|secret)$/i;
 
 /** A query string that looks like it carries a credential: a credential-named parameter, or a Keyward key anywhere. */
-export function credentialInUrl(url: string | undefined): boolean {
+function credentialInUrl(url: string | undefined): boolean {
   const query = url?.split('?')[1];
   if (!query) return false;
   const params = new URLSearchParams(query);
@@ -97,7 +97,7 @@ export interface HttpTimeouts {
   keepAliveTimeoutMs: number;
 }
 
-export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000 };
+const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000 };
 
 export interface RunningServer {
   server: Server;
@@ -207,7 +207,7 @@ export async function startServer(options: {
           connectionParams: ctx.connectionParams ?? {},
           operationRecord: record,
         });
-        let document;
+        let document: DocumentNode;
         try {
           document = parse(params.query);
         } catch (error) {

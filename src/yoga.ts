@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { getOperationAST, GraphQLEnumType, GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type DocumentNode, type ExecutionResult } from 'graphql';
+import { getOperationAST, type GraphQLEnumType, GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type DocumentNode, type ExecutionResult } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { PothosValidationError } from '@pothos/core';
 import { keyScope } from './domain/access/policy.ts';
@@ -21,7 +21,7 @@ import type { ClosableSocket } from './live/subscription-registry.ts';
 import type { LiveItem } from './live/subscriptions.ts';
 
 /** What the transport hands yoga: node:http's request, or graphql-ws's upgrade request and init payload. */
-export interface ServerContext {
+interface ServerContext {
   req?: Pick<IncomingMessage, 'socket'> & Partial<Pick<IncomingMessage, 'headers' | 'rawHeaders'>>;
   connectionParams?: Record<string, unknown>;
   socket?: ClosableSocket;
@@ -118,7 +118,7 @@ const OUTCOMES: ReadonlySet<string> = new Set([
 ]);
 
 /** The metrics labels of a finished operation: never a value a client chose. */
-export function metricLabels(record: Pick<RequestRecord, 'rootField' | 'operationType'>, outcome: string): { operation: string; type: string; outcome: string } {
+function metricLabels(record: Pick<RequestRecord, 'rootField' | 'operationType'>, outcome: string): { operation: string; type: string; outcome: string } {
   const field = record.rootField;
   const type = record.operationType;
   return {
@@ -272,7 +272,7 @@ function signedBodyPlugin(rawBodies: WeakMap<Request, Uint8Array>): Plugin {
 }
 
 /** Request bodies above this are refused with 413 (docs/security.md A-09). */
-export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 /**
  * Introspection in production: only for requests that carry a credential. Validation runs
@@ -331,7 +331,7 @@ function statusBesideDataPlugin(): Plugin {
   };
 }
 
-export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
 /**
  * A deadline for queries (docs/security.md A-09): a query still running after `timeoutMs` is answered
@@ -462,7 +462,7 @@ export function errorMasker({ logger, databaseOutage }: Pick<Services, 'logger' 
  * (`errorMasker`) is the one place that logs unexpected errors; yoga's line goes to debug, with
  * the code only. A client error's one info line is the request line (its outcome code).
  */
-export function yogaLogger(logger: Services['logger']): Record<'debug' | 'info' | 'warn' | 'error', (...args: unknown[]) => void> {
+function yogaLogger(logger: Services['logger']): Record<'debug' | 'info' | 'warn' | 'error', (...args: unknown[]) => void> {
   const text = (args: unknown[]) => args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' ');
   return {
     debug: (...args) => logger.debug(text(args)),

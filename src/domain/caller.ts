@@ -17,7 +17,7 @@ export interface KeyPrincipal {
 }
 
 /** The key that opened a session: the session acts as it, and its reach is this key's (src/domain/access/reach.ts). */
-export type SessionParent = Pick<ApiKey, 'id' | 'keyId' | 'expiresAt' | 'currencies' | 'allowedIps' | 'allowedRecipients' | 'rateLimitRequests'>;
+type SessionParent = Pick<ApiKey, 'id' | 'keyId' | 'expiresAt' | 'currencies' | 'allowedIps' | 'allowedRecipients' | 'rateLimitRequests'>;
 
 /** Who is acting, as the domain sees it; the transport decides how it was established. */
 export type Caller =

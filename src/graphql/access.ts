@@ -56,7 +56,7 @@ export function toGraphQLError(error: AccessError): GraphQLError {
   });
 }
 
-export function accessError(code: AccessErrorCode, message: string): GraphQLError {
+function accessError(code: AccessErrorCode, message: string): GraphQLError {
   return toGraphQLError(new AccessError(code, message));
 }
 

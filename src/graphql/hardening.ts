@@ -100,7 +100,7 @@ function costOf(
 }
 
 /** The validation rule: an operation over `maxCost` is refused before anything runs. */
-export function connectionCostRule(maxCost: number, exposeLimits: boolean) {
+function connectionCostRule(maxCost: number, exposeLimits: boolean) {
   return (context: ValidationContext): ASTVisitor => ({
     OperationDefinition(operation: OperationDefinitionNode) {
       const fragments: Fragments = new Map();
@@ -146,7 +146,7 @@ export function operationLimitPlugins(exposeLimits: boolean): Plugin[] {
 }
 
 /** The most times one response key appears among the fields of any one selection set. */
-export function maxFieldRepeats(document: DocumentNode): number {
+function maxFieldRepeats(document: DocumentNode): number {
   let most = 0;
   visit(document, {
     SelectionSet(set) {
@@ -174,7 +174,10 @@ function fieldRepeatsPlugin(maxRepeats: number, exposeLimits: boolean): Plugin {
   return {
     onValidate({ params, setResult }) {
       let repeats = counted.get(params.documentAST);
-      if (repeats === undefined) counted.set(params.documentAST, (repeats = maxFieldRepeats(params.documentAST)));
+      if (repeats === undefined) {
+        repeats = maxFieldRepeats(params.documentAST);
+        counted.set(params.documentAST, repeats);
+      }
       if (repeats > maxRepeats) {
         setResult([new GraphQLError(exposeLimits ? `Field repeat limit of ${maxRepeats} exceeded, found ${repeats}.` : GENERIC_LIMIT_MESSAGE)]);
       }

@@ -6,7 +6,7 @@ import type { Services } from '../context.ts';
  * The pages a user sees from Keyward's emails: `/consent/<token>` (GET shows the question, a POST
  * answers it: a link preview or a mail scanner following the GET decides nothing) and `/signup`.
  */
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const HEADERS = {
@@ -29,8 +29,8 @@ const unknownLink = () => page(404, 'Unknown link', '<p>This consent link is not
 
 function page(status: number, title: string, body: string, extraHeaders: Record<string, string> = {}): Response {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>${escape(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}
-button{font:inherit;padding:.5rem 1.2rem;margin-right:.5rem}</style></head><body><h1>${escape(title)}</h1>${body}</body></html>`;
+<title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}
+button{font:inherit;padding:.5rem 1.2rem;margin-right:.5rem}</style></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
   return new Response(html, { status, headers: { ...HEADERS, ...extraHeaders } });
 }
 
@@ -41,17 +41,17 @@ function render(view: ConsentView, token: string): Response {
       return page(
         200,
         `Connect ${view.organizationName}?`,
-        `<p><strong>${escape(view.organizationName)}</strong>${env} asks to act for you through your account
-<strong>${escape(view.email)}</strong>.</p>
+        `<p><strong>${escapeHtml(view.organizationName)}</strong>${env} asks to act for you through your account
+<strong>${escapeHtml(view.email)}</strong>.</p>
 <form method="post" action="/consent/${encodeURIComponent(token)}">
 <button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="decline">Decline</button></form>`,
       );
     }
     case 'APPROVED':
-      return page(200, 'Connected', `<p>${escape(view.organizationName)} is now connected to your account.</p>`);
+      return page(200, 'Connected', `<p>${escapeHtml(view.organizationName)} is now connected to your account.</p>`);
     case 'DECLINED':
-      return page(200, 'Declined', `<p>You declined. ${escape(view.organizationName)} was not connected.</p>`);
+      return page(200, 'Declined', `<p>You declined. ${escapeHtml(view.organizationName)} was not connected.</p>`);
     case 'USED':
       return page(410, 'This link was already used', '<p>This consent link has been used already. Nothing else to do here.</p>');
     case 'EXPIRED':

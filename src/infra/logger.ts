@@ -30,7 +30,7 @@ const CREDENTIAL_FIELDS = [
   'signingSecrets',
 ];
 
-export const redactPaths = [
+const redactPaths = [
   ...CREDENTIAL_HEADERS.flatMap((h) => [`req.headers["${h}"]`, `headers["${h}"]`]),
   ...CREDENTIAL_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
   'variables',

@@ -49,6 +49,7 @@ const DNS_TIMEOUT_MS = 10_000;
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
 // C0 controls (CR, LF, NUL, …) and DEL, plus the Unicode line and paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters (header injection) is what this regex is for
 const CONTROL_CHARS = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 function isValidAddress(address: string): boolean {

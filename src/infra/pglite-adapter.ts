@@ -15,7 +15,7 @@ import {
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 /** Converts a PostgreSQL error (PGlite's or pg's, they carry the same fields) for the engines. */
-export function toDriverAdapterError(error: unknown): unknown {
+function toDriverAdapterError(error: unknown): unknown {
   if (!isPostgresError(error)) return error;
   return new DriverAdapterError({
     kind: 'postgres',

@@ -30,7 +30,8 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       resolve({ value: item, done: false });
       return;
     }
-    const items = (this.items ??= []);
+    this.items ??= [];
+    const items = this.items;
     if (items.length >= this.capacity) {
       this.fail(overflow());
       return;
@@ -55,7 +56,10 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   /** Runs `closer` once when the stream ends, however it ends. */
   onClose(closer: () => void): void {
     if (this.finished) closer();
-    else (this.closers ??= []).push(closer);
+    else {
+      this.closers ??= [];
+      this.closers.push(closer);
+    }
   }
 
   /** For subclasses: runs once when the stream ends (cheaper than a closure per stream). */

@@ -70,7 +70,8 @@ export function createSharedSubscribe<TContext>(
     let kept = groups.get(key);
     if (kept === undefined) {
       if (groups.size >= 10_000) groups.clear();
-      groups.set(key, (kept = key));
+      kept = key;
+      groups.set(key, kept);
     }
     return kept;
   };
@@ -90,7 +91,10 @@ export function createSharedSubscribe<TContext>(
     const variables = args.variableValues ?? {};
     const relevant = [...used].sort().map((name) => [name, variables[name]]);
     let documentId = documentIds.get(args.document);
-    if (documentId === undefined) documentIds.set(args.document, (documentId = nextDocumentId++));
+    if (documentId === undefined) {
+      documentId = nextDocumentId++;
+      documentIds.set(args.document, documentId);
+    }
     return `${documentId}|${operation.name?.value ?? ''}|${JSON.stringify(relevant)}`;
   };
 
@@ -131,13 +135,24 @@ class SharedRun {
     const shared = this.group === null ? null : this.shareKey(payload);
     if (!shared) return null;
     let entries = this.perEvent.get(shared);
-    if (!entries) this.perEvent.set(shared, (entries = new Map()));
+    if (!entries) {
+      entries = new Map();
+      this.perEvent.set(shared, entries);
+    }
     let entry = entries.get(this.group!);
     if (!entry) {
       const created: Entry = { result: this.execute(payload) };
       // Once computed, later subscribers take the value itself, without waiting a tick.
-      if (isPromise(created.result)) created.result.then((value) => (created.result = value), () => undefined);
-      entries.set(this.group!, (entry = created));
+      if (isPromise(created.result)) {
+        created.result.then(
+          (value) => {
+            created.result = value;
+          },
+          () => undefined,
+        );
+      }
+      entry = created;
+      entries.set(this.group!, entry);
     }
     return entry;
   }
@@ -238,7 +253,7 @@ export function isAsyncIterable(value: unknown): value is AsyncIterableIterator<
  * Maps an async iterator without a generator, so `return()` reaches the source at once even
  * while a `next()` is pending (a generator would wait for the next event before cleaning up).
  */
-export function mapAsyncIterator<T, U>(source: AsyncIterator<T>, map: (value: T) => U | Promise<U>): AsyncIterableIterator<U> {
+function mapAsyncIterator<T, U>(source: AsyncIterator<T>, map: (value: T) => U | Promise<U>): AsyncIterableIterator<U> {
   return {
     // A promise chain, not an async function: no suspended frame kept per idle subscriber, and
     // no extra tick when the mapped value is already there (every subscriber but the first).

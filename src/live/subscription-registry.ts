@@ -40,7 +40,7 @@ export interface SubscriptionLimits {
 export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = { perSocket: 10, perKey: 100, socketsPerKey: 20, socketsPerIp: 100, checkIntervalMs: 500 };
 
 /** graphql-ws close code for a credential that is no longer accepted. */
-export const CLOSE_FORBIDDEN = 4403;
+const CLOSE_FORBIDDEN = 4403;
 
 /** A credential in use by long-lived streams: one graphql-ws socket, or one SSE subscription. */
 export interface Holder {
@@ -199,9 +199,12 @@ export class SubscriptionRegistry {
     const holders = [...this.holders].filter((h) => !h.refused && which(h));
     if (holders.length === 0) return;
     const verdicts = await this.verifier.recheck(holders.map((h) => ({ keyId: h.keyId, ip: h.ip })));
-    holders.forEach((holder, i) => {
+    for (const [i, holder] of holders.entries()) {
       const verdict = verdicts[i]!;
-      if (verdict.refusal !== null) return this.refuse(holder, verdict.refusal);
+      if (verdict.refusal !== null) {
+        this.refuse(holder, verdict.refusal);
+        continue;
+      }
       holder.expiresAt = verdict.expiresAt;
       holder.permissions = verdict.permissions;
       // A permission taken away ends the streams that need it (the others go on).
@@ -210,7 +213,7 @@ export class SubscriptionRegistry {
           stream.fail(new AccessError('FORBIDDEN', `This key no longer has ${stream.requires}`));
         }
       }
-    });
+    }
   }
 
   keyChanged(keyId: string): void {

@@ -538,7 +538,7 @@ describe('revokePartnerKey', () => {
 
   it('answers an unknown or malformed id with NOT_FOUND', async () => {
     const org = await newOrganization(app);
-    for (const id of ['nope', Buffer.from('Organization:' + org.organizationId).toString('base64')]) {
+    for (const id of ['nope', Buffer.from(`Organization:${org.organizationId}`).toString('base64')]) {
       const res = await gql(app, RevokePartnerKey, { input: { id } }, { headers: partner(org.secret) });
       expect(res.data!.revokePartnerKey).toMatchObject({ code: 'NOT_FOUND' });
     }

@@ -105,7 +105,7 @@ describe('signed requests', () => {
     ];
     cases[1]![2] = signed(org.signingSecret, cases[1]![1], nowSeconds() - 301);
     cases[2]![2] = signed(org.signingSecret, cases[2]![1], nowSeconds() + 301);
-    cases[3]![2] = signed('whsec_' + Buffer.alloc(32, 7).toString('base64'), cases[3]![1]);
+    cases[3]![2] = signed(`whsec_${Buffer.alloc(32, 7).toString('base64')}`, cases[3]![1]);
     cases[4]![2] = signed(org.signingSecret, cases[4]![1]);
     cases[4]![1] = cases[4]![1].replace('127.0.0.1:9', '127.0.0.1:10');
     cases[5]![2] = { 'x-keyward-timestamp': String(nowSeconds()), 'x-keyward-signature': 'sha256=abc' };

@@ -110,6 +110,7 @@ const QUERY_EDITOR = 'section.graphiql-query-editor';
 const HEADERS_EDITOR = 'section.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden)';
 
 /** An element's text, with Monaco's non-breaking spaces as spaces. */
+// biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, not a DOM node: innerText is the text as rendered, which is what the user reads
 const textOf = (selector: string) => page.locator(selector).first().innerText().then((text) => text.replace(/\u00a0/g, ' '));
 const result = () => textOf('section.result-window');
 

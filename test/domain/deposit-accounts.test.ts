@@ -95,8 +95,14 @@ describe('deposit details in LIVE', () => {
   it("a plugged-in provider is asked for its direction's kind only, and what it returns is used as it is", async () => {
     const asked: string[] = [];
     const provider: DepositProvider = {
-      fiatDepositAccount: async (c) => (asked.push(`iban ${c.id}`), 'DE89370400440532013000'),
-      cryptoDepositAddress: async (c) => (asked.push(`address ${c.id}`), 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'),
+      fiatDepositAccount: async (c) => {
+        asked.push(`iban ${c.id}`);
+        return 'DE89370400440532013000';
+      },
+      cryptoDepositAddress: async (c) => {
+        asked.push(`address ${c.id}`);
+        return 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq';
+      },
     };
     expect(await details('buy_1', 'LIVE', 'BUY', provider)).toEqual({ depositIban: 'DE89370400440532013000', depositAddress: null });
     expect(await details('sell_1', 'LIVE', 'SELL', provider)).toEqual({ depositIban: null, depositAddress: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' });

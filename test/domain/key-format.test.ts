@@ -94,7 +94,7 @@ describe('parseKey', () => {
   it('refuses every substitution at every position of one key (exhaustive)', () => {
     const { token } = generateKey('ptr', 'live');
     for (let i = 0; i < token.length; i++) {
-      for (const ch of ALPHABET + '_') {
+      for (const ch of `${ALPHABET}_`) {
         if (ch !== token[i]) expect(parseKey(token.slice(0, i) + ch + token.slice(i + 1))).toBeNull();
       }
     }
@@ -121,7 +121,7 @@ describe('parseKey', () => {
   it('refuses a 10 KB header and non-strings without throwing', () => {
     const { token } = generateKey('usr', 'live');
     expect(parseKey(token + 'a'.repeat(10_240))).toBeNull();
-    expect(parseKey('kw_usr_live_' + 'a'.repeat(10_240))).toBeNull();
+    expect(parseKey(`kw_usr_live_${'a'.repeat(10_240)}`)).toBeNull();
     for (const junk of [undefined, null, 42, {}, ['x']]) expect(parseKey(junk as unknown as string)).toBeNull();
   });
 

@@ -62,7 +62,7 @@ function compareVersionsDesc(a: string, b: string): number {
 let cachedBinDir: string | null | undefined;
 
 /** The directory holding initdb, pg_ctl and postgres, or null when PostgreSQL is not installed. */
-export function findPostgresBinDir(): string | null {
+function findPostgresBinDir(): string | null {
   if (cachedBinDir !== undefined) return cachedBinDir;
   const candidates: string[] = [];
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {

@@ -35,10 +35,6 @@ function findBinary(): string | null {
   return null;
 }
 
-export function redisAvailable(): boolean {
-  return findBinary() !== null;
-}
-
 const children = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');

@@ -7,7 +7,7 @@ import type { TestApp } from './app.ts';
 import { admin, gql, partner, type GraphQLResponse } from './client.ts';
 import { newOrganization, newPartnerKey, revokeKey, unknownKey, type OrgFixture } from './fixtures.ts';
 
-export type Call = (headers: Record<string, string>) => Promise<GraphQLResponse<unknown>>;
+type Call = (headers: Record<string, string>) => Promise<GraphQLResponse<unknown>>;
 
 export interface Arranged {
   /** The organization that owns the object the operation is aimed at. */
@@ -166,7 +166,7 @@ export function expectNotFoundPayload(field: string) {
 }
 
 /** Every form a leaked secret could take: whole, its secret part, and common encodings of both. */
-export function leakForms(token: string): string[] {
+function leakForms(token: string): string[] {
   // The random part of a kw_ key; other tokens (consent links, admin token) are random whole.
   const secretPart = token.startsWith('kw_') ? token.split('_').at(-1)! : token;
   return [token, secretPart].flatMap((s) => [

@@ -121,8 +121,7 @@ export function sseSubscribe(url: string, headers: Record<string, string>, query
       let buffered = '';
       for await (const chunk of response.body) {
         buffered += decoder.decode(chunk as Uint8Array, { stream: true });
-        let boundary;
-        while ((boundary = buffered.indexOf('\n\n')) >= 0) {
+        for (let boundary = buffered.indexOf('\n\n'); boundary >= 0; boundary = buffered.indexOf('\n\n')) {
           const message = buffered.slice(0, boundary);
           buffered = buffered.slice(boundary + 2);
           const event = /^event: (\w+)/m.exec(message)?.[1];

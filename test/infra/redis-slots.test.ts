@@ -77,7 +77,14 @@ describe('RedisSlotStore', () => {
     doomed.connection.disconnect();
     const crashedAt = Date.now();
     let slot: string | null = null;
-    await until(async () => (slot = await other.store.take(pool, 3)) !== null, 'a crashed instance’s place to lapse', 3_000);
+    await until(
+      async () => {
+        slot = await other.store.take(pool, 3);
+        return slot !== null;
+      },
+      'a crashed instance’s place to lapse',
+      3_000,
+    );
     // Its lease is 3 heartbeats (300 ms).
     expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(250);
     expect(await other.store.take(pool, 3)).not.toBeNull();

@@ -38,7 +38,7 @@ async function newOrganization(via: KeywardProcess): Promise<string> {
     { 'x-admin-token': cluster.adminToken },
     { i: { name: `Instances ${randomBytes(3).toString('hex')}` } },
   );
-  const secret = (body.data?.createOrganization as { secret?: string }).secret;
+  const secret = (body.data?.createOrganization as { secret?: string } | undefined)?.secret;
   if (!secret) throw new Error(`createOrganization failed: ${JSON.stringify(body)}`);
   return secret;
 }
@@ -50,7 +50,7 @@ async function connectUser(via: KeywardProcess, key: string, email = `u-${random
     { 'x-partner-key': key },
     { i: { email } },
   );
-  const connection = (body.data?.connectUser as { connection?: { id: string } }).connection;
+  const connection = (body.data?.connectUser as { connection?: { id: string } } | undefined)?.connection;
   if (!connection) throw new Error(`connectUser failed: ${JSON.stringify(body)}`);
   return email;
 }
@@ -68,7 +68,7 @@ async function createKey(via: KeywardProcess, key: string, name: string): Promis
 }
 
 const statusOf = (result: SubscriptionResult) => (result.data?.connectionEvents as { status: string; connection: { email: string } }) ?? null;
-const cursorOf = (result: SubscriptionResult) => (result.data?.connectionEvents as { cursor: string }).cursor;
+const cursorOf = (result: SubscriptionResult) => (result.data!.connectionEvents as { cursor: string }).cursor;
 
 /** Waits until a subscription is registered server-side (it answers nothing before its first event). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 500));

@@ -14,7 +14,7 @@ import { ACCESS_MESSAGES, AccessError, LiveAccessPendingError } from '../errors.
  * permissions do, in its own organization and environment only.
  */
 
-export type KeyKind = 'PARTNER' | 'USER';
+type KeyKind = 'PARTNER' | 'USER';
 
 export interface Rule {
   /** The operator may (the admin token). */

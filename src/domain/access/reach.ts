@@ -46,7 +46,7 @@ export function reachOf(key: Pick<ApiKey, Dimension>): Reach {
  * the key that opened it: its reach is that key's (its own IP binding and idle expiry only say
  * where and how long the session itself may be used), with the key's permissions as they are now.
  */
-export function actingReach(caller: Caller): Reach | null {
+function actingReach(caller: Caller): Reach | null {
   if (caller.type !== 'key') return null;
   const { principal } = caller;
   const key = principal.sessionOf ?? principal.apiKey;

@@ -17,14 +17,14 @@ export const PERMISSIONS = [
   'WITHDRAWALS_CREATE',
 ] as const;
 
-export const MAX_ALLOWLIST_ENTRIES = 100;
+const MAX_ALLOWLIST_ENTRIES = 100;
 /** The largest number of requests per window an organization or key may be given. */
-export const MAX_RATE_LIMIT = 1_000_000;
+const MAX_RATE_LIMIT = 1_000_000;
 
 export const rateLimitRequests = z.int('must be a whole number').min(1, 'must be at least 1').max(MAX_RATE_LIMIT, `must be at most ${MAX_RATE_LIMIT}`);
-export const MAX_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
+const MAX_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
 
-export const keyName = z
+const keyName = z
   .string()
   .trim()
   .min(3, 'must be at least 3 characters')
@@ -32,7 +32,7 @@ export const keyName = z
   // Names end up in logs and audit rows: no line breaks or other control characters.
   .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters');
 
-export const permissionList = z
+const permissionList = z
   .array(z.enum(PERMISSIONS))
   .min(1, 'at least one permission is required')
   .transform((list) => [...new Set(list)].sort());
@@ -42,13 +42,13 @@ export const CURRENCIES = ['FIAT', 'CRYPTO'] as const;
 export const ALL_CURRENCIES: Currency[] = [...CURRENCIES];
 
 /** At least one; duplicates dropped, in the order FIAT, CRYPTO. */
-export const currencyList = z
+const currencyList = z
   .array(z.enum(CURRENCIES))
   .min(1, 'at least one currency is required')
   .transform((list) => CURRENCIES.filter((c) => list.includes(c)));
 
 /** IPs and CIDRs, normalized (see cidr.ts); each bad entry is reported at its index. */
-export const ipAllowlist = z
+const ipAllowlist = z
   .array(z.string())
   .max(MAX_ALLOWLIST_ENTRIES, `at most ${MAX_ALLOWLIST_ENTRIES} entries`)
   .transform((entries, ctx) => {
@@ -63,7 +63,7 @@ export const ipAllowlist = z
 
 export const environment = z.enum(['TEST', 'LIVE']);
 
-export function futureDate(now: Date) {
+function futureDate(now: Date) {
   return z.date().refine((d) => d.getTime() > now.getTime(), 'must be in the future');
 }
 
@@ -109,7 +109,7 @@ export function rotatePartnerKeyInput(now: Date) {
   });
 }
 
-export const MAX_RECIPIENTS = 100;
+const MAX_RECIPIENTS = 100;
 
 /** A recipient as given: its normalized form, what it is, and where it stood in the list. */
 export interface Recipient {
@@ -119,7 +119,7 @@ export interface Recipient {
 }
 
 /** IBANs and Bitcoin addresses (network by environment), normalized; each bad one reported at its index. */
-export function recipientList(env: 'TEST' | 'LIVE') {
+function recipientList(env: 'TEST' | 'LIVE') {
   return z
     .array(z.string())
     .max(MAX_RECIPIENTS, `at most ${MAX_RECIPIENTS} entries`)

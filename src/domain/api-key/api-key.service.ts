@@ -32,7 +32,7 @@ import {
 import { generateKey, hashKey, type KeyEnv } from './key-format.ts';
 
 export const MAX_ACTIVE_PARTNER_KEYS = 5;
-export const MAX_ACTIVE_USER_KEYS = 20;
+const MAX_ACTIVE_USER_KEYS = 20;
 
 /** Told after commit, so caches drop what a change made stale. */
 export interface KeyChangeListener {
@@ -111,9 +111,9 @@ const newKeyReach = (key: NewKey): Reach => ({
 });
 
 /** Active sessions one key may have open at once. */
-export const MAX_ACTIVE_SESSIONS_PER_KEY = 100;
+const MAX_ACTIVE_SESSIONS_PER_KEY = 100;
 /** A request within this long before a session's expiry extends it by the idle timeout. */
-export const SESSION_EXTEND_WINDOW_MS = 30 * 60 * 1000;
+const SESSION_EXTEND_WINDOW_MS = 30 * 60 * 1000;
 
 type KeyChanges = {
   name?: string;

@@ -52,7 +52,7 @@ export async function appendAudit(tx: Prisma.TransactionClient, row: Omit<Chaine
   await tx.auditEvent.create({ data: { ...row, hash: auditHash(last?.hash ?? null, row) } });
 }
 
-export interface ChainBreak {
+interface ChainBreak {
   organizationId: string;
   /** The first row whose hash does not follow: it was edited, or a row before it was deleted. */
   seq: bigint;

@@ -3,7 +3,7 @@ import type { ActorKind, Environment, Prisma } from '../../generated/prisma/clie
 import { appendAudit } from './audit-chain.ts';
 import type { Caller } from '../caller.ts';
 
-export type AuditAction =
+type AuditAction =
   | 'organization.created'
   | 'organization.updated'
   /** The operator opened or closed LIVE (details.from, details.to). */

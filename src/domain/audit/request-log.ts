@@ -19,7 +19,7 @@ export interface RequestLogEntry {
 /** Entries written per insert, and the most kept waiting (beyond it the oldest are dropped, and counted). */
 const BATCH = 500;
 const MAX_PENDING = 20_000;
-export const DEFAULT_REQUEST_LOG_RETENTION_DAYS = 30;
+const DEFAULT_REQUEST_LOG_RETENTION_DAYS = 30;
 
 /**
  * The partners' request log. A request only appends to a buffer in memory; a timer writes the

@@ -6,7 +6,7 @@ import type { Caller } from '../caller.ts';
 import { parseInput } from '../validation.ts';
 import type { KeyVerifier } from './key-verifier.ts';
 
-export type VerificationCode =
+type VerificationCode =
   | 'VALID'
   | 'MALFORMED'
   | 'NOT_FOUND'
@@ -32,7 +32,7 @@ export interface KeyVerification {
   expiresAt: Date | null;
 }
 
-export const verifyKeyInput = z.object({
+const verifyKeyInput = z.object({
   key: z.string().max(512, 'must be at most 512 characters'),
   ip: z.string().max(64).optional(),
   requiredPermissions: z.array(z.enum(PERMISSIONS)).max(PERMISSIONS.length).default([]),

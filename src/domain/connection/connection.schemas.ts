@@ -17,7 +17,7 @@ export const email = z
   .refine((v) => !v.includes('@') || Buffer.byteLength(v.slice(0, v.lastIndexOf('@'))) <= 64, 'must have at most 64 characters before the @')
   .pipe(z.email('must be a valid email address'));
 
-export const ref = z
+const ref = z
   .string()
   .trim()
   .min(1, 'must not be empty')
@@ -71,8 +71,6 @@ export const decideOnboardingInput = z.object({
   decision: z.enum(['APPROVE', 'REJECT']),
   reason: z.string().trim().max(500, 'must be at most 500 characters').optional(),
 });
-
-export const consentDecision = z.enum(['approve', 'decline']);
 
 export const advanceSandboxInput = z.object({
   connectionId: z.uuid(),

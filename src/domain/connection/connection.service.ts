@@ -19,10 +19,10 @@ import { advanceSandboxInput, connectUserInput, decideOnboardingInput, email as 
 import { transition, type ConnectionEvent, type ConnectionState } from './connection.state.ts';
 import { depositDetailsFor, type DepositDetails, type DepositProvider } from './deposit-accounts.ts';
 
-export const CONSENT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
+const CONSENT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** What a connection's first user key may do: act as the user, not administer the partner. */
-export const USER_KEY_PERMISSIONS: Permission[] = [
+const USER_KEY_PERMISSIONS: Permission[] = [
   'BALANCE_READ',
   'CONNECTIONS_READ',
   'KEYS_READ',

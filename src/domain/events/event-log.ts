@@ -172,7 +172,7 @@ export class EventLog {
       const [{ eventSeq }] = await tx.$queryRaw<[{ eventSeq: bigint }]>`
         UPDATE organizations SET "eventSeq" = "eventSeq" + ${group.length} WHERE id = ${organizationId}::uuid RETURNING "eventSeq"`;
       const first = BigInt(eventSeq) - BigInt(group.length) + 1n;
-      group.forEach((draft, i) =>
+      for (const [i, draft] of group.entries()) {
         records.push({
           id: randomUUID(),
           organizationId,
@@ -183,8 +183,8 @@ export class EventLog {
           apiKeyId: draft.apiKeyId ?? null,
           data: draft.data,
           createdAt,
-        }),
-      );
+        });
+      }
     }
     await tx.event.createMany({ data: records.map((r) => ({ ...r, data: r.data as Prisma.InputJsonValue })) });
     state.records.push(...records);

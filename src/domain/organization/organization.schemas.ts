@@ -9,7 +9,7 @@ const orgName = z
   .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters');
 
 /** PENDING: TEST only until the operator enables LIVE; ENABLED: LIVE open. */
-export const liveAccess = z.enum(['PENDING', 'ENABLED']);
+const liveAccess = z.enum(['PENDING', 'ENABLED']);
 
 export const createOrganizationInput = z.object({
   name: orgName,

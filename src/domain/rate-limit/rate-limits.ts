@@ -69,10 +69,10 @@ export class MemoryCounterStore implements CounterStore {
 }
 
 /** Failed authentications one address group, and one credential, may see per window before they wait. */
-export const DEFAULT_AUTH_FAILURE_LIMIT = { failures: 20, windowMs: 60_000 };
+const DEFAULT_AUTH_FAILURE_LIMIT = { failures: 20, windowMs: 60_000 };
 
 /** Signup and consent mails a partner's connectUser calls may cause (docs/security.md A-10). */
-export const DEFAULT_MAIL_LIMITS = { perOrganizationPerHour: 500, perRecipientPerDay: 3 };
+const DEFAULT_MAIL_LIMITS = { perOrganizationPerHour: 500, perRecipientPerDay: 3 };
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** Counter names carry no address in the clear (Redis keys are not a place for personal data). */

@@ -36,7 +36,10 @@ export class MemorySlotStore implements SlotStore {
   /** Records a place taken elsewhere (in Redis) as held by this process, whatever the count. */
   hold(pool: string, slot: string): void {
     let held = this.pools.get(pool);
-    if (!held) this.pools.set(pool, (held = new Set()));
+    if (!held) {
+      held = new Set();
+      this.pools.set(pool, held);
+    }
     held.add(slot);
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** How long a rotated-out signing secret keeps verifying (and signing alongside the new one). */
-export const DEFAULT_SIGNING_GRACE_SECONDS = 24 * 60 * 60;
+const DEFAULT_SIGNING_GRACE_SECONDS = 24 * 60 * 60;
 const MAX_SIGNING_GRACE_SECONDS = 7 * 24 * 60 * 60;
 
 export const rotateSigningSecretInput = z.object({

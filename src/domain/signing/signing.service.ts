@@ -12,9 +12,9 @@ import { rotateSigningSecretInput } from './signing.schemas.ts';
 type Tx = Prisma.TransactionClient;
 
 /** Signed requests older or newer than this are refused (docs/api.md, "Request signing"). */
-export const SIGNATURE_WINDOW_SECONDS = 300;
+const SIGNATURE_WINDOW_SECONDS = 300;
 /** Accepted signatures are remembered at least this long: twice the window (docs/security.md E-03). */
-export const SEEN_SIGNATURE_TTL_SECONDS = 600;
+const SEEN_SIGNATURE_TTL_SECONDS = 600;
 
 const PREFIX = 'whsec_';
 
@@ -29,14 +29,14 @@ export function signingKey(secret: string): Buffer {
 }
 
 /** `v1=<hex HMAC-SHA-256(key, timestamp + "." + rawBody)>`, as partners compute it. */
-export function requestSignature(secret: string, timestamp: string, rawBody: Uint8Array): string {
+function requestSignature(secret: string, timestamp: string, rawBody: Uint8Array): string {
   return createHmac('sha256', signingKey(secret)).update(`${timestamp}.`).update(rawBody).digest('hex');
 }
 
 const invalid = (message: string) => new AccessError('SIGNATURE_INVALID', message);
 
 /** Every organization has a signing secret per environment, created in this order. */
-export const SIGNING_ENVIRONMENTS: readonly Environment[] = ['TEST', 'LIVE'];
+const SIGNING_ENVIRONMENTS: readonly Environment[] = ['TEST', 'LIVE'];
 
 export interface EnvironmentSecret {
   environment: Environment;

@@ -27,9 +27,9 @@ import type { WebhookSender } from './webhook-sender.ts';
 type Tx = Prisma.TransactionClient;
 
 /** How long a worker holds a claimed delivery: well past the 15 s attempt deadline. */
-export const DELIVERY_LEASE_MS = 60_000;
+const DELIVERY_LEASE_MS = 60_000;
 /** Finished deliveries (and their attempts) are kept this long for webhookDeliveries, then deleted. */
-export const DELIVERY_RETENTION_MS = 30 * 24 * 3600 * 1000;
+const DELIVERY_RETENTION_MS = 30 * 24 * 3600 * 1000;
 /** Deliveries claimed (and sent concurrently) per round. */
 const BATCH_SIZE = 20;
 

@@ -7,7 +7,7 @@ import { parseInput } from '../validation.ts';
 import { createWebhookEndpointInput, updateWebhookEndpointInput } from './webhook-endpoint.schemas.ts';
 
 /** Endpoints one organization may have in one environment. */
-export const MAX_WEBHOOK_ENDPOINTS = 20;
+const MAX_WEBHOOK_ENDPOINTS = 20;
 
 /**
  * An organization's webhook endpoints, per environment: each receives the event types it

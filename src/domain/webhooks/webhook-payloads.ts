@@ -14,7 +14,7 @@ export const BODY_TYPES: Record<EventType, string> = {
 };
 
 export const VERIFICATION_STATUS = 'connection.verification_status';
-export const CONNECTION_STATUS = 'connection.connection_status';
+const CONNECTION_STATUS = 'connection.connection_status';
 
 /** The body of every webhook: `{ type, timestamp, data }`. */
 export interface WebhookBody {
@@ -108,7 +108,7 @@ export function connectionStatusBody(connection: ConnectionFacts, at: Date): Web
 /** Waits after failed scheduled attempt n (1-based): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h. */
 export const RETRY_SCHEDULE_SECONDS = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 14 * 3600, 20 * 3600, 24 * 3600];
 /** Jitter: each wait is its scheduled length ±10 %, so a partner's recovery is not hit by every retry at once. */
-export const RETRY_JITTER = 0.1;
+const RETRY_JITTER = 0.1;
 /** An endpoint whose attempts have failed for this long (with no success between) is disabled. */
 export const DISABLE_AFTER_FAILING_MS = 5 * 24 * 3600 * 1000;
 

@@ -7,9 +7,9 @@ import { signingKey } from '../signing/signing.service.ts';
 import { refusedAddress, refusedHostName } from './outbound-address.ts';
 
 /** Per attempt (Standard Webhooks: 15–30 s; Svix: 15 s). */
-export const WEBHOOK_TIMEOUT_MS = 15_000;
+const WEBHOOK_TIMEOUT_MS = 15_000;
 /** At most this much of a partner's response is read; the rest is cut off. */
-export const MAX_RESPONSE_BYTES = 64 * 1024;
+const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** Resolves a host name to every address it has (A and AAAA). */
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;

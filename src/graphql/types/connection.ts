@@ -11,7 +11,7 @@ import { callerOf, withoutNulls } from '../resolver-helpers.ts';
 import { EnvironmentEnum } from './enums.ts';
 
 export const ConnectionStatusEnum = builder.enumType(ConnectionStatus, { name: 'ConnectionStatus' });
-export const ConnectionDirectionEnum = builder.enumType(ConnectionDirection, { name: 'ConnectionDirection' });
+const ConnectionDirectionEnum = builder.enumType(ConnectionDirection, { name: 'ConnectionDirection' });
 
 /** What the caller may read of connections (src/domain/access/visibility.ts). */
 const visible = (ctx: Context): Prisma.ConnectionWhereInput => connectionsWhere(callerOf(ctx));

@@ -1,6 +1,6 @@
 import {
   CapabilityDisabledError,
-  DomainError,
+  type DomainError,
   InvalidStateError,
   KeyLimitReachedError,
   LiveAccessPendingError,
@@ -12,7 +12,7 @@ import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
 
 /** Every code a client can meet, in either channel (docs/api.md, "Errors"). */
-export const ErrorCode = builder.enumType('ErrorCode', {
+const ErrorCode = builder.enumType('ErrorCode', {
   values: [
     'UNAUTHENTICATED',
     'IP_NOT_ALLOWED',
@@ -35,7 +35,7 @@ export const ErrorCode = builder.enumType('ErrorCode', {
   ] as const,
 });
 
-export const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({
+const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({
   fields: (t) => ({
     code: t.field({ type: ErrorCode, resolve: (error) => error.code }),
     message: t.exposeString('message'),

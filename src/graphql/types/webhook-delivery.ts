@@ -18,7 +18,7 @@ const WebhookDeliveryStateEnum = builder.enumType(WebhookDeliveryState, {
 });
 
 /** One attempt to deliver a webhook message: what webhookDeliveries lists. */
-export const WebhookDeliveryRef = builder.prismaNode('WebhookAttempt', {
+const WebhookDeliveryRef = builder.prismaNode('WebhookAttempt', {
   name: 'WebhookDelivery',
   id: { field: 'id' },
   // Loaded with findUnique, not findUniqueOrThrow: what the read rule hides is null in node(), never an error.
