@@ -148,7 +148,8 @@ const children: Child[] = [];
 let tempDir: string | undefined;
 
 /** Anything that looks like a Keyward secret is blanked before output reaches the terminal. */
-const redact = (text: string) => text.replace(/\b(kw_[a-z]{3}_[a-z]{4}_[0-9A-Za-z]{8}_)[0-9A-Za-z]+/g, '$1[redacted]').replace(/\bkwadm_\S+/g, 'kwadm_[redacted]');
+const redact = (text: string) =>
+  text.replace(/\b(kw_[a-z]{3}_[a-z]{4}_[0-9A-Za-z]{8}_)[0-9A-Za-z]+/g, '$1[redacted]').replace(/\bkwadm_\S+/g, 'kwadm_[redacted]');
 
 function logTail(child: Child, lines = 30): string {
   try {
@@ -863,7 +864,9 @@ async function main(): Promise<number> {
   const missed = RATIO_DEFS.filter((def) => ratios[def.id]?.met === false);
 
   console.log();
-  console.log(`summary (best of ${config.rounds} by req/s | medians of ${config.rounds}: server CPU µs per request, of which in the kernel, and CPU in % of a core, server/autocannon)`);
+  console.log(
+    `summary (best of ${config.rounds} by req/s | medians of ${config.rounds}: server CPU µs per request, of which in the kernel, and CPU in % of a core, server/autocannon)`,
+  );
   const sHeader = [
     pad('target', LABEL_WIDTH, true),
     pad('req/s', 10),
@@ -898,7 +901,7 @@ async function main(): Promise<number> {
     );
   }
   console.log();
-  console.log('ratios (req/s: best runs, median runs; cpu: the denominator\'s server CPU per request over the numerator\'s, medians)');
+  console.log("ratios (req/s: best runs, median runs; cpu: the denominator's server CPU per request over the numerator's, medians)");
   for (const def of RATIO_DEFS) {
     const ratio = ratios[def.id];
     if (!ratio) continue;
@@ -915,7 +918,12 @@ async function main(): Promise<number> {
         'their req/s may be capped by the load generator rather than the server; the cpu ratios are not.',
     );
   }
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; load at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; load at end ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 
   // b/a as before this file measured more targets, for readers of older results.
   const legacy = ratios['b/a']

@@ -113,7 +113,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   }
 }
 
-const idle = (self.get('(idle)  ') ?? 0);
+const idle = self.get('(idle)  ') ?? 0;
 const busy = total - idle;
 const pct = (ms: number) => `${((ms / busy) * 100).toFixed(1).padStart(5)} %`;
 const row = (ms: number, label: string) => `${ms.toFixed(0).padStart(8)} ms ${pct(ms)}  ${label}`;
@@ -125,9 +125,15 @@ console.log(
     `${total.toFixed(0)} ms sampled, ${idle.toFixed(0)} ms idle, ${busy.toFixed(0)} ms busy (percentages are of busy time)`,
 );
 console.log('\nself time by package / area');
-for (const [name, ms] of sorted(areas).filter(([n]) => n !== '(idle)').slice(0, top)) console.log(row(ms, name));
+for (const [name, ms] of sorted(areas)
+  .filter(([n]) => n !== '(idle)')
+  .slice(0, top))
+  console.log(row(ms, name));
 console.log('\nself time by function');
-for (const [name, ms] of sorted(self).filter(([n]) => !n.startsWith('(idle)')).slice(0, top)) console.log(row(ms, name));
+for (const [name, ms] of sorted(self)
+  .filter(([n]) => !n.startsWith('(idle)'))
+  .slice(0, top))
+  console.log(row(ms, name));
 console.log(`\ninclusive time by function${match ? ` (matching ${match})` : ''}`);
 for (const [name, ms] of sorted(inclusive)
   .filter(([n]) => !n.startsWith('(root)') && !n.startsWith('(idle)') && (!match || match.test(n)))

@@ -72,7 +72,9 @@ async function handle(command: Record<string, unknown>): Promise<void> {
         const size = Math.min(batch, n - start);
         sockets.push(
           ...(await Promise.all(
-            Array.from({ length: size }, (_, i) => open(command.url as string, first + start + i, command.params as Record<string, string>, command.query as string)),
+            Array.from({ length: size }, (_, i) =>
+              open(command.url as string, first + start + i, command.params as Record<string, string>, command.query as string),
+            ),
           )),
         );
       }
@@ -92,7 +94,8 @@ async function handle(command: Record<string, unknown>): Promise<void> {
       }
       armed = null;
       if (failure) return reply({ ok: false, error: failure });
-      if (target.count < target.times.length) return reply({ ok: false, error: `only ${target.count} of ${target.times.length} subscribers received ${target.type}` });
+      if (target.count < target.times.length)
+        return reply({ ok: false, error: `only ${target.count} of ${target.times.length} subscribers received ${target.type}` });
       return reply({ ok: true, times: Array.from(target.times) });
     }
     case 'close': {

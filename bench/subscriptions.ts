@@ -51,7 +51,11 @@ const RESULTS_FILE = join(ROOT, 'bench', 'results', 'subscriptions-latest.json')
 const QUERY = 'subscription { apiKeyEvents { cursor type at key { keyId name active } } }';
 const FD_LIMIT = 20_000;
 
-const listEnv = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((v) => v.trim()).filter(Boolean);
+const listEnv = (name: string, fallback: string) =>
+  (process.env[name] ?? fallback)
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 const config = {
   subscribers: listEnv('BENCH_SUBSCRIBERS', '1000,5000,10000').map(Number),
   changes: Number(process.env.BENCH_CHANGES ?? 5),
@@ -311,7 +315,9 @@ async function main(): Promise<void> {
       process.stdout.write(`${target.label}: ${n} subscribers… `);
       const row = await measure(client, target, n, changeIndex);
       rows.push(row);
-      process.stdout.write(`p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, ${row.kbPerConnection.toFixed(1)} KB/connection live (RSS ${row.kbRss.toFixed(1)})\n`);
+      process.stdout.write(
+        `p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, ${row.kbPerConnection.toFixed(1)} KB/connection live (RSS ${row.kbRss.toFixed(1)})\n`,
+      );
     }
     await Promise.all(targets.map(stop));
   }
@@ -340,7 +346,13 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(`${lines.join('\n')}\n\n${verdicts.join('\n')}\n`);
-  const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, os: `${os.type()} ${os.release()}` };
+  const machine = {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+  };
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, `${JSON.stringify({ date: new Date().toISOString(), machine, config, rows, verdicts }, null, 2)}\n`);
   process.stdout.write(`\nwritten to ${RESULTS_FILE}\n`);

@@ -98,7 +98,12 @@ function post(body: string, id: string): Promise<void> {
     const req = request(`${receiverUrl}/baseline`, {
       method: 'POST',
       agent: false,
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': webhookSignature(secrets, id, timestamp, body) },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': timestamp,
+        'webhook-signature': webhookSignature(secrets, id, timestamp, body),
+      },
     });
     req.on('response', (res) => {
       res.resume();
@@ -126,7 +131,9 @@ const result = {
     ratio: samples.length / baselineMs / (queued / dispatchMs),
   },
 };
-console.log(`(a) key update, 0 endpoints: ${costA.withoutMs.toFixed(2)} ms; 3 endpoints: ${costA.withThreeEndpointsMs.toFixed(2)} ms (×${result.outbox.ratio.toFixed(2)})`);
+console.log(
+  `(a) key update, 0 endpoints: ${costA.withoutMs.toFixed(2)} ms; 3 endpoints: ${costA.withThreeEndpointsMs.toFixed(2)} ms (×${result.outbox.ratio.toFixed(2)})`,
+);
 console.log(
   `(b) delivery: Keyward ${result.delivery.keywardPerSecond}/s, bare POST loop ${result.delivery.baselinePerSecond}/s (baseline/Keyward ×${result.delivery.ratio.toFixed(2)}) for ${queued} webhooks`,
 );

@@ -29,11 +29,9 @@ async function createMigration(name: string | undefined): Promise<number> {
   const dir = path.join(defaultMigrationsDir, `${timestamp}_${name}`);
   await mkdir(defaultMigrationsDir, { recursive: true });
   // 'wx': never overwrite an existing lockfile (or a migration, should the name come up twice).
-  await writeFile(path.join(defaultMigrationsDir, 'migration_lock.toml'), LOCKFILE, { flag: 'wx' }).catch(
-    (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-    },
-  );
+  await writeFile(path.join(defaultMigrationsDir, 'migration_lock.toml'), LOCKFILE, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
   await mkdir(dir);
   await writeFile(path.join(dir, 'migration.sql'), sql, { flag: 'wx' });
   console.log(`Created ${path.relative(process.cwd(), path.join(dir, 'migration.sql'))}; review it, then commit it.`);

@@ -94,7 +94,9 @@ export function createServices(deps: {
   const events = new EventLog(prisma, clock, (error) => deps.logger.error({ err: error }, 'publishing events failed'), deps.faults);
   const live = new LiveEvents(events, bus, deps.logger, deps.livePollIntervalMs);
   events.connect(live);
-  const uow = new UnitOfWork(events, (error) => deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'an effect after commit failed (mail, cache); the change stands'));
+  const uow = new UnitOfWork(events, (error) =>
+    deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'an effect after commit failed (mail, cache); the change stands'),
+  );
   const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, changes, uow);
   const signing = new SigningService(prisma, encryptionKey, clock, uow);
   const webhookEndpoints = new WebhookEndpointService(uow, deps.allowPrivateCallbacks ?? false);
@@ -171,7 +173,8 @@ export async function upgradeData(services: Pick<Services, 'signing' | 'connecti
     );
   }
   const deposits = await services.connections.replaceDepositDetails();
-  if (deposits.replaced + deposits.withdrawn > 0) services.logger.info(deposits, 'deposit details stored the wrong way round replaced from the deposit provider');
+  if (deposits.replaced + deposits.withdrawn > 0)
+    services.logger.info(deposits, 'deposit details stored the wrong way round replaced from the deposit provider');
   if (deposits.waiting > 0) {
     services.logger.warn({ waiting: deposits.waiting }, 'connected connections still without deposit details from the provider: asked again at the next start');
   }

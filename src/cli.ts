@@ -222,9 +222,7 @@ const COMMANDS: Command[] = [
             ...keyDetails(key),
             secretLine(secret),
             // One line per secret; a TEST credential must never be handed the LIVE one.
-            ...signingSecrets.map(
-              (s) => `${s.environment} signing secret (shown once; ${s.environment} signed requests and webhooks): ${s.signingSecret}`,
-            ),
+            ...signingSecrets.map((s) => `${s.environment} signing secret (shown once; ${s.environment} signed requests and webhooks): ${s.signingSecret}`),
           ],
           json: {
             organization: organizationJson(organization),
@@ -379,11 +377,7 @@ const COMMANDS: Command[] = [
       return async (services) => {
         const { key, secret } = await services.apiKeys.createPartnerKey(OPERATOR, input);
         return {
-          text: [
-            `Created partner key ${key.keyId} ("${key.name}") for organization ${key.organizationId}`,
-            ...keyDetails(key),
-            secretLine(secret),
-          ],
+          text: [`Created partner key ${key.keyId} ("${key.name}") for organization ${key.organizationId}`, ...keyDetails(key), secretLine(secret)],
           json: { key: keyJson(key, services.clock.now()), secret },
         };
       };
@@ -415,13 +409,7 @@ const COMMANDS: Command[] = [
               ? [all ? 'No partner keys.' : 'No active partner keys (--all shows revoked and expired ones).']
               : table(
                   ['KEY ID', 'NAME', 'ENV', 'ACTIVE', 'PERMISSIONS'],
-                  keys.map((key) => [
-                    key.keyId,
-                    key.name,
-                    key.environment,
-                    isActive(key, now) ? 'yes' : 'no',
-                    key.permissions.join(','),
-                  ]),
+                  keys.map((key) => [key.keyId, key.name, key.environment, isActive(key, now) ? 'yes' : 'no', key.permissions.join(',')]),
                 ),
           json: { keys: keys.map((key) => keyJson(key, now)) },
         };
@@ -489,7 +477,7 @@ const FOOTER = [
   '',
   'Exit codes: 0 done; 1 configuration error, data directory in use, or unexpected failure;',
   '2 refused: bad usage, invalid input, not found, key limit, disabled capability, invalid state.',
-  'With npm, pass -s so that --json output is not preceded by npm\'s own lines:',
+  "With npm, pass -s so that --json output is not preceded by npm's own lines:",
   '  npm run -s keyward -- key list --org <uuid> --json',
 ];
 
@@ -529,9 +517,7 @@ function commandHelp(command: Command): string {
 // ---------------------------------------------------------------------------------------------
 // Command line → invocation
 
-type Invocation =
-  | { kind: 'help'; text: string }
-  | { kind: 'run'; command: Command; values: Values; json: boolean };
+type Invocation = { kind: 'help'; text: string } | { kind: 'run'; command: Command; values: Values; json: boolean };
 
 function parseInvocation(argv: string[]): Invocation {
   // The command words come first; --json and --help may appear anywhere.
@@ -551,7 +537,11 @@ function parseInvocation(argv: string[]): Invocation {
   if (!COMMANDS.some((c) => c.group === group)) throw new UsageError(`unknown command "${group}"`);
   if (action === undefined) {
     if (wantsHelp) return { kind: 'help', text: generalHelp(group) };
-    throw new UsageError(`"${group}" needs a command: ${COMMANDS.filter((c) => c.group === group).map((c) => c.action).join(', ')}`);
+    throw new UsageError(
+      `"${group}" needs a command: ${COMMANDS.filter((c) => c.group === group)
+        .map((c) => c.action)
+        .join(', ')}`,
+    );
   }
   const command = COMMANDS.find((c) => c.group === group && c.action === action);
   if (!command) throw new UsageError(`unknown command "${group} ${action}"`);
@@ -559,9 +549,7 @@ function parseInvocation(argv: string[]): Invocation {
 
   let values: Values;
   try {
-    const options = Object.fromEntries(
-      Object.entries({ ...command.options, ...GLOBAL_OPTIONS }).map(([name, spec]) => [name, { type: spec.type }]),
-    );
+    const options = Object.fromEntries(Object.entries({ ...command.options, ...GLOBAL_OPTIONS }).map(([name, spec]) => [name, { type: spec.type }]));
     values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Values;
   } catch (error) {
     // Node's messages are long and suggest `--`; the first sentence is the useful part.

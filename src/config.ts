@@ -10,11 +10,9 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-const encryptionKey = z
-  .string()
-  .refine((v) => decodeEncryptionKey(v) !== null, {
-    message: 'must be 32 bytes, as 64 hex characters or base64',
-  });
+const encryptionKey = z.string().refine((v) => decodeEncryptionKey(v) !== null, {
+  message: 'must be 32 bytes, as 64 hex characters or base64',
+});
 
 const schema = z
   .object({
@@ -27,23 +25,44 @@ const schema = z
         .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
         .optional(),
     ),
-    REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional()),
+    REDIS_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+        .optional(),
+    ),
     KEYWARD_ADMIN_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
     KEYWARD_PEPPER: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     KEYWARD_ENCRYPTION_KEY: optionalString.pipe(encryptionKey.optional()),
     KEYWARD_TRUST_PROXY: optionalString,
-    KEYWARD_ALLOW_PRIVATE_CALLBACKS: z.enum(['0', '1', '']).optional().transform((v) => v === '1'),
+    KEYWARD_ALLOW_PRIVATE_CALLBACKS: z
+      .enum(['0', '1', ''])
+      .optional()
+      .transform((v) => v === '1'),
     /** Browser origins allowed to call the API (comma-separated, e.g. a partner dashboard); none by default. */
     KEYWARD_CORS_ORIGINS: optionalString.pipe(
       z
         .string()
-        .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+        .transform((v) =>
+          v
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean),
+        )
         .pipe(z.array(z.url('must be origins like https://app.example.com').regex(/^https?:\/\/[^/]+$/, 'must be origins without a path')))
         .optional(),
     ),
     /** `1` serves GraphiQL in production too (it is always served in development). */
-    KEYWARD_GRAPHIQL: z.enum(['0', '1', '']).optional().transform((v) => v === '1'),
-    KEYWARD_SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
+    KEYWARD_GRAPHIQL: z
+      .enum(['0', '1', ''])
+      .optional()
+      .transform((v) => v === '1'),
+    KEYWARD_SMTP_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+        .optional(),
+    ),
     KEYWARD_MAIL_FROM: z.string().min(3).default('Keyward <no-reply@keyward.localhost>'),
     KEYWARD_PUBLIC_URL: optionalString.pipe(z.url('must be an absolute URL').optional()),
     KEYWARD_SIGNUP_URL: optionalString.pipe(z.url('must be an absolute URL').optional()),

@@ -81,10 +81,7 @@ async function main(): Promise<void> {
   if (demo && graphiqlEnabled(config)) {
     process.stdout.write(`  GraphiQL:                      ${running.url} (Headers tab: {"X-Partner-Key": "<the demo key>"})\n\n`);
   }
-  logger.info(
-    { url: running.url, database: runtime.database.kind, operatorApi: runtime.secrets.adminToken !== undefined },
-    'Keyward listening',
-  );
+  logger.info({ url: running.url, database: runtime.database.kind, operatorApi: runtime.secrets.adminToken !== undefined }, 'Keyward listening');
 
   const stopBackgroundJobs = startBackgroundJobs(services);
   const flushTimer = setInterval(() => {

@@ -146,8 +146,7 @@ export async function startServer(options: {
       if (req.url?.split('?')[0] === VERIFY_PATH) {
         const ip = resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']?.toString(), options.trustedProxies);
         handleVerifyRequest(req, res, options.services, options.adminToken, ip);
-      }
-      else void yoga(req, res);
+      } else void yoga(req, res);
     },
   );
   const wss = new WebSocketServer({
@@ -167,11 +166,7 @@ export async function startServer(options: {
       subscribe: (args) => sharedSubscribe(args, masked, directSink(args.contextValue as Context)) as never,
       // A wrong credential in connection_init closes the socket (4403) before any operation.
       onConnect: async (ctx) => {
-        const ip = resolveClientIp(
-          ctx.extra.request.socket.remoteAddress,
-          ctx.extra.request.headers['x-forwarded-for']?.toString(),
-          options.trustedProxies,
-        );
+        const ip = resolveClientIp(ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']?.toString(), options.trustedProxies);
         try {
           const caller = await authenticate(options.services, options.adminToken, headersFromObject(ctx.connectionParams), ip);
           // Without a credential every operation is UNAUTHENTICATED: the socket is refused at once (4403).

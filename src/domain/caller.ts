@@ -20,7 +20,4 @@ export interface KeyPrincipal {
 type SessionParent = Pick<ApiKey, 'id' | 'keyId' | 'expiresAt' | 'currencies' | 'allowedIps' | 'allowedRecipients' | 'rateLimitRequests'>;
 
 /** Who is acting, as the domain sees it; the transport decides how it was established. */
-export type Caller =
-  | { type: 'operator'; ip?: string | undefined }
-  | { type: 'key'; principal: KeyPrincipal; ip?: string | undefined }
-  | { type: 'system' };
+export type Caller = { type: 'operator'; ip?: string | undefined } | { type: 'key'; principal: KeyPrincipal; ip?: string | undefined } | { type: 'system' };

@@ -4,13 +4,7 @@
  * status (docs/api.md, "Errors"). Nothing here knows about GraphQL.
  */
 
-export type DomainErrorCode =
-  | 'VALIDATION_FAILED'
-  | 'NOT_FOUND'
-  | 'KEY_LIMIT_REACHED'
-  | 'CAPABILITY_DISABLED'
-  | 'INVALID_STATE'
-  | 'LIVE_ACCESS_PENDING';
+export type DomainErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'KEY_LIMIT_REACHED' | 'CAPABILITY_DISABLED' | 'INVALID_STATE' | 'LIVE_ACCESS_PENDING';
 
 export type AccessErrorCode =
   | 'UNAUTHENTICATED'

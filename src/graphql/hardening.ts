@@ -78,9 +78,7 @@ function costOf(
       if (!selection.selectionSet) continue;
       const definition = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[selection.name.value] : undefined;
       const isConnection = definition?.args.some((arg) => arg.name === 'first') ?? false;
-      const size = isConnection
-        ? pageSize(selection.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last')?.value, scope.defaults)
-        : 1;
+      const size = isConnection ? pageSize(selection.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last')?.value, scope.defaults) : 1;
       total += costOf(selection.selectionSet, definition ? getNamedType(definition.type) : undefined, multiplier * Math.max(size, 1), scope, budget - total);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const typed = selection.typeCondition ? scope.schema().getType(selection.typeCondition.name.value) : parent;
@@ -109,7 +107,8 @@ function connectionCostRule(maxCost: number, exposeLimits: boolean) {
       }
       const defaults = new Map((operation.variableDefinitions ?? []).map((v) => [v.variable.name.value, v.defaultValue] as const));
       const schema = context.getSchema();
-      const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+      const root =
+        operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
       const cost = costOf(operation.selectionSet, root ?? undefined, 1, { fragments, defaults, visiting: new Set(), schema: () => schema }, maxCost);
       if (cost > maxCost) {
         context.reportError(new GraphQLError(exposeLimits ? `Query cost limit of ${maxCost} exceeded, found more than ${maxCost}.` : GENERIC_LIMIT_MESSAGE));
@@ -188,7 +187,8 @@ function fieldRepeatsPlugin(maxRepeats: number, exposeLimits: boolean): Plugin {
 /** At most `max` validation errors are shown, and one more saying the rest were left out. */
 function validationErrorCapPlugin(max: number): Plugin {
   return {
-    onValidate: () =>
+    onValidate:
+      () =>
       ({ result, setResult }) => {
         if (result.length > max) {
           setResult([...result.slice(0, max), new GraphQLError(`Too many validation errors: ${result.length - max} more not shown.`)]);

@@ -6,8 +6,7 @@ import type { Services } from '../context.ts';
  * The pages a user sees from Keyward's emails: `/consent/<token>` (GET shows the question, a POST
  * answers it: a link preview or a mail scanner following the GET decides nothing) and `/signup`.
  */
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -65,9 +64,7 @@ export function consentPagesPlugin(services: Services): Plugin {
   return {
     onRequest({ request, url, endResponse }) {
       if (url.pathname === '/signup') {
-        endResponse(
-          page(200, 'Finish signing up', '<p>Sign up and verify your identity with the platform. We will email you once you are verified.</p>'),
-        );
+        endResponse(page(200, 'Finish signing up', '<p>Sign up and verify your identity with the platform. We will email you once you are verified.</p>'));
         return undefined;
       }
       const match = /^\/consent\/([^/]+)$/.exec(url.pathname);

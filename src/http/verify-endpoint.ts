@@ -29,7 +29,13 @@ const error = (code: string, message: string, extra: Record<string, unknown> = {
  * checked by `authenticate` as on /graphql: a wrong one counts against the same failure limits
  * (address group and credential), and a held-back address is held back here too.
  */
-export function handleVerifyRequest(req: IncomingMessage, res: ServerResponse, services: Services, adminToken: string | undefined, ip: string | undefined): void {
+export function handleVerifyRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  services: Services,
+  adminToken: string | undefined,
+  ip: string | undefined,
+): void {
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST');
     send(res, 405, error('METHOD_NOT_ALLOWED', 'Use POST'));
@@ -92,11 +98,11 @@ function answer(req: IncomingMessage, res: ServerResponse, services: Services, c
     Promise.resolve()
       .then(() => verifyKey(services.verifier, caller, input))
       .then(
-      (verification) => send(res, 200, verification),
-      (failure: unknown) => {
-        if (failure instanceof ValidationError) send(res, 400, error('VALIDATION_FAILED', failure.message, { fields: failure.fields }));
-        else fail(res, services, failure);
-      },
-    );
+        (verification) => send(res, 200, verification),
+        (failure: unknown) => {
+          if (failure instanceof ValidationError) send(res, 400, error('VALIDATION_FAILED', failure.message, { fields: failure.fields }));
+          else fail(res, services, failure);
+        },
+      );
   });
 }

@@ -6,10 +6,7 @@ import { PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations } from './migrate.ts';
 import { createPGliteAdapterFactory } from './pglite-adapter.ts';
 
-export type DatabaseTarget =
-  | { kind: 'memory' }
-  | { kind: 'embedded'; dataDir: string }
-  | { kind: 'postgres'; url: string };
+export type DatabaseTarget = { kind: 'memory' } | { kind: 'embedded'; dataDir: string } | { kind: 'postgres'; url: string };
 
 export interface Database {
   prisma: PrismaClient;
@@ -63,7 +60,8 @@ const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', '
 /** PostgreSQL SQLSTATEs: connection exceptions (08…), shutting down or starting up (57P01–57P03), too many connections (53300). */
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
 /** What node-postgres says when the server goes away under a connection. */
-const UNAVAILABLE_MESSAGES = /^(Connection terminated( unexpectedly| due to connection timeout)?|connect ECONNREFUSED|Client has encountered a connection error)/;
+const UNAVAILABLE_MESSAGES =
+  /^(Connection terminated( unexpectedly| due to connection timeout)?|connect ECONNREFUSED|Client has encountered a connection error)/;
 
 interface ErrorLike {
   code?: unknown;

@@ -6,15 +6,7 @@ export type { Logger };
  * Every header and field that can carry a credential. The logger is the last line of defence:
  * code should not log secrets in the first place, and tests assert none reach the output.
  */
-const CREDENTIAL_HEADERS = [
-  'authorization',
-  'x-api-key',
-  'x-partner-key',
-  'x-admin-token',
-  'x-keyward-signature',
-  'cookie',
-  'set-cookie',
-];
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'x-partner-key', 'x-admin-token', 'x-keyward-signature', 'cookie', 'set-cookie'];
 const CREDENTIAL_FIELDS = [
   'secret',
   'token',

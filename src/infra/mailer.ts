@@ -225,7 +225,14 @@ export function createMailer(options: CreateMailerOptions): Mailer {
     const transport = nodemailer.createTransport(target.options, { from });
     const description = `smtp ${hostPort(target.host, target.port)}`;
     logger.info(
-      { smtp: { host: target.host, port: target.port, tls: target.secure ? 'implicit' : target.options.requireTLS ? 'starttls-required' : 'starttls-if-offered', authenticated: target.authenticated } },
+      {
+        smtp: {
+          host: target.host,
+          port: target.port,
+          tls: target.secure ? 'implicit' : target.options.requireTLS ? 'starttls-required' : 'starttls-if-offered',
+          authenticated: target.authenticated,
+        },
+      },
       `mail goes through SMTP server ${hostPort(target.host, target.port)}`,
     );
     let closed = false;

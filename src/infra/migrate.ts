@@ -11,11 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import {
-  bindMigrationAwareSqlAdapterFactory,
-  type SqlDriverAdapter,
-  type SqlMigrationAwareDriverAdapterFactory,
-} from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import * as engineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import { createPGliteAdapterFactory, withScriptRunner } from './pglite-adapter.ts';
@@ -36,10 +32,7 @@ const noFilters: SchemaFilter = { externalTables: [], externalEnums: [] };
  * the engine serializes them with `pg_advisory_lock(72707369)` (and gives up after 10 s), and the
  * lock is released when this returns because every connection the engine opened is closed.
  */
-export async function applyMigrations(
-  target: MigrationTarget,
-  opts: { migrationsDir?: string } = {},
-): Promise<{ applied: string[] }> {
+export async function applyMigrations(target: MigrationTarget, opts: { migrationsDir?: string } = {}): Promise<{ applied: string[] }> {
   const migrationsList = await readMigrations(opts.migrationsDir ?? defaultMigrationsDir);
   if (target.kind === 'postgres') {
     return withEngine(postgresMigrationFactory(target.url), (engine) => deploy(engine, migrationsList));
@@ -61,14 +54,9 @@ export async function applyMigrations(
  * Prisma schema: '' when they are in sync, otherwise the script for the next migration.
  * It replays the migrations into a throw-away in-memory PGlite and diffs that against the schema.
  */
-export async function diffMigrationsToSchema(
-  opts: { migrationsDir?: string; schemaPath?: string } = {},
-): Promise<string> {
+export async function diffMigrationsToSchema(opts: { migrationsDir?: string; schemaPath?: string } = {}): Promise<string> {
   const schemaPath = opts.schemaPath ?? defaultSchemaPath;
-  const [migrationsList, content] = await Promise.all([
-    readMigrations(opts.migrationsDir ?? defaultMigrationsDir),
-    readFile(schemaPath, 'utf8'),
-  ]);
+  const [migrationsList, content] = await Promise.all([readMigrations(opts.migrationsDir ?? defaultMigrationsDir), readFile(schemaPath, 'utf8')]);
   const files = [{ path: schemaPath, content }];
   const pglite = new PGlite();
   try {
@@ -152,10 +140,7 @@ function postgresMigrationFactory(url: string): SqlMigrationAwareDriverAdapterFa
  * every connection it opened: `engine.free()` does not, and on PostgreSQL a connection left open
  * keeps the migration advisory lock held, so the next process to migrate times out.
  */
-async function withEngine<T>(
-  factory: SqlMigrationAwareDriverAdapterFactory,
-  fn: (engine: SchemaEngine) => Promise<T>,
-): Promise<T> {
+async function withEngine<T>(factory: SqlMigrationAwareDriverAdapterFactory, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const opened: SqlDriverAdapter[] = [];
   const track = async (connect: () => Promise<SqlDriverAdapter>) => {
     const adapter = await connect();
@@ -184,10 +169,7 @@ async function withEngine<T>(
 // The project's libs (es2023, @types/node 20) declare no WebAssembly API: just what is used here.
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<object>;
-  instantiate(
-    module: object,
-    imports: Record<string, Record<string, unknown>>,
-  ): Promise<{ exports: Record<string, unknown> }>;
+  instantiate(module: object, imports: Record<string, Record<string, unknown>>): Promise<{ exports: Record<string, unknown> }>;
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -225,6 +207,9 @@ const pgliteQueues = new WeakMap<PGlite, Promise<unknown>>();
 function serializePerPGlite<T>(pglite: PGlite, fn: () => Promise<T>): Promise<T> {
   const previous = pgliteQueues.get(pglite) ?? Promise.resolve();
   const run = previous.then(fn, fn);
-  pgliteQueues.set(pglite, run.catch(() => {}));
+  pgliteQueues.set(
+    pglite,
+    run.catch(() => {}),
+  );
   return run;
 }

@@ -7,11 +7,7 @@
 // `DriverAdapterError` the engine can report. Everything else is delegated unchanged.
 
 import { PGlite } from '@electric-sql/pglite';
-import {
-  DriverAdapterError,
-  type SqlDriverAdapter,
-  type SqlMigrationAwareDriverAdapterFactory,
-} from '@prisma/driver-adapter-utils';
+import { DriverAdapterError, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 /** Converts a PostgreSQL error (PGlite's or pg's, they carry the same fields) for the engines. */
@@ -51,11 +47,7 @@ function isPostgresError(error: unknown): error is PostgresError {
  * `executeScript` splits scripts on every `;` (breaking `$$` bodies and string literals) and runs
  * the pieces one by one (a failing migration leaves its first statements applied).
  */
-export function withScriptRunner(
-  inner: SqlDriverAdapter,
-  runScript: (script: string) => Promise<unknown>,
-  onDispose?: () => Promise<void>,
-): SqlDriverAdapter {
+export function withScriptRunner(inner: SqlDriverAdapter, runScript: (script: string) => Promise<unknown>, onDispose?: () => Promise<void>): SqlDriverAdapter {
   return {
     provider: inner.provider,
     adapterName: inner.adapterName,
@@ -99,7 +91,11 @@ export class PGliteAdapterFactory extends PrismaPGlite implements SqlMigrationAw
   override async connectToShadowDb(): Promise<SqlDriverAdapter> {
     const shadow = new PGlite();
     const inner = await new PrismaPGlite(shadow).connect();
-    return withScriptRunner(inner, (script) => shadow.exec(script), () => shadow.close());
+    return withScriptRunner(
+      inner,
+      (script) => shadow.exec(script),
+      () => shadow.close(),
+    );
   }
 }
 

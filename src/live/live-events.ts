@@ -106,7 +106,10 @@ export class LiveEvents implements EventSink {
     for (const record of records) byOrganization.set(record.organizationId, [...(byOrganization.get(record.organizationId) ?? []), record]);
     for (const [organizationId, group] of byOrganization) {
       // A feed that failed to open has no listeners to tell (its subscribers got the error).
-      void this.feeds.get(organizationId)?.then((feed) => feed.notify(group), () => undefined);
+      void this.feeds.get(organizationId)?.then(
+        (feed) => feed.notify(group),
+        () => undefined,
+      );
       this.bus.publish(CHANNELS.events(organizationId), group.map(toWire));
     }
   }
@@ -172,7 +175,13 @@ export class LiveEvents implements EventSink {
   }
 
   /** What a resuming subscriber missed: the organization's events in (after, upTo], in order. */
-  async replay(organizationId: string, after: bigint, upTo: bigint, environment: Environment, accept: (record: EventRecord) => boolean): Promise<EventRecord[]> {
+  async replay(
+    organizationId: string,
+    after: bigint,
+    upTo: bigint,
+    environment: Environment,
+    accept: (record: EventRecord) => boolean,
+  ): Promise<EventRecord[]> {
     const missed: EventRecord[] = [];
     let from = after;
     while (from < upTo) {

@@ -1,13 +1,4 @@
-import {
-  createSourceEventStream,
-  execute,
-  getOperationAST,
-  visit,
-  type ASTNode,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-} from 'graphql';
+import { createSourceEventStream, execute, getOperationAST, visit, type ASTNode, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
@@ -174,7 +165,10 @@ function jsonOf(entry: Entry): string | Promise<string> {
     const { result } = entry;
     if (isPromise(result)) {
       const pending = result.then((value) => JSON.stringify(value));
-      pending.then((text) => (entry.json = text), () => undefined);
+      pending.then(
+        (text) => (entry.json = text),
+        () => undefined,
+      );
       entry.json = pending;
     } else {
       entry.json = JSON.stringify(result);

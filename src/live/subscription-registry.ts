@@ -221,9 +221,7 @@ export class SubscriptionRegistry {
   }
 
   organizationChanged(organizationId: string): void {
-    void this.check((h) => h.organizationId === organizationId).catch((error) =>
-      this.logger.warn({ err: error }, 'subscription credential check failed'),
-    );
+    void this.check((h) => h.organizationId === organizationId).catch((error) => this.logger.warn({ err: error }, 'subscription credential check failed'));
   }
 
   start(): void {

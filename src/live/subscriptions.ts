@@ -10,10 +10,7 @@ import type { FeedListener, LiveEvents } from './live-events.ts';
 import type { ClosableSocket, Holder, SubscriptionRegistry } from './subscription-registry.ts';
 
 /** What a subscription yields: an event, the connection's current state (first), or its end. */
-export type LiveItem =
-  | { kind: 'event'; record: EventRecord }
-  | { kind: 'current'; connection: Connection }
-  | { kind: 'end'; error: unknown };
+export type LiveItem = { kind: 'event'; record: EventRecord } | { kind: 'current'; connection: Connection } | { kind: 'end'; error: unknown };
 
 export interface Subscriber {
   principal: KeyPrincipal;
@@ -34,7 +31,11 @@ const endItem = (error: unknown): LiveItem => ({ kind: 'end', error });
 type Filter = 'connections' | 'keys' | 'status';
 
 /** The action of the authorization model each kind of subscription is (its permission is checked again whenever the key changes). */
-const ACTIONS: Record<Filter, Extract<Action, 'connectionEvents.read' | 'keyEvents.read'>> = { connections: 'connectionEvents.read', keys: 'keyEvents.read', status: 'connectionEvents.read' };
+const ACTIONS: Record<Filter, Extract<Action, 'connectionEvents.read' | 'keyEvents.read'>> = {
+  connections: 'connectionEvents.read',
+  keys: 'keyEvents.read',
+  status: 'connectionEvents.read',
+};
 
 /**
  * One subscriber's stream, attached to its organization's feed. Events that arrive before

@@ -21,12 +21,16 @@ async function auditedOrganization(target: TestApp): Promise<OrgFixture> {
   await newPartnerKey(target, org.secret, { permissions: ['CONNECTIONS_READ'] });
   await revokeKey(target, org.secret, first.id);
   // Another organization's key id: NOT_FOUND, and an api_key.access_denied row written outside the change's transaction.
-  await gql(target, 'mutation { revokePartnerKey(input: { id: "QXBpS2V5OjAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMA==" }) { __typename } }', {}, { headers: partner(org.secret) });
+  await gql(
+    target,
+    'mutation { revokePartnerKey(input: { id: "QXBpS2V5OjAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMA==" }) { __typename } }',
+    {},
+    { headers: partner(org.secret) },
+  );
   return org;
 }
 
-const rowsOf = (target: TestApp, organizationId: string) =>
-  target.services.prisma.auditEvent.findMany({ where: { organizationId }, orderBy: { seq: 'asc' } });
+const rowsOf = (target: TestApp, organizationId: string) => target.services.prisma.auditEvent.findMany({ where: { organizationId }, orderBy: { seq: 'asc' } });
 
 describe('canonical hashing', () => {
   it('sorts keys at every level and drops undefined, so a JSONB round trip hashes the same', () => {
@@ -56,7 +60,14 @@ describe('audit chains', () => {
   it('chains every row of an organization, also the ones written outside a change’s transaction', async () => {
     const org = await auditedOrganization(app);
     const rows = await rowsOf(app, org.organizationUuid);
-    expect(rows.map((r) => r.action)).toEqual(['organization.created', 'api_key.created', 'api_key.created', 'api_key.created', 'api_key.revoked', 'api_key.access_denied']);
+    expect(rows.map((r) => r.action)).toEqual([
+      'organization.created',
+      'api_key.created',
+      'api_key.created',
+      'api_key.created',
+      'api_key.revoked',
+      'api_key.access_denied',
+    ]);
     expect(rows.every((r) => r.hash?.length === 64)).toBe(true);
     expect(new Set(rows.map((r) => r.hash)).size).toBe(rows.length);
     expect(await verifyAuditChains(app.services.prisma, org.organizationUuid)).toEqual({ organizations: 1, rows: rows.length, breaks: [] });
@@ -90,7 +101,9 @@ describe('audit chains', () => {
 
     // The daily check raises an alert naming each break.
     await checkAuditChains(app.services);
-    const alert = app.logs.entries().find((line) => line.alert === 'audit_chain_broken') as { level: number; breaks: { organizationId: string; id: string }[] } | undefined;
+    const alert = app.logs.entries().find((line) => line.alert === 'audit_chain_broken') as
+      | { level: number; breaks: { organizationId: string; id: string }[] }
+      | undefined;
     expect(alert?.level).toBe(50);
     expect(alert?.breaks).toEqual(expect.arrayContaining([expect.objectContaining({ organizationId: edited.organizationUuid, id: editedRows[2]!.id })]));
   });
@@ -108,16 +121,28 @@ describe('audit chains on PostgreSQL', () => {
     const before = (await rowsOf(pg, org.organizationUuid)).length;
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        gql(pg, 'mutation ($i: CreatePartnerKeyInput!) { createPartnerKey(input: $i) { __typename } }', { i: { name: `Concurrent ${i}`, permissions: ['KEYS_READ'] } }, { headers: partner(org.secret) }),
+        gql(
+          pg,
+          'mutation ($i: CreatePartnerKeyInput!) { createPartnerKey(input: $i) { __typename } }',
+          { i: { name: `Concurrent ${i}`, permissions: ['KEYS_READ'] } },
+          { headers: partner(org.secret) },
+        ),
       ),
     );
-    const created = results.filter((r) => (r.data as { createPartnerKey: { __typename: string } }).createPartnerKey.__typename === 'CreatePartnerKeySuccess').length;
+    const created = results.filter(
+      (r) => (r.data as { createPartnerKey: { __typename: string } }).createPartnerKey.__typename === 'CreatePartnerKeySuccess',
+    ).length;
     // At most 5 active partner keys: the refused creations roll back with no audit row.
     expect(created).toBe(4);
     // Refused attempts on ids the key cannot see are audited in transactions of their own, at once.
     const denied = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        gql(pg, 'mutation ($id: ID!) { revokePartnerKey(input: { id: $id }) { __typename } }', { id: Buffer.from(`ApiKey:00000000-0000-4000-8000-0000000000${String(i).padStart(2, '0')}`).toString('base64') }, { headers: partner(org.secret) }),
+        gql(
+          pg,
+          'mutation ($id: ID!) { revokePartnerKey(input: { id: $id }) { __typename } }',
+          { id: Buffer.from(`ApiKey:00000000-0000-4000-8000-0000000000${String(i).padStart(2, '0')}`).toString('base64') },
+          { headers: partner(org.secret) },
+        ),
       ),
     );
     expect(denied.every((r) => (r.data as { revokePartnerKey: { __typename: string } }).revokePartnerKey.__typename === 'NotFoundError')).toBe(true);

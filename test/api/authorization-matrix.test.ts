@@ -270,7 +270,8 @@ const ROWS: Record<string, Row> = {
 };
 
 /** Every Node type: which callers read the world's object of that type through node(id:). */
-const partnerWith = (permission: Permission) => (c: Caller) => c.kind === 'operator' || (!c.foreign && c.kind === 'PARTNER' && c.permissions.includes(permission));
+const partnerWith = (permission: Permission) => (c: Caller) =>
+  c.kind === 'operator' || (!c.foreign && c.kind === 'PARTNER' && c.permissions.includes(permission));
 const NODES: Record<string, { of: (t: Targets) => string; readers: (c: Caller) => boolean }> = {
   ApiKey: { of: (t) => t.partnerVictim, readers: partnerWith('KEYS_READ') },
   Connection: { of: (t) => t.targetConnection, readers: partnerWith('CONNECTIONS_READ') },
@@ -295,7 +296,11 @@ function expected(row: Row, caller: Caller): Outcome {
   return 'ok';
 }
 
-function outcomeOf(field: string, row: Row, res: { errors?: readonly { extensions?: Record<string, unknown>; message: string }[] | undefined; data?: unknown }): Outcome {
+function outcomeOf(
+  field: string,
+  row: Row,
+  res: { errors?: readonly { extensions?: Record<string, unknown>; message: string }[] | undefined; data?: unknown },
+): Outcome {
   const code = res.errors?.[0]?.extensions?.code;
   if (code === 'FORBIDDEN' || code === 'UNAUTHENTICATED') return 'denied';
   if (code === 'NOT_FOUND') return 'hidden';
@@ -321,7 +326,10 @@ async function data<T>(res: Promise<GraphQLResponse<unknown>>, path: string): Pr
 }
 
 async function sessionOf(headers: Record<string, string>): Promise<string> {
-  return data(gql(app, `mutation { createSession(input: { permittedIps: ["127.0.0.1"] }) { ... on CreateSessionSuccess { token } } }`, {}, { headers }), 'createSession.token');
+  return data(
+    gql(app, `mutation { createSession(input: { permittedIps: ["127.0.0.1"] }) { ... on CreateSessionSuccess { token } } }`, {}, { headers }),
+    'createSession.token',
+  );
 }
 
 /**
@@ -338,33 +346,61 @@ async function targetsIn(org: OrgFixture, owner: string): Promise<Targets> {
   );
   for (const { node } of keys) await gql(app, `mutation ($i: RevokeUserKeyInput!) { revokeUserKey(input: $i) { __typename } }`, { i: { id: node.id } }, as);
   const userVictim = await data<string>(
-    gql(app, `mutation ($i: CreateUserKeyInput!) { createUserKey(input: $i) { ... on CreateUserKeySuccess { key { id } } } }`, {
-      i: { connectionId: connected.connectionId, name: 'Victim user key', permissions: ['KEYS_WRITE'] },
-    }, as),
+    gql(
+      app,
+      `mutation ($i: CreateUserKeyInput!) { createUserKey(input: $i) { ... on CreateUserKeySuccess { key { id } } } }`,
+      {
+        i: { connectionId: connected.connectionId, name: 'Victim user key', permissions: ['KEYS_WRITE'] },
+      },
+      as,
+    ),
     'createUserKey.key.id',
   );
   const onboarding = await data<string>(
-    gql(app, `mutation ($i: ConnectUserInput!) { connectUser(input: $i) { ... on ConnectUserSuccess { connection { id } } } }`, { i: { email: newEmail() } }, as),
+    gql(
+      app,
+      `mutation ($i: ConnectUserInput!) { connectUser(input: $i) { ... on ConnectUserSuccess { connection { id } } } }`,
+      { i: { email: newEmail() } },
+      as,
+    ),
     'connectUser.connection.id',
   );
   const newEndpoint = () =>
     data<string>(
-      gql(app, `mutation ($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { ... on CreateWebhookEndpointSuccess { endpoint { id } } } }`, {
-        i: { url: `${receiver.url}/matrix/${randomUUID()}`, eventTypes: ['API_KEY_CREATED'] },
-      }, as),
+      gql(
+        app,
+        `mutation ($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { ... on CreateWebhookEndpointSuccess { endpoint { id } } } }`,
+        {
+          i: { url: `${receiver.url}/matrix/${randomUUID()}`, eventTypes: ['API_KEY_CREATED'] },
+        },
+        as,
+      ),
       'createWebhookEndpoint.endpoint.id',
     );
   const endpoint = await newEndpoint();
   const victim = await data<{ secret: string; key: { id: string } }>(
-    gql(app, `mutation { createPartnerKey(input: { name: "Victim", permissions: [KEYS_WRITE] }) { ... on CreatePartnerKeySuccess { secret key { id } } } }`, {}, as),
+    gql(
+      app,
+      `mutation { createPartnerKey(input: { name: "Victim", permissions: [KEYS_WRITE] }) { ... on CreatePartnerKeySuccess { secret key { id } } } }`,
+      {},
+      as,
+    ),
     'createPartnerKey',
   );
   // The key created above made a webhook: one attempt to point at.
   await app.services.webhooks.runOnce();
-  const attempt = await data<{ node: { id: string } }[]>(gql(app, '{ webhookDeliveries(first: 1) { edges { node { id } } } }', {}, as), 'webhookDeliveries.edges');
+  const attempt = await data<{ node: { id: string } }[]>(
+    gql(app, '{ webhookDeliveries(first: 1) { edges { node { id } } } }', {}, as),
+    'webhookDeliveries.edges',
+  );
   // A session of the victim key (within a KEYS_WRITE key's reach), for revokeSession.
   const victimSession = await data<string>(
-    gql(app, `mutation { createSession(input: { permittedIps: ["127.0.0.1"] }) { ... on CreateSessionSuccess { session { id } } } }`, {}, { headers: partner(victim.secret) }),
+    gql(
+      app,
+      `mutation { createSession(input: { permittedIps: ["127.0.0.1"] }) { ... on CreateSessionSuccess { session { id } } } }`,
+      {},
+      { headers: partner(victim.secret) },
+    ),
     'createSession.session.id',
   );
   let disposable: string | null = null;
@@ -399,7 +435,15 @@ beforeAll(async () => {
     const org = await newOrganization(app);
     const key = await newPartnerKey(app, org.secret, { permissions: [permission], name: `Only ${permission}` });
     const targets = await targetsIn(org, org.secret);
-    const base = { headers: partner(key.secret), kind: 'PARTNER' as const, permissions: [permission], environment: 'TEST' as const, foreign: false, sameOrganization: true, targets };
+    const base = {
+      headers: partner(key.secret),
+      kind: 'PARTNER' as const,
+      permissions: [permission],
+      environment: 'TEST' as const,
+      foreign: false,
+      sameOrganization: true,
+      targets,
+    };
     addCaller({ ...base, name: `partner key ${permission}` }, await sessionOf(partner(key.secret)));
   }
   // The full key, its user keys, the operator, strangers and the other environment, around one organization.
@@ -408,9 +452,21 @@ beforeAll(async () => {
   const full = { kind: 'PARTNER' as const, permissions: [...PERMISSIONS], environment: 'TEST' as const, foreign: false, sameOrganization: true, targets };
   addCaller({ ...full, name: 'partner key with every permission', headers: partner(org.secret) }, await sessionOf(partner(org.secret)));
   const user = await connectedUser(app, org);
-  const userPermissions = await data<Permission[]>(gql(app, '{ viewer { permissions } }', {}, { headers: { 'x-api-key': user.apiKey! } }), 'viewer.permissions');
+  const userPermissions = await data<Permission[]>(
+    gql(app, '{ viewer { permissions } }', {}, { headers: { 'x-api-key': user.apiKey! } }),
+    'viewer.permissions',
+  );
   addCaller(
-    { name: 'user key', headers: { 'x-api-key': user.apiKey! }, kind: 'USER', permissions: userPermissions, environment: 'TEST', foreign: false, sameOrganization: true, targets },
+    {
+      name: 'user key',
+      headers: { 'x-api-key': user.apiKey! },
+      kind: 'USER',
+      permissions: userPermissions,
+      environment: 'TEST',
+      foreign: false,
+      sameOrganization: true,
+      targets,
+    },
     await sessionOf({ 'x-api-key': user.apiKey! }),
   );
   const nobody = { permissions: [], session: false, environment: 'TEST' as const, foreign: false, sameOrganization: false, targets };
@@ -426,9 +482,14 @@ beforeAll(async () => {
   // LIVE: the operator opens it; a full LIVE key of the same organization, and the organization's LIVE objects.
   await setLiveAccess(app, org.organizationId, 'ENABLED');
   const live = await data<string>(
-    gql(app, `mutation ($i: CreatePartnerKeyInput!) { createPartnerKey(input: $i) { ... on CreatePartnerKeySuccess { secret } } }`, {
-      i: { name: 'Live', environment: 'LIVE', permissions: [...PERMISSIONS], organizationId: org.organizationId },
-    }, { headers: admin(app) }),
+    gql(
+      app,
+      `mutation ($i: CreatePartnerKeyInput!) { createPartnerKey(input: $i) { ... on CreatePartnerKeySuccess { secret } } }`,
+      {
+        i: { name: 'Live', environment: 'LIVE', permissions: [...PERMISSIONS], organizationId: org.organizationId },
+      },
+      { headers: admin(app) },
+    ),
     'createPartnerKey.secret',
   );
   const liveTargets = await targetsIn(org, live);

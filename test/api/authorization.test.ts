@@ -169,8 +169,13 @@ describe('finding 2: node() and nested fields follow the read rule of their type
   async function world() {
     const org = await newOrganization(app);
     const user = await connectedUser(app, org, { direction: 'SELL', iban: IBAN });
-    const endpoint = await gql(app, `mutation { createWebhookEndpoint(input: { url: "https://hooks.example.com/kw", eventTypes: [API_KEY_CREATED] }) {
-      ... on CreateWebhookEndpointSuccess { endpoint { id } } } }`, {}, { headers: partner(org.secret) });
+    const endpoint = await gql(
+      app,
+      `mutation { createWebhookEndpoint(input: { url: "https://hooks.example.com/kw", eventTypes: [API_KEY_CREATED] }) {
+      ... on CreateWebhookEndpointSuccess { endpoint { id } } } }`,
+      {},
+      { headers: partner(org.secret) },
+    );
     const endpointId = (endpoint.data as { createWebhookEndpoint: { endpoint: { id: string } } }).createWebhookEndpoint.endpoint.id;
     return { org, user, endpointId };
   }
@@ -184,11 +189,7 @@ describe('finding 2: node() and nested fields follow the read rule of their type
     const targets = (audit.data as { auditEvents: { edges: { node: { targetType: string; targetId: string } }[] } }).auditEvents.edges.map((e) => e.node);
     const connectionTarget = targets.find((t) => t.targetType === 'connection')!;
     const webhookTarget = targets.find((t) => t.targetType === 'webhook_endpoint')!;
-    const ids = [
-      encodeGlobalID('Connection', connectionTarget.targetId),
-      encodeGlobalID('WebhookEndpoint', webhookTarget.targetId),
-      org.keyGlobalId,
-    ];
+    const ids = [encodeGlobalID('Connection', connectionTarget.targetId), encodeGlobalID('WebhookEndpoint', webhookTarget.targetId), org.keyGlobalId];
     expect(ids).toContain(user.connection!.id);
     expect(ids).toContain(endpointId);
     for (const id of ids) {
@@ -261,7 +262,9 @@ describe('currencies (issue 14): a key reaches only the money it may move', () =
       expect(res.errors?.[0]?.message).toContain('currencies it does not hold (CRYPTO)');
     }
     const user = await connectedUser(app, org);
-    expectForbidden(await gql(app, CREATE_USER, { i: { connectionId: user.connectionId, name: 'Crypto', permissions: ['KEYS_READ'], currencies: ['CRYPTO'] } }, as));
+    expectForbidden(
+      await gql(app, CREATE_USER, { i: { connectionId: user.connectionId, name: 'Crypto', permissions: ['KEYS_READ'], currencies: ['CRYPTO'] } }, as),
+    );
     const ok = await gql(app, CREATE_PARTNER, { i: { name: 'Fiat', permissions: ['KEYS_READ'], currencies: ['FIAT'] } }, as);
     expect(ok.data).toMatchObject({ createPartnerKey: { __typename: 'CreatePartnerKeySuccess' } });
   });
@@ -276,18 +279,32 @@ describe('currencies (issue 14): a key reaches only the money it may move', () =
     expectForbidden(await gql(app, UPDATE_PARTNER, { i: { id: crypto.id, name: 'Renamed' } }, as));
     expectForbidden(await gql(app, REVOKE_PARTNER, { i: { id: crypto.id } }, as));
     expectForbidden(await gql(app, UPDATE_PARTNER, { i: { id: fiatReader.id, currencies: ['FIAT', 'CRYPTO'] } }, as));
-    for (const [key, currencies] of [[crypto, ['CRYPTO']], [fiatReader, ['FIAT']]] as const) {
-      expect(await app.services.prisma.apiKey.findFirstOrThrow({ where: { keyId: key.keyId } })).toMatchObject({ currencies, revokedAt: null, successorId: null });
+    for (const [key, currencies] of [
+      [crypto, ['CRYPTO']],
+      [fiatReader, ['FIAT']],
+    ] as const) {
+      expect(await app.services.prisma.apiKey.findFirstOrThrow({ where: { keyId: key.keyId } })).toMatchObject({
+        currencies,
+        revokedAt: null,
+        successorId: null,
+      });
     }
-    const denied = await app.services.prisma.auditEvent.findMany({ where: { organizationId: org.organizationUuid, action: 'api_key.access_denied' }, orderBy: { seq: 'asc' } });
-    expect(denied.map((row) => [row.actorKeyId, (row.details as { attempted: string; refused: string }).attempted, (row.details as { refused: string }).refused])).toEqual([
+    const denied = await app.services.prisma.auditEvent.findMany({
+      where: { organizationId: org.organizationUuid, action: 'api_key.access_denied' },
+      orderBy: { seq: 'asc' },
+    });
+    expect(
+      denied.map((row) => [row.actorKeyId, (row.details as { attempted: string; refused: string }).attempted, (row.details as { refused: string }).refused]),
+    ).toEqual([
       [fiat.keyId, 'rotate', 'beyond reach'],
       [fiat.keyId, 'update', 'beyond reach'],
       [fiat.keyId, 'revoke', 'beyond reach'],
       [fiat.keyId, 'update', 'beyond reach'],
     ]);
     // A key within its currencies it may still rotate.
-    expect((await gql(app, ROTATE_PARTNER, { i: { id: fiatReader.id } }, as)).data).toMatchObject({ rotatePartnerKey: { __typename: 'RotatePartnerKeySuccess' } });
+    expect((await gql(app, ROTATE_PARTNER, { i: { id: fiatReader.id } }, as)).data).toMatchObject({
+      rotatePartnerKey: { __typename: 'RotatePartnerKeySuccess' },
+    });
   });
 
   it('narrowing currencies is always allowed; widening needs the whole reach (here: an expiring key)', async () => {

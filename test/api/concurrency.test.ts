@@ -38,10 +38,7 @@ describe.each(targets)('concurrency on %s', (_name, open) => {
   it('at the service level too (no HTTP pacing): 12 creates → 4, and from 0 active, 50 creates → 5', async () => {
     const app = await createTestApp({ database: await open() });
     const create = (organizationId: string, i: number) =>
-      app.services.apiKeys.createPartnerKey(
-        { type: 'operator' },
-        { organizationId, name: `Racer ${i}`, permissions: ['KEYS_READ'] },
-      );
+      app.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId, name: `Racer ${i}`, permissions: ['KEYS_READ'] });
     const org = await newOrganization(app);
     const twelve = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => create(org.organizationUuid, i)));
     expect(twelve.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
@@ -60,7 +57,12 @@ describe.each(targets)('concurrency on %s', (_name, open) => {
     const user = await connectedUser(app, org);
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        gql(app, CreateUserKey, { input: { connectionId: user.connectionId, name: `Racer ${i}`, permissions: ['ORDERS_READ'] } }, { headers: partner(org.secret) }),
+        gql(
+          app,
+          CreateUserKey,
+          { input: { connectionId: user.connectionId, name: `Racer ${i}`, permissions: ['ORDERS_READ'] } },
+          { headers: partner(org.secret) },
+        ),
       ),
     );
     const outcomes = results.map((r) => r.data?.createUserKey.__typename ?? JSON.stringify(r.errors));
@@ -72,9 +74,7 @@ describe.each(targets)('concurrency on %s', (_name, open) => {
     const app = await createTestApp({ database: await open() });
     const org = await newOrganization(app);
     const email = newEmail();
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => gql(app, ConnectUser, { input: { email } }, { headers: partner(org.secret) })),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, () => gql(app, ConnectUser, { input: { email } }, { headers: partner(org.secret) })));
     const ids = new Set(results.map((r) => (r.data?.connectUser.__typename === 'ConnectUserSuccess' ? r.data.connectUser.connection.id : JSON.stringify(r))));
     expect(ids.size).toBe(1);
     expect(mailsTo(app, email)).toHaveLength(1);

@@ -129,7 +129,12 @@ describe('connectUser in LIVE', () => {
     const org = await newOrganization(app);
     const live: OrgFixture = {
       ...org,
-      secret: (await app.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId: org.organizationUuid, environment: 'LIVE', name: 'Live', permissions: ['CONNECTIONS_WRITE', 'CONNECTIONS_READ'] })).secret,
+      secret: (
+        await app.services.apiKeys.createPartnerKey(
+          { type: 'operator' },
+          { organizationId: org.organizationUuid, environment: 'LIVE', name: 'Live', permissions: ['CONNECTIONS_WRITE', 'CONNECTIONS_READ'] },
+        )
+      ).secret,
     };
     const email = newEmail();
     expect(await connect(live, { email })).toEqual({
@@ -242,7 +247,9 @@ describe('direction and payout details', () => {
     expect(connection).toMatchObject({ status: 'CONNECTED', depositIban: null });
     expect(connection!.depositAddress).toMatch(/^tb1q/);
     expect(normalizeBtcAddress(connection!.depositAddress!, 'TEST').ok).toBe(true);
-    const stored = await app.database.prisma.connection.findUniqueOrThrow({ where: { id: (await import('@pothos/plugin-relay')).decodeGlobalID(connection!.id).id } });
+    const stored = await app.database.prisma.connection.findUniqueOrThrow({
+      where: { id: (await import('@pothos/plugin-relay')).decodeGlobalID(connection!.id).id },
+    });
     expect(stored.iban).toBe('DE89370400440532013000');
   });
 

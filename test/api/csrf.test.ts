@@ -18,10 +18,17 @@ beforeAll(async () => {
 /** The accept header urql sends by default (its queries are GETs: `preferGetMethod`). */
 const URQL_ACCEPT = 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed';
 
-async function get(query: string, headers: Record<string, string>): Promise<{ status: number; body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] } }> {
-  const response = await app.yoga.fetch(`http://keyward.test/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: URQL_ACCEPT, ...headers } }, {
-    req: { socket: { remoteAddress: '127.0.0.1' } } as never,
-  });
+async function get(
+  query: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] } }> {
+  const response = await app.yoga.fetch(
+    `http://keyward.test/graphql?query=${encodeURIComponent(query)}`,
+    { headers: { accept: URQL_ACCEPT, ...headers } },
+    {
+      req: { socket: { remoteAddress: '127.0.0.1' } } as never,
+    },
+  );
   return { status: response.status, body: (await response.json()) as never };
 }
 
@@ -40,7 +47,13 @@ describe('CSRF rule', () => {
   });
 
   it("answers GraphiQL's subscription (a GET over SSE, without the CSRF header) that carries a key", async () => {
-    const first = await firstSseResult(app, 'subscription ($after: String) { apiKeyEvents(after: $after) { type } }', { after: FROM_START }, partner(org.secret), 'GET');
+    const first = await firstSseResult(
+      app,
+      'subscription ($after: String) { apiKeyEvents(after: $after) { type } }',
+      { after: FROM_START },
+      partner(org.secret),
+      'GET',
+    );
     expect(first.errors).toBeUndefined();
     expect(first.data).toEqual({ apiKeyEvents: { type: 'CREATED' } });
   });

@@ -54,7 +54,12 @@ describe('the start-up step: deposit details stored the wrong way round', () => 
   it('gives each connection the right kind from the provider (never the old value moved across), with an audit row, its event and its connection-status callback; a second run changes nothing', async () => {
     const org = await newOrganization(app);
     const path = `/deposits-${org.organizationUuid}`;
-    const endpoint = await gql(app, `mutation ($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { __typename } }`, { i: { url: `${receiver.url}${path}/endpoint`, eventTypes: ['CONNECTION_STATUS_CHANGED'] } }, { headers: partner(org.secret) });
+    const endpoint = await gql(
+      app,
+      `mutation ($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { __typename } }`,
+      { i: { url: `${receiver.url}${path}/endpoint`, eventTypes: ['CONNECTION_STATUS_CHANGED'] } },
+      { headers: partner(org.secret) },
+    );
     expect(endpoint.data).toEqual({ createWebhookEndpoint: { __typename: 'CreateWebhookEndpointSuccess' } });
     const callback = `${receiver.url}${path}`;
     const buy = await connectedUser(app, org, { ...BUY, callback, ref: 'buy' });
@@ -77,12 +82,30 @@ describe('the start-up step: deposit details stored the wrong way round', () => 
     const before = await observable(org);
 
     await upgradeData(app.services);
-    expect(app.logs.entries().find((e) => e.msg === 'deposit details stored the wrong way round replaced from the deposit provider')).toMatchObject({ replaced: 3, withdrawn: 1 });
+    expect(app.logs.entries().find((e) => e.msg === 'deposit details stored the wrong way round replaced from the deposit provider')).toMatchObject({
+      replaced: 3,
+      withdrawn: 1,
+    });
 
     // The API: each direction's kind, from the provider (the sandbox's, derived from the connection id).
-    expect(await detailsOf(org, buy.connectionId)).toEqual({ status: 'CONNECTED', direction: 'BUY', depositIban: sandboxDepositIban(buyId), depositAddress: null });
-    expect(await detailsOf(org, sell.connectionId)).toEqual({ status: 'CONNECTED', direction: 'SELL', depositIban: null, depositAddress: sandboxDepositAddress(sellId) });
-    expect(await detailsOf(org, marked.connectionId)).toEqual({ status: 'CONNECTED', direction: 'SELL', depositIban: null, depositAddress: sandboxDepositAddress(markedId) });
+    expect(await detailsOf(org, buy.connectionId)).toEqual({
+      status: 'CONNECTED',
+      direction: 'BUY',
+      depositIban: sandboxDepositIban(buyId),
+      depositAddress: null,
+    });
+    expect(await detailsOf(org, sell.connectionId)).toEqual({
+      status: 'CONNECTED',
+      direction: 'SELL',
+      depositIban: null,
+      depositAddress: sandboxDepositAddress(sellId),
+    });
+    expect(await detailsOf(org, marked.connectionId)).toEqual({
+      status: 'CONNECTED',
+      direction: 'SELL',
+      depositIban: null,
+      depositAddress: sandboxDepositAddress(markedId),
+    });
     expect(await detailsOf(org, revoked.connectionId)).toEqual({ status: 'REVOKED', direction: 'SELL', depositIban: null, depositAddress: null });
     expect(await prisma.connection.count({ where: { organizationId: org.organizationUuid, depositDetailsPending: true } })).toBe(0);
 
@@ -99,27 +122,58 @@ describe('the start-up step: deposit details stored the wrong way round', () => 
     );
     const events = after.events.slice(before.events.length);
     expect(events.map((e) => [e.type, e.connectionId, e.data]).sort()).toEqual(
-      [buyId, sellId, markedId].map((id) => ['CONNECTION_STATUS_CHANGED', id, { status: 'CONNECTED', previousStatus: 'CONNECTED', ref: expect.any(String) }]).sort(),
+      [buyId, sellId, markedId]
+        .map((id) => ['CONNECTION_STATUS_CHANGED', id, { status: 'CONNECTED', previousStatus: 'CONNECTED', ref: expect.any(String) }])
+        .sort(),
     );
 
     // A subscriber resuming from before the step sees the connections with their new details.
     const first = await firstSseResult(app, EVENTS, { after: encodeCursor(before.events.at(-1)!.position) }, partner(org.secret));
-    const { connectionEvents: seen } = first.data as { connectionEvents: { status: string; previousStatus: string; connection: { id: string; depositIban: string | null; depositAddress: string | null } } };
+    const { connectionEvents: seen } = first.data as {
+      connectionEvents: { status: string; previousStatus: string; connection: { id: string; depositIban: string | null; depositAddress: string | null } };
+    };
     const { depositIban, depositAddress } = await detailsOf(org, seen.connection.id);
     expect(seen).toEqual({ status: 'CONNECTED', previousStatus: 'CONNECTED', connection: { id: seen.connection.id, depositIban, depositAddress } });
     expect(depositIban ?? depositAddress).toEqual(expect.any(String));
 
     // The callbacks: connection-status only (the key was delivered when it connected), with the direction's field only.
     await deliverDue();
-    const callbacks = receiver.received.filter((w) => w.path === `${path}/connection-status`).map((w) => verifyWebhook(org.signingSecret, w) as { data: Record<string, unknown> });
+    const callbacks = receiver.received
+      .filter((w) => w.path === `${path}/connection-status`)
+      .map((w) => verifyWebhook(org.signingSecret, w) as { data: Record<string, unknown> });
     expect(callbacks.map((c) => c.data).sort((a, b) => String(a.ref).localeCompare(String(b.ref)))).toEqual([
-      { status: 'CONNECTED', email: buy.email.toLowerCase(), ref: 'buy', connectionId: buy.connectionId, direction: 'BUY', depositIban: sandboxDepositIban(buyId) },
-      { status: 'CONNECTED', email: marked.email.toLowerCase(), ref: 'marked', connectionId: marked.connectionId, direction: 'SELL', depositAddress: sandboxDepositAddress(markedId) },
-      { status: 'CONNECTED', email: sell.email.toLowerCase(), ref: 'sell', connectionId: sell.connectionId, direction: 'SELL', depositAddress: sandboxDepositAddress(sellId) },
+      {
+        status: 'CONNECTED',
+        email: buy.email.toLowerCase(),
+        ref: 'buy',
+        connectionId: buy.connectionId,
+        direction: 'BUY',
+        depositIban: sandboxDepositIban(buyId),
+      },
+      {
+        status: 'CONNECTED',
+        email: marked.email.toLowerCase(),
+        ref: 'marked',
+        connectionId: marked.connectionId,
+        direction: 'SELL',
+        depositAddress: sandboxDepositAddress(markedId),
+      },
+      {
+        status: 'CONNECTED',
+        email: sell.email.toLowerCase(),
+        ref: 'sell',
+        connectionId: sell.connectionId,
+        direction: 'SELL',
+        depositAddress: sandboxDepositAddress(sellId),
+      },
     ]);
     expect(receiver.received.filter((w) => w.path === `${path}/verification-status`)).toEqual([]);
-    const endpointBodies = receiver.received.filter((w) => w.path === `${path}/endpoint`).map((w) => (verifyWebhook(org.signingSecret, w) as { data: Record<string, unknown> }).data);
-    expect(endpointBodies.map((d) => [d.connectionId, d.status, d.previousStatus]).sort()).toEqual([buy, sell, marked].map((c) => [c.connectionId, 'CONNECTED', 'CONNECTED']).sort());
+    const endpointBodies = receiver.received
+      .filter((w) => w.path === `${path}/endpoint`)
+      .map((w) => (verifyWebhook(org.signingSecret, w) as { data: Record<string, unknown> }).data);
+    expect(endpointBodies.map((d) => [d.connectionId, d.status, d.previousStatus]).sort()).toEqual(
+      [buy, sell, marked].map((c) => [c.connectionId, 'CONNECTED', 'CONNECTED']).sort(),
+    );
 
     // Run again (the next start): nothing to do, nothing written.
     expect(await app.services.connections.replaceDepositDetails()).toEqual({ replaced: 0, waiting: 0, withdrawn: 0 });
@@ -141,7 +195,9 @@ describe('the start-up step: deposit details stored the wrong way round', () => 
 
     await upgradeData(failing.services);
     expect(failing.logs.entries().find((e) => e.msg === 'the deposit provider failed; asked again at the next start')).toMatchObject({ connectionId: id });
-    expect(failing.logs.entries().find((e) => e.msg?.toString().startsWith('connected connections still without deposit details'))).toMatchObject({ waiting: 1 });
+    expect(failing.logs.entries().find((e) => e.msg?.toString().startsWith('connected connections still without deposit details'))).toMatchObject({
+      waiting: 1,
+    });
     expect(await detailsOf(org, sell.connectionId)).toMatchObject({ status: 'CONNECTED', depositIban: null, depositAddress: null });
     expect(await failing.services.connections.replaceDepositDetails()).toEqual({ replaced: 0, waiting: 1, withdrawn: 0 });
     const waiting = await observable(org);

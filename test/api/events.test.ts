@@ -24,7 +24,8 @@ async function headOf(target: TestApp, org: OrgFixture): Promise<bigint> {
   return row.eventSeq;
 }
 
-const summary = (events: Event[]) => events.map((e) => [e.type, (e.data as { keyId?: string; status?: string }).keyId ?? (e.data as { status?: string }).status]);
+const summary = (events: Event[]) =>
+  events.map((e) => [e.type, (e.data as { keyId?: string; status?: string }).keyId ?? (e.data as { status?: string }).status]);
 
 /** Positions 1..n without gap or duplicate, and the organization's counter at n. */
 async function expectContiguous(target: TestApp, org: OrgFixture, events: Event[]) {

@@ -62,7 +62,13 @@ describe('GraphiQL page and files', () => {
   it('serves no other file: an unknown name, another folder, a path outside', async () => {
     const { assets } = await pageAndAssets();
     const folder = assets[0]!.replace(/[^/]*$/, '');
-    for (const path of [`${folder}package.json`, `${folder}..%2Fpackage.json`, `${folder}../../package.json`, `${GRAPHIQL_ASSET_PATH}0000000000000000/start.js`, `${folder}toString`]) {
+    for (const path of [
+      `${folder}package.json`,
+      `${folder}..%2Fpackage.json`,
+      `${folder}../../package.json`,
+      `${GRAPHIQL_ASSET_PATH}0000000000000000/start.js`,
+      `${folder}toString`,
+    ]) {
       const response = await browserGet(app, path);
       expect(response.status, path).toBe(404);
     }

@@ -18,15 +18,22 @@ beforeAll(async () => {
 interface Answer {
   status: number;
   text: string;
-  json: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[]; extensions?: Record<string, unknown> } | unknown[] | null;
+  json:
+    | { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[]; extensions?: Record<string, unknown> }
+    | unknown[]
+    | null;
 }
 
 async function send(init: { method?: string; path?: string; headers?: Record<string, string>; body?: string }): Promise<Answer> {
-  const response = await production.yoga.fetch(`http://keyward.test${init.path ?? '/graphql'}`, {
-    method: init.method ?? 'POST',
-    headers: init.headers ?? {},
-    ...(init.body !== undefined && { body: init.body }),
-  }, { req: { socket: { remoteAddress: '127.0.0.1' } } as never });
+  const response = await production.yoga.fetch(
+    `http://keyward.test${init.path ?? '/graphql'}`,
+    {
+      method: init.method ?? 'POST',
+      headers: init.headers ?? {},
+      ...(init.body !== undefined && { body: init.body }),
+    },
+    { req: { socket: { remoteAddress: '127.0.0.1' } } as never },
+  );
   const text = await response.text();
   let json: Answer['json'] = null;
   try {
@@ -111,13 +118,20 @@ describe('graphql-cop checks (production configuration)', () => {
     ['anonymous', {}],
     ['with a cookie', { cookie: 'kw_member=anything' }],
   ])('a url-encoded POST (CSRF) is refused, %s', async (_name, headers: Record<string, string>) => {
-    const answer = await send({ headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: `query=${encodeURIComponent('query cop { __typename }')}` });
+    const answer = await send({
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: `query=${encodeURIComponent('query cop { __typename }')}`,
+    });
     expect(answer.status).toBe(403);
     expect(data(answer)?.__typename).toBeUndefined();
   });
 
   it.each(CREDENTIALS)('a mutation over GET is refused, %s', async (_name, headers) => {
-    const answer = await send({ method: 'GET', path: `/graphql?query=${encodeURIComponent('mutation cop { __typename }')}`, headers: { 'x-graphql-yoga-csrf': '1', ...headers } });
+    const answer = await send({
+      method: 'GET',
+      path: `/graphql?query=${encodeURIComponent('mutation cop { __typename }')}`,
+      headers: { 'x-graphql-yoga-csrf': '1', ...headers },
+    });
     expect(data(answer)?.__typename).toBeUndefined();
     expect(answer.status).toBe(405);
   });

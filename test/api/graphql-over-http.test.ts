@@ -18,13 +18,19 @@ async function audit(app: TestApp, extra: Record<string, string>): Promise<{ res
   const fetchFn = (input: RequestInfo | URL, init?: RequestInit) => {
     const headers = new Headers(init?.headers);
     for (const [name, value] of Object.entries(extra)) headers.set(name, value);
-    return app.yoga.fetch(input instanceof Request ? input.url : String(input), { ...init, headers }, {
-      req: { socket: { remoteAddress: '127.0.0.1' } } as never,
-    });
+    return app.yoga.fetch(
+      input instanceof Request ? input.url : String(input),
+      { ...init, headers },
+      {
+        req: { socket: { remoteAddress: '127.0.0.1' } } as never,
+      },
+    );
   };
   const results: AuditResult[] = [];
   for (const { fn } of serverAudits({ url: 'http://keyward.test/graphql', fetchFn })) results.push(await fn());
-  const failed = Object.fromEntries(results.filter((result) => result.status !== 'ok').map((result) => [result.id, `${result.name}: ${'reason' in result ? result.reason : ''}`]));
+  const failed = Object.fromEntries(
+    results.filter((result) => result.status !== 'ok').map((result) => [result.id, `${result.name}: ${'reason' in result ? result.reason : ''}`]),
+  );
   console.log(`${results.length} audits (with ${Object.keys(extra).join(', ') || 'no extra header'}), not passed: ${JSON.stringify(failed, null, 2)}`);
   return { results, failed };
 }

@@ -31,7 +31,11 @@ const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: 
 /** The same plugins over a recursive schema, where any depth can be written. */
 function validateWithLimits(query: string): string[] {
   const { parse, validate, schema } = envelop({
-    plugins: [useEngine({ parse: graphqlParse, validate: graphqlValidate, execute, subscribe, specifiedRules }), useSchema(buildSchema('type Query { node: Node } type Node { child: Node, name: String }')), ...operationLimitPlugins(true)],
+    plugins: [
+      useEngine({ parse: graphqlParse, validate: graphqlValidate, execute, subscribe, specifiedRules }),
+      useSchema(buildSchema('type Query { node: Node } type Node { child: Node, name: String }')),
+      ...operationLimitPlugins(true),
+    ],
   })();
   try {
     return validate(schema, parse(query)).map((e: Error) => e.message);
@@ -45,8 +49,12 @@ describe('operation limits (development: the limit is named)', () => {
     const nest = (depth: number) => `{ node { ${'child { '.repeat(depth - 2)}name${' }'.repeat(depth - 2)} } }`;
     expect(validateWithLimits(nest(OPERATION_LIMITS.depth))).toEqual([]);
     expect(validateWithLimits(nest(OPERATION_LIMITS.depth + 1)).join()).toMatch(/depth limit of 7 exceeded, found 8/);
-    expect(validateWithLimits('{ node { node { node { ...F } } } } fragment F on Node { child { child { child { child { name } } } } }').join()).toMatch(/depth limit of 7 exceeded/);
-    expect(validateWithLimits('{ node { ...A } } fragment A on Node { child { ...B } } fragment B on Node { child { ...A } }').join()).toMatch(/Cannot spread fragment "A" within itself/);
+    expect(validateWithLimits('{ node { node { node { ...F } } } } fragment F on Node { child { child { child { child { name } } } } }').join()).toMatch(
+      /depth limit of 7 exceeded/,
+    );
+    expect(validateWithLimits('{ node { ...A } } fragment A on Node { child { ...B } } fragment B on Node { child { ...A } }').join()).toMatch(
+      /Cannot spread fragment "A" within itself/,
+    );
     expect(refused(await gql(app, NESTED_KEYS, {}, { headers: partner(org.secret) }))).toBe(false);
   });
 
@@ -64,7 +72,12 @@ describe('operation limits (development: the limit is named)', () => {
     expect(refused(res)).toBe(true);
     expect(messages(res).join()).toMatch(/Query cost limit of 5000 exceeded/);
     // A variable without a default counts as the largest page.
-    const viaVariable = await gql(app, 'query ($n: Int) { connections(first: $n) { edges { node { keys(first: $n) { edges { node { keyId name } } } } } } }', { n: 1 }, { headers: partner(org.secret) });
+    const viaVariable = await gql(
+      app,
+      'query ($n: Int) { connections(first: $n) { edges { node { keys(first: $n) { edges { node { keyId name } } } } } } }',
+      { n: 1 },
+      { headers: partner(org.secret) },
+    );
     expect(refused(viaVariable)).toBe(true);
   });
 
@@ -83,7 +96,16 @@ describe('operation limits (development: the limit is named)', () => {
     const res = await gql(app, repeated(6), {}, { headers: partner(org.secret) });
     expect(messages(res)).toEqual(['Field repeat limit of 5 exceeded, found 6.']);
     // Aliases make different keys; the same field in separate fragments is not one selection set.
-    expect(refused(await gql(app, '{ viewer { ...A ...B ...C } } fragment A on Viewer { kind kind kind } fragment B on Viewer { kind kind kind } fragment C on Viewer { kind }', {}, { headers: partner(org.secret) }))).toBe(false);
+    expect(
+      refused(
+        await gql(
+          app,
+          '{ viewer { ...A ...B ...C } } fragment A on Viewer { kind kind kind } fragment B on Viewer { kind kind kind } fragment C on Viewer { kind }',
+          {},
+          { headers: partner(org.secret) },
+        ),
+      ),
+    ).toBe(false);
   });
 
   it('shows at most 5 validation errors, and one more for the rest', async () => {
@@ -111,7 +133,12 @@ describe('production rules', () => {
     expect(messages(res)).toHaveLength(1);
     expect(messages(res)[0]).toMatch(new RegExp(`${GENERIC_LIMIT_MESSAGE.replace('.', '\\.')}$`));
     expect(JSON.stringify(res.errors)).not.toMatch(/15|limit/i);
-    const costly = await gql(production, '{ connections(first: 100) { edges { node { keys(first: 100) { edges { node { keyId } } } } } } }', {}, { headers: partner(prodOrg.secret) });
+    const costly = await gql(
+      production,
+      '{ connections(first: 100) { edges { node { keys(first: 100) { edges { node { keyId } } } } } } }',
+      {},
+      { headers: partner(prodOrg.secret) },
+    );
     expect(messages(costly)).toEqual([GENERIC_LIMIT_MESSAGE]);
   });
 
@@ -135,12 +162,19 @@ describe('HTTP rules', () => {
   const post = (body: string, headers: Record<string, string>) =>
     app.yoga.fetch('http://keyward.test/graphql', { method: 'POST', headers, body }, { req: { socket: { remoteAddress: '127.0.0.1' } } as never });
   const get = (query: string, headers: Record<string, string> = {}) =>
-    app.yoga.fetch(`http://keyward.test/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/json', ...headers } }, {
-      req: { socket: { remoteAddress: '127.0.0.1' } } as never,
-    });
+    app.yoga.fetch(
+      `http://keyward.test/graphql?query=${encodeURIComponent(query)}`,
+      { headers: { accept: 'application/json', ...headers } },
+      {
+        req: { socket: { remoteAddress: '127.0.0.1' } } as never,
+      },
+    );
 
   it('refuses batches', async () => {
-    const res = await post(JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]), { 'content-type': 'application/json', ...partner(org.secret) });
+    const res = await post(JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]), {
+      'content-type': 'application/json',
+      ...partner(org.secret),
+    });
     expect(res.status).toBe(400);
   });
 
@@ -172,9 +206,16 @@ describe('HTTP rules', () => {
 
 describe('CORS and HSTS (A-13)', () => {
   const preflight = (target: TestApp, origin: string) =>
-    target.yoga.fetch('http://keyward.test/graphql', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-partner-key' } });
+    target.yoga.fetch('http://keyward.test/graphql', {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-partner-key' },
+    });
   const post = (target: TestApp, origin: string) =>
-    target.yoga.fetch('http://keyward.test/graphql', { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    target.yoga.fetch('http://keyward.test/graphql', {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
 
   it('allows no origin by default', async () => {
     expect((await post(app, 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
@@ -212,7 +253,12 @@ describe('query deadline (A-09)', () => {
       await holding;
     });
     await begun;
-    const rename = gql(slow, 'mutation Rename($id: ID!) { updatePartnerKey(input: { id: $id, name: "Renamed" }) { __typename } }', { id: owner.keyGlobalId }, { headers: partner(owner.secret) });
+    const rename = gql(
+      slow,
+      'mutation Rename($id: ID!) { updatePartnerKey(input: { id: $id, name: "Renamed" }) { __typename } }',
+      { id: owner.keyGlobalId },
+      { headers: partner(owner.secret) },
+    );
     const query = gql(slow, KEYS, {}, { headers: partner(owner.secret) });
     await new Promise((resolve) => setTimeout(resolve, 400));
     release();

@@ -58,10 +58,9 @@ describe('HTTP surface', () => {
   it('never reads a key from the URL', async () => {
     const app = await createTestApp();
     const org = await newOrganization(app);
-    const res = await app.yoga.fetch(
-      `http://keyward.test/graphql?query=${encodeURIComponent('{ viewer { kind } }')}&api_key=${org.secret}`,
-      { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } },
-    );
+    const res = await app.yoga.fetch(`http://keyward.test/graphql?query=${encodeURIComponent('{ viewer { kind } }')}&api_key=${org.secret}`, {
+      headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' },
+    });
     expect(res.status).toBe(401);
     expect((await res.json()).errors[0].message).toBe('Partner API key required');
   });

@@ -65,7 +65,14 @@ describe('every top-level error has a documented code (finding 16)', () => {
   });
 
   it('gives an invalid global ID from a relay argument the same code (node(id:) itself answers null)', () => {
-    const mask = errorMasker({ logger: { error: () => { throw new Error('logged'); } } as never, databaseOutage: () => undefined });
+    const mask = errorMasker({
+      logger: {
+        error: () => {
+          throw new Error('logged');
+        },
+      } as never,
+      databaseOutage: () => undefined,
+    });
     const masked = mask(new PothosValidationError('Invalid global ID: x'), 'Unexpected error.') as unknown as { message: string; extensions: unknown };
     expect({ message: masked.message, extensions: masked.extensions }).toEqual({ message: 'Invalid global ID: x', extensions: { code: 'BAD_USER_INPUT' } });
   });
@@ -74,12 +81,20 @@ describe('every top-level error has a documented code (finding 16)', () => {
     const app = await createTestApp();
     const org = await newOrganization(app);
     const from = app.logs.lines.length;
-    const res = await gql(app, 'mutation { connectUser(input: { email: "unsigned@example.com", callback: "https://partner.example/cb" }) { __typename } }', undefined, {
-      headers: partner(org.secret),
-    });
+    const res = await gql(
+      app,
+      'mutation { connectUser(input: { email: "unsigned@example.com", callback: "https://partner.example/cb" }) { __typename } }',
+      undefined,
+      {
+        headers: partner(org.secret),
+      },
+    );
     expect(res.status).toBe(401);
     expect(res.errors?.[0]?.extensions).toEqual({ code: 'SIGNATURE_REQUIRED' });
-    const lines = app.logs.entries().slice(from).filter((entry) => Number(entry.level) >= 30);
+    const lines = app.logs
+      .entries()
+      .slice(from)
+      .filter((entry) => Number(entry.level) >= 30);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ msg: 'request', status: 401, outcome: 'SIGNATURE_REQUIRED' });
     expect(app.logs.lines.slice(from).join('\n')).not.toContain('stack');

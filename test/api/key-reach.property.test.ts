@@ -226,7 +226,10 @@ function callFrom(allowedIps: readonly string[]): string {
 }
 
 /** What a call answered: the payload's __typename, or the top-level error code, or the HTTP status. */
-function outcome(res: { status: number; data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }): { answer: string; payload: Record<string, unknown> | null } {
+function outcome(res: { status: number; data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }): {
+  answer: string;
+  payload: Record<string, unknown> | null;
+} {
   const data = res.data as Record<string, Record<string, unknown> | null> | null | undefined;
   const payload = data ? (Object.values(data)[0] ?? null) : null;
   if (payload) return { answer: String(payload.code ?? payload.__typename), payload };
@@ -491,30 +494,37 @@ async function checkAgainstRoots(w: World): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 describe('key reach (property)', () => {
-  it(`no sequence of key operations yields a key stronger than the keys that acted (${NUM_RUNS} runs × ${OPS} operations)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(rootArb, { minLength: 2, maxLength: 3 }),
-        fc.integer({ min: 1, max: 2 }),
-        fc.array(opArb, { minLength: OPS, maxLength: OPS }),
-        async (rootSpecs, connections, ops) => {
-          const w = await setUp(rootSpecs, connections);
-          for (const op of ops) {
-            const before = await orgKeys(w.organizationId);
-            const actor = await perform(w, op, before);
-            const after = await orgKeys(w.organizationId);
-            if (actor) checkAgainstActor(w, actor, before, after);
-            else {
-              const changed = [...after.values()].filter((k) => k.kind !== 'SESSION' && (!before.has(k.id) || touched(before.get(k.id)!, k)));
-              expect(changed.map((k) => k.id), 'no key acted, and nothing changed').toEqual([]);
+  it(
+    `no sequence of key operations yields a key stronger than the keys that acted (${NUM_RUNS} runs × ${OPS} operations)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(rootArb, { minLength: 2, maxLength: 3 }),
+          fc.integer({ min: 1, max: 2 }),
+          fc.array(opArb, { minLength: OPS, maxLength: OPS }),
+          async (rootSpecs, connections, ops) => {
+            const w = await setUp(rootSpecs, connections);
+            for (const op of ops) {
+              const before = await orgKeys(w.organizationId);
+              const actor = await perform(w, op, before);
+              const after = await orgKeys(w.organizationId);
+              if (actor) checkAgainstActor(w, actor, before, after);
+              else {
+                const changed = [...after.values()].filter((k) => k.kind !== 'SESSION' && (!before.has(k.id) || touched(before.get(k.id)!, k)));
+                expect(
+                  changed.map((k) => k.id),
+                  'no key acted, and nothing changed',
+                ).toEqual([]);
+              }
+              await checkAgainstRoots(w);
             }
-            await checkAgainstRoots(w);
-          }
-        },
-      ),
-      { numRuns: NUM_RUNS, seed: SEED, ...(PATH !== undefined && { path: PATH }), plugins: [fc.interruptAfterTimeLimit(SHRINK_LIMIT_MS)] },
-    );
-  }, SHRINK_LIMIT_MS + 60_000);
+          },
+        ),
+        { numRuns: NUM_RUNS, seed: SEED, ...(PATH !== undefined && { path: PATH }), plugins: [fc.interruptAfterTimeLimit(SHRINK_LIMIT_MS)] },
+      );
+    },
+    SHRINK_LIMIT_MS + 60_000,
+  );
 
   /**
    * The gap this property found: an update was bounded only on the dimensions it changed, so a
@@ -525,7 +535,12 @@ describe('key reach (property)', () => {
   async function gapWorld(strong: { expiresAt?: string; rateLimitRequests?: number }) {
     const org = await newOrganization(app);
     const make = async (name: string, permissions: Permission[], expiresAt?: string) => {
-      const res = await gql(app, CREATE_PARTNER, { i: { organizationId: org.organizationId, name, permissions, ...(expiresAt && { expiresAt }) } }, { headers: admin(app) });
+      const res = await gql(
+        app,
+        CREATE_PARTNER,
+        { i: { organizationId: org.organizationId, name, permissions, ...(expiresAt && { expiresAt }) } },
+        { headers: admin(app) },
+      );
       const { secret, key } = outcome(res).payload as { secret: string; key: { id: string } };
       return { secret, id: key.id, uuid: decodeGlobalID(key.id).id };
     };
@@ -535,7 +550,10 @@ describe('key reach (property)', () => {
       await gql(app, UPDATE_PARTNER, { i: { id: temp.id, rateLimitRequests: strong.rateLimitRequests } }, { headers: admin(app) });
     }
     const { prisma } = app.services;
-    const roots = [reachOf(await prisma.apiKey.findUniqueOrThrow({ where: { id: weak.uuid } })), reachOf(await prisma.apiKey.findUniqueOrThrow({ where: { id: temp.uuid } }))];
+    const roots = [
+      reachOf(await prisma.apiKey.findUniqueOrThrow({ where: { id: weak.uuid } })),
+      reachOf(await prisma.apiKey.findUniqueOrThrow({ where: { id: temp.uuid } })),
+    ];
     const organization = await prisma.organization.findUniqueOrThrow({ where: { id: org.organizationUuid } });
     // The temporary key lends its permissions to the permanent one (its capabilities are within reach).
     const res = await gql(app, UPDATE_PARTNER, { i: { id: weak.id, permissions: ['KEYS_WRITE', 'WITHDRAWALS_CREATE'] } }, { headers: bearer(temp.secret) });
@@ -546,11 +564,17 @@ describe('key reach (property)', () => {
 
   it('closed gap: a key that expires in an hour can no longer makes its permissions permanent on a key it reaches', async () => {
     const { answer, after, exceeds } = await gapWorld({ expiresAt: new Date(app.clock.now().getTime() + HOUR).toISOString() });
-    expect(exceeds.some((problems) => problems.length === 0), `${answer}: ${describeReach(after)} exceeds both keys: ${JSON.stringify(exceeds)}`).toBe(true);
+    expect(
+      exceeds.some((problems) => problems.length === 0),
+      `${answer}: ${describeReach(after)} exceeds both keys: ${JSON.stringify(exceeds)}`,
+    ).toBe(true);
   });
 
-  it('closed gap: a key held to 40 requests no longer lends its permissions to a key with the organization\'s limit', async () => {
+  it("closed gap: a key held to 40 requests no longer lends its permissions to a key with the organization's limit", async () => {
     const { answer, after, exceeds } = await gapWorld({ rateLimitRequests: 40 });
-    expect(exceeds.some((problems) => problems.length === 0), `${answer}: ${describeReach(after)} exceeds both keys: ${JSON.stringify(exceeds)}`).toBe(true);
+    expect(
+      exceeds.some((problems) => problems.length === 0),
+      `${answer}: ${describeReach(after)} exceeds both keys: ${JSON.stringify(exceeds)}`,
+    ).toBe(true);
   });
 });

@@ -54,7 +54,12 @@ describe('/metrics', () => {
     await gql(app, '{ viewer { kind } }', {}, { headers: partner(reader.secret) });
     await gql(app, 'mutation { createPartnerKey(input: { name: "No", permissions: [KEYS_READ] }) { __typename } }', {}, { headers: partner(reader.secret) });
     await gql(app, '{ viewer { kind } }', {}, { headers: partner(tampered(reader.secret)) });
-    await gql(app, 'mutation ($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { __typename } }', { i: { url: `${receiver.url}/m`, eventTypes: ['API_KEY_CREATED'] } }, { headers: partner(org.secret) });
+    await gql(
+      app,
+      'mutation ($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { __typename } }',
+      { i: { url: `${receiver.url}/m`, eventTypes: ['API_KEY_CREATED'] } },
+      { headers: partner(org.secret) },
+    );
     receiver.replyAt('/m', { status: 500 });
     await newPartnerKey(app, org.secret);
     await newPartnerKey(app, org.secret);
@@ -73,7 +78,9 @@ describe('/metrics', () => {
 
     expect(types.get('keyward_graphql_requests_total')).toBe('counter');
     expect(find(samples, 'keyward_graphql_requests_total', { operation: 'viewer', type: 'query', outcome: 'OK' })[0]!.value).toBeGreaterThanOrEqual(2);
-    expect(find(samples, 'keyward_graphql_requests_total', { operation: 'createPartnerKey', type: 'mutation', outcome: 'FORBIDDEN' })[0]!.value).toBeGreaterThanOrEqual(1);
+    expect(
+      find(samples, 'keyward_graphql_requests_total', { operation: 'createPartnerKey', type: 'mutation', outcome: 'FORBIDDEN' })[0]!.value,
+    ).toBeGreaterThanOrEqual(1);
     expect(find(samples, 'keyward_graphql_requests_total', { outcome: 'UNAUTHENTICATED' }).length).toBeGreaterThan(0);
 
     expect(types.get('keyward_graphql_request_duration_seconds')).toBe('histogram');

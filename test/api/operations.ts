@@ -2,7 +2,6 @@ import { graphql } from '../generated/gql.ts';
 
 // The operations the API tests send, typed by codegen from schema.graphql (`npm run codegen`).
 
-
 export const CreateOrganization = graphql(`
   mutation CreateOrganization($input: CreateOrganizationInput!) {
     createOrganization(input: $input) {

@@ -10,7 +10,9 @@ beforeAll(async () => {
   app = await createTestApp();
 });
 
-const operatorCases = (call: (headers: Record<string, string>) => Promise<{ status: number; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }>) => {
+const operatorCases = (
+  call: (headers: Record<string, string>) => Promise<{ status: number; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }>,
+) => {
   it('needs the admin token (401 "Admin token required")', async () => {
     const res = await call({});
     expect(res.status).toBe(401);
@@ -69,7 +71,10 @@ describe('createOrganization', () => {
       expect(test).not.toBe(live);
       expect(payload.signingSecret).toBe(environment === 'TEST' ? test : live);
       // One current secret per environment, stored sealed.
-      const rows = await app.database.prisma.signingSecret.findMany({ where: { organizationId: decodeGlobalID(payload.organization.id).id }, orderBy: { environment: 'asc' } });
+      const rows = await app.database.prisma.signingSecret.findMany({
+        where: { organizationId: decodeGlobalID(payload.organization.id).id },
+        orderBy: { environment: 'asc' },
+      });
       expect(rows.map((r) => [r.environment, r.retiresAt])).toEqual([
         ['TEST', null],
         ['LIVE', null],
@@ -126,9 +131,7 @@ describe('updateOrganization', () => {
     expect(missing.data!.updateOrganization).toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  operatorCases((headers) =>
-    gql(app, UpdateOrganization, { input: { id: 'T3JnYW5pemF0aW9uOng=', status: 'INACTIVE' } }, { headers }),
-  );
+  operatorCases((headers) => gql(app, UpdateOrganization, { input: { id: 'T3JnYW5pemF0aW9uOng=', status: 'INACTIVE' } }, { headers }));
 });
 
 describe('LIVE access', () => {
@@ -179,15 +182,26 @@ describe('LIVE access', () => {
     const trail = await gql(app, AuditEvents, { first: 10 }, { headers: partner(org.secret) });
     const rows = trail.data!.auditEvents.edges.map((e) => e.node).filter((n) => n.action.startsWith('organization.') && n.action !== 'organization.created');
     expect(rows).toEqual([
-      expect.objectContaining({ action: 'organization.live_access_changed', actorKind: 'OPERATOR', environment: null, targetType: 'organization', details: { from: 'PENDING', to: 'ENABLED' } }),
+      expect.objectContaining({
+        action: 'organization.live_access_changed',
+        actorKind: 'OPERATOR',
+        environment: null,
+        targetType: 'organization',
+        details: { from: 'PENDING', to: 'ENABLED' },
+      }),
     ]);
     // One event per environment, so an integration still in TEST learns that LIVE opened.
-    const events = await app.database.prisma.event.findMany({ where: { organizationId: org.organizationUuid, type: 'ORGANIZATION_LIVE_ACCESS_CHANGED' }, orderBy: { position: 'asc' } });
+    const events = await app.database.prisma.event.findMany({
+      where: { organizationId: org.organizationUuid, type: 'ORGANIZATION_LIVE_ACCESS_CHANGED' },
+      orderBy: { position: 'asc' },
+    });
     expect(events.map((e) => [e.environment, e.data])).toEqual([
       ['TEST', { organizationId: org.organizationId, liveAccess: 'ENABLED', previousLiveAccess: 'PENDING' }],
       ['LIVE', { organizationId: org.organizationId, liveAccess: 'ENABLED', previousLiveAccess: 'PENDING' }],
     ]);
-    const deliveries = await app.database.prisma.webhookDelivery.findMany({ where: { organizationId: org.organizationUuid, type: 'organization.live_access_changed' } });
+    const deliveries = await app.database.prisma.webhookDelivery.findMany({
+      where: { organizationId: org.organizationUuid, type: 'organization.live_access_changed' },
+    });
     expect(deliveries.map((d) => d.payload)).toEqual([
       {
         type: 'organization.live_access_changed',
@@ -199,7 +213,10 @@ describe('LIVE access', () => {
     // Setting what it already is changes nothing: no row, no event. Closing it again is a change like any other.
     await setLiveAccess(app, org.organizationId, 'ENABLED');
     await setLiveAccess(app, org.organizationId, 'PENDING');
-    const all = await app.database.prisma.auditEvent.findMany({ where: { organizationId: org.organizationUuid, action: { startsWith: 'organization.' } }, orderBy: { seq: 'asc' } });
+    const all = await app.database.prisma.auditEvent.findMany({
+      where: { organizationId: org.organizationUuid, action: { startsWith: 'organization.' } },
+      orderBy: { seq: 'asc' },
+    });
     expect(all.map((a) => [a.action, a.details])).toEqual([
       ['organization.created', { name: expect.any(String), liveAccess: 'PENDING' }],
       ['organization.live_access_changed', { from: 'PENDING', to: 'ENABLED' }],
@@ -208,14 +225,17 @@ describe('LIVE access', () => {
     expect(await app.database.prisma.event.count({ where: { organizationId: org.organizationUuid, type: 'ORGANIZATION_LIVE_ACCESS_CHANGED' } })).toBe(4);
   });
 
-  it('is the operator\'s to set: a partner key cannot change it (403), and a change of other fields leaves it alone', async () => {
+  it("is the operator's to set: a partner key cannot change it (403), and a change of other fields leaves it alone", async () => {
     const org = await newOrganization(app);
     const refused = await gql(app, UpdateOrganization, { input: { id: org.organizationId, liveAccess: 'ENABLED' } }, { headers: partner(org.secret) });
     expect(refused.status).toBe(403);
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const renamed = await gql(app, UpdateOrganization, { input: { id: org.organizationId, name: 'Renamed Ltd' } }, { headers: admin(app) });
     expect(renamed.data!.updateOrganization).toMatchObject({ organization: { name: 'Renamed Ltd', liveAccess: 'PENDING' } });
-    const rows = await app.database.prisma.auditEvent.findMany({ where: { organizationId: org.organizationUuid, action: { startsWith: 'organization.' } }, orderBy: { seq: 'asc' } });
+    const rows = await app.database.prisma.auditEvent.findMany({
+      where: { organizationId: org.organizationUuid, action: { startsWith: 'organization.' } },
+      orderBy: { seq: 'asc' },
+    });
     expect(rows.map((r) => [r.action, r.details])).toEqual([
       ['organization.created', expect.anything()],
       ['organization.updated', { changed: ['name'], name: 'Renamed Ltd' }],

@@ -82,14 +82,7 @@ describe('createPartnerKey', () => {
     const payload = res.data!.createPartnerKey;
     if (payload.__typename !== 'ValidationError') throw new Error(JSON.stringify(payload));
     expect(payload.code).toBe('VALIDATION_FAILED');
-    expect(payload.fields.map((f) => f.path.join('.')).sort()).toEqual([
-      'allowedIps.0',
-      'allowedIps.2',
-      'allowedIps.3',
-      'expiresAt',
-      'name',
-      'permissions',
-    ]);
+    expect(payload.fields.map((f) => f.path.join('.')).sort()).toEqual(['allowedIps.0', 'allowedIps.2', 'allowedIps.3', 'expiresAt', 'name', 'permissions']);
   });
 
   it('gives a key both currencies unless it names them; drops repeats, refuses none, audits them', async () => {
@@ -110,12 +103,7 @@ describe('createPartnerKey', () => {
 
   it('refuses names with control characters, so logs stay one line per entry', async () => {
     const org = await newOrganization(app);
-    const res = await gql(
-      app,
-      CreatePartnerKey,
-      { input: { name: 'a\n{"level":50}', permissions: ['KEYS_READ'] } },
-      { headers: partner(org.secret) },
-    );
+    const res = await gql(app, CreatePartnerKey, { input: { name: 'a\n{"level":50}', permissions: ['KEYS_READ'] } }, { headers: partner(org.secret) });
     expect(res.data!.createPartnerKey.__typename).toBe('ValidationError');
   });
 
@@ -123,12 +111,7 @@ describe('createPartnerKey', () => {
     const org = await newOrganization(app);
     const keys = [];
     for (let i = 0; i < 4; i++) keys.push(await newPartnerKey(app, org.secret));
-    const sixth = await gql(
-      app,
-      CreatePartnerKey,
-      { input: { name: 'One too many', permissions: ['KEYS_READ'] } },
-      { headers: partner(org.secret) },
-    );
+    const sixth = await gql(app, CreatePartnerKey, { input: { name: 'One too many', permissions: ['KEYS_READ'] } }, { headers: partner(org.secret) });
     expect(sixth.data!.createPartnerKey).toMatchObject({ __typename: 'KeyLimitReachedError', code: 'KEY_LIMIT_REACHED' });
     await revokeKey(app, org.secret, keys[0]!.id);
     await newPartnerKey(app, org.secret);
@@ -148,12 +131,7 @@ describe('createPartnerKey', () => {
 
   it('refuses a permission the organization disabled (CAPABILITY_DISABLED)', async () => {
     const org = await newOrganization(app);
-    await gql(
-      app,
-      UpdateOrganization,
-      { input: { id: org.organizationId, disabledPermissions: ['WITHDRAWALS_CREATE'] } },
-      { headers: admin(app) },
-    );
+    await gql(app, UpdateOrganization, { input: { id: org.organizationId, disabledPermissions: ['WITHDRAWALS_CREATE'] } }, { headers: admin(app) });
     const res = await gql(
       app,
       CreatePartnerKey,
@@ -169,12 +147,7 @@ describe('createPartnerKey', () => {
   it('refuses to grant a permission the calling key does not hold (403 FORBIDDEN)', async () => {
     const org = await newOrganization(app);
     const writer = await newPartnerKey(app, org.secret, { permissions: ['KEYS_WRITE', 'KEYS_READ'] });
-    const res = await gql(
-      app,
-      CreatePartnerKey,
-      { input: { name: 'Escalation', permissions: ['WITHDRAWALS_CREATE'] } },
-      { headers: partner(writer.secret) },
-    );
+    const res = await gql(app, CreatePartnerKey, { input: { name: 'Escalation', permissions: ['WITHDRAWALS_CREATE'] } }, { headers: partner(writer.secret) });
     expect(res.status).toBe(403);
     expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
@@ -206,7 +179,7 @@ describe('createPartnerKey', () => {
     expect(viewer.data!.viewer).toMatchObject({ environment: 'LIVE', organization: { id: org.organizationId } });
   });
 
-  it("answers LIVE_ACCESS_PENDING to a key creating or rotating LIVE keys until the operator enables LIVE, and writes nothing; the operator may", async () => {
+  it('answers LIVE_ACCESS_PENDING to a key creating or rotating LIVE keys until the operator enables LIVE, and writes nothing; the operator may', async () => {
     const org = await newOrganization(app);
     const operator = { type: 'operator' } as const;
     const live = await app.services.apiKeys.createPartnerKey(operator, {
@@ -236,7 +209,10 @@ describe('createPartnerKey', () => {
     expect(await written()).toEqual(before);
 
     // The key itself works, and TEST is not gated.
-    expect((await gql(app, Viewer, {}, { headers: partner(live.secret) })).data!.viewer).toMatchObject({ environment: 'LIVE', organization: { liveAccess: 'PENDING' } });
+    expect((await gql(app, Viewer, {}, { headers: partner(live.secret) })).data!.viewer).toMatchObject({
+      environment: 'LIVE',
+      organization: { liveAccess: 'PENDING' },
+    });
     const test = await gql(app, CreatePartnerKey, { input: { name: 'Made in TEST', permissions: ['KEYS_READ'] } }, { headers: partner(org.secret) });
     expect(test.data!.createPartnerKey.__typename).toBe('CreatePartnerKeySuccess');
     // The operator may make LIVE keys while LIVE is pending.
@@ -245,7 +221,12 @@ describe('createPartnerKey', () => {
     if (successor.__typename !== 'RotatePartnerKeySuccess') throw new Error(JSON.stringify(successor));
 
     await setLiveAccess(app, org.organizationId, 'ENABLED');
-    const opened = await gql(app, CreatePartnerKey, { input: { name: 'Made by a LIVE key', permissions: ['KEYS_READ'] } }, { headers: partner(successor.secret) });
+    const opened = await gql(
+      app,
+      CreatePartnerKey,
+      { input: { name: 'Made by a LIVE key', permissions: ['KEYS_READ'] } },
+      { headers: partner(successor.secret) },
+    );
     if (opened.data!.createPartnerKey.__typename !== 'CreatePartnerKeySuccess') throw new Error(JSON.stringify(opened));
     expect(opened.data!.createPartnerKey.secret).toMatch(/^kw_ptr_live_/);
     const renewed = await gql(app, RotatePartnerKey, { input: { id: successor.key.id } }, { headers: partner(successor.secret) });
@@ -259,8 +240,7 @@ describe('createPartnerKey', () => {
         const owner = await newOrganization(a);
         return {
           owner,
-          call: (headers) =>
-            gql(a, CreatePartnerKey, { input: { name: 'Security probe', permissions: ['KEYS_READ'] } }, { headers }),
+          call: (headers) => gql(a, CreatePartnerKey, { input: { name: 'Security probe', permissions: ['KEYS_READ'] } }, { headers }),
         };
       },
       {

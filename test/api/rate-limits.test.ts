@@ -16,12 +16,19 @@ beforeAll(async () => {
 });
 
 const VIEWER = '{ viewer { kind } }';
-const UPDATE_ORG = 'mutation ($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { __typename ... on UpdateOrganizationSuccess { organization { rateLimitRequests rateLimitWindowSeconds } } ... on Error { code } } }';
-const UPDATE_KEY = 'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename ... on UpdatePartnerKeySuccess { key { rateLimitRequests } } ... on Error { code } ... on ValidationError { fields { path message } } } }';
+const UPDATE_ORG =
+  'mutation ($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { __typename ... on UpdateOrganizationSuccess { organization { rateLimitRequests rateLimitWindowSeconds } } ... on Error { code } } }';
+const UPDATE_KEY =
+  'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename ... on UpdatePartnerKeySuccess { key { rateLimitRequests } } ... on Error { code } ... on ValidationError { fields { path message } } } }';
 
 async function limitedOrganization(requests: number, windowSeconds = 60): Promise<OrgFixture> {
   const org = await newOrganization(app);
-  const res = await gql(app, UPDATE_ORG, { i: { id: org.organizationId, rateLimitRequests: requests, rateLimitWindowSeconds: windowSeconds } }, { headers: admin(app) });
+  const res = await gql(
+    app,
+    UPDATE_ORG,
+    { i: { id: org.organizationId, rateLimitRequests: requests, rateLimitWindowSeconds: windowSeconds } },
+    { headers: admin(app) },
+  );
   expect(res.data).toMatchObject({ updateOrganization: { organization: { rateLimitRequests: requests, rateLimitWindowSeconds: windowSeconds } } });
   return org;
 }
@@ -98,7 +105,12 @@ describe('per-key limits', () => {
     expect(raised.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const byOperator = await gql(app, UPDATE_KEY, { i: { id: key.id, rateLimitRequests: 5000 } }, { headers: admin(app) });
     expect(byOperator.data).toMatchObject({ updatePartnerKey: { key: { rateLimitRequests: 5000 } } });
-    const invalid = await gql(app, UPDATE_ORG, { i: { id: org.organizationId, rateLimitRequests: 0, rateLimitWindowSeconds: 86_401 } }, { headers: admin(app) });
+    const invalid = await gql(
+      app,
+      UPDATE_ORG,
+      { i: { id: org.organizationId, rateLimitRequests: 0, rateLimitWindowSeconds: 86_401 } },
+      { headers: admin(app) },
+    );
     expect(invalid.data).toMatchObject({ updateOrganization: { code: 'VALIDATION_FAILED' } });
   });
 
@@ -198,7 +210,9 @@ describe('failed authentications per address group and per credential (issue 13,
   it('counts IPv6 clients by their /64: many addresses of one block share one count, other blocks are untouched', async () => {
     const org = await newOrganization(app);
     const block = (i: number) => `2001:db8:77:1::${(i + 1).toString(16)}`;
-    expect(await statusesOf(Array.from({ length: 5 }, (_, i) => ({ headers: partner(tampered(org.secret)), ip: block(i) })))).toEqual([401, 401, 401, 401, 401]);
+    expect(await statusesOf(Array.from({ length: 5 }, (_, i) => ({ headers: partner(tampered(org.secret)), ip: block(i) })))).toEqual([
+      401, 401, 401, 401, 401,
+    ]);
     expect((await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: '2001:db8:77:1:ffff:ffff:ffff:ffff' })).status).toBe(429);
     expect((await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: '2001:db8:77:2::1' })).status).toBe(200);
     const alert = app.logs.entries().find((line) => line.alert === 'auth_failures' && line.ip === '2001:db8:77:1::/64');
@@ -210,7 +224,9 @@ describe('failed authentications per address group and per credential (issue 13,
     const spread = (i: number) => `192.0.2.${100 + i}`;
     // The key's integration runs from 127.0.0.1; guesses come from five other addresses.
     expect((await gql(app, VIEWER, {}, { headers: partner(org.secret) })).status).toBe(200);
-    expect(await statusesOf(Array.from({ length: 5 }, (_, i) => ({ headers: partner(guessFor(org.keyId)), ip: spread(i) })))).toEqual([401, 401, 401, 401, 401]);
+    expect(await statusesOf(Array.from({ length: 5 }, (_, i) => ({ headers: partner(guessFor(org.keyId)), ip: spread(i) })))).toEqual([
+      401, 401, 401, 401, 401,
+    ]);
     const alert = app.logs.entries().find((line) => line.alert === 'auth_failures' && line.keyId === org.keyId);
     expect(alert).toMatchObject({ failures: 5, windowSeconds: 60 });
     expect(alert).not.toHaveProperty('ip');
@@ -219,7 +235,9 @@ describe('failed authentications per address group and per credential (issue 13,
     expect((await gql(app, VIEWER, {}, { headers: partner(org.secret) })).status).toBe(200);
     // A keyId that names no key is counted and held back the same way: the hold says nothing of which keys exist.
     const made = generateKey('ptr', 'test').keyId;
-    expect(await statusesOf(Array.from({ length: 6 }, (_, i) => ({ headers: partner(guessFor(made)), ip: `192.0.2.${150 + i}` })))).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(await statusesOf(Array.from({ length: 6 }, (_, i) => ({ headers: partner(guessFor(made)), ip: `192.0.2.${150 + i}` })))).toEqual([
+      401, 401, 401, 401, 401, 429,
+    ]);
     app.clock.advance(61_000);
     try {
       expect((await gql(app, VIEWER, {}, { headers: partner(org.secret), ip: '192.0.2.200' })).status).toBe(200);
@@ -230,7 +248,9 @@ describe('failed authentications per address group and per credential (issue 13,
 
   it('holds back the admin token after wrong ones from many addresses, except where it was used', async () => {
     expect((await gql(app, VIEWER, {}, { headers: admin(app), ip: '192.0.2.40' })).status).toBe(200);
-    expect(await statusesOf(Array.from({ length: 5 }, (_, i) => ({ headers: { 'x-admin-token': `wrong-${i}-${app.adminToken}` }, ip: `192.0.2.${50 + i}` })))).toEqual([401, 401, 401, 401, 401]);
+    expect(
+      await statusesOf(Array.from({ length: 5 }, (_, i) => ({ headers: { 'x-admin-token': `wrong-${i}-${app.adminToken}` }, ip: `192.0.2.${50 + i}` }))),
+    ).toEqual([401, 401, 401, 401, 401]);
     expect(app.logs.entries().find((line) => line.alert === 'auth_failures' && line.credential === 'operator')).toMatchObject({ failures: 5 });
     expect((await gql(app, VIEWER, {}, { headers: admin(app), ip: '192.0.2.60' })).status).toBe(429);
     // Where it was used before (192.0.2.40, and 127.0.0.1 for the other tests of this file) it goes on.

@@ -43,7 +43,12 @@ describe('requestLogs', () => {
     const org = await newOrganization(app);
     const reader = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ'] });
     await gql(app, 'query Who { viewer { kind } }', {}, { headers: partner(reader.secret), ip: '198.51.100.7' });
-    await gql(app, 'mutation Sneaky { createPartnerKey(input: { name: "Nope", permissions: [KEYS_READ] }) { __typename } }', {}, { headers: partner(reader.secret) });
+    await gql(
+      app,
+      'mutation Sneaky { createPartnerKey(input: { name: "Nope", permissions: [KEYS_READ] }) { __typename } }',
+      {},
+      { headers: partner(reader.secret) },
+    );
     await gql(app, 'query Bad($first: Int) { partnerKeys(first: $first) { edges { node { id } } } }', { first: 500 }, { headers: partner(reader.secret) });
     // Not logged: no credential, a wrong credential, the operator.
     await gql(app, '{ __typename }');
@@ -89,7 +94,12 @@ describe('requestLogs', () => {
   it('logs a request refused by the rate limit, with its key and 429', async () => {
     const org = await newOrganization(app);
     const reader = await newPartnerKey(app, org.secret, { permissions: ['KEYS_READ'] });
-    await gql(app, 'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }', { i: { id: reader.id, rateLimitRequests: 1 } }, { headers: partner(org.secret) });
+    await gql(
+      app,
+      'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }',
+      { i: { id: reader.id, rateLimitRequests: 1 } },
+      { headers: partner(org.secret) },
+    );
     await gql(app, 'query One { viewer { kind } }', {}, { headers: partner(reader.secret) });
     expect((await gql(app, 'query Two { viewer { kind } }', {}, { headers: partner(reader.secret) })).status).toBe(429);
     expect((await logs(org.secret, { keyId: reader.keyId })).map((e) => [e.operationName, e.outcome, e.httpStatus])).toEqual([
@@ -150,11 +160,29 @@ describe('requestLogs', () => {
     const base = { organizationId: org.organizationUuid, environment: 'TEST' as const, keyId: org.keyId, createdAt: at };
     writer.record({ ...base, operationName: 'Named', operationType: 'query', outcome: 'OK', httpStatus: 200, ip: '2001:db8::1', durationMs: 1.25 });
     writer.record({ ...base, operationName: null, operationType: null, outcome: 'GRAPHQL_PARSE_FAILED', httpStatus: 400, ip: null, durationMs: 0.5 });
-    for (let i = 0; i < 1_200; i++) writer.record({ ...base, operationName: `Op${i}`, operationType: 'mutation', outcome: 'RATE_LIMITED', httpStatus: 429, ip: '198.51.100.1', durationMs: i });
+    for (let i = 0; i < 1_200; i++)
+      writer.record({
+        ...base,
+        operationName: `Op${i}`,
+        operationType: 'mutation',
+        outcome: 'RATE_LIMITED',
+        httpStatus: 429,
+        ip: '198.51.100.1',
+        durationMs: i,
+      });
     await writer.flush();
     const rows = await pg.services.prisma.requestLog.findMany({ where: { organizationId: org.organizationUuid }, orderBy: { seq: 'asc' } });
     expect(rows).toHaveLength(1_202);
-    expect(rows[0]).toMatchObject({ ...base, operationName: 'Named', operationType: 'query', outcome: 'OK', httpStatus: 200, ip: '2001:db8::1', durationMs: 1.25, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(rows[0]).toMatchObject({
+      ...base,
+      operationName: 'Named',
+      operationType: 'query',
+      outcome: 'OK',
+      httpStatus: 200,
+      ip: '2001:db8::1',
+      durationMs: 1.25,
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expect(rows[1]).toMatchObject({ operationName: null, operationType: null, ip: null, outcome: 'GRAPHQL_PARSE_FAILED' });
     expect(rows.at(-1)).toMatchObject({ operationName: 'Op1199', durationMs: 1199 });
     expect(new Set(rows.map((r) => r.id)).size).toBe(1_202);

@@ -13,9 +13,10 @@ beforeAll(async () => {
   app = await createTestApp({ allowPrivateCallbacks: true });
 });
 
-const CONNECT = 'mutation ($i: ConnectUserInput!) { connectUser(input: $i) { __typename ... on ConnectUserSuccess { connection { status } } ... on Error { code } } }';
-const ROTATE = 'mutation ($i: RotateSigningSecretInput!) { rotateSigningSecret(input: $i) { __typename ... on RotateSigningSecretSuccess { environment signingSecret previousValidUntil } ... on Error { code } } }';
-
+const CONNECT =
+  'mutation ($i: ConnectUserInput!) { connectUser(input: $i) { __typename ... on ConnectUserSuccess { connection { status } } ... on Error { code } } }';
+const ROTATE =
+  'mutation ($i: RotateSigningSecretInput!) { rotateSigningSecret(input: $i) { __typename ... on RotateSigningSecretSuccess { environment signingSecret previousValidUntil } ... on Error { code } } }';
 
 const nowSeconds = () => Math.floor(app.clock.now().getTime() / 1000);
 
@@ -173,7 +174,11 @@ describe('signed requests', () => {
     const headers = { ...partner(org.secret), ...signRequest(org.signingSecret, Math.floor(Date.now() / 1000), body) };
     const responses = await Promise.all(
       Array.from({ length: 50 }, () =>
-        pg.yoga.fetch('http://keyward.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }, { req: { socket: { remoteAddress: '127.0.0.1' } } as never }),
+        pg.yoga.fetch(
+          'http://keyward.test/graphql',
+          { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body },
+          { req: { socket: { remoteAddress: '127.0.0.1' } } as never },
+        ),
       ),
     );
     const statuses = responses.map((r) => r.status);
@@ -204,7 +209,7 @@ describe('signed requests', () => {
     ]);
     const audit = await app.services.prisma.auditEvent.findMany({ where: { action: 'signing_secret.rotated' } });
     expect(audit.length).toBeGreaterThan(0);
-    expect(JSON.stringify(audit, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).not.toContain(secret.slice(6, 30));
+    expect(JSON.stringify(audit, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).not.toContain(secret.slice(6, 30));
     expect(app.logs.text).not.toContain(secret.slice(6, 30));
   });
 });
@@ -214,9 +219,18 @@ describe('TEST and LIVE signing secrets', () => {
   async function liveOrganization() {
     const created = await organization('LIVE');
     const organizationId = Buffer.from(created.organization.id, 'base64').toString().split(':')[1]!;
-    const testKey = await app.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId, environment: 'TEST', name: 'Sandbox', permissions: ['WEBHOOKS_WRITE', 'KEYS_READ'] });
+    const testKey = await app.services.apiKeys.createPartnerKey(
+      { type: 'operator' },
+      { organizationId, environment: 'TEST', name: 'Sandbox', permissions: ['WEBHOOKS_WRITE', 'KEYS_READ'] },
+    );
     const secretOf = (environment: string) => created.signingSecrets.find((s) => s.environment === environment)!.signingSecret;
-    return { liveKey: created.secret, liveSigningSecret: created.signingSecret, testKey: testKey.secret, testSigningSecret: secretOf('TEST'), liveFromList: secretOf('LIVE') };
+    return {
+      liveKey: created.secret,
+      liveSigningSecret: created.signingSecret,
+      testKey: testKey.secret,
+      testSigningSecret: secretOf('TEST'),
+      liveFromList: secretOf('LIVE'),
+    };
   }
 
   const viewer = () => JSON.stringify({ query: `{ viewer { kind } } # ${Math.random()}` });

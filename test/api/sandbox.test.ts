@@ -67,7 +67,12 @@ describe('advanceSandboxConnection', () => {
 describe('createSandboxUser', () => {
   it.each(['PERSON', 'BUSINESS'] as const)('returns a connected %s and its working key in one call, with no email', async (type) => {
     const org = await newOrganization(app);
-    const res = await gql(app, CreateSandboxUser, { input: { type, ref: `sandbox-${type}`, direction: 'SELL', iban: 'DE89370400440532013000' } }, { headers: partner(org.secret) });
+    const res = await gql(
+      app,
+      CreateSandboxUser,
+      { input: { type, ref: `sandbox-${type}`, direction: 'SELL', iban: 'DE89370400440532013000' } },
+      { headers: partner(org.secret) },
+    );
     const payload = res.data!.createSandboxUser;
     if (payload.__typename !== 'CreateSandboxUserSuccess') throw new Error(JSON.stringify(payload));
     expect(payload.connection).toMatchObject({ status: 'CONNECTED', environment: 'TEST', ref: `sandbox-${type}`, direction: 'SELL' });
@@ -140,7 +145,12 @@ describe('KYC is a fact of one environment', () => {
     expect(mailsTo(app, email).at(-1)!.text).toContain('/consent/');
     const answer = await consentPage(app, consentToken(app, email), 'approve');
     expect(answer.status).toBe(200);
-    const status = await gql(app, `query ($email: String!) { connectionStatus(email: $email) { status apiKey } }`, { email }, { headers: partner(second.secret) });
+    const status = await gql(
+      app,
+      `query ($email: String!) { connectionStatus(email: $email) { status apiKey } }`,
+      { email },
+      { headers: partner(second.secret) },
+    );
     expect(status.data).toMatchObject({ connectionStatus: { status: 'CONNECTED', apiKey: expect.stringMatching(/^kw_usr_live_/) } });
     // A LIVE approval is a LIVE fact: a TEST connection of the same address onboards as usual.
     const testOrg = await newOrganization(app);
@@ -156,11 +166,21 @@ describe('sandbox mails (issue 13, finding 15)', () => {
     const started = await gql(capped, ConnectUser, { input: { email } }, { headers: partner(org.secret) });
     if (started.data?.connectUser.__typename !== 'ConnectUserSuccess') throw new Error(JSON.stringify(started));
     expect(mailsTo(capped, email)).toHaveLength(1);
-    const res = await gql(capped, AdvanceSandboxConnection, { input: { connectionId: started.data.connectUser.connection.id, to: 'PENDING' } }, { headers: partner(org.secret) });
+    const res = await gql(
+      capped,
+      AdvanceSandboxConnection,
+      { input: { connectionId: started.data.connectUser.connection.id, to: 'PENDING' } },
+      { headers: partner(org.secret) },
+    );
     expect(res.status).toBe(429);
     expect(res.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     expect(mailsTo(capped, email)).toHaveLength(1);
-    const still = await gql(capped, `query ($id: ID!) { node(id: $id) { ... on Connection { status } } }`, { id: started.data.connectUser.connection.id }, { headers: partner(org.secret) });
+    const still = await gql(
+      capped,
+      `query ($id: ID!) { node(id: $id) { ... on Connection { status } } }`,
+      { id: started.data.connectUser.connection.id },
+      { headers: partner(org.secret) },
+    );
     expect(still.data).toEqual({ node: { status: 'ONBOARDING' } });
   });
 });

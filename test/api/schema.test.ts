@@ -37,18 +37,33 @@ describe('schema', () => {
     const enumValues = (name: string) => {
       const type = schema.getType(name);
       if (!isEnumType(type)) throw new Error(`${name} is not an enum`);
-      return type.getValues().map((v) => v.name).sort();
+      return type
+        .getValues()
+        .map((v) => v.name)
+        .sort();
     };
     expect(enumValues('Environment')).toEqual(['LIVE', 'TEST']);
     expect(enumValues('ApiKeyKind')).toEqual(['PARTNER', 'SESSION', 'USER']);
     expect(enumValues('Permission')).toHaveLength(10);
     expect(enumValues('ErrorCode')).toEqual(
       [
-        'UNAUTHENTICATED', 'IP_NOT_ALLOWED', 'ORG_INACTIVE', 'FORBIDDEN', 'ENV_MISMATCH', 'RATE_LIMITED',
-        'SIGNATURE_REQUIRED', 'SIGNATURE_INVALID', 'VALIDATION_FAILED', 'NOT_FOUND', 'KEY_LIMIT_REACHED',
-        'CAPABILITY_DISABLED', 'INVALID_STATE', 'INTERNAL_SERVER_ERROR',
+        'UNAUTHENTICATED',
+        'IP_NOT_ALLOWED',
+        'ORG_INACTIVE',
+        'FORBIDDEN',
+        'ENV_MISMATCH',
+        'RATE_LIMITED',
+        'SIGNATURE_REQUIRED',
+        'SIGNATURE_INVALID',
+        'VALIDATION_FAILED',
+        'NOT_FOUND',
+        'KEY_LIMIT_REACHED',
+        'CAPABILITY_DISABLED',
+        'INVALID_STATE',
+        'INTERNAL_SERVER_ERROR',
         // Added by Keyward: a query over its deadline, the database away (both 503).
-        'TIMEOUT', 'UNAVAILABLE',
+        'TIMEOUT',
+        'UNAVAILABLE',
         // Issue 13: a relay argument refused (cursor, first/last, global ID), top-level.
         'BAD_USER_INPUT',
         // Issue 14: LIVE not enabled yet for the organization (typed, in payloads).
@@ -68,7 +83,21 @@ describe('schema', () => {
     const apiKey = schema.getType('ApiKey');
     if (!isObjectType(apiKey)) throw new Error('ApiKey missing');
     expect(Object.keys(apiKey.getFields()).sort()).toEqual(
-      expect.arrayContaining(['id', 'keyId', 'kind', 'name', 'environment', 'permissions', 'allowedIps', 'allowedRecipients', 'expiresAt', 'revokedAt', 'lastUsedAt', 'createdAt', 'active']),
+      expect.arrayContaining([
+        'id',
+        'keyId',
+        'kind',
+        'name',
+        'environment',
+        'permissions',
+        'allowedIps',
+        'allowedRecipients',
+        'expiresAt',
+        'revokedAt',
+        'lastUsedAt',
+        'createdAt',
+        'active',
+      ]),
     );
     const mutations = schema.getMutationType()!.getFields();
     for (const name of ['createPartnerKey', 'updatePartnerKey', 'rotatePartnerKey', 'revokePartnerKey', 'createOrganization', 'updateOrganization']) {

@@ -40,7 +40,12 @@ describe('secrets never leak', () => {
     await gql(
       app,
       'mutation ($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { __typename } }',
-      { i: { url: `${receiver.url}/all`, eventTypes: ['CONNECTION_STATUS_CHANGED', 'API_KEY_CREATED', 'API_KEY_UPDATED', 'API_KEY_ROTATED', 'API_KEY_REVOKED', 'API_KEY_EXPIRED'] } },
+      {
+        i: {
+          url: `${receiver.url}/all`,
+          eventTypes: ['CONNECTION_STATUS_CHANGED', 'API_KEY_CREATED', 'API_KEY_UPDATED', 'API_KEY_ROTATED', 'API_KEY_REVOKED', 'API_KEY_EXPIRED'],
+        },
+      },
       asOwner,
     );
     const created = await newPartnerKey(app, org.secret, { name: 'Canary', permissions: ['KEYS_READ', 'KEYS_WRITE'] });
@@ -59,7 +64,13 @@ describe('secrets never leak', () => {
       // A client error a resolver throws (SIGNATURE_REQUIRED: a callback without a signature), logged by yoga at debug.
       await gql(app, ConnectUser, { input: { email: newEmail(), callback: `${receiver.url}/cb`, ref: successor } }, asOwner),
     ];
-    expect(failures.map((f) => f.errors?.[0]?.extensions?.code)).toEqual(['UNAUTHENTICATED', 'ENV_MISMATCH', 'UNAUTHENTICATED', 'FORBIDDEN', 'SIGNATURE_REQUIRED']);
+    expect(failures.map((f) => f.errors?.[0]?.extensions?.code)).toEqual([
+      'UNAUTHENTICATED',
+      'ENV_MISMATCH',
+      'UNAUTHENTICATED',
+      'FORBIDDEN',
+      'SIGNATURE_REQUIRED',
+    ]);
     // A key where a cursor goes: Pothos quotes it back to the client that sent it (`Invalid cursor: …`),
     // and yoga hands that error to its logger; only the logs, /metrics and the database are searched for it.
     const quoted = await gql(app, `{ partnerKeys(first: 1, after: "${successor}") { edges { cursor } } }`, {}, asOwner);
@@ -80,20 +91,24 @@ describe('secrets never leak', () => {
     await gql(app, AdvanceSandboxConnection, { input: { connectionId: started.data.connectUser.connection.id, to: 'PENDING' } }, asOwner);
     const sandboxConsent = consentToken(app, sandboxEmail);
     const wrongConsent = tampered(sandboxConsent);
-    const unknown = [await consentPage(app, wrongConsent), await consentPage(app, wrongConsent, 'approve'), await consentPage(app, `${sandboxConsent}%E0%A4%A`)];
+    const unknown = [
+      await consentPage(app, wrongConsent),
+      await consentPage(app, wrongConsent, 'approve'),
+      await consentPage(app, `${sandboxConsent}%E0%A4%A`),
+    ];
     const asking = await consentPage(app, sandboxConsent);
     expect(asking.html).toContain(`action="/consent/${sandboxConsent}"`);
-    const pages = [...unknown, { ...asking, html: withoutOwnConsentLink(asking.html) }, await consentPage(app, sandboxConsent, 'approve'), await consentPage(app, sandboxConsent)];
+    const pages = [
+      ...unknown,
+      { ...asking, html: withoutOwnConsentLink(asking.html) },
+      await consentPage(app, sandboxConsent, 'approve'),
+      await consentPage(app, sandboxConsent),
+    ];
     expect(pages.map((p) => p.status)).toEqual([404, 404, 404, 200, 200, 410]);
     const sandboxUserKey = (await gql(app, ConnectionStatusQuery, { email: sandboxEmail }, asOwner)).data?.connectionStatus.apiKey;
     expect(sandboxUserKey).toMatch(/^kw_usr_test_/);
     // A signing secret: stored only sealed, shown only by the mutation that makes it.
-    const rotatedSigning = await gql(
-      app,
-      'mutation { rotateSigningSecret(input: {}) { ... on RotateSigningSecretSuccess { signingSecret } } }',
-      {},
-      asOwner,
-    );
+    const rotatedSigning = await gql(app, 'mutation { rotateSigningSecret(input: {}) { ... on RotateSigningSecretSuccess { signingSecret } } }', {}, asOwner);
     const signingSecret = (rotatedSigning.data as { rotateSigningSecret: { signingSecret: string } }).rotateSigningSecret.signingSecret;
     expect(signingSecret).toMatch(/^whsec_/);
     const signingKeyHex = Buffer.from(signingSecret.slice('whsec_'.length), 'base64').toString('hex');

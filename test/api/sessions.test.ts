@@ -41,12 +41,21 @@ describe('sessions', () => {
     expect(Date.parse(created.expiresAt!) - app.clock.now().getTime()).toBeGreaterThan(3_590_000);
     const viewer = await gql(app, VIEWER, {}, { headers: bearer(created.token!), ip: DEVICE });
     const seen = (viewer.data as { viewer: { kind: string; permissions: string[]; key: { keyId: string } } }).viewer;
-    expect({ ...seen, permissions: [...seen.permissions].sort() }).toEqual({ kind: 'PARTNER', permissions: ['CONNECTIONS_READ', 'KEYS_READ'], key: { keyId: created.session!.keyId } });
+    expect({ ...seen, permissions: [...seen.permissions].sort() }).toEqual({
+      kind: 'PARTNER',
+      permissions: ['CONNECTIONS_READ', 'KEYS_READ'],
+      key: { keyId: created.session!.keyId },
+    });
     // Only from the device's IP; only as a Bearer token.
     expect(await statusOf(created.token!, '198.51.100.11')).toBe(403);
     expect((await gql(app, VIEWER, {}, { headers: partner(created.token!), ip: DEVICE })).status).toBe(401);
     // The key's permissions, no more.
-    const create = await gql(app, 'mutation { createPartnerKey(input: { name: "From a session", permissions: [KEYS_READ] }) { __typename } }', {}, { headers: bearer(created.token!), ip: DEVICE });
+    const create = await gql(
+      app,
+      'mutation { createPartnerKey(input: { name: "From a session", permissions: [KEYS_READ] }) { __typename } }',
+      {},
+      { headers: bearer(created.token!), ip: DEVICE },
+    );
     expect(create.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     // The token is nowhere to be read again.
     const listed = await gql(app, '{ partnerKeys(first: 50, includeInactive: true) { edges { node { keyId kind } } } }', {}, { headers: partner(org.secret) });
@@ -60,7 +69,12 @@ describe('sessions', () => {
     expect(created.session!.allowedIps).toEqual(['203.0.113.0/24']);
     expect(await statusOf(created.token!, '203.0.113.9')).toBe(200);
     expect(await statusOf(created.token!, DEVICE)).toBe(403);
-    await gql(app, 'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }', { i: { id: key.id, permissions: ['KEYS_READ', 'LOGS_READ'] } }, { headers: partner(org.secret) });
+    await gql(
+      app,
+      'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }',
+      { i: { id: key.id, permissions: ['KEYS_READ', 'LOGS_READ'] } },
+      { headers: partner(org.secret) },
+    );
     const viewer = await gql(app, VIEWER, {}, { headers: bearer(created.token!), ip: '203.0.113.9' });
     expect((viewer.data as { viewer: { permissions: string[] } }).viewer.permissions.sort()).toEqual(['KEYS_READ', 'LOGS_READ']);
     expect((await createSession(partner(key.secret), { permittedIps: ['not-an-ip'] })).code).toBe('VALIDATION_FAILED');
@@ -89,7 +103,12 @@ describe('sessions', () => {
 
   it('uses the organization’s auto-logout setting (operator)', async () => {
     const org = await newOrganization(app);
-    const updated = await gql(app, 'mutation ($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { __typename ... on UpdateOrganizationSuccess { organization { sessionIdleTimeoutSeconds } } } }', { i: { id: org.organizationId, sessionIdleTimeoutSeconds: 600 } }, { headers: admin(app) });
+    const updated = await gql(
+      app,
+      'mutation ($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { __typename ... on UpdateOrganizationSuccess { organization { sessionIdleTimeoutSeconds } } } }',
+      { i: { id: org.organizationId, sessionIdleTimeoutSeconds: 600 } },
+      { headers: admin(app) },
+    );
     expect(updated.data).toMatchObject({ updateOrganization: { organization: { sessionIdleTimeoutSeconds: 600 } } });
     const created = await createSession(partner(org.secret));
     const left = Date.parse(created.expiresAt!) - app.clock.now().getTime();
@@ -108,12 +127,22 @@ describe('sessions', () => {
     const rotated = await newPartnerKey(app, org.secret);
     const second = await createSession(partner(rotated.secret));
     expect(await statusOf(second.token!)).toBe(200);
-    await gql(app, 'mutation ($i: RotatePartnerKeyInput!) { rotatePartnerKey(input: $i) { __typename } }', { i: { id: rotated.id } }, { headers: partner(org.secret) });
+    await gql(
+      app,
+      'mutation ($i: RotatePartnerKeyInput!) { rotatePartnerKey(input: $i) { __typename } }',
+      { i: { id: rotated.id } },
+      { headers: partner(org.secret) },
+    );
     expect(await statusOf(second.token!)).toBe(401);
 
     const graceful = await newPartnerKey(app, org.secret);
     const third = await createSession(partner(graceful.secret));
-    await gql(app, 'mutation ($i: RotatePartnerKeyInput!) { rotatePartnerKey(input: $i) { __typename } }', { i: { id: graceful.id, gracePeriodSeconds: 600 } }, { headers: partner(org.secret) });
+    await gql(
+      app,
+      'mutation ($i: RotatePartnerKeyInput!) { rotatePartnerKey(input: $i) { __typename } }',
+      { i: { id: graceful.id, gracePeriodSeconds: 600 } },
+      { headers: partner(org.secret) },
+    );
     expect(await statusOf(third.token!)).toBe(200);
     app.clock.advance(601_000);
     try {
@@ -161,7 +190,8 @@ describe('sessions', () => {
     const revoke = async (headers: Record<string, string>, id: string, ip = DEVICE) => {
       const res = await gql(app, REVOKE, { id }, { headers, ip });
       if (!res.data) return { __typename: 'top-level', code: String(res.errors?.[0]?.extensions?.code) };
-      return (res.data as { revokeSession: { __typename: string; code?: string; session?: { keyId: string; active: boolean; revokedAt: string | null } } }).revokeSession;
+      return (res.data as { revokeSession: { __typename: string; code?: string; session?: { keyId: string; active: boolean; revokedAt: string | null } } })
+        .revokeSession;
     };
 
     it('a session logs itself out: its token is refused at once; its sibling goes on', async () => {
@@ -176,15 +206,28 @@ describe('sessions', () => {
         { keyId: laptop.session!.keyId, kind: 'SESSION', name: 'Laptop', active: true, openedWith: { keyId: key.keyId } },
       ]);
       const out = await revoke(bearer(laptop.token!), laptop.session!.id);
-      expect(out).toMatchObject({ __typename: 'RevokeSessionSuccess', session: { keyId: laptop.session!.keyId, active: false, revokedAt: expect.any(String) } });
+      expect(out).toMatchObject({
+        __typename: 'RevokeSessionSuccess',
+        session: { keyId: laptop.session!.keyId, active: false, revokedAt: expect.any(String) },
+      });
       expect(await statusOf(laptop.token!)).toBe(401);
       expect(await statusOf(phone.token!)).toBe(200);
       expect((await revoke(bearer(phone.token!), laptop.session!.id)).code).toBe('INVALID_STATE');
       expect(await names(partner(key.secret))).toEqual(['Phone']);
-      expect(await names(partner(key.secret), { all: true })).toEqual([['Phone', true], ['Laptop', false]]);
+      expect(await names(partner(key.secret), { all: true })).toEqual([
+        ['Phone', true],
+        ['Laptop', false],
+      ]);
       // The audit trail has the logout, by the session itself.
-      const audit = await gql(app, '{ auditEvents(first: 5, action: "api_key.revoked") { edges { node { targetId actorKeyId } } } }', {}, { headers: partner(org.secret) });
-      expect((audit.data as { auditEvents: { edges: { node: { targetId: string; actorKeyId: string } }[] } }).auditEvents.edges.map((e) => e.node)).toContainEqual({
+      const audit = await gql(
+        app,
+        '{ auditEvents(first: 5, action: "api_key.revoked") { edges { node { targetId actorKeyId } } } }',
+        {},
+        { headers: partner(org.secret) },
+      );
+      expect(
+        (audit.data as { auditEvents: { edges: { node: { targetId: string; actorKeyId: string } }[] } }).auditEvents.edges.map((e) => e.node),
+      ).toContainEqual({
         targetId: laptop.session!.keyId,
         actorKeyId: laptop.session!.keyId,
       });

@@ -23,7 +23,12 @@ beforeAll(async () => {
   user = await connectedUser(app, org);
   await connectedUser(app, org);
   await gql(app, 'mutation ($i: ConnectUserInput!) { connectUser(input: $i) { __typename } }', { i: { email: newEmail() } }, { headers: partner(org.secret) });
-  await gql(app, 'mutation ($i: CreateUserKeyInput!) { createUserKey(input: $i) { __typename } }', { i: { connectionId: user.connectionId, name: 'Bot', permissions: ['ORDERS_READ'] } }, { headers: partner(org.secret) });
+  await gql(
+    app,
+    'mutation ($i: CreateUserKeyInput!) { createUserKey(input: $i) { __typename } }',
+    { i: { connectionId: user.connectionId, name: 'Bot', permissions: ['ORDERS_READ'] } },
+    { headers: partner(org.secret) },
+  );
   // Sessions: two of the reader, one of the first key.
   for (const secret of [reader.secret, reader.secret, org.secret]) {
     await gql(app, 'mutation { createSession(input: { description: "Laptop" }) { __typename } }', {}, { headers: partner(secret) });

@@ -72,16 +72,25 @@ describe('the unit of work', () => {
         throw new Error('the mail server is away');
       });
     });
-    expect(await app.services.prisma.auditEvent.count({ where: { organizationId: org.organizationUuid, details: { path: ['marker'], equals: 'effect-fails' } } })).toBe(1);
+    expect(
+      await app.services.prisma.auditEvent.count({ where: { organizationId: org.organizationUuid, details: { path: ['marker'], equals: 'effect-fails' } } }),
+    ).toBe(1);
     expect(app.logs.text).toContain('the mail server is away');
   });
 
   it('disconnecting a user audits every key it revokes, as revokeAllUserKeys does', async () => {
     const org = await newOrganization(app);
     const user = await connectedUser(app, org);
-    const res = await gql(app, `mutation ($i: DisconnectUserInput!) { disconnectUser(input: $i) { __typename } }`, { i: { id: user.connectionId } }, { headers: partner(org.secret) });
+    const res = await gql(
+      app,
+      `mutation ($i: DisconnectUserInput!) { disconnectUser(input: $i) { __typename } }`,
+      { i: { id: user.connectionId } },
+      { headers: partner(org.secret) },
+    );
     expect(res.data).toEqual({ disconnectUser: { __typename: 'DisconnectUserSuccess' } });
-    const keys = await app.services.prisma.apiKey.findMany({ where: { connection: { id: { not: undefined } }, organizationId: org.organizationUuid, kind: 'USER' } });
+    const keys = await app.services.prisma.apiKey.findMany({
+      where: { connection: { id: { not: undefined } }, organizationId: org.organizationUuid, kind: 'USER' },
+    });
     expect(keys.length).toBeGreaterThan(0);
     const revoked = await app.services.prisma.auditEvent.findMany({ where: { organizationId: org.organizationUuid, action: 'api_key.revoked' } });
     expect(revoked.map((r) => r.targetId).sort()).toEqual(keys.map((k) => k.keyId).sort());

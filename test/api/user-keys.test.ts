@@ -73,7 +73,7 @@ describe('createUserKey', () => {
     expect(await createUserKey(org.secret, { connectionId: 'nope' })).toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it("refuses recipients its currencies do not cover, each at its index in the request (IBAN needs FIAT, Bitcoin address CRYPTO)", async () => {
+  it('refuses recipients its currencies do not cover, each at its index in the request (IBAN needs FIAT, Bitcoin address CRYPTO)', async () => {
     const org = await newOrganization(app);
     const user = await connectedUser(app, org);
     const fiat = await createUserKey(org.secret, {
@@ -84,7 +84,10 @@ describe('createUserKey', () => {
     if (fiat.__typename !== 'ValidationError') throw new Error(JSON.stringify(fiat));
     expect(fiat.fields).toEqual([{ path: ['allowedRecipients', '2'], message: "A Bitcoin address needs CRYPTO among the key's currencies" }]);
     const crypto = await createUserKey(org.secret, { connectionId: user.connectionId, currencies: ['CRYPTO'], allowedRecipients: [BTC, IBAN] });
-    expect(crypto).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ path: ['allowedRecipients', '1'], message: "An IBAN needs FIAT among the key's currencies" }] });
+    expect(crypto).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ path: ['allowedRecipients', '1'], message: "An IBAN needs FIAT among the key's currencies" }],
+    });
     // What fits is issued.
     expect(await createUserKey(org.secret, { connectionId: user.connectionId, currencies: ['CRYPTO'], allowedRecipients: [BTC] })).toMatchObject({
       key: { currencies: ['CRYPTO'], allowedRecipients: [BTC] },
@@ -94,9 +97,7 @@ describe('createUserKey', () => {
   it('allows at most 20 active keys per connection, also under concurrency', async () => {
     const org = await newOrganization(app);
     const user = await connectedUser(app, org);
-    const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => createUserKey(org.secret, { connectionId: user.connectionId, name: `Racer ${i}` })),
-    );
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => createUserKey(org.secret, { connectionId: user.connectionId, name: `Racer ${i}` })));
     expect(results.filter((r) => r.__typename === 'CreateUserKeySuccess')).toHaveLength(19);
     expect(results.filter((r) => r.__typename === 'KeyLimitReachedError')).toHaveLength(11);
   });
@@ -134,7 +135,11 @@ describe('updateUserKey, rotateUserKey, revokeUserKey, revokeAllUserKeys', () =>
   it('updates recipients and permissions; rotating the recoverable key makes its successor the recoverable one', async () => {
     const org = await newOrganization(app);
     const user = await connectedUser(app, org);
-    const keyId = (await app.database.prisma.apiKey.findFirstOrThrow({ where: { connection: { id: (await import('@pothos/plugin-relay')).decodeGlobalID(user.connectionId).id } } })).id;
+    const keyId = (
+      await app.database.prisma.apiKey.findFirstOrThrow({
+        where: { connection: { id: (await import('@pothos/plugin-relay')).decodeGlobalID(user.connectionId).id } },
+      })
+    ).id;
     const globalId = Buffer.from(`ApiKey:${keyId}`).toString('base64');
 
     const updated = await gql(
@@ -235,11 +240,17 @@ describe('updateUserKey, rotateUserKey, revokeUserKey, revokeAllUserKeys', () =>
     const headers = partner(stranger.secret);
     expect((await gql(app, RevokeUserKey, { input: { id: extra.key.id } }, { headers })).data!.revokeUserKey).toMatchObject({ code: 'NOT_FOUND' });
     expect((await gql(app, RotateUserKey, { input: { id: extra.key.id } }, { headers })).data!.rotateUserKey).toMatchObject({ code: 'NOT_FOUND' });
-    expect((await gql(app, UpdateUserKey, { input: { id: extra.key.id, name: 'Mine now' } }, { headers })).data!.updateUserKey).toMatchObject({ code: 'NOT_FOUND' });
-    expect((await gql(app, RevokeAllUserKeys, { input: { connectionId: user.connectionId } }, { headers })).data!.revokeAllUserKeys).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await gql(app, UpdateUserKey, { input: { id: extra.key.id, name: 'Mine now' } }, { headers })).data!.updateUserKey).toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect((await gql(app, RevokeAllUserKeys, { input: { connectionId: user.connectionId } }, { headers })).data!.revokeAllUserKeys).toMatchObject({
+      code: 'NOT_FOUND',
+    });
     expect((await gql(app, UserViewer, {}, { headers: userHeaders(extra.secret) })).status).toBe(200);
     // A partner key cannot be managed as a user key, nor the reverse.
     const partnerKey = await newPartnerKey(app, owner.secret);
-    expect((await gql(app, RevokeUserKey, { input: { id: partnerKey.id } }, { headers: partner(owner.secret) })).data!.revokeUserKey).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await gql(app, RevokeUserKey, { input: { id: partnerKey.id } }, { headers: partner(owner.secret) })).data!.revokeUserKey).toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 });

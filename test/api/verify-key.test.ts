@@ -91,12 +91,25 @@ describe('verifyKey', () => {
     const created = await gql(
       app,
       CreateUserKey,
-      { input: { connectionId: user.connectionId, name: 'Payouts', permissions: ['WITHDRAWALS_CREATE'], currencies: ['FIAT'], allowedRecipients: ['DE89370400440532013000'] } },
+      {
+        input: {
+          connectionId: user.connectionId,
+          name: 'Payouts',
+          permissions: ['WITHDRAWALS_CREATE'],
+          currencies: ['FIAT'],
+          allowedRecipients: ['DE89370400440532013000'],
+        },
+      },
       { headers: partner(org.secret) },
     );
     if (created.data?.createUserKey.__typename !== 'CreateUserKeySuccess') throw new Error(JSON.stringify(created));
     const { key, secret } = created.data.createUserKey;
-    const opened = await gql(app, 'mutation { createSession(input: { permittedIps: ["127.0.0.1"] }) { ... on CreateSessionSuccess { token } } }', {}, { headers: { 'x-api-key': secret } });
+    const opened = await gql(
+      app,
+      'mutation { createSession(input: { permittedIps: ["127.0.0.1"] }) { ... on CreateSessionSuccess { token } } }',
+      {},
+      { headers: { 'x-api-key': secret } },
+    );
     const token = (opened.data as { createSession: { token: string } }).createSession.token;
     expect(await verify(partner(org.secret), token, '127.0.0.1', [], ['CRYPTO'])).toMatchObject({
       code: 'CURRENCY_NOT_ALLOWED',

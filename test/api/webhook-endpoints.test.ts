@@ -22,7 +22,8 @@ type Endpoint = { id: string; url: string; eventTypes: string[]; enabled: boolea
 
 async function create(secret: string, input: Record<string, unknown>) {
   const res = await gql(app, CREATE, { i: input }, { headers: partner(secret) });
-  return (res.data as { createWebhookEndpoint: { __typename: string; endpoint?: Endpoint; code?: string; fields?: { path: string[] }[] } }).createWebhookEndpoint;
+  return (res.data as { createWebhookEndpoint: { __typename: string; endpoint?: Endpoint; code?: string; fields?: { path: string[] }[] } })
+    .createWebhookEndpoint;
 }
 async function list(secret: string): Promise<Endpoint[]> {
   const res = await gql(app, LIST, {}, { headers: partner(secret) });
@@ -32,8 +33,14 @@ async function list(secret: string): Promise<Endpoint[]> {
 describe('webhook endpoints', () => {
   it('creates, lists, updates, disables and deletes an endpoint of the key’s organization and environment', async () => {
     const org = await newOrganization(app);
-    const created = await create(org.secret, { url: 'https://hooks.example.com/keyward/', eventTypes: ['API_KEY_REVOKED', 'CONNECTION_STATUS_CHANGED', 'API_KEY_REVOKED'] });
-    expect(created).toMatchObject({ __typename: 'CreateWebhookEndpointSuccess', endpoint: { url: 'https://hooks.example.com/keyward', enabled: true, environment: 'TEST' } });
+    const created = await create(org.secret, {
+      url: 'https://hooks.example.com/keyward/',
+      eventTypes: ['API_KEY_REVOKED', 'CONNECTION_STATUS_CHANGED', 'API_KEY_REVOKED'],
+    });
+    expect(created).toMatchObject({
+      __typename: 'CreateWebhookEndpointSuccess',
+      endpoint: { url: 'https://hooks.example.com/keyward', enabled: true, environment: 'TEST' },
+    });
     const endpoint = created.endpoint!;
     expect(endpoint.eventTypes.sort()).toEqual(['API_KEY_REVOKED', 'CONNECTION_STATUS_CHANGED']);
     expect(await list(org.secret)).toEqual([{ id: endpoint.id, url: endpoint.url, eventTypes: endpoint.eventTypes, enabled: true }]);
@@ -43,11 +50,18 @@ describe('webhook endpoints', () => {
     const nothing = await gql(app, UPDATE, { i: { id: endpoint.id } }, { headers: partner(org.secret) });
     expect(nothing.data).toMatchObject({ updateWebhookEndpoint: { code: 'VALIDATION_FAILED' } });
 
-    expect((await gql(app, DELETE, { i: { id: endpoint.id } }, { headers: partner(org.secret) })).data).toEqual({ deleteWebhookEndpoint: { __typename: 'DeleteWebhookEndpointSuccess' } });
+    expect((await gql(app, DELETE, { i: { id: endpoint.id } }, { headers: partner(org.secret) })).data).toEqual({
+      deleteWebhookEndpoint: { __typename: 'DeleteWebhookEndpointSuccess' },
+    });
     expect(await list(org.secret)).toEqual([]);
-    expect((await gql(app, DELETE, { i: { id: endpoint.id } }, { headers: partner(org.secret) })).data).toEqual({ deleteWebhookEndpoint: { __typename: 'NotFoundError', code: 'NOT_FOUND' } });
+    expect((await gql(app, DELETE, { i: { id: endpoint.id } }, { headers: partner(org.secret) })).data).toEqual({
+      deleteWebhookEndpoint: { __typename: 'NotFoundError', code: 'NOT_FOUND' },
+    });
 
-    const audit = await app.services.prisma.auditEvent.findMany({ where: { organizationId: org.organizationUuid, targetType: 'webhook_endpoint' }, orderBy: { seq: 'asc' } });
+    const audit = await app.services.prisma.auditEvent.findMany({
+      where: { organizationId: org.organizationUuid, targetType: 'webhook_endpoint' },
+      orderBy: { seq: 'asc' },
+    });
     expect(audit.map((a) => a.action)).toEqual(['webhook_endpoint.created', 'webhook_endpoint.updated', 'webhook_endpoint.deleted']);
   });
 
@@ -76,7 +90,10 @@ describe('webhook endpoints', () => {
 
   it('needs at least one event type', async () => {
     const org = await newOrganization(app);
-    expect(await create(org.secret, { url: 'https://hooks.example.com/', eventTypes: [] })).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ path: ['eventTypes'] }] });
+    expect(await create(org.secret, { url: 'https://hooks.example.com/', eventTypes: [] })).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ path: ['eventTypes'] }],
+    });
   });
 
   it('keeps organizations apart: another organization’s endpoint is NOT_FOUND and never listed', async () => {
@@ -86,7 +103,9 @@ describe('webhook endpoints', () => {
     expect((await gql(app, UPDATE, { i: { id: endpoint.id, enabled: false } }, { headers: partner(b.secret) })).data).toMatchObject({
       updateWebhookEndpoint: { code: 'NOT_FOUND' },
     });
-    expect((await gql(app, DELETE, { i: { id: endpoint.id } }, { headers: partner(b.secret) })).data).toMatchObject({ deleteWebhookEndpoint: { code: 'NOT_FOUND' } });
+    expect((await gql(app, DELETE, { i: { id: endpoint.id } }, { headers: partner(b.secret) })).data).toMatchObject({
+      deleteWebhookEndpoint: { code: 'NOT_FOUND' },
+    });
     const node = await gql(app, `{ node(id: "${endpoint.id}") { id } }`, {}, { headers: partner(b.secret) });
     expect(node.data).toEqual({ node: null });
     expect(await list(a.secret)).toHaveLength(1);
@@ -94,7 +113,10 @@ describe('webhook endpoints', () => {
 
   it('allows at most 20 per organization and environment (INVALID_STATE)', async () => {
     const org = await newOrganization(app);
-    for (let i = 0; i < 20; i++) expect((await create(org.secret, { url: `https://h${i}.example.com/`, eventTypes: ['API_KEY_CREATED'] })).__typename).toBe('CreateWebhookEndpointSuccess');
+    for (let i = 0; i < 20; i++)
+      expect((await create(org.secret, { url: `https://h${i}.example.com/`, eventTypes: ['API_KEY_CREATED'] })).__typename).toBe(
+        'CreateWebhookEndpointSuccess',
+      );
     expect(await create(org.secret, { url: 'https://h20.example.com/', eventTypes: ['API_KEY_CREATED'] })).toMatchObject({ code: 'INVALID_STATE' });
   });
 

@@ -85,12 +85,20 @@ describe('webhooks to endpoints', () => {
     const path = newPath();
     await endpoint(org, path, ['API_KEY_CREATED', 'API_KEY_REVOKED']);
     const key = await newPartnerKey(app, org.secret, { name: 'Hooked' });
-    await gql(app, 'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }', { i: { id: key.id, name: 'Renamed' } }, { headers: partner(org.secret) });
+    await gql(
+      app,
+      'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }',
+      { i: { id: key.id, name: 'Renamed' } },
+      { headers: partner(org.secret) },
+    );
     await revokeKey(app, org.secret, key.id);
     // Another organization, and the same organization's LIVE environment: none of it reaches this endpoint.
     const stranger = await newOrganization(app);
     await newPartnerKey(app, stranger.secret);
-    const live = await app.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId: org.organizationUuid, environment: 'LIVE', name: 'Live', permissions: ['KEYS_READ'] });
+    const live = await app.services.apiKeys.createPartnerKey(
+      { type: 'operator' },
+      { organizationId: org.organizationUuid, environment: 'LIVE', name: 'Live', permissions: ['KEYS_READ'] },
+    );
     await deliverDue();
 
     // Webhooks are not ordered (several are sent at once); data.cursor orders them.
@@ -242,7 +250,9 @@ describe('webhooks to endpoints', () => {
     const [notice] = at(watcher);
     expect(notice!.json).toMatchObject({ type: 'webhook_endpoint.disabled', data: { webhookEndpointId: goneId, reason: 'The endpoint answered 410 Gone' } });
     expect(verifyWebhook(org.signingSecret, notice!)).toBeTruthy();
-    const states = await app.services.prisma.webhookDelivery.findMany({ where: { endpointId: (await app.services.prisma.webhookEndpoint.findFirstOrThrow({ where: { url: `${receiver.url}${gone}` } })).id } });
+    const states = await app.services.prisma.webhookDelivery.findMany({
+      where: { endpointId: (await app.services.prisma.webhookEndpoint.findFirstOrThrow({ where: { url: `${receiver.url}${gone}` } })).id },
+    });
     expect(states.map((s) => s.state).sort()).toEqual(['CANCELLED', 'FAILED']);
     const audit = await app.services.prisma.auditEvent.findFirst({ where: { organizationId: org.organizationUuid, action: 'webhook_endpoint.disabled' } });
     expect(audit).toMatchObject({ actorKind: 'SYSTEM', details: { reason: 'The endpoint answered 410 Gone' } });
@@ -258,7 +268,13 @@ describe('webhooks to endpoints', () => {
     const path = newPath();
     const endpointId = await endpoint(org, path, ['API_KEY_UPDATED']);
     const key = await newPartnerKey(app, org.secret);
-    const change = () => gql(app, 'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }', { i: { id: key.id, name: `Name ${Math.random()}` } }, { headers: partner(org.secret) });
+    const change = () =>
+      gql(
+        app,
+        'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }',
+        { i: { id: key.id, name: `Name ${Math.random()}` } },
+        { headers: partner(org.secret) },
+      );
     const failAll = () => receiver.replyAt(path, ...Array.from({ length: 100 }, () => ({ status: 500 })));
     const changeAt = async (hours: number) => {
       app.clock.advance(hours * 3_600_000);
@@ -282,7 +298,12 @@ describe('webhooks to endpoints', () => {
     await changeAt(24 + 1);
     expect(await row()).toMatchObject({ enabled: false, disabledReason: 'Every delivery failed for 5 days' });
     // Enabled again by the partner: a fresh start, not disabled again by the next failure.
-    await gql(app, 'mutation ($i: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $i) { __typename } }', { i: { id: endpointId, enabled: true } }, { headers: partner(org.secret) });
+    await gql(
+      app,
+      'mutation ($i: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $i) { __typename } }',
+      { i: { id: endpointId, enabled: true } },
+      { headers: partner(org.secret) },
+    );
     await changeAt(1);
     expect(await row()).toMatchObject({ enabled: true, disabledReason: null });
   });
@@ -295,15 +316,31 @@ describe('webhooks to endpoints', () => {
     await deliverDue();
     const [first] = await deliveries(org);
     const res = await gql(app, REDELIVER, { i: { id: first!.id } }, { headers: partner(org.secret) });
-    expect(res.data).toEqual({ redeliverWebhook: { __typename: 'RedeliverWebhookSuccess', delivery: { webhookId: first!.webhookId, attempt: 2, manual: true, succeeded: true, statusCode: 200 } } });
+    expect(res.data).toEqual({
+      redeliverWebhook: {
+        __typename: 'RedeliverWebhookSuccess',
+        delivery: { webhookId: first!.webhookId, attempt: 2, manual: true, succeeded: true, statusCode: 200 },
+      },
+    });
     expect(at(path).map((w) => w.headers['webhook-id'])).toEqual([first!.webhookId, first!.webhookId]);
     expect(verifyWebhook(org.signingSecret, at(path)[1]!)).toEqual(at(path)[0]!.json);
 
     const stranger = await newOrganization(app);
-    expect((await gql(app, REDELIVER, { i: { id: first!.id } }, { headers: partner(stranger.secret) })).data).toMatchObject({ redeliverWebhook: { code: 'NOT_FOUND' } });
-    expect((await gql(app, REDELIVER, { i: { id: 'garbage' } }, { headers: partner(org.secret) })).data).toMatchObject({ redeliverWebhook: { code: 'NOT_FOUND' } });
-    await gql(app, 'mutation ($i: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $i) { __typename } }', { i: { id: endpointId, enabled: false } }, { headers: partner(org.secret) });
-    expect((await gql(app, REDELIVER, { i: { id: first!.id } }, { headers: partner(org.secret) })).data).toMatchObject({ redeliverWebhook: { code: 'INVALID_STATE' } });
+    expect((await gql(app, REDELIVER, { i: { id: first!.id } }, { headers: partner(stranger.secret) })).data).toMatchObject({
+      redeliverWebhook: { code: 'NOT_FOUND' },
+    });
+    expect((await gql(app, REDELIVER, { i: { id: 'garbage' } }, { headers: partner(org.secret) })).data).toMatchObject({
+      redeliverWebhook: { code: 'NOT_FOUND' },
+    });
+    await gql(
+      app,
+      'mutation ($i: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $i) { __typename } }',
+      { i: { id: endpointId, enabled: false } },
+      { headers: partner(org.secret) },
+    );
+    expect((await gql(app, REDELIVER, { i: { id: first!.id } }, { headers: partner(org.secret) })).data).toMatchObject({
+      redeliverWebhook: { code: 'INVALID_STATE' },
+    });
     expect(at(path)).toHaveLength(2);
   });
 
@@ -315,7 +352,10 @@ describe('webhooks to endpoints', () => {
     await newPartnerKey(app, org.secret);
     await deliverDue();
     const list = await gql(app, DELIVERIES, {}, { headers: partner(org.secret) });
-    expect((list.data as { webhookDeliveries: { edges: { node: Delivery }[] } }).webhookDeliveries.edges[0]!.node).toMatchObject({ statusCode: 500, error: 'HTTP 500' });
+    expect((list.data as { webhookDeliveries: { edges: { node: Delivery }[] } }).webhookDeliveries.edges[0]!.node).toMatchObject({
+      statusCode: 500,
+      error: 'HTTP 500',
+    });
     expect(JSON.stringify(list)).not.toContain('internal-detail-7f3a');
     expect(app.logs.text).not.toContain('internal-detail-7f3a');
   });
@@ -324,7 +364,12 @@ describe('webhooks to endpoints', () => {
     // Production rules (no private targets); the name passes registration, and resolves to 127.0.0.1 when a delivery connects.
     const strict = await createTestApp({ resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
     const org = await newOrganization(strict);
-    const created = await gql(strict, CREATE_ENDPOINT, { i: { url: 'https://hooks.rebinding.example/keyward', eventTypes: ['API_KEY_CREATED'] } }, { headers: partner(org.secret) });
+    const created = await gql(
+      strict,
+      CREATE_ENDPOINT,
+      { i: { url: 'https://hooks.rebinding.example/keyward', eventTypes: ['API_KEY_CREATED'] } },
+      { headers: partner(org.secret) },
+    );
     expect(created.data).toMatchObject({ createWebhookEndpoint: { __typename: 'CreateWebhookEndpointSuccess' } });
     await newPartnerKey(strict, org.secret);
     while ((await strict.services.webhooks.runOnce()) > 0);
@@ -354,7 +399,9 @@ describe('webhooks to endpoints', () => {
     expect(await count()).toBe(2);
     app.clock.advance(2 * 24 * 3_600_000);
     await app.services.webhooks.pruneFinished();
-    expect(await app.services.prisma.webhookDelivery.findMany({ where: { organizationId: org.organizationUuid }, select: { state: true } })).toEqual([{ state: 'PENDING' }]);
+    expect(await app.services.prisma.webhookDelivery.findMany({ where: { organizationId: org.organizationUuid }, select: { state: true } })).toEqual([
+      { state: 'PENDING' },
+    ]);
     expect(await deliveries(org)).toHaveLength(1);
   });
 
@@ -372,7 +419,12 @@ describe('connect callbacks', () => {
   it('CONNECTED: verification-status carries the user key, ref, email and status; connection-status (SELL) the deposit address', async () => {
     const org = await newOrganization(app);
     const path = newPath();
-    const user = await connectedUser(app, org, { callback: `${receiver.url}${path}`, ref: `ref-${pathSeq}`, direction: 'SELL', iban: 'DE89 3704 0044 0532 0130 00' });
+    const user = await connectedUser(app, org, {
+      callback: `${receiver.url}${path}`,
+      ref: `ref-${pathSeq}`,
+      direction: 'SELL',
+      iban: 'DE89 3704 0044 0532 0130 00',
+    });
     await deliverDue();
     const received = at(path);
     const byPath = Object.fromEntries(received.map((w) => [w.path, w])) as Record<string, ReceivedWebhook>;
@@ -381,14 +433,28 @@ describe('connect callbacks', () => {
     expect(verifyWebhook(org.signingSecret, verification)).toEqual({
       type: 'connection.verification_status',
       timestamp: expect.any(String),
-      data: { status: 'CONNECTED', email: user.email.toLowerCase(), ref: `ref-${pathSeq}`, connectionId: user.connectionId, keyId: expect.any(String), apikey: user.apiKey },
+      data: {
+        status: 'CONNECTED',
+        email: user.email.toLowerCase(),
+        ref: `ref-${pathSeq}`,
+        connectionId: user.connectionId,
+        keyId: expect.any(String),
+        apikey: user.apiKey,
+      },
     });
     expect(user.apiKey).toMatch(/^kw_usr_test_/);
     const connection = byPath[`${path}/connection-status`]!;
     expect(verifyWebhook(org.signingSecret, connection)).toEqual({
       type: 'connection.connection_status',
       timestamp: expect.any(String),
-      data: { status: 'CONNECTED', email: user.email.toLowerCase(), ref: `ref-${pathSeq}`, connectionId: user.connectionId, direction: 'SELL', depositAddress: user.connection!.depositAddress },
+      data: {
+        status: 'CONNECTED',
+        email: user.email.toLowerCase(),
+        ref: `ref-${pathSeq}`,
+        connectionId: user.connectionId,
+        direction: 'SELL',
+        depositAddress: user.connection!.depositAddress,
+      },
     });
     expect(user.connection!.depositAddress).toMatch(/^tb1q/);
     expect(connection.body).not.toContain('kw_usr_');
@@ -406,15 +472,28 @@ describe('connect callbacks', () => {
   it('REJECTED: verification-status without a key; nothing for a connection that is still on its way', async () => {
     const org = await newOrganization(app);
     const path = newPath();
-    const started = await gql(app, CONNECT, { i: { email: newEmail(), callback: `${receiver.url}${path}` } }, { headers: partner(org.secret), signWith: org.signingSecret });
+    const started = await gql(
+      app,
+      CONNECT,
+      { i: { email: newEmail(), callback: `${receiver.url}${path}` } },
+      { headers: partner(org.secret), signWith: org.signingSecret },
+    );
     const connectionId = (started.data as { connectUser: { connection: { id: string } } }).connectUser.connection.id;
     await deliverDue();
     expect(at(path)).toHaveLength(0);
-    await gql(app, `mutation ($i: DecideOnboardingInput!) { decideOnboarding(input: $i) { __typename } }`, { i: { connectionId, decision: 'REJECT', reason: 'KYC' } }, { headers: admin(app) });
+    await gql(
+      app,
+      `mutation ($i: DecideOnboardingInput!) { decideOnboarding(input: $i) { __typename } }`,
+      { i: { connectionId, decision: 'REJECT', reason: 'KYC' } },
+      { headers: admin(app) },
+    );
     await deliverDue();
     const [rejected] = at(path);
     expect(rejected!.path).toBe(`${path}/verification-status`);
-    expect(verifyWebhook(org.signingSecret, rejected!)).toMatchObject({ type: 'connection.verification_status', data: { status: 'REJECTED', connectionId, ref: null } });
+    expect(verifyWebhook(org.signingSecret, rejected!)).toMatchObject({
+      type: 'connection.verification_status',
+      data: { status: 'REJECTED', connectionId, ref: null },
+    });
     expect(rejected!.json.data).not.toHaveProperty('apikey');
   });
 
@@ -431,7 +510,9 @@ describe('connect callbacks', () => {
     const bodies = Object.fromEntries(at(path).map((w) => [w.path.slice(path.length), verifyWebhook(org.signingSecret, w)]));
     expect(bodies).toEqual({
       '/verification-status': expect.objectContaining({ data: expect.objectContaining({ status: 'CONNECTED', apikey: apiKey }) }),
-      '/connection-status': expect.objectContaining({ data: expect.objectContaining({ direction: 'BUY', depositIban: expect.stringMatching(/^DE\d{2}0000\d{14}$/) }) }),
+      '/connection-status': expect.objectContaining({
+        data: expect.objectContaining({ direction: 'BUY', depositIban: expect.stringMatching(/^DE\d{2}0000\d{14}$/) }),
+      }),
     });
     expect((bodies['/connection-status'] as { data: object }).data).not.toHaveProperty('depositAddress');
   });
@@ -440,7 +521,12 @@ describe('connect callbacks', () => {
     const org = await newOrganization(app);
     const path = newPath();
     receiver.replyAt(path, { status: 500 });
-    const res = await gql(app, 'mutation ($i: CreateSandboxUserInput!) { createSandboxUser(input: $i) { ... on CreateSandboxUserSuccess { apiKey } } }', { i: { type: 'PERSON', callback: `${receiver.url}${path}` } }, { headers: partner(org.secret), signWith: org.signingSecret });
+    const res = await gql(
+      app,
+      'mutation ($i: CreateSandboxUserInput!) { createSandboxUser(input: $i) { ... on CreateSandboxUserSuccess { apiKey } } }',
+      { i: { type: 'PERSON', callback: `${receiver.url}${path}` } },
+      { headers: partner(org.secret), signWith: org.signingSecret },
+    );
     const apiKey = (res.data as { createSandboxUser: { apiKey: string } }).createSandboxUser.apiKey;
     await deliverDue();
     const [pending] = await app.services.prisma.webhookDelivery.findMany({ where: { organizationId: org.organizationUuid } });
@@ -458,7 +544,12 @@ describe('connect callbacks', () => {
   it('a key travels in one successful delivery only: a redelivery after it carries none, and says so (issue 13, item 9)', async () => {
     const org = await newOrganization(app);
     const path = newPath();
-    const res = await gql(app, 'mutation ($i: CreateSandboxUserInput!) { createSandboxUser(input: $i) { ... on CreateSandboxUserSuccess { apiKey } } }', { i: { type: 'PERSON', callback: `${receiver.url}${path}` } }, { headers: partner(org.secret), signWith: org.signingSecret });
+    const res = await gql(
+      app,
+      'mutation ($i: CreateSandboxUserInput!) { createSandboxUser(input: $i) { ... on CreateSandboxUserSuccess { apiKey } } }',
+      { i: { type: 'PERSON', callback: `${receiver.url}${path}` } },
+      { headers: partner(org.secret), signWith: org.signingSecret },
+    );
     const apiKey = (res.data as { createSandboxUser: { apiKey: string } }).createSandboxUser.apiKey;
     expect(apiKey).toMatch(/^kw_usr_test_/);
     await deliverDue();
@@ -469,7 +560,9 @@ describe('connect callbacks', () => {
     // Any WEBHOOKS_WRITE key asks for it again: the same message, without the key.
     const webhooksOnly = await newPartnerKey(app, org.secret, { permissions: ['WEBHOOKS_WRITE'] });
     const again = await gql(app, REDELIVER, { i: { id: first!.id } }, { headers: partner(webhooksOnly.secret) });
-    expect(again.data).toMatchObject({ redeliverWebhook: { __typename: 'RedeliverWebhookSuccess', delivery: { webhookId: first!.webhookId, manual: true, succeeded: true } } });
+    expect(again.data).toMatchObject({
+      redeliverWebhook: { __typename: 'RedeliverWebhookSuccess', delivery: { webhookId: first!.webhookId, manual: true, succeeded: true } },
+    });
     const [, redelivered, ...rest] = at(path);
     expect(rest).toEqual([]);
     expect(redelivered!.headers['webhook-id']).toBe(first!.webhookId);
@@ -488,7 +581,12 @@ describe('connect callbacks', () => {
     const org = await newOrganization(app);
     const path = newPath();
     receiver.replyAt(path, { status: 500 }, { status: 500 });
-    const res = await gql(app, 'mutation ($i: CreateSandboxUserInput!) { createSandboxUser(input: $i) { ... on CreateSandboxUserSuccess { apiKey } } }', { i: { type: 'PERSON', callback: `${receiver.url}${path}` } }, { headers: partner(org.secret), signWith: org.signingSecret });
+    const res = await gql(
+      app,
+      'mutation ($i: CreateSandboxUserInput!) { createSandboxUser(input: $i) { ... on CreateSandboxUserSuccess { apiKey } } }',
+      { i: { type: 'PERSON', callback: `${receiver.url}${path}` } },
+      { headers: partner(org.secret), signWith: org.signingSecret },
+    );
     const apiKey = (res.data as { createSandboxUser: { apiKey: string } }).createSandboxUser.apiKey;
     await deliverDue();
     const [failed] = await deliveries(org);
@@ -510,7 +608,12 @@ describe('connect callbacks', () => {
     const org = await newOrganization(app);
     const path = newPath();
     await endpoint(org, path, ['API_KEY_CREATED']);
-    const rotated = await gql(app, 'mutation { rotateSigningSecret(input: { gracePeriodSeconds: 3600 }) { ... on RotateSigningSecretSuccess { signingSecret } } }', {}, { headers: partner(org.secret) });
+    const rotated = await gql(
+      app,
+      'mutation { rotateSigningSecret(input: { gracePeriodSeconds: 3600 }) { ... on RotateSigningSecretSuccess { signingSecret } } }',
+      {},
+      { headers: partner(org.secret) },
+    );
     const next = (rotated.data as { rotateSigningSecret: { signingSecret: string } }).rotateSigningSecret.signingSecret;
     await newPartnerKey(app, org.secret);
     await deliverDue();
@@ -525,11 +628,21 @@ describe('connect callbacks', () => {
     const org = await newOrganization(app, { environment: 'LIVE', liveAccess: 'ENABLED' });
     const operator = { type: 'operator' } as const;
     const scope = { organizationId: org.organizationUuid, permissions: ['KEYS_READ'] };
-    const testKey = await app.services.apiKeys.createPartnerKey(operator, { ...scope, environment: 'TEST', name: 'Sandbox', permissions: ['WEBHOOKS_WRITE', 'KEYS_READ'] });
+    const testKey = await app.services.apiKeys.createPartnerKey(operator, {
+      ...scope,
+      environment: 'TEST',
+      name: 'Sandbox',
+      permissions: ['WEBHOOKS_WRITE', 'KEYS_READ'],
+    });
     const [livePath, testPath, callbackPath] = [newPath(), newPath(), newPath()];
     await endpoint(org, livePath, ['API_KEY_CREATED']);
     await endpoint({ ...org, secret: testKey.secret }, testPath, ['API_KEY_CREATED']);
-    const rotated = await gql(app, 'mutation { rotateSigningSecret(input: { gracePeriodSeconds: 3600 }) { ... on RotateSigningSecretSuccess { signingSecret } } }', {}, { headers: partner(testKey.secret) });
+    const rotated = await gql(
+      app,
+      'mutation { rotateSigningSecret(input: { gracePeriodSeconds: 3600 }) { ... on RotateSigningSecretSuccess { signingSecret } } }',
+      {},
+      { headers: partner(testKey.secret) },
+    );
     const testSecret = (rotated.data as { rotateSigningSecret: { signingSecret: string } }).rotateSigningSecret.signingSecret;
     expect(testSecret).toMatch(/^whsec_/);
 

@@ -80,7 +80,9 @@ beforeAll(async () => {
   });
   // Violations are reported to the page as events too (the console line is Chromium's wording).
   await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (event) =>
+      console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`),
+    );
   });
   page = await context.newPage();
   const watch = (text: string) => {
@@ -110,8 +112,13 @@ const QUERY_EDITOR = 'section.graphiql-query-editor';
 const HEADERS_EDITOR = 'section.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden)';
 
 /** An element's text, with Monaco's non-breaking spaces as spaces. */
-// biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, not a DOM node: innerText is the text as rendered, which is what the user reads
-const textOf = (selector: string) => page.locator(selector).first().innerText().then((text) => text.replace(/\u00a0/g, ' '));
+const textOf = (selector: string) =>
+  page
+    .locator(selector)
+    .first()
+    // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, not a DOM node: innerText is the text as rendered, which is what the user reads
+    .innerText()
+    .then((text) => text.replace(/\u00a0/g, ' '));
 const result = () => textOf('section.result-window');
 
 async function run(operation: string): Promise<void> {
@@ -142,12 +149,16 @@ describe('GraphiQL in Chromium, served by Keyward alone', { timeout: 120_000 }, 
   });
 
   it('runs a mutation with the same headers', async () => {
-    await run('mutation Make { createPartnerKey(input: { name: "made in graphiql", permissions: [KEYS_READ] }) { __typename ... on CreatePartnerKeySuccess { key { name } } } }');
+    await run(
+      'mutation Make { createPartnerKey(input: { name: "made in graphiql", permissions: [KEYS_READ] }) { __typename ... on CreatePartnerKeySuccess { key { name } } } }',
+    );
     await expect.poll(result, { timeout: 30_000 }).toMatch(/"__typename": "CreatePartnerKeySuccess"[\s\S]*"name": "made in graphiql"/);
   });
 
   it('runs a subscription with the same headers, and shows the event the test causes', async () => {
-    const opened = page.waitForResponse((response) => new URL(response.url()).pathname === '/graphql' && (response.headers()['content-type'] ?? '').includes('text/event-stream'));
+    const opened = page.waitForResponse(
+      (response) => new URL(response.url()).pathname === '/graphql' && (response.headers()['content-type'] ?? '').includes('text/event-stream'),
+    );
     // From the start of the organization's events: the test's event arrives whenever the stream opened.
     await run(`subscription Watch { apiKeyEvents(after: "${FROM_START}") { type key { name } } }`);
     expect((await opened).status()).toBe(200);

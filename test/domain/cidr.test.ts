@@ -91,8 +91,7 @@ describe('parseAllowlistEntry', () => {
   it('explains bad literals for people', () => {
     expect(parseAllowlistEntry('010.0.0.1')).toEqual({
       ok: false,
-      message:
-        '"010.0.0.1" is not a valid IP address; write IPv4 as four decimal numbers without leading zeros (like 203.0.113.7) or IPv6 like 2001:db8::1',
+      message: '"010.0.0.1" is not a valid IP address; write IPv4 as four decimal numbers without leading zeros (like 203.0.113.7) or IPv6 like 2001:db8::1',
     });
     expect(parseAllowlistEntry('fe80::1%eth0')).toEqual({ ok: false, message: '"fe80::1%eth0": zone ids (like %eth0) are not allowed' });
     expect(parseAllowlistEntry('10.0.0.0/33')).toEqual({ ok: false, message: '"/33" is not a valid prefix length; use /0 to /32' });
@@ -190,20 +189,20 @@ function spellings(a: Addr): string[] {
   return [a.toString(), `::ffff:${a.toString()}`, mapped.toString(), mapped.toNormalizedString()];
 }
 
-const cidrV4 = fc
-  .tuple(ipv4, fc.integer({ min: 8, max: 32 }), fc.boolean())
-  .map(([net, prefix, asMapped]): Cidr<ipaddr.IPv4> => ({
+const cidrV4 = fc.tuple(ipv4, fc.integer({ min: 8, max: 32 }), fc.boolean()).map(
+  ([net, prefix, asMapped]): Cidr<ipaddr.IPv4> => ({
     net,
     prefix,
     text: asMapped ? `::ffff:${net.toString()}/${prefix + 96}` : `${net.toString()}/${prefix}`,
-  }));
-const cidrV6 = fc
-  .tuple(ipv6, fc.integer({ min: 16, max: 128 }), fc.boolean())
-  .map(([net, prefix, normalized]): Cidr<ipaddr.IPv6> => ({
+  }),
+);
+const cidrV6 = fc.tuple(ipv6, fc.integer({ min: 16, max: 128 }), fc.boolean()).map(
+  ([net, prefix, normalized]): Cidr<ipaddr.IPv6> => ({
     net,
     prefix,
     text: `${normalized ? net.toNormalizedString() : net.toString()}/${prefix}`,
-  }));
+  }),
+);
 const cidr = fc.oneof<[fc.Arbitrary<Cidr>, fc.Arbitrary<Cidr>]>(cidrV4, cidrV6);
 
 /** An address inside the range (host bits random), or any address of either family. */

@@ -10,14 +10,20 @@ describe('configuration', () => {
   });
 
   it('reads CORS origins as a list of bare origins', () => {
-    expect(loadConfig({ KEYWARD_CORS_ORIGINS: 'https://a.example, https://b.example:8443' }).KEYWARD_CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example:8443']);
+    expect(loadConfig({ KEYWARD_CORS_ORIGINS: 'https://a.example, https://b.example:8443' }).KEYWARD_CORS_ORIGINS).toEqual([
+      'https://a.example',
+      'https://b.example:8443',
+    ]);
     expect(loadConfig({}).KEYWARD_CORS_ORIGINS).toBeUndefined();
     expect(() => loadConfig({ KEYWARD_CORS_ORIGINS: 'https://a.example/path' })).toThrow(ConfigError);
   });
 
   it('reads the limits of issue 6 (auth failures per IP, request-log retention)', () => {
     expect(loadConfig({})).toMatchObject({ KEYWARD_AUTH_FAILURES_PER_MINUTE: 20, KEYWARD_REQUEST_LOG_RETENTION_DAYS: 30 });
-    expect(loadConfig({ KEYWARD_AUTH_FAILURES_PER_MINUTE: '5', KEYWARD_REQUEST_LOG_RETENTION_DAYS: '7' })).toMatchObject({ KEYWARD_AUTH_FAILURES_PER_MINUTE: 5, KEYWARD_REQUEST_LOG_RETENTION_DAYS: 7 });
+    expect(loadConfig({ KEYWARD_AUTH_FAILURES_PER_MINUTE: '5', KEYWARD_REQUEST_LOG_RETENTION_DAYS: '7' })).toMatchObject({
+      KEYWARD_AUTH_FAILURES_PER_MINUTE: 5,
+      KEYWARD_REQUEST_LOG_RETENTION_DAYS: 7,
+    });
     expect(() => loadConfig({ KEYWARD_AUTH_FAILURES_PER_MINUTE: '0' })).toThrow(ConfigError);
     expect(loadConfig({}).KEYWARD_QUERY_TIMEOUT_MS).toBe(10_000);
     expect(loadConfig({ KEYWARD_QUERY_TIMEOUT_MS: '2500' }).KEYWARD_QUERY_TIMEOUT_MS).toBe(2_500);
@@ -66,7 +72,9 @@ describe('configuration', () => {
   it('allows private callbacks outside production only (issue 13, finding 7)', () => {
     expect(loadConfig({ KEYWARD_ALLOW_PRIVATE_CALLBACKS: '1' }).KEYWARD_ALLOW_PRIVATE_CALLBACKS).toBe(true);
     expect(loadConfig({ KEYWARD_ALLOW_PRIVATE_CALLBACKS: '0', NODE_ENV: 'production' }).KEYWARD_ALLOW_PRIVATE_CALLBACKS).toBe(false);
-    expect(() => loadConfig({ KEYWARD_ALLOW_PRIVATE_CALLBACKS: '1', NODE_ENV: 'production' })).toThrow(/KEYWARD_ALLOW_PRIVATE_CALLBACKS: .*refused in production/);
+    expect(() => loadConfig({ KEYWARD_ALLOW_PRIVATE_CALLBACKS: '1', NODE_ENV: 'production' })).toThrow(
+      /KEYWARD_ALLOW_PRIVATE_CALLBACKS: .*refused in production/,
+    );
   });
 
   it('accepts a PostgreSQL setup with its required secrets', () => {

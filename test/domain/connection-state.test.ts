@@ -2,24 +2,64 @@ import { describe, expect, it } from 'vitest';
 import { allTransitions, transition, type ConnectionEvent } from '../../src/domain/connection/connection.state.ts';
 
 const STATES = ['NONE', 'ONBOARDING', 'PENDING', 'CONNECTED', 'REJECTED', 'REVOKED'] as const;
-const EVENTS: ConnectionEvent[] = [
-  'REQUEST_NEW_USER',
-  'REQUEST_KNOWN_USER',
-  'KYC_APPROVED',
-  'KYC_REJECTED',
-  'CONSENT_GIVEN',
-  'CONSENT_DECLINED',
-  'DISCONNECT',
-];
+const EVENTS: ConnectionEvent[] = ['REQUEST_NEW_USER', 'REQUEST_KNOWN_USER', 'KYC_APPROVED', 'KYC_REJECTED', 'CONSENT_GIVEN', 'CONSENT_DECLINED', 'DISCONNECT'];
 
 /** The whole table: every state × every event, '—' where the transition does not exist. */
 const EXPECTED: Record<(typeof STATES)[number], Record<ConnectionEvent, string>> = {
-  NONE: { REQUEST_NEW_USER: 'ONBOARDING', REQUEST_KNOWN_USER: 'PENDING', KYC_APPROVED: '—', KYC_REJECTED: '—', CONSENT_GIVEN: '—', CONSENT_DECLINED: '—', DISCONNECT: '—' },
-  ONBOARDING: { REQUEST_NEW_USER: '—', REQUEST_KNOWN_USER: '—', KYC_APPROVED: 'PENDING', KYC_REJECTED: 'REJECTED', CONSENT_GIVEN: '—', CONSENT_DECLINED: '—', DISCONNECT: '—' },
-  PENDING: { REQUEST_NEW_USER: '—', REQUEST_KNOWN_USER: '—', KYC_APPROVED: '—', KYC_REJECTED: '—', CONSENT_GIVEN: 'CONNECTED', CONSENT_DECLINED: 'REJECTED', DISCONNECT: '—' },
-  CONNECTED: { REQUEST_NEW_USER: '—', REQUEST_KNOWN_USER: '—', KYC_APPROVED: '—', KYC_REJECTED: '—', CONSENT_GIVEN: '—', CONSENT_DECLINED: '—', DISCONNECT: 'REVOKED' },
-  REJECTED: { REQUEST_NEW_USER: 'ONBOARDING', REQUEST_KNOWN_USER: 'PENDING', KYC_APPROVED: '—', KYC_REJECTED: '—', CONSENT_GIVEN: '—', CONSENT_DECLINED: '—', DISCONNECT: '—' },
-  REVOKED: { REQUEST_NEW_USER: 'ONBOARDING', REQUEST_KNOWN_USER: 'PENDING', KYC_APPROVED: '—', KYC_REJECTED: '—', CONSENT_GIVEN: '—', CONSENT_DECLINED: '—', DISCONNECT: '—' },
+  NONE: {
+    REQUEST_NEW_USER: 'ONBOARDING',
+    REQUEST_KNOWN_USER: 'PENDING',
+    KYC_APPROVED: '—',
+    KYC_REJECTED: '—',
+    CONSENT_GIVEN: '—',
+    CONSENT_DECLINED: '—',
+    DISCONNECT: '—',
+  },
+  ONBOARDING: {
+    REQUEST_NEW_USER: '—',
+    REQUEST_KNOWN_USER: '—',
+    KYC_APPROVED: 'PENDING',
+    KYC_REJECTED: 'REJECTED',
+    CONSENT_GIVEN: '—',
+    CONSENT_DECLINED: '—',
+    DISCONNECT: '—',
+  },
+  PENDING: {
+    REQUEST_NEW_USER: '—',
+    REQUEST_KNOWN_USER: '—',
+    KYC_APPROVED: '—',
+    KYC_REJECTED: '—',
+    CONSENT_GIVEN: 'CONNECTED',
+    CONSENT_DECLINED: 'REJECTED',
+    DISCONNECT: '—',
+  },
+  CONNECTED: {
+    REQUEST_NEW_USER: '—',
+    REQUEST_KNOWN_USER: '—',
+    KYC_APPROVED: '—',
+    KYC_REJECTED: '—',
+    CONSENT_GIVEN: '—',
+    CONSENT_DECLINED: '—',
+    DISCONNECT: 'REVOKED',
+  },
+  REJECTED: {
+    REQUEST_NEW_USER: 'ONBOARDING',
+    REQUEST_KNOWN_USER: 'PENDING',
+    KYC_APPROVED: '—',
+    KYC_REJECTED: '—',
+    CONSENT_GIVEN: '—',
+    CONSENT_DECLINED: '—',
+    DISCONNECT: '—',
+  },
+  REVOKED: {
+    REQUEST_NEW_USER: 'ONBOARDING',
+    REQUEST_KNOWN_USER: 'PENDING',
+    KYC_APPROVED: '—',
+    KYC_REJECTED: '—',
+    CONSENT_GIVEN: '—',
+    CONSENT_DECLINED: '—',
+    DISCONNECT: '—',
+  },
 };
 
 describe('connection state machine', () => {
@@ -40,7 +80,9 @@ describe('connection state machine', () => {
 
   it('lists exactly the transitions of the table', () => {
     const listed = allTransitions().length;
-    const inTable = Object.values(EXPECTED).flatMap((row) => Object.values(row)).filter((to) => to !== '—').length;
+    const inTable = Object.values(EXPECTED)
+      .flatMap((row) => Object.values(row))
+      .filter((to) => to !== '—').length;
     expect(listed).toBe(inTable);
   });
 

@@ -16,7 +16,7 @@ describe('data dir lock', () => {
     lockDataDir(dir)();
   });
 
-  it("refuses while another live process holds it, naming that process", async () => {
+  it('refuses while another live process holds it, naming that process', async () => {
     const dir = tempDir();
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
     try {

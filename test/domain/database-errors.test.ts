@@ -3,13 +3,17 @@ import { isDatabaseUnavailable } from '../../src/infra/database.ts';
 
 /** Shapes seen from Prisma 7 with @prisma/adapter-pg while PostgreSQL was down and restarting. */
 const adapterError = (cause: Record<string, unknown>) => Object.assign(new Error('driver adapter error'), { name: 'DriverAdapterError', cause });
-const prismaError = (code: string, meta?: Record<string, unknown>) => Object.assign(new Error(`prisma ${code}`), { name: 'PrismaClientKnownRequestError', code, meta });
+const prismaError = (code: string, meta?: Record<string, unknown>) =>
+  Object.assign(new Error(`prisma ${code}`), { name: 'PrismaClientKnownRequestError', code, meta });
 
 describe('isDatabaseUnavailable', () => {
   it.each([
     ['server unreachable (P1001)', prismaError('P1001')],
     ['adapter: DatabaseNotReachable', adapterError({ kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 5432 })],
-    ['starting up (57P03) wrapped in P2039', prismaError('P2039', { driverAdapterError: { name: 'DriverAdapterError', cause: { kind: 'postgres', code: '57P03' } } })],
+    [
+      'starting up (57P03) wrapped in P2039',
+      prismaError('P2039', { driverAdapterError: { name: 'DriverAdapterError', cause: { kind: 'postgres', code: '57P03' } } }),
+    ],
     ['administrator shutdown (57P01)', adapterError({ kind: 'postgres', code: '57P01' })],
     ['connection failure (08006)', adapterError({ kind: 'postgres', code: '08006' })],
     ['too many connections (53300)', adapterError({ kind: 'postgres', code: '53300' })],

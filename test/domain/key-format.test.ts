@@ -2,15 +2,7 @@ import { createHmac } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  generateKey,
-  generateKeyId,
-  hashesEqual,
-  hashKey,
-  parseKey,
-  type KeyEnv,
-  type KeyPrefixKind,
-} from '../../src/domain/api-key/key-format.ts';
+import { generateKey, generateKeyId, hashesEqual, hashKey, parseKey, type KeyEnv, type KeyPrefixKind } from '../../src/domain/api-key/key-format.ts';
 
 const KINDS: KeyPrefixKind[] = ['ptr', 'usr', 'ses'];
 const ENVS: KeyEnv[] = ['test', 'live'];

@@ -93,12 +93,7 @@ async function newOrganization(): Promise<string> {
 }
 
 /** Commits `count` events for the organization in one transaction (no notification: the log has no sink). */
-async function append(
-  log: EventLog,
-  organizationId: string,
-  count = 1,
-  draft: (i: number) => Partial<EventDraft> = () => ({}),
-): Promise<EventRecord[]> {
+async function append(log: EventLog, organizationId: string, count = 1, draft: (i: number) => Partial<EventDraft> = () => ({})): Promise<EventRecord[]> {
   return log.transaction(async (tx) => {
     await log.lockOrganization(tx, organizationId);
     const drafts: EventDraft[] = Array.from({ length: count }, (_, i) => ({
@@ -289,7 +284,10 @@ describe('LiveEvents feeds', () => {
     await expectExactly(second, secondAt, 2);
     expect(first.positions).toEqual([1]);
     live.detach(org, second);
-    await until(() => bus.listening(CHANNELS.events(org)) === 0, () => 'the feed still listens');
+    await until(
+      () => bus.listening(CHANNELS.events(org)) === 0,
+      () => 'the feed still listens',
+    );
     // A new listener gets a new feed that starts at the head of the table.
     await append(log, org, 3);
     const third = new Recorder();
@@ -321,7 +319,10 @@ describe('LiveEvents feeds', () => {
     await append(log, org); // lost
     log.failReads = 1;
     live.published(await append(log, org)); // skips ahead: the gap read fails
-    await until(() => /live event feed step failed/.test(logs.text), () => 'no log line');
+    await until(
+      () => /live event feed step failed/.test(logs.text),
+      () => 'no log line',
+    );
     expect(recorder.positions).toEqual([]);
     await live.poll();
     await expectExactly(recorder, attachedAt, 2);
@@ -376,9 +377,7 @@ describe('LiveEvents feeds', () => {
           pending.push(join());
         } else if (roll < 0.85) {
           // Commits from several requests at once, notified in whatever order they finish.
-          pending.push(
-            ...Array.from({ length: 3 }, () => append(log, org).then((records) => (random() < 0.8 ? live.published(records) : undefined))),
-          );
+          pending.push(...Array.from({ length: 3 }, () => append(log, org).then((records) => (random() < 0.8 ? live.published(records) : undefined))));
         } else if (roll < 0.9) {
           const staying = listeners.filter((l) => !l.left);
           if (staying.length > 1) {

@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { checkOutboundUrl, refusedAddress } from '../../src/domain/webhooks/outbound-address.ts';
 
 describe('outbound URLs (webhook endpoints and callbacks)', () => {
-  it.each(['https://partner.example/hooks', 'https://partner.example/a/b?x=1', 'https://8.8.8.8/cb', 'https://partner.example:443/cb', 'https://[2606:4700::1111]/cb'])(
-    'accepts %s',
-    (url) => {
-      expect(checkOutboundUrl(url, false)).toMatchObject({ ok: true });
-    },
-  );
+  it.each([
+    'https://partner.example/hooks',
+    'https://partner.example/a/b?x=1',
+    'https://8.8.8.8/cb',
+    'https://partner.example:443/cb',
+    'https://[2606:4700::1111]/cb',
+  ])('accepts %s', (url) => {
+    expect(checkOutboundUrl(url, false)).toMatchObject({ ok: true });
+  });
 
   // docs/security.md A-11, every spelling in the row, and a few more.
   it.each([

@@ -148,9 +148,7 @@ async function checkInvariants(m: Model, r: Real): Promise<void> {
   expect(active, `active partner keys ≤ ${MAX_ACTIVE_PARTNER_KEYS}`).toBeLessThanOrEqual(MAX_ACTIVE_PARTNER_KEYS);
   expect(active, 'active partner keys: database vs model').toBe(activeCount(m));
   const rows = await prisma.apiKey.findMany({ where });
-  const actual = rows
-    .map((row) => view({ ...row, expiresAt: ms(row.expiresAt), revokedAt: ms(row.revokedAt) }))
-    .sort((a, b) => a.id.localeCompare(b.id));
+  const actual = rows.map((row) => view({ ...row, expiresAt: ms(row.expiresAt), revokedAt: ms(row.revokedAt) })).sort((a, b) => a.id.localeCompare(b.id));
   const expected = m.keys.map(view).sort((a, b) => a.id.localeCompare(b.id));
   expect(actual, 'partner keys: database vs model').toEqual(expected);
 }
@@ -227,9 +225,7 @@ class RotateCommand extends KeyCommand {
   protected async apply(m: Model, r: Real) {
     const old = pick(m, this.index);
     this.desc = label(m, this.index);
-    const result = await settle(
-      r.app.services.apiKeys.rotatePartnerKey(OPERATOR, { id: old.id, gracePeriodSeconds: this.graceSeconds }),
-    );
+    const result = await settle(r.app.services.apiKeys.rotatePartnerKey(OPERATOR, { id: old.id, gracePeriodSeconds: this.graceSeconds }));
     if (!isActive(old, m.now) || old.successorId !== null) {
       expectError(result, InvalidStateError, String(this));
       tally('rotate: INVALID_STATE');
@@ -297,9 +293,7 @@ class SetAllowlistCommand extends KeyCommand {
   protected async apply(m: Model, r: Real) {
     const key = pick(m, this.index);
     this.desc = label(m, this.index);
-    const result = await settle(
-      r.app.services.apiKeys.updatePartnerKey(OPERATOR, { id: key.id, allowedIps: this.allowedIps }),
-    );
+    const result = await settle(r.app.services.apiKeys.updatePartnerKey(OPERATOR, { id: key.id, allowedIps: this.allowedIps }));
     if (!isActive(key, m.now)) {
       expectError(result, InvalidStateError, String(this));
       tally('setAllowlist: INVALID_STATE');
@@ -394,9 +388,7 @@ const createArb = fc
     fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
   )
   .map(([name, ips, exp]) => new CreateCommand(name, ips, exp));
-const verifyArb = fc
-  .tuple(keyIndex, fc.nat({ max: CLIENT_IPS.length - 1 }))
-  .map(([i, ip]) => new VerifyCommand(i, ip));
+const verifyArb = fc.tuple(keyIndex, fc.nat({ max: CLIENT_IPS.length - 1 })).map(([i, ip]) => new VerifyCommand(i, ip));
 
 // fc.commands picks among the arbitraries uniformly: create and verify are listed twice so the
 // key limit is reached often and most states get verified.
@@ -431,32 +423,36 @@ describe('partner keys: model-based (G-01)', () => {
     app?.clock.reset();
   });
 
-  it('create / rotate / revoke / setAllowlist / advanceClock / verify agree with the model', async () => {
-    console.log(
-      `[partner-key model] seed=${SEED} numRuns=${NUM_RUNS} maxCommands=${MAX_COMMANDS}` +
-        ` (replay: FC_SEED=${SEED} npx vitest run test/domain/partner-key.model.test.ts)`,
-    );
-    let run = 0;
-    const setup = async (): Promise<{ model: Model; real: Real }> => {
-      frozenNow = realDateNow();
-      app.clock.reset();
-      const created = await app.services.organizations.create(OPERATOR, { name: `Model org ${SEED}-${++run}` });
-      const model: Model = { now: app.clock.now().getTime(), keys: [fromIssued(created)] };
-      return { model, real: { app, organizationId: created.organization.id } };
-    };
-    const sequences = fc.commands(commandArbs, {
-      maxCommands: MAX_COMMANDS,
-      size: 'medium', // about 14 commands on average, up to maxCommands
-      ...(REPLAY_PATH !== undefined && { replayPath: REPLAY_PATH }),
-    });
-    const started = realDateNow();
-    await fc.assert(
-      fc.asyncProperty(sequences, (cmds) => fc.asyncModelRun(setup, cmds)),
-      { seed: SEED, numRuns: NUM_RUNS, ...(PATH !== undefined && { path: PATH, endOnFailure: true }) },
-    );
-    console.log(
-      `[partner-key model] ${run} model runs in ${realDateNow() - started} ms; outcomes:`,
-      Object.fromEntries(Object.entries(stats).sort(([a], [b]) => a.localeCompare(b))),
-    );
-  }, Math.max(120_000, NUM_RUNS * MAX_COMMANDS * 10));
+  it(
+    'create / rotate / revoke / setAllowlist / advanceClock / verify agree with the model',
+    async () => {
+      console.log(
+        `[partner-key model] seed=${SEED} numRuns=${NUM_RUNS} maxCommands=${MAX_COMMANDS}` +
+          ` (replay: FC_SEED=${SEED} npx vitest run test/domain/partner-key.model.test.ts)`,
+      );
+      let run = 0;
+      const setup = async (): Promise<{ model: Model; real: Real }> => {
+        frozenNow = realDateNow();
+        app.clock.reset();
+        const created = await app.services.organizations.create(OPERATOR, { name: `Model org ${SEED}-${++run}` });
+        const model: Model = { now: app.clock.now().getTime(), keys: [fromIssued(created)] };
+        return { model, real: { app, organizationId: created.organization.id } };
+      };
+      const sequences = fc.commands(commandArbs, {
+        maxCommands: MAX_COMMANDS,
+        size: 'medium', // about 14 commands on average, up to maxCommands
+        ...(REPLAY_PATH !== undefined && { replayPath: REPLAY_PATH }),
+      });
+      const started = realDateNow();
+      await fc.assert(
+        fc.asyncProperty(sequences, (cmds) => fc.asyncModelRun(setup, cmds)),
+        { seed: SEED, numRuns: NUM_RUNS, ...(PATH !== undefined && { path: PATH, endOnFailure: true }) },
+      );
+      console.log(
+        `[partner-key model] ${run} model runs in ${realDateNow() - started} ms; outcomes:`,
+        Object.fromEntries(Object.entries(stats).sort(([a], [b]) => a.localeCompare(b))),
+      );
+    },
+    Math.max(120_000, NUM_RUNS * MAX_COMMANDS * 10),
+  );
 });

@@ -175,8 +175,7 @@ describe('normalizeBtcAddress', () => {
     const result = normalizeBtcAddress('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzWf5mdq', 'LIVE');
     expect(result).toEqual({
       ok: false,
-      message:
-        'This is not a valid Bitcoin mainnet address. Addresses starting with bc1 or tb1 must be all lower case or all upper case, not mixed.',
+      message: 'This is not a valid Bitcoin mainnet address. Addresses starting with bc1 or tb1 must be all lower case or all upper case, not mixed.',
     });
     expect(normalizeBtcAddress('Tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', 'TEST').ok).toBe(false);
   });

@@ -132,5 +132,4 @@ describe('RateLimits', () => {
     clock.ms += KNOWN_PAIR_MS;
     expect(await limits.knownPair(pair)).toBe(false);
   });
-
 });

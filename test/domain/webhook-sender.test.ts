@@ -124,7 +124,9 @@ describe('WebhookSender: targets checked at connect time (A-12)', () => {
     expect((await new WebhookSender({ allowPrivate: false }).send(webhook({ url: 'https://0x7f000001.nip.io/' }))).error).toMatch(
       /^refused: 0x7f000001.nip.io spells 127.0.0.1, which is a loopback address/,
     );
-    expect((await new WebhookSender({ allowPrivate: false }).send(webhook({ url: 'https://[::7f00:1]/' }))).error).toMatch(/^refused: ::7f00:1 embeds 127.0.0.1/);
+    expect((await new WebhookSender({ allowPrivate: false }).send(webhook({ url: 'https://[::7f00:1]/' }))).error).toMatch(
+      /^refused: ::7f00:1 embeds 127.0.0.1/,
+    );
     expect((await new WebhookSender({ allowPrivate: false }).send(webhook())).error).toMatch(/^refused: http: is not allowed/);
     expect(receiver.received).toHaveLength(0);
   });

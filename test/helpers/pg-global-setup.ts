@@ -21,8 +21,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (!postgresAvailable()) {
     const message =
-      'PostgreSQL server binaries not found (PATH, /usr/lib/postgresql/*/bin); ' +
-      'install them with `apt-get install -y postgresql` or run .ci/run.';
+      'PostgreSQL server binaries not found (PATH, /usr/lib/postgresql/*/bin); ' + 'install them with `apt-get install -y postgresql` or run .ci/run.';
     if (process.env.CI) throw new Error(message);
     console.warn(`[pg-global-setup] ${message} Tests that need PostgreSQL will fail.`);
     project.provide('postgresUrl', '');

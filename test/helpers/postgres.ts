@@ -130,7 +130,6 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-
 async function tail(file: string, lines = 30): Promise<string> {
   try {
     const text = await readFile(file, 'utf8');

@@ -56,7 +56,6 @@ function installExitHook(): void {
   });
 }
 
-
 const tempDirs = new Set<string>();
 
 /** A fresh, empty directory for KEYWARD_DATA_DIR; removed by `removeTempDirs()`. */

@@ -111,19 +111,9 @@ export function securityBlock(
     const app = getApp();
     const { owner, call } = await arrange(app);
     expect((await call(partner(owner.secret))).status).toBe(200);
-    const res = await gql(
-      app,
-      UpdateOrganization,
-      { input: { id: owner.organizationId, status: 'INACTIVE' } },
-      { headers: admin(app) },
-    );
+    const res = await gql(app, UpdateOrganization, { input: { id: owner.organizationId, status: 'INACTIVE' } }, { headers: admin(app) });
     expect(res.data?.updateOrganization.__typename).toBe('UpdateOrganizationSuccess');
-    expectTopLevel(
-      await call(partner(owner.secret)),
-      403,
-      'ORG_INACTIVE',
-      'The organization associated with this key is inactive',
-    );
+    expectTopLevel(await call(partner(owner.secret)), 403, 'ORG_INACTIVE', 'The organization associated with this key is inactive');
   });
 
   it('refuses a key whose environment disagrees with X-Keyward-Env (403 ENV_MISMATCH)', async () => {

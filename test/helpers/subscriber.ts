@@ -60,7 +60,7 @@ export function wsSubscribe(
   connectionParams: Record<string, string>,
   query: string,
   variables?: Record<string, unknown>,
-): Subscriber & { client: Client; /** The close reason of the socket, once closed. */ closeReason(): string | null } {
+): Subscriber & { client: Client /** The close reason of the socket, once closed. */; closeReason(): string | null } {
   const c = collector();
   let code: number | null = null;
   let reason: string | null = null;

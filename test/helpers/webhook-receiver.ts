@@ -13,11 +13,7 @@ export interface ReceivedWebhook {
 }
 
 /** What the receiver does with the next request: a status, or something a bad partner would do. */
-export type Reply =
-  | { status: number; headers?: Record<string, string>; body?: string }
-  | { hang: true }
-  | { bytes: number }
-  | { ackThenDrop: true };
+export type Reply = { status: number; headers?: Record<string, string>; body?: string } | { hang: true } | { bytes: number } | { ackThenDrop: true };
 
 /**
  * A partner's webhook receiver on 127.0.0.1: records every request, answers 200 unless told

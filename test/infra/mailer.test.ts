@@ -142,7 +142,10 @@ describe('outbox mailer (no KEYWARD_SMTP_URL)', () => {
     for (const secret of [SIGNUP_TOKEN, CONSENT_TOKEN, signupMail.subject, consentMail.subject, 'alice', 'bob@', 'keyward.test/']) {
       expect(output).not.toContain(secret);
     }
-    const lines = output.trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string });
+    const lines = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: number; msg: string });
     expect(lines.filter((line) => line.level === 30)).toHaveLength(1);
   });
 
@@ -241,9 +244,7 @@ describe('SMTP mailer (KEYWARD_SMTP_URL)', () => {
   });
 
   it('describes smtps:// with its default port', () => {
-    const mailer = track(
-      createMailer({ smtpUrl: 'smtps://u:p@mail.example.com', outboxDir: '/nonexistent', from: FROM, logger: captureLogs().logger }),
-    );
+    const mailer = track(createMailer({ smtpUrl: 'smtps://u:p@mail.example.com', outboxDir: '/nonexistent', from: FROM, logger: captureLogs().logger }));
     expect(mailer.description).toBe('smtp mail.example.com:465');
   });
 });
@@ -274,17 +275,15 @@ describe('header injection', () => {
 
   it('SMTP rejects them all before connecting', async () => {
     const smtp = await startSmtpServer();
-    const mailer = track(
-      createMailer({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, outboxDir: await tempDir(), from: FROM, logger: captureLogs().logger }),
-    );
+    const mailer = track(createMailer({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, outboxDir: await tempDir(), from: FROM, logger: captureLogs().logger }));
     for (const [, mail] of badMails) await expect(mailer.send(mail)).rejects.toThrow(/^Invalid mail:/);
     expect(smtp.connections()).toBe(0);
     expect(smtp.received).toEqual([]);
   });
 
   it('rejects a From with more than one address', () => {
-    expect(() =>
-      createMailer({ outboxDir: '/nonexistent', from: 'a@keyward.test, b@keyward.test', logger: captureLogs().logger }),
-    ).toThrow(/"from" must be exactly one address/);
+    expect(() => createMailer({ outboxDir: '/nonexistent', from: 'a@keyward.test, b@keyward.test', logger: captureLogs().logger })).toThrow(
+      /"from" must be exactly one address/,
+    );
   });
 });

@@ -112,7 +112,11 @@ interface LegacyRow {
 }
 
 /** An organization as the code before environments stored it: one row per secret, sealed with the row id, no environment. */
-async function insertLegacyOrganization(query: Query, encryptionKey: Buffer, secrets: { retiresAt: Date | null; ageMs: number }[]): Promise<{ organizationId: string; rows: LegacyRow[] }> {
+async function insertLegacyOrganization(
+  query: Query,
+  encryptionKey: Buffer,
+  secrets: { retiresAt: Date | null; ageMs: number }[],
+): Promise<{ organizationId: string; rows: LegacyRow[] }> {
   const organizationId = randomUUID();
   await query(`INSERT INTO organizations (id, name, "updatedAt") VALUES ($1, $2, now())`, [organizationId, `Legacy ${organizationId.slice(0, 8)}`]);
   const rows: LegacyRow[] = [];
@@ -136,7 +140,11 @@ async function signedAs(app: TestApp, key: string, secret: string): Promise<stri
   const body = JSON.stringify({ query: `{ viewer { kind } } # ${randomUUID()}` });
   const response = await app.yoga.fetch(
     'http://keyward.test/graphql',
-    { method: 'POST', headers: { 'content-type': 'application/json', ...partner(key), ...signRequest(secret, Math.floor(app.clock.now().getTime() / 1000), body) }, body },
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...partner(key), ...signRequest(secret, Math.floor(app.clock.now().getTime() / 1000), body) },
+      body,
+    },
     { req: { socket: { remoteAddress: '127.0.0.1' } } as never },
   );
   const result = (await response.json()) as { data?: { viewer?: unknown }; errors?: { extensions?: { code?: string } }[] };
@@ -144,7 +152,9 @@ async function signedAs(app: TestApp, key: string, secret: string): Promise<stri
 }
 
 async function rotate(app: TestApp, key: string): Promise<{ environment: string; signingSecret: string }> {
-  const body = JSON.stringify({ query: 'mutation { rotateSigningSecret(input: { gracePeriodSeconds: 0 }) { ... on RotateSigningSecretSuccess { environment signingSecret } } }' });
+  const body = JSON.stringify({
+    query: 'mutation { rotateSigningSecret(input: { gracePeriodSeconds: 0 }) { ... on RotateSigningSecretSuccess { environment signingSecret } } }',
+  });
   const response = await app.yoga.fetch(
     'http://keyward.test/graphql',
     { method: 'POST', headers: { 'content-type': 'application/json', ...partner(key) }, body },
@@ -183,7 +193,14 @@ describe('signing secrets stored before they were per environment', () => {
       expect(await prisma.signingSecret.count({ where: { organizationId, environment: null } })).toBe(2);
       const operator = { type: 'operator' } as const;
       const keyOf = async (environment: 'TEST' | 'LIVE') =>
-        (await app.services.apiKeys.createPartnerKey(operator, { organizationId, environment, name: `${environment} key`, permissions: ['WEBHOOKS_WRITE', 'KEYS_READ'] })).secret;
+        (
+          await app.services.apiKeys.createPartnerKey(operator, {
+            organizationId,
+            environment,
+            name: `${environment} key`,
+            permissions: ['WEBHOOKS_WRITE', 'KEYS_READ'],
+          })
+        ).secret;
       const [testKey, liveKey] = [await keyOf('TEST'), await keyOf('LIVE')];
 
       // Until the step runs (and for rows an instance of the previous version still writes), a row without environment serves both.
@@ -195,7 +212,9 @@ describe('signing secrets stored before they were per environment', () => {
       expect(results.reduce((sum, r) => sum + r.split, 0)).toBe(2);
       expect(await app.services.signing.upgradeLegacySecrets()).toEqual({ split: 0, undecryptable: 1 });
       const split = await prisma.signingSecret.findMany({ where: { organizationId }, orderBy: [{ createdAt: 'asc' }, { environment: 'asc' }] });
-      expect(split.map((r) => ({ environment: r.environment, legacyId: rows.some((l) => l.id === r.id), retiresAt: r.retiresAt, createdAt: r.createdAt }))).toEqual([
+      expect(
+        split.map((r) => ({ environment: r.environment, legacyId: rows.some((l) => l.id === r.id), retiresAt: r.retiresAt, createdAt: r.createdAt })),
+      ).toEqual([
         { environment: 'TEST', legacyId: true, retiresAt: retiring.retiresAt, createdAt: retiring.createdAt },
         { environment: 'LIVE', legacyId: false, retiresAt: retiring.retiresAt, createdAt: retiring.createdAt },
         { environment: 'TEST', legacyId: true, retiresAt: null, createdAt: current.createdAt },
@@ -203,7 +222,9 @@ describe('signing secrets stored before they were per environment', () => {
       ]);
       // The LIVE copies are the same secrets, sealed anew for their own row ids.
       expect(split.map((r) => open(encryptionKey, r.sealed, r.id))).toEqual([retiring.secret, retiring.secret, current.secret, current.secret]);
-      expect(await prisma.signingSecret.findMany({ where: { organizationId: stranger.organizationId } })).toEqual([expect.objectContaining({ id: stranger.rows[0]!.id, environment: null })]);
+      expect(await prisma.signingSecret.findMany({ where: { organizationId: stranger.organizationId } })).toEqual([
+        expect.objectContaining({ id: stranger.rows[0]!.id, environment: null }),
+      ]);
 
       // The running integration goes on with the secrets it has, in both environments: requests and webhooks.
       for (const key of [testKey, liveKey]) {
@@ -252,7 +273,12 @@ describe('KYC approvals stored before they were per environment', () => {
       await query(`INSERT INTO users (id, email, "kycApprovedAt", "updatedAt") VALUES ($1, $2, $3, now())`, [id, email, approved ? approvedAt : null]);
       for (const environment of new Set(transitions.map((t) => t.environment))) {
         const connectionId = randomUUID();
-        await query(`INSERT INTO connections (id, "organizationId", "userId", environment, status, "updatedAt") VALUES ($1, $2, $3, $4, 'PENDING', now())`, [connectionId, organizationId, id, environment]);
+        await query(`INSERT INTO connections (id, "organizationId", "userId", environment, status, "updatedAt") VALUES ($1, $2, $3, $4, 'PENDING', now())`, [
+          connectionId,
+          organizationId,
+          id,
+          environment,
+        ]);
         for (const t of transitions.filter((x) => x.environment === environment)) {
           await query(
             `INSERT INTO audit_events (id, "organizationId", environment, "actorKind", action, "targetType", "targetId", details, "createdAt") VALUES ($1, $2, $3, $4, 'connection.status_changed', 'connection', $5, $6, $7)`,
@@ -275,8 +301,14 @@ describe('KYC approvals stored before they were per environment', () => {
     const never = await user('never', false, [{ environment: 'LIVE', from: null, to: 'ONBOARDING', actor: 'PARTNER_KEY' }]);
 
     expect(await applyMigrations({ kind: 'pglite', pglite })).toEqual({ applied: (await committedMigrations()).filter((m) => m >= name) });
-    const { rows } = await pglite.query<{ userId: string; environment: string; approvedAt: Date }>(`SELECT "userId", environment::text AS environment, "approvedAt" FROM kyc_approvals`);
-    const approvals = (u: { id: string }) => rows.filter((r) => r.userId === u.id).map((r) => `${r.environment}@${r.approvedAt.toISOString()}`).sort();
+    const { rows } = await pglite.query<{ userId: string; environment: string; approvedAt: Date }>(
+      `SELECT "userId", environment::text AS environment, "approvedAt" FROM kyc_approvals`,
+    );
+    const approvals = (u: { id: string }) =>
+      rows
+        .filter((r) => r.userId === u.id)
+        .map((r) => `${r.environment}@${r.approvedAt.toISOString()}`)
+        .sort();
     expect(approvals(sandboxApproved)).toEqual([`TEST@${auditAt.toISOString()}`]);
     expect(approvals(liveApproved)).toEqual([`LIVE@${auditAt.toISOString()}`]);
     expect(approvals(both)).toEqual([`LIVE@${auditAt.toISOString()}`, `TEST@${auditAt.toISOString()}`]);
@@ -293,9 +325,17 @@ describe('KYC approvals stored before they were per environment', () => {
     try {
       const liveOrg = randomUUID();
       await query(`INSERT INTO organizations (id, name, "liveAccess", "updatedAt") VALUES ($1, 'Another LIVE org', 'ENABLED', now())`, [liveOrg]);
-      const { secret } = await app.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId: liveOrg, environment: 'LIVE', name: 'LIVE key', permissions: ['CONNECTIONS_WRITE'] });
+      const { secret } = await app.services.apiKeys.createPartnerKey(
+        { type: 'operator' },
+        { organizationId: liveOrg, environment: 'LIVE', name: 'LIVE key', permissions: ['CONNECTIONS_WRITE'] },
+      );
       const connect = async (email: string) => {
-        const res = await gql(app, 'mutation ($i: ConnectUserInput!) { connectUser(input: $i) { ... on ConnectUserSuccess { connection { status } } ... on Error { code } } }', { i: { email } }, { headers: partner(secret) });
+        const res = await gql(
+          app,
+          'mutation ($i: ConnectUserInput!) { connectUser(input: $i) { ... on ConnectUserSuccess { connection { status } } ... on Error { code } } }',
+          { i: { email } },
+          { headers: partner(secret) },
+        );
         return (res.data as { connectUser: { connection?: { status: string } } }).connectUser.connection?.status;
       };
       expect(await connect(sandboxApproved.email)).toBe('ONBOARDING');
@@ -369,7 +409,14 @@ describe('deposit details stored the wrong way round', () => {
       await query(
         `INSERT INTO webhook_deliveries (id, "organizationId", environment, "callbackUrl", type, payload, state, "nextAttemptAt", "createdAt", "updatedAt")
          VALUES ($1, $2, 'TEST', 'https://partner.example/kw/x', $3, $4, $5, $6, now(), now())`,
-        [id, organizationId, type, JSON.stringify({ type, timestamp: new Date().toISOString(), data: { status: 'CONNECTED', connectionId, ...data } }), state, state === 'PENDING' ? new Date() : null],
+        [
+          id,
+          organizationId,
+          type,
+          JSON.stringify({ type, timestamp: new Date().toISOString(), data: { status: 'CONNECTED', connectionId, ...data } }),
+          state,
+          state === 'PENDING' ? new Date() : null,
+        ],
       );
       return id;
     };
@@ -422,9 +469,17 @@ describe('deposit details stored the wrong way round', () => {
       expect(results.reduce((sum, r) => sum + r.replaced, 0)).toBe(2);
       expect(await app.services.connections.replaceDepositDetails()).toEqual({ replaced: 0, waiting: 1, withdrawn: 0 });
 
-      const { secret } = await app.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId, environment: 'TEST', name: 'TEST key', permissions: ['CONNECTIONS_READ'] });
+      const { secret } = await app.services.apiKeys.createPartnerKey(
+        { type: 'operator' },
+        { organizationId, environment: 'TEST', name: 'TEST key', permissions: ['CONNECTIONS_READ'] },
+      );
       const read = async (id: string) => {
-        const res = await gql(app, 'query ($id: ID!) { node(id: $id) { ... on Connection { direction depositIban depositAddress } } }', { id: encodeGlobalID('Connection', id) }, { headers: partner(secret) });
+        const res = await gql(
+          app,
+          'query ($id: ID!) { node(id: $id) { ... on Connection { direction depositIban depositAddress } } }',
+          { id: encodeGlobalID('Connection', id) },
+          { headers: partner(secret) },
+        );
         return (res.data as { node: unknown }).node;
       };
       expect(await read(buy)).toEqual({ direction: 'BUY', depositIban: sandboxDepositIban(buy), depositAddress: null });
@@ -435,7 +490,9 @@ describe('deposit details stored the wrong way round', () => {
       expect(await prisma.auditEvent.count({ where: { organizationId, action: 'connection.deposit_details_replaced' } })).toBe(2);
       // Each got its connection-status callback with the new detail.
       const callbacks = await prisma.webhookDelivery.findMany({ where: { organizationId, type: 'connection.connection_status', state: 'PENDING' } });
-      expect(callbacks.map((c) => (c.payload as { data: Record<string, unknown> }).data).sort((a, b) => String(a.direction).localeCompare(String(b.direction)))).toEqual([
+      expect(
+        callbacks.map((c) => (c.payload as { data: Record<string, unknown> }).data).sort((a, b) => String(a.direction).localeCompare(String(b.direction))),
+      ).toEqual([
         expect.objectContaining({ direction: 'BUY', depositIban: sandboxDepositIban(buy) }),
         expect.objectContaining({ direction: 'SELL', depositAddress: sandboxDepositAddress(sell) }),
       ]);
@@ -477,7 +534,11 @@ describe('organizations from before LIVE access was gated', () => {
     const liveConnection = await organization('LIVE connection only');
     const userId = randomUUID();
     await query(`INSERT INTO users (id, email, "updatedAt") VALUES ($1, $2, now())`, [userId, `${userId}@example.com`]);
-    await query(`INSERT INTO connections (id, "organizationId", "userId", environment, status, "updatedAt") VALUES ($1, $2, $3, 'LIVE', 'REJECTED', now())`, [randomUUID(), liveConnection, userId]);
+    await query(`INSERT INTO connections (id, "organizationId", "userId", environment, status, "updatedAt") VALUES ($1, $2, $3, 'LIVE', 'REJECTED', now())`, [
+      randomUUID(),
+      liveConnection,
+      userId,
+    ]);
     const testOnly = await organization('TEST only');
     await key(testOnly, 'TEST', false);
     const nothing = await organization('Nothing yet');
@@ -511,9 +572,7 @@ describe('migrations on PGlite', () => {
   });
 
   async function tables(pglite: PGlite): Promise<string[]> {
-    const { rows } = await pglite.query<{ name: string }>(
-      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
-    );
+    const { rows } = await pglite.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
     return rows.map((row) => row.name);
   }
 
@@ -623,15 +682,11 @@ describe.skipIf(!postgresAvailable() && !process.env.CI)('migrations on PostgreS
       'SELECT migration_name, finished_at IS NOT NULL AS finished FROM _prisma_migrations ORDER BY migration_name',
     );
     expect(rows).toEqual(committed.map((migration_name) => ({ migration_name, finished: true })));
-    const tables = await client.query<{ name: string }>(
-      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
-    );
+    const tables = await client.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
     expect(tables.rows.map((row) => row.name)).toEqual(['_prisma_migrations', ...APP_TABLES]);
 
     // Every engine connection was closed, so no session still holds the advisory lock…
-    const leftovers = await client.query(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-    );
+    const leftovers = await client.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
     expect(leftovers.rows).toEqual([]);
     expect((await client.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory'`)).rows).toEqual([]);
     // …and the next start gets it at once (a held lock would make it wait 10 s, then fail).
@@ -676,7 +731,10 @@ describe.skipIf(!postgresAvailable() && !process.env.CI)('migrations on PostgreS
         `SELECT "organizationId", environment::text AS environment, id, sealed FROM signing_secrets ORDER BY "organizationId", signing_secrets.environment`,
       );
       expect(rows).toHaveLength(legacy.length * 2);
-      for (const { organizationId, rows: [row] } of legacy) {
+      for (const {
+        organizationId,
+        rows: [row],
+      } of legacy) {
         const mine = rows.filter((r) => r.organizationId === organizationId);
         expect(mine.map((r) => [r.environment, r.id === row!.id])).toEqual([
           ['TEST', true],

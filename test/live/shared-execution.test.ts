@@ -70,7 +70,12 @@ async function subscribe(yoga: ReturnType<typeof setup>['yoga'], audience: strin
   const abort = new AbortController();
   const response = await yoga.fetch(
     'http://yoga/graphql',
-    { signal: abort.signal, method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ query, variables }) },
+    {
+      signal: abort.signal,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query, variables }),
+    },
     { audience },
   );
   const reader = response.body!.getReader();

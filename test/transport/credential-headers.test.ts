@@ -20,7 +20,9 @@ afterAll(async () => {
 });
 
 /** POST `{ viewer { kind } }` with `headers`, a header given as a list being sent once per value. */
-function post(headers: Record<string, string | string[]>): Promise<{ status: number; body: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } }> {
+function post(
+  headers: Record<string, string | string[]>,
+): Promise<{ status: number; body: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } }> {
   return new Promise((resolve, reject) => {
     const req = request(server.url, { method: 'POST' }, (res) => {
       let text = '';
@@ -36,7 +38,10 @@ function post(headers: Record<string, string | string[]>): Promise<{ status: num
   });
 }
 
-const refused = { status: 401, body: { errors: [{ message: 'Send each credential header once, with one credential', extensions: { code: 'UNAUTHENTICATED' } }] } };
+const refused = {
+  status: 401,
+  body: { errors: [{ message: 'Send each credential header once, with one credential', extensions: { code: 'UNAUTHENTICATED' } }] },
+};
 
 describe('a credential header sent more than once', () => {
   it('one of each is answered (the baseline)', async () => {

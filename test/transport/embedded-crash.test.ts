@@ -66,7 +66,11 @@ describe('kill -9 on the embedded database (F-05)', () => {
         where: { name: { startsWith: 'Crash ' } },
         select: { name: true, _count: { select: { apiKeys: true } } },
       });
-      for (const name of acknowledged.keys()) expect(organizations.some((o) => o.name === name), name).toBe(true);
+      for (const name of acknowledged.keys())
+        expect(
+          organizations.some((o) => o.name === name),
+          name,
+        ).toBe(true);
       for (const organization of organizations) expect(organization._count.apiKeys, organization.name).toBe(1);
       const audits = await database.prisma.auditEvent.groupBy({ by: ['organizationId'], _count: true, where: { organizationId: { not: null } } });
       const auditCount = new Map(audits.map((a) => [a.organizationId, a._count]));

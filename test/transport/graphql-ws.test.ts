@@ -83,8 +83,7 @@ function rawSocket(): { socket: WebSocket; opened: Promise<void>; closed: Promis
   return { socket, opened, closed };
 }
 
-const cacheDirectives = (headers: Headers) =>
-  (headers.get('cache-control') ?? '').split(',').map((directive) => directive.trim().toLowerCase());
+const cacheDirectives = (headers: Headers) => (headers.get('cache-control') ?? '').split(',').map((directive) => directive.trim().toLowerCase());
 
 describe('graphql-ws', () => {
   it('runs a query with the partner key as a Bearer token in connectionParams', async () => {
@@ -99,10 +98,15 @@ describe('graphql-ws', () => {
     expect(await runOnce(client, 'query Who { viewer { kind } }')).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
     const typed = await runOnce(client, 'mutation Gone { revokePartnerKey(input: { id: "UGFydG5lcktleTpub25l" }) { __typename ... on Error { code } } }');
     expect(typed).toMatchObject({ data: { revokePartnerKey: { code: 'NOT_FOUND' } } });
-    await expect(runOnce(client, 'query Wide { partnerKeys(first: 500) { edges { node { id } } } }')).resolves.toMatchObject({ errors: [{ extensions: { code: 'VALIDATION_FAILED' } }] });
+    await expect(runOnce(client, 'query Wide { partnerKeys(first: 500) { edges { node { id } } } }')).resolves.toMatchObject({
+      errors: [{ extensions: { code: 'VALIDATION_FAILED' } }],
+    });
     // A subscription is logged when it starts.
     const events: unknown[] = [];
-    const stopWatching = client.subscribe({ query: 'subscription Watch { apiKeyEvents { type } }' }, { next: (value) => events.push(value), error: () => undefined, complete: () => undefined });
+    const stopWatching = client.subscribe(
+      { query: 'subscription Watch { apiKeyEvents { type } }' },
+      { next: (value) => events.push(value), error: () => undefined, complete: () => undefined },
+    );
     await vi.waitFor(async () => {
       await server.services.requestLogs.flush();
       expect(await server.services.prisma.requestLog.count({ where: { organizationId: own.organization.id, operationName: 'Watch' } })).toBe(1);
@@ -128,11 +132,19 @@ describe('graphql-ws', () => {
     const own = await createOrganization(server.services);
     await server.services.organizations.update({ type: 'operator' }, { id: own.organization.id, rateLimitRequests: 2 });
     // connection_init authenticates (1), the first query (2), then the limit. One socket throughout (not lazy).
-    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { 'x-partner-key': own.secret } });
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+      connectionParams: { 'x-partner-key': own.secret },
+    });
     clients.push(client);
     expect(await runOnce(client, 'query First { viewer { kind } }')).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
     // Refused before it runs: graphql-ws answers with an error message.
-    await expect(runOnce(client, 'query Second { viewer { kind } }')).rejects.toMatchObject([{ extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) } }]);
+    await expect(runOnce(client, 'query Second { viewer { kind } }')).rejects.toMatchObject([
+      { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) } },
+    ]);
     await server.services.requestLogs.flush();
     const entries = await server.services.prisma.requestLog.findMany({ where: { organizationId: own.organization.id }, orderBy: { createdAt: 'asc' } });
     expect(entries.map((e) => [e.operationName, e.outcome, e.httpStatus, e.keyId])).toEqual([
@@ -160,15 +172,23 @@ describe('graphql-ws', () => {
     // 13 fields 4 times each (a field may appear 5 times in one selection), 100 times over.
     const fields = 'id keyId kind name environment permissions allowedIps allowedRecipients expiresAt revokedAt lastUsedAt createdAt active '.repeat(4);
     const subscription = `subscription { connectionEvents { connection { keys(first: 100) { edges { node { ${fields} } } } } } }`;
-    await expect(runOnce(client, subscription)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Query cost limit of 5000 exceeded/) })]);
+    await expect(runOnce(client, subscription)).rejects.toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/Query cost limit of 5000 exceeded/) }),
+    ]);
     const tokens = `{ ${Array.from({ length: 1001 }, () => '__typename').join(' ')} }`;
     await expect(runOnce(client, tokens)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Token limit of 1000 exceeded/) })]);
     const directives = `{ viewer { kind ${Array.from({ length: 51 }, () => '@include(if: true)').join(' ')} } }`;
     // (graphql's own rule also refuses the repeated @include: several errors, ours among them)
-    await expect(runOnce(client, directives)).rejects.toEqual(expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/Directives limit of 50 exceeded/) })]));
-    await expect(runOnce(client, `{ ${'__typename '.repeat(500)}}`)).rejects.toEqual([expect.objectContaining({ message: 'Field repeat limit of 5 exceeded, found 500.' })]);
+    await expect(runOnce(client, directives)).rejects.toEqual(
+      expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/Directives limit of 50 exceeded/) })]),
+    );
+    await expect(runOnce(client, `{ ${'__typename '.repeat(500)}}`)).rejects.toEqual([
+      expect.objectContaining({ message: 'Field repeat limit of 5 exceeded, found 500.' }),
+    ]);
     const long = `{ viewer { kind } } # ${'x'.repeat(15_000)}`;
-    await expect(runOnce(client, long)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/Query size limit of 15000 characters exceeded/) })]);
+    await expect(runOnce(client, long)).rejects.toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/Query size limit of 15000 characters exceeded/) }),
+    ]);
     expect(await runOnce(client, VIEWER)).toEqual({ data: { viewer: { kind: 'PARTNER' } } });
   });
 
@@ -208,9 +228,7 @@ describe('graphql-ws', () => {
     try {
       const { socket, opened, closed } = rawSocket();
       await opened;
-      socket.send(
-        JSON.stringify({ type: 'connection_init', payload: { 'x-partner-key': secret, padding: 'x'.repeat(65 * 1024) } }),
-      );
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-partner-key': secret, padding: 'x'.repeat(65 * 1024) } }));
       expect((await closed).code).toBe(1009);
     } finally {
       consoleError.mockRestore();
@@ -219,8 +237,7 @@ describe('graphql-ws', () => {
 
   it('enforces the protocol: a second init closes 4429, subscribe before ack 4401, a duplicate id 4409', async () => {
     const init = JSON.stringify({ type: 'connection_init', payload: { 'x-partner-key': secret } });
-    const subscribe = (id: string) =>
-      JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { apiKeyEvents { cursor } }' } });
+    const subscribe = (id: string) => JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { apiKeyEvents { cursor } }' } });
 
     const twice = rawSocket();
     await twice.opened;
@@ -268,9 +285,7 @@ describe('graphql-ws', () => {
     const { socket, opened, closed } = rawSocket();
     await opened;
     const acked = new Promise<unknown>((resolve) => socket.once('message', (data) => resolve(JSON.parse(String(data)))));
-    socket.send(
-      JSON.stringify({ type: 'connection_init', payload: { 'x-partner-key': secret, padding: 'x'.repeat(60 * 1024) } }),
-    );
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-partner-key': secret, padding: 'x'.repeat(60 * 1024) } }));
     expect(await acked).toEqual({ type: 'connection_ack' });
     socket.close(1000);
     expect((await closed).code).toBe(1000);
@@ -434,6 +449,8 @@ describe('graphql-ws with production rules', () => {
     await expect(runOnce(anonymous, INTROSPECT)).rejects.toMatchObject({ code: 4403 });
     expect(await runOnce(withKey, INTROSPECT)).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
     const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: viewer { kind }`).join(' ')} }`;
-    await expect(runOnce(withKey, aliases)).rejects.toEqual([expect.objectContaining({ message: expect.stringMatching(/^(Syntax Error: )?Query validation error\.$/) })]);
+    await expect(runOnce(withKey, aliases)).rejects.toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/^(Syntax Error: )?Query validation error\.$/) }),
+    ]);
   });
 });

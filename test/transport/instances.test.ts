@@ -111,7 +111,12 @@ describe('two instances, one database, Redis between them', () => {
     const ws = track(wsSubscribe(b.wsUrl, { 'X-Partner-Key': doomed.secret }, KEY_EVENTS));
     const sse = track(sseSubscribe(b.url, { 'x-partner-key': doomed.secret }, KEY_EVENTS));
     await settle();
-    const revoked = await postGraphQL(a.url, 'mutation ($id: ID!) { revokePartnerKey(input: { id: $id }) { __typename } }', { 'x-partner-key': admin }, { id: doomed.id });
+    const revoked = await postGraphQL(
+      a.url,
+      'mutation ($id: ID!) { revokePartnerKey(input: { id: $id }) { __typename } }',
+      { 'x-partner-key': admin },
+      { id: doomed.id },
+    );
     expect(revoked.body.data?.revokePartnerKey).toEqual({ __typename: 'RevokePartnerKeySuccess' });
     // The invalidation is a Redis message: B drops its cached copy as soon as it arrives.
     let after = await postGraphQL(b.url, '{ viewer { kind } }', { 'x-partner-key': doomed.secret });
@@ -372,7 +377,10 @@ describe('one budget for a key and its sessions over both instances', () => {
     await redis.pause();
     try {
       // Up to the cap on each instance, not more.
-      for (const [via, held] of [[a, onA], [b, onB]] as const) {
+      for (const [via, held] of [
+        [a, onA],
+        [b, onB],
+      ] as const) {
         held.push(hold(via, partnerKey(key.secret)), hold(via, bearer(sessions[0]!)), hold(via, bearer(sessions[1]!)));
         expect(await Promise.all(held.map((h) => h.outcome))).toEqual(['held', 'held', 'held']);
         expect(await hold(via, bearer(sessions[1]!)).outcome).toBe('closed 4429');

@@ -36,7 +36,11 @@ function once(query: string, connectionParams: Record<string, unknown> = { 'x-pa
 }
 
 async function overHttp(query: string): Promise<Record<string, unknown>> {
-  const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-partner-key': secret }, body: JSON.stringify({ query }) });
+  const res = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-partner-key': secret },
+    body: JSON.stringify({ query }),
+  });
   return (await res.json()) as Record<string, unknown>;
 }
 
@@ -60,12 +64,20 @@ describe('graphql-ws request log status (finding 17)', () => {
   it('logs 200 for a refusal beside data, as HTTP answers it', async () => {
     // A key without CONNECTIONS_READ: viewer answers, connection is refused (a socket without a credential is closed 4403).
     const { organization } = await createOrganization(server.services);
-    const reader = await server.services.apiKeys.createPartnerKey({ type: 'operator' }, { organizationId: organization.id, name: 'Keys reader', permissions: ['KEYS_READ'] });
+    const reader = await server.services.apiKeys.createPartnerKey(
+      { type: 'operator' },
+      { organizationId: organization.id, name: 'Keys reader', permissions: ['KEYS_READ'] },
+    );
     const from = server.logs.lines.length;
-    const result = await once('query Issue13RefusedBesideData { viewer { kind } connection(lookup: { ref: "nobody" }) { id } }', { 'x-partner-key': reader.secret });
+    const result = await once('query Issue13RefusedBesideData { viewer { kind } connection(lookup: { ref: "nobody" }) { id } }', {
+      'x-partner-key': reader.secret,
+    });
     expect(result.data).toEqual({ viewer: { kind: 'PARTNER' }, connection: null });
     expect((result.errors as { extensions?: unknown }[]).map((error) => error.extensions)).toEqual([{ code: 'FORBIDDEN' }]);
-    const line = server.logs.entries().slice(from).find((entry) => entry.msg === 'request' && entry.operation === 'Issue13RefusedBesideData');
+    const line = server.logs
+      .entries()
+      .slice(from)
+      .find((entry) => entry.msg === 'request' && entry.operation === 'Issue13RefusedBesideData');
     expect(line).toMatchObject({ method: 'WS', outcome: 'FORBIDDEN', status: 200 });
   });
 });

@@ -49,7 +49,8 @@ async function createOrganization(name: string): Promise<Answer> {
   }
 }
 
-const succeeded = (answer: Answer) => answer.status === 200 && (answer.body?.data?.createOrganization as { __typename?: string } | undefined)?.__typename === 'CreateOrganizationSuccess';
+const succeeded = (answer: Answer) =>
+  answer.status === 200 && (answer.body?.data?.createOrganization as { __typename?: string } | undefined)?.__typename === 'CreateOrganizationSuccess';
 
 describe('PostgreSQL restart (F-06)', () => {
   it('stays up, answers 503 UNAVAILABLE while the database is away, serves again within 10 s, keeps every acknowledged change whole', async () => {

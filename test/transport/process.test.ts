@@ -7,14 +7,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  killAllKeyward,
-  postGraphQL,
-  removeTempDirs,
-  spawnKeyward,
-  tempDataDir,
-  type KeywardProcess,
-} from '../helpers/process.ts';
+import { killAllKeyward, postGraphQL, removeTempDirs, spawnKeyward, tempDataDir, type KeywardProcess } from '../helpers/process.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { signRequest } from '../helpers/client.ts';
 
@@ -97,9 +90,14 @@ describe.sequential('one embedded data dir through a lifecycle', PROCESS_TEST, (
     expect(await viewerKind(first.url, { authorization: `Bearer ${demoKey}`, ...signature })).toMatchObject({ status: 200, kind: 'PARTNER' });
 
     // TEST works at once; LIVE waits for the operator, and the banner's call opens it.
-    const liveAccess = /Demo LIVE access:\s+PENDING \(TEST works now; to open LIVE: (updateOrganization\(input: \{ id: "[^"]+", liveAccess: ENABLED \}\)) with X-Admin-Token\)/.exec(out)?.[1];
+    const liveAccess =
+      /Demo LIVE access:\s+PENDING \(TEST works now; to open LIVE: (updateOrganization\(input: \{ id: "[^"]+", liveAccess: ENABLED \}\)) with X-Admin-Token\)/.exec(
+        out,
+      )?.[1];
     expect(liveAccess, first.output()).toBeDefined();
-    const opened = await postGraphQL(first.url, `mutation { ${liveAccess} { ... on UpdateOrganizationSuccess { organization { name liveAccess } } } }`, { 'x-admin-token': admin! });
+    const opened = await postGraphQL(first.url, `mutation { ${liveAccess} { ... on UpdateOrganizationSuccess { organization { name liveAccess } } } }`, {
+      'x-admin-token': admin!,
+    });
     expect(opened.body.data).toEqual({ updateOrganization: { organization: { name: 'Demo organization', liveAccess: 'ENABLED' } } });
 
     const secretsFile = join(dataDir, 'keyward-secrets.json');

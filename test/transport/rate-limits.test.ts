@@ -65,7 +65,8 @@ describe('rate limits across instances', () => {
 
   it('counts failed authentications for a credential over both instances, and knows on B the addresses it worked from on A', async () => {
     const secret = await organization(1_000);
-    const viewer = (via: KeywardProcess, key: string, ip: string) => postGraphQL(via.url, '{ viewer { kind } }', { 'x-partner-key': key, 'x-forwarded-for': ip });
+    const viewer = (via: KeywardProcess, key: string, ip: string) =>
+      postGraphQL(via.url, '{ viewer { kind } }', { 'x-partner-key': key, 'x-forwarded-for': ip });
     expect((await viewer(a, secret, '198.51.100.7')).status).toBe(200);
     // The keyId with wrong secrets, from twenty addresses, through both instances in turn (the limit is 20 a minute).
     const keyId = secret.split('_')[3]!;

@@ -20,7 +20,11 @@ describe('secrets never leak over the real server', () => {
   it('keeps every key out of verify answers, socket close reasons and errors, /metrics, the logs and every table', async () => {
     const org = await createOrganization(server.services);
     const operator = { type: 'operator' } as const;
-    const reader = await server.services.apiKeys.createPartnerKey(operator, { organizationId: org.organization.id, name: 'Keys reader', permissions: ['KEYS_READ'] });
+    const reader = await server.services.apiKeys.createPartnerKey(operator, {
+      organizationId: org.organization.id,
+      name: 'Keys reader',
+      permissions: ['KEYS_READ'],
+    });
     // A mistyped key, and one well formed for the reader's keyId with another secret.
     const mistyped = tampered(reader.secret);
     const wrong = generateKey('ptr', 'test', reader.key.keyId).token;
@@ -45,7 +49,12 @@ describe('secrets never leak over the real server', () => {
     // variables, and whose socket is closed when the key is revoked.
     const asReader = { 'x-partner-key': reader.secret };
     const refused = wsSubscribe(server.wsUrl, { 'x-partner-key': wrong }, '{ viewer { kind } }');
-    const forbidden = wsSubscribe(server.wsUrl, asReader, 'mutation ($name: String!) { createPartnerKey(input: { name: $name, permissions: [KEYS_READ] }) { __typename } }', { name: reader.secret });
+    const forbidden = wsSubscribe(
+      server.wsUrl,
+      asReader,
+      'mutation ($name: String!) { createPartnerKey(input: { name: $name, permissions: [KEYS_READ] }) { __typename } }',
+      { name: reader.secret },
+    );
     // The key where a cursor or a number goes: Pothos and graphql-js quote the value back to the client
     // that sent it (`Invalid cursor: …`); only the logs, /metrics and the database are searched for it.
     const quoted = [
@@ -55,7 +64,10 @@ describe('secrets never leak over the real server', () => {
     expect(await refused.closed).toBe(4403);
     for (const socket of [forbidden, ...quoted]) await socket.ended;
     expect(forbidden.results[0]?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(quoted.map((socket) => socket.results[0]?.errors?.[0]?.message)).toEqual([expect.stringContaining(reader.secret), expect.stringContaining(reader.secret)]);
+    expect(quoted.map((socket) => socket.results[0]?.errors?.[0]?.message)).toEqual([
+      expect.stringContaining(reader.secret),
+      expect.stringContaining(reader.secret),
+    ]);
     await server.services.apiKeys.revokePartnerKey(operator, { id: reader.key.id });
     expect(await Promise.all([forbidden, ...quoted].map((socket) => socket.closed))).toEqual([4403, 4403, 4403]);
 

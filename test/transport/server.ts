@@ -59,7 +59,16 @@ export async function startTestServer(
   });
   const stopJobs = options.background ? startBackgroundJobs(services) : () => undefined;
   const yoga = createYogaApp({ services, adminToken, trustedProxies, ping: database.ping, production: options.production ?? false });
-  const running = await startServer({ yoga, services, adminToken, trustedProxies, logger, port: 0, host: '127.0.0.1', ...(options.timeouts && { timeouts: options.timeouts }) });
+  const running = await startServer({
+    yoga,
+    services,
+    adminToken,
+    trustedProxies,
+    logger,
+    port: 0,
+    host: '127.0.0.1',
+    ...(options.timeouts && { timeouts: options.timeouts }),
+  });
   const origin = `http://127.0.0.1:${running.port}`;
   return {
     services,

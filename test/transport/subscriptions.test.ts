@@ -177,7 +177,10 @@ function sseSubscribe(target: TestServer, headers: Record<string, string>, query
           buffered = buffered.slice(boundary + 2);
           const lines = message.split('\n');
           const event = lines.find((l) => l.startsWith('event: '))?.slice('event: '.length);
-          const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice('data: '.length)).join('\n');
+          const data = lines
+            .filter((l) => l.startsWith('data: '))
+            .map((l) => l.slice('data: '.length))
+            .join('\n');
           if (event === 'next') {
             const result = JSON.parse(data) as Result;
             everyResult.push(result);
@@ -253,10 +256,7 @@ async function subscribe(
 ): Promise<Sub> {
   const target = options.target ?? server;
   const before = attaches;
-  const sub =
-    transport === 'graphql-ws'
-      ? wsConnect(target, key).subscribe(query, variables)
-      : sseSubscribe(target, credentials(key), query, variables);
+  const sub = transport === 'graphql-ws' ? wsConnect(target, key).subscribe(query, variables) : sseSubscribe(target, credentials(key), query, variables);
   if (options.expectAttach === false) await sub.waitEnded();
   else if (target === server) await waitFor(() => attaches > before || sub.ended, `${transport} subscription to attach`);
   return sub;
@@ -468,10 +468,7 @@ describe.each(TRANSPORTS)('delivery over %s', (transport) => {
     const start = await head(org.id);
     const keys = await subscribe(transport, org.secret, KEY_EVENTS);
     const connections = await subscribe(transport, org.secret, CONNECTION_EVENTS);
-    await Promise.all([
-      ...Array.from({ length: 4 }, () => createKey(org.secret)),
-      ...Array.from({ length: 8 }, () => connectUser(org.secret)),
-    ]);
+    await Promise.all([...Array.from({ length: 4 }, () => createKey(org.secret)), ...Array.from({ length: 8 }, () => connectUser(org.secret))]);
     const rows = await tableEvents(org.id, start);
     expect(rows).toHaveLength(12);
     await expectExactly(keys, rows.filter(isKeyEvent));
@@ -842,12 +839,7 @@ describe.each(TRANSPORTS)('the end of the subscribing key, over %s', (transport)
    * with 4403); none got an event at or after `fromPosition` (the change that ended the key, and
    * what came after it).
    */
-  async function expectEnded(
-    w: Awaited<ReturnType<typeof watched>>,
-    since: number,
-    fromPosition: bigint,
-    later: () => Promise<unknown>,
-  ) {
+  async function expectEnded(w: Awaited<ReturnType<typeof watched>>, since: number, fromPosition: bigint, later: () => Promise<unknown>) {
     // Changes keep coming right after the end: none may reach the ended subscriptions.
     const changes = later().then(
       () => null,
@@ -934,7 +926,10 @@ describe.each(TRANSPORTS)('the end of the subscribing key, over %s', (transport)
     await w.owner.until(() => w.owner.events.some((e) => (e.key as { keyId: string }).keyId === later.key.keyId), 'the later key for the owner');
     await pause(QUIET_MS);
     const keyEvents = w.subs[0]!;
-    expect(keyEvents.positions.filter((p) => p > updated.position), 'key events after KEYS_READ was removed').toEqual([]);
+    expect(
+      keyEvents.positions.filter((p) => p > updated.position),
+      'key events after KEYS_READ was removed',
+    ).toEqual([]);
     // And the client is told: its stream ends with an error rather than going silent.
     expect(keyEvents.ended).toBe(true);
     expect(['FORBIDDEN', 'UNAUTHENTICATED']).toContain(codeOf(keyEvents.results.at(-1)));
@@ -1254,8 +1249,13 @@ describe.each(TRANSPORTS)('secrets over %s', (transport) => {
     // Resumed from the start as well.
     const replayed = await subscribe(transport, org.secret, everything, { after: encodeCursor(0n) });
     await expectExactly(replayed, (await tableEvents(org.id, 0n)).filter(isKeyEvent));
-    const status = await subscribe(transport, org.secret, `subscription ($id: ID!) { connectionStatusChanged(lookup: { id: $id }) {
-      status at connection { id email status keys(first: 50) { edges { node { keyId active } } } } } }`, { id: user.connection.id });
+    const status = await subscribe(
+      transport,
+      org.secret,
+      `subscription ($id: ID!) { connectionStatusChanged(lookup: { id: $id }) {
+      status at connection { id email status keys(first: 50) { edges { node { keyId active } } } } } }`,
+      { id: user.connection.id },
+    );
     await status.waitEvents(1);
 
     const text = JSON.stringify([keys.results, connections.results, replayed.results, status.results]);

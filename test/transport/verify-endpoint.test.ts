@@ -30,7 +30,10 @@ describe('POST /v1/keys/verify', () => {
       { type: 'operator' },
       { organizationId: org.organization.id, name: 'Fiat only', permissions: ['ORDERS_CREATE'], currencies: ['FIAT'] },
     );
-    expect(await post({ key: org.secret, requiredCurrencies: ['CRYPTO'] })).toMatchObject({ status: 200, body: { valid: true, currencies: ['FIAT', 'CRYPTO'] } });
+    expect(await post({ key: org.secret, requiredCurrencies: ['CRYPTO'] })).toMatchObject({
+      status: 200,
+      body: { valid: true, currencies: ['FIAT', 'CRYPTO'] },
+    });
     expect(await post({ key: fiat.secret, requiredCurrencies: ['FIAT'] })).toMatchObject({ status: 200, body: { valid: true, currencies: ['FIAT'] } });
     expect(await post({ key: fiat.secret, requiredCurrencies: ['CRYPTO'] })).toMatchObject({
       status: 200,
@@ -95,11 +98,13 @@ describe('POST /v1/keys/verify and the failure limits (issue 13, finding 4)', ()
     return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { error?: { code: string } } };
   };
   const graphqlFrom = async (ip: string, headers: Record<string, string>) =>
-    (await fetch(`${limited.origin}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, ...headers },
-      body: JSON.stringify({ query: '{ viewer { kind } }' }),
-    })).status;
+    (
+      await fetch(`${limited.origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, ...headers },
+        body: JSON.stringify({ query: '{ viewer { kind } }' }),
+      })
+    ).status;
 
   it('counts wrong admin tokens, holds the address back (429, Retry-After) and raises the alert', async () => {
     const statuses = [];
@@ -122,4 +127,3 @@ describe('POST /v1/keys/verify and the failure limits (issue 13, finding 4)', ()
     expect((await verifyFrom('203.0.113.41', limited.adminToken)).status).toBe(200);
   });
 });
-

@@ -127,9 +127,14 @@ describe('webhooks across crashes and instances', () => {
     // 40 changes through both instances at once; both dispatchers wake on their own commits and poll for the other's.
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        call(i % 2 === 0 ? a : b, 'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }', { 'x-partner-key': org.key }, {
-          i: { id: keyId, name: `Name ${i}` },
-        }),
+        call(
+          i % 2 === 0 ? a : b,
+          'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }',
+          { 'x-partner-key': org.key },
+          {
+            i: { id: keyId, name: `Name ${i}` },
+          },
+        ),
       ),
     );
     await waitUntil(() => at(path).length >= 41, 20_000, '41 webhooks');

@@ -75,7 +75,12 @@ export function excess(inner: Reach, outer: Reach, organizationLimit: number, di
   check('currencies', currencies.length > 0 ? `currencies it does not hold (${currencies.join(', ')})` : null);
   const ips = uncoveredEntries(inner.allowedIps, outer.allowedIps);
   check('allowedIps', ips.length > 0 ? `IP addresses outside its own allowlist (${ips.includes('*') ? 'any address' : ips.join(', ')})` : null);
-  const recipients = outer.allowedRecipients.length === 0 ? [] : inner.allowedRecipients.length === 0 ? ['*'] : inner.allowedRecipients.filter((r) => !outer.allowedRecipients.includes(r));
+  const recipients =
+    outer.allowedRecipients.length === 0
+      ? []
+      : inner.allowedRecipients.length === 0
+        ? ['*']
+        : inner.allowedRecipients.filter((r) => !outer.allowedRecipients.includes(r));
   check(
     'allowedRecipients',
     recipients.length > 0 ? `recipients outside its own (${recipients.includes('*') ? 'any recipient' : recipients.join(', ')})` : null,
@@ -88,8 +93,7 @@ export function excess(inner: Reach, outer: Reach, organizationLimit: number, di
   return found;
 }
 
-const refuse = (what: string, problems: string[]) =>
-  new AccessError('FORBIDDEN', `This key cannot ${what}: that would give ${problems.join('; ')}`);
+const refuse = (what: string, problems: string[]) => new AccessError('FORBIDDEN', `This key cannot ${what}: that would give ${problems.join('; ')}`);
 
 /**
  * A key is created (or issued by rotation) by `caller`: refused unless its reach is within the

@@ -5,14 +5,7 @@ import { checkChange, checkNewKey, checkTarget, inheritedBounds, reachOf, type R
 import { connectionTargetsWhere, keyTargetsWhere, rootKeyId, sessionsWhere } from '../access/visibility.ts';
 import type { Caller, KeyPrincipal } from '../caller.ts';
 import { seal } from '../crypto/secret-box.ts';
-import {
-  AccessError,
-  CapabilityDisabledError,
-  InvalidStateError,
-  KeyLimitReachedError,
-  NotFoundError,
-  ValidationError,
-} from '../errors.ts';
+import { AccessError, CapabilityDisabledError, InvalidStateError, KeyLimitReachedError, NotFoundError, ValidationError } from '../errors.ts';
 import type { EventData, EventDraft } from '../events/event-log.ts';
 import type { UnitOfWork, Work } from '../unit-of-work.ts';
 import { parseInput } from '../validation.ts';
@@ -69,7 +62,11 @@ function poolOf(key: Pick<ApiKey, 'kind' | 'organizationId' | 'connectionId'>): 
 }
 
 /** A key lifecycle event: public identifiers only. */
-export function keyEvent(type: EventType, key: Pick<ApiKey, 'id' | 'keyId' | 'kind' | 'organizationId' | 'environment' | 'connectionId'>, data: EventData = {}): EventDraft {
+export function keyEvent(
+  type: EventType,
+  key: Pick<ApiKey, 'id' | 'keyId' | 'kind' | 'organizationId' | 'environment' | 'connectionId'>,
+  data: EventData = {},
+): EventDraft {
   return {
     organizationId: key.organizationId,
     environment: key.environment,
@@ -150,7 +147,11 @@ export class ApiKeyService {
 
   private async checkRoom(tx: Tx, pool: Pool, now: Date) {
     const active = await tx.apiKey.count({
-      where: { ...(pool.kind === 'USER' ? { connectionId: pool.connectionId } : { organizationId: pool.organizationId }), kind: pool.kind, ...activeWhere(now) },
+      where: {
+        ...(pool.kind === 'USER' ? { connectionId: pool.connectionId } : { organizationId: pool.organizationId }),
+        kind: pool.kind,
+        ...activeWhere(now),
+      },
     });
     if (active >= limitOf(pool)) throw new KeyLimitReachedError(limitOf(pool));
   }
@@ -359,7 +360,13 @@ export class ApiKeyService {
    * key's reach (an escalation attempt), the attempt is written to the caller's own audit trail
    * (after the rollback, so it is the only trace).
    */
-  private async onVisible<T>(caller: Caller, id: string, target: 'api_key' | 'connection' | 'organization', attempted: string, change: () => Promise<T>): Promise<T> {
+  private async onVisible<T>(
+    caller: Caller,
+    id: string,
+    target: 'api_key' | 'connection' | 'organization',
+    attempted: string,
+    change: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await change();
     } catch (error) {
@@ -394,7 +401,11 @@ export class ApiKeyService {
    * An update: the key's capabilities must be within the caller's reach before (a weaker key
    * cannot touch a stronger one), and a change that widens it must leave it wholly within.
    */
-  private async update(caller: Caller, kind: ApiKeyKind, input: Omit<KeyChanges, 'allowedRecipients'> & { id: string; allowedRecipients?: Recipient[] }): Promise<ApiKey> {
+  private async update(
+    caller: Caller,
+    kind: ApiKeyKind,
+    input: Omit<KeyChanges, 'allowedRecipients'> & { id: string; allowedRecipients?: Recipient[] },
+  ): Promise<ApiKey> {
     const now = this.clock.now();
     const { id, allowedRecipients, ...changes } = input;
     const data = Object.fromEntries(
@@ -474,9 +485,7 @@ export class ApiKeyService {
         const issued = await this.insertKey(w, successor);
         const graceEnd = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
         const ending =
-          input.gracePeriodSeconds === 0
-            ? { revokedAt: now }
-            : { expiresAt: old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd };
+          input.gracePeriodSeconds === 0 ? { revokedAt: now } : { expiresAt: old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd };
         // Conditional on "not rotated yet": of two concurrent rotations exactly one wins.
         const { count } = await w.tx.apiKey.updateMany({
           where: { id: old.id, successorId: null, revokedAt: null },

@@ -56,11 +56,7 @@ export function generateKeyId(): string {
   return randomBase62(KEY_ID_LENGTH);
 }
 
-export function generateKey(
-  kind: KeyPrefixKind,
-  env: KeyEnv,
-  keyId: string = generateKeyId(),
-): { keyId: string; token: string } {
+export function generateKey(kind: KeyPrefixKind, env: KeyEnv, keyId: string = generateKeyId()): { keyId: string; token: string } {
   if (!KEY_ID_RE.test(keyId)) throw new Error('keyId must be 8 base62 characters');
   const body = `kw_${kind}_${env}_${keyId}_${randomBase62(SECRET_LENGTH)}`;
   return { keyId, token: body + checksum(body) };

@@ -33,7 +33,9 @@ export function auditHash(previous: string | null, row: ChainedFields): string {
     row.details,
     row.createdAt.toISOString(),
   ]);
-  return createHash('sha256').update(`${previous ?? ''}\n${content}`).digest('hex');
+  return createHash('sha256')
+    .update(`${previous ?? ''}\n${content}`)
+    .digest('hex');
 }
 
 /**

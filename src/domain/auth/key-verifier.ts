@@ -14,9 +14,7 @@ export interface KeyRecheck {
   permissions: ApiKey['permissions'];
 }
 
-export type KeyCheck =
-  | { ok: true; principal: KeyPrincipal }
-  | { ok: false; reason: KeyCheckFailure; keyId?: string | undefined; principal?: KeyPrincipal };
+export type KeyCheck = { ok: true; principal: KeyPrincipal } | { ok: false; reason: KeyCheckFailure; keyId?: string | undefined; principal?: KeyPrincipal };
 
 /** What a session needs of the key that opened it. */
 type ParentFacts = Pick<
@@ -210,7 +208,11 @@ export class KeyVerifier implements KeyChangeListener {
     return keys.map(({ keyId, ip }) => {
       const entry = entries.get(keyId);
       if (!entry) return { refusal: 'NOT_FOUND', expiresAt: null, permissions: [] };
-      return { refusal: this.refusal(entry, ip, now), expiresAt: earliest(entry.key.expiresAt, entry.parent?.expiresAt ?? null), permissions: entry.permissions };
+      return {
+        refusal: this.refusal(entry, ip, now),
+        expiresAt: earliest(entry.key.expiresAt, entry.parent?.expiresAt ?? null),
+        permissions: entry.permissions,
+      };
     });
   }
 

@@ -78,6 +78,4 @@ export const advanceSandboxInput = z.object({
 });
 
 /** A dummy user: everything but the email (generated) as connectUser takes it. */
-export const sandboxUserInput = z
-  .object({ type: z.enum(['PERSON', 'BUSINESS']) })
-  .catchall(z.unknown());
+export const sandboxUserInput = z.object({ type: z.enum(['PERSON', 'BUSINESS']) }).catchall(z.unknown());

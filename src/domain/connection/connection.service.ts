@@ -22,14 +22,7 @@ import { depositDetailsFor, type DepositDetails, type DepositProvider } from './
 const CONSENT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** What a connection's first user key may do: act as the user, not administer the partner. */
-const USER_KEY_PERMISSIONS: Permission[] = [
-  'BALANCE_READ',
-  'CONNECTIONS_READ',
-  'KEYS_READ',
-  'ORDERS_CREATE',
-  'ORDERS_READ',
-  'WITHDRAWALS_CREATE',
-];
+const USER_KEY_PERMISSIONS: Permission[] = ['BALANCE_READ', 'CONNECTIONS_READ', 'KEYS_READ', 'ORDERS_CREATE', 'ORDERS_READ', 'WITHDRAWALS_CREATE'];
 
 export interface ConnectionLinks {
   /** Base URL of this Keyward, where consent pages are served. */
@@ -134,63 +127,63 @@ export class ConnectionService {
     // the unique constraint runs again and finds the winner's row.
     const result = await retryOnUniqueViolation(() => {
       return this.uow.run(caller, organization.id, async (w) => {
-      checkLiveAccess(caller, environment, w.organization, 'connect users in LIVE');
-      const { tx } = w;
-      const user = await tx.user.upsert({ where: { email: input.email }, create: { email: input.email }, update: {} });
-      if (input.ref !== undefined) {
-        const holder = await tx.connection.findFirst({
-          where: { organizationId: organization.id, environment, ref: input.ref, NOT: { userId: user.id } },
-          select: { id: true },
-        });
-        if (holder) throw ValidationError.field('ref', 'is already used for another user');
-      }
-      const existing = await tx.connection.findUnique({
-        where: { organizationId_environment_userId: { organizationId: organization.id, environment, userId: user.id } },
-        include: { organization: true, user: true },
-      });
-      if (existing?.status === 'CONNECTED') {
-        return { connection: existing, apiKey: await this.recoverKey(tx, existing) };
-      }
-      const details = {
-        ...(input.ref !== undefined && { ref: input.ref }),
-        ...(input.callback !== undefined && { callbackUrl: input.callback }),
-        ...(input.direction !== undefined && {
-          direction: input.direction,
-          iban: input.iban ?? null,
-          address: input.address ?? null,
-        }),
-      };
-      if (existing && (existing.status === 'ONBOARDING' || existing.status === 'PENDING')) {
-        // Already on its way: update what the partner sent, no new email unless the consent link lapsed.
-        const connection = await tx.connection.update({
-          where: { id: existing.id },
-          data: details,
+        checkLiveAccess(caller, environment, w.organization, 'connect users in LIVE');
+        const { tx } = w;
+        const user = await tx.user.upsert({ where: { email: input.email }, create: { email: input.email }, update: {} });
+        if (input.ref !== undefined) {
+          const holder = await tx.connection.findFirst({
+            where: { organizationId: organization.id, environment, ref: input.ref, NOT: { userId: user.id } },
+            select: { id: true },
+          });
+          if (holder) throw ValidationError.field('ref', 'is already used for another user');
+        }
+        const existing = await tx.connection.findUnique({
+          where: { organizationId_environment_userId: { organizationId: organization.id, environment, userId: user.id } },
           include: { organization: true, user: true },
         });
-        if (connection.status === 'PENDING' && !(await this.hasOpenConsent(tx, connection.id))) {
-          await this.admitMail(w, organization.id, input.email);
-          w.afterCommit(await this.issueConsent(tx, connection));
+        if (existing?.status === 'CONNECTED') {
+          return { connection: existing, apiKey: await this.recoverKey(tx, existing) };
         }
-        return { connection, apiKey: null };
-      }
-      // KYC is a fact of one environment: a TEST (sandbox) approval never lets a LIVE connection skip onboarding.
-      const approval = await tx.kycApproval.findUnique({ where: { userId_environment: { userId: user.id, environment } }, select: { userId: true } });
-      const event: ConnectionEvent = approval ? 'REQUEST_KNOWN_USER' : 'REQUEST_NEW_USER';
-      const to = this.next(existing?.status ?? 'NONE', event);
-      const connection = existing
-        ? await tx.connection.update({
+        const details = {
+          ...(input.ref !== undefined && { ref: input.ref }),
+          ...(input.callback !== undefined && { callbackUrl: input.callback }),
+          ...(input.direction !== undefined && {
+            direction: input.direction,
+            iban: input.iban ?? null,
+            address: input.address ?? null,
+          }),
+        };
+        if (existing && (existing.status === 'ONBOARDING' || existing.status === 'PENDING')) {
+          // Already on its way: update what the partner sent, no new email unless the consent link lapsed.
+          const connection = await tx.connection.update({
             where: { id: existing.id },
-            data: { ...details, status: to, statusReason: null, ...NO_DEPOSIT, depositDetailsPending: false },
-            include: { organization: true, user: true },
-          })
-        : await tx.connection.create({
-            data: { ...details, organizationId: organization.id, userId: user.id, environment, status: to },
+            data: details,
             include: { organization: true, user: true },
           });
-      await this.recordStatusChange(w, connection, existing?.status ?? null);
-      await this.admitMail(w, organization.id, input.email);
-      w.afterCommit(to === 'PENDING' ? await this.issueConsent(tx, connection) : this.signupMail(connection));
-      return { connection, apiKey: null };
+          if (connection.status === 'PENDING' && !(await this.hasOpenConsent(tx, connection.id))) {
+            await this.admitMail(w, organization.id, input.email);
+            w.afterCommit(await this.issueConsent(tx, connection));
+          }
+          return { connection, apiKey: null };
+        }
+        // KYC is a fact of one environment: a TEST (sandbox) approval never lets a LIVE connection skip onboarding.
+        const approval = await tx.kycApproval.findUnique({ where: { userId_environment: { userId: user.id, environment } }, select: { userId: true } });
+        const event: ConnectionEvent = approval ? 'REQUEST_KNOWN_USER' : 'REQUEST_NEW_USER';
+        const to = this.next(existing?.status ?? 'NONE', event);
+        const connection = existing
+          ? await tx.connection.update({
+              where: { id: existing.id },
+              data: { ...details, status: to, statusReason: null, ...NO_DEPOSIT, depositDetailsPending: false },
+              include: { organization: true, user: true },
+            })
+          : await tx.connection.create({
+              data: { ...details, organizationId: organization.id, userId: user.id, environment, status: to },
+              include: { organization: true, user: true },
+            });
+        await this.recordStatusChange(w, connection, existing?.status ?? null);
+        await this.admitMail(w, organization.id, input.email);
+        w.afterCommit(to === 'PENDING' ? await this.issueConsent(tx, connection) : this.signupMail(connection));
+        return { connection, apiKey: null };
       });
     });
     return result;
@@ -239,9 +232,7 @@ export class ConnectionService {
   /** disconnectUser: CONNECTED → REVOKED, every key of the connection revoked with it. */
   async disconnect(caller: Caller, id: string): Promise<Connection> {
     authorize(caller, 'connections.write');
-    const { connection } = await this.onConnection(caller, { id, ...connectionTargetsWhere(caller) }, (w, current) =>
-      this.apply(w, current, 'DISCONNECT'),
-    );
+    const { connection } = await this.onConnection(caller, { id, ...connectionTargetsWhere(caller) }, (w, current) => this.apply(w, current, 'DISCONNECT'));
     return connection;
   }
 
@@ -367,7 +358,9 @@ export class ConnectionService {
         }
       }
       try {
-        const outcome = await this.uow.run({ type: 'system' }, candidate.organizationId, (w) => this.replaceDeposit(w, candidate.id, candidate.status, details));
+        const outcome = await this.uow.run({ type: 'system' }, candidate.organizationId, (w) =>
+          this.replaceDeposit(w, candidate.id, candidate.status, details),
+        );
         if (outcome !== 'skipped') total[outcome]++;
       } catch (error) {
         // Deleted meanwhile, and its connections with it.
@@ -451,7 +444,11 @@ export class ConnectionService {
     }
     if (to === 'CONNECTED' || to === 'REJECTED') {
       // The partner's callback hears of it: delivered from the outbox, in this transaction.
-      await this.deps.webhooks.enqueueCallbacks(tx, { connection: { ...connection, email: connection.user.email }, event: statusEvent, ...(issuedKey && { issuedKey }) });
+      await this.deps.webhooks.enqueueCallbacks(tx, {
+        connection: { ...connection, email: connection.user.email },
+        event: statusEvent,
+        ...(issuedKey && { issuedKey }),
+      });
     }
     if (event === 'KYC_APPROVED') {
       // Approved in the connection's environment only (a sandbox approval is a TEST fact).
@@ -479,17 +476,21 @@ export class ConnectionService {
   /** Entering CONNECTED: the connection's first user key, encrypted for recovery when the org wants it. */
   private issueFirstKey(w: Work, connection: ConnectionWithOrg) {
     const { organization } = connection;
-    return this.deps.apiKeys.issueKey(w, { type: 'system' }, {
-      kind: 'USER',
-      organizationId: organization.id,
-      connectionId: connection.id,
-      environment: connection.environment,
-      name: 'Default key',
-      permissions: USER_KEY_PERMISSIONS.filter((p) => !organization.disabledPermissions.includes(p)),
-      allowedIps: [],
-      expiresAt: null,
-      recoverable: organization.userKeyRecovery === 'ENCRYPTED',
-    });
+    return this.deps.apiKeys.issueKey(
+      w,
+      { type: 'system' },
+      {
+        kind: 'USER',
+        organizationId: organization.id,
+        connectionId: connection.id,
+        environment: connection.environment,
+        name: 'Default key',
+        permissions: USER_KEY_PERMISSIONS.filter((p) => !organization.disabledPermissions.includes(p)),
+        allowedIps: [],
+        expiresAt: null,
+        recoverable: organization.userKeyRecovery === 'ENCRYPTED',
+      },
+    );
   }
 
   /** The connection's recoverable key: the oldest active user key stored encrypted, if the org keeps them. */
@@ -558,36 +559,40 @@ export class ConnectionService {
     const { name } = connection.organization;
     const env = connection.environment === 'TEST' ? ' (test environment)' : '';
     return () =>
-      this.deps.mailer.send({
-        to: connection.user.email,
-        subject: `${name} asks to connect to your account`,
-        text: [
-          `${name}${env} asks to act for you through your account.`,
-          '',
-          `Approve or decline here (the link works once, for 24 hours):`,
-          link,
-          '',
-          'If you did not expect this, decline or ignore this email.',
-        ].join('\n'),
-      }).then(() => undefined);
+      this.deps.mailer
+        .send({
+          to: connection.user.email,
+          subject: `${name} asks to connect to your account`,
+          text: [
+            `${name}${env} asks to act for you through your account.`,
+            '',
+            `Approve or decline here (the link works once, for 24 hours):`,
+            link,
+            '',
+            'If you did not expect this, decline or ignore this email.',
+          ].join('\n'),
+        })
+        .then(() => undefined);
   }
 
   private signupMail(connection: ConnectionWithOrg): () => Promise<void> {
     const url = new URL(this.deps.links.signupUrl);
     url.searchParams.set('email', connection.user.email);
     return () =>
-      this.deps.mailer.send({
-        to: connection.user.email,
-        subject: `Finish signing up to connect ${connection.organization.name}`,
-        text: [
-          `${connection.organization.name} would like to connect to your account.`,
-          '',
-          'First finish signing up and verifying your identity here:',
-          url.toString(),
-          '',
-          'Once you are verified we will email you a link to approve the connection.',
-        ].join('\n'),
-      }).then(() => undefined);
+      this.deps.mailer
+        .send({
+          to: connection.user.email,
+          subject: `Finish signing up to connect ${connection.organization.name}`,
+          text: [
+            `${connection.organization.name} would like to connect to your account.`,
+            '',
+            'First finish signing up and verifying your identity here:',
+            url.toString(),
+            '',
+            'Once you are verified we will email you a link to approve the connection.',
+          ].join('\n'),
+        })
+        .then(() => undefined);
   }
 
   /** After commit, mail goes out (a failure is logged by the unit of work; the partner can ask again). */

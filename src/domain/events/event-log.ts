@@ -193,11 +193,7 @@ export class EventLog {
   }
 
   /** Events of an organization after a position, oldest first (optionally one environment). */
-  async read(
-    organizationId: string,
-    after: bigint,
-    options: { environment?: Environment; limit?: number; upTo?: bigint } = {},
-  ): Promise<EventRecord[]> {
+  async read(organizationId: string, after: bigint, options: { environment?: Environment; limit?: number; upTo?: bigint } = {}): Promise<EventRecord[]> {
     const rows = await this.prisma.event.findMany({
       where: {
         organizationId,

@@ -31,7 +31,11 @@ export const updateOrganizationInput = z
     liveAccess: liveAccess.optional(),
     rateLimitRequests: rateLimitRequests.optional(),
     rateLimitWindowSeconds: z.int('must be a whole number').min(1, 'must be at least 1').max(86_400, 'must be at most 86400 (a day)').optional(),
-    sessionIdleTimeoutSeconds: z.int('must be a whole number').min(60, 'must be at least 60').max(30 * 86_400, 'must be at most 2592000 (30 days)').optional(),
+    sessionIdleTimeoutSeconds: z
+      .int('must be a whole number')
+      .min(60, 'must be at least 60')
+      .max(30 * 86_400, 'must be at most 2592000 (30 days)')
+      .optional(),
   })
   .refine((v) => Object.keys(v).some((k) => k !== 'id' && v[k as keyof typeof v] !== undefined), {
     message: 'give at least one field to change',

@@ -218,7 +218,10 @@ export class RateLimits {
     if (attempt.address !== undefined && (await this.store.add(addressKey(attempt.address), this.authFailures.windowMs)) === this.authFailures.failures) {
       reached.push('address');
     }
-    if (attempt.credential !== undefined && (await this.store.add(credentialKey(attempt.credential), this.authFailures.windowMs)) === this.authFailures.failures) {
+    if (
+      attempt.credential !== undefined &&
+      (await this.store.add(credentialKey(attempt.credential), this.authFailures.windowMs)) === this.authFailures.failures
+    ) {
       reached.push('credential');
     }
     return reached;

@@ -96,7 +96,10 @@ export class SigningService {
   }
 
   /** The row id is chosen here: it is the sealed box's associated data, so the box is made for it. */
-  private async insert(tx: Tx, row: { organizationId: string; environment: Environment; secret: string; retiresAt?: Date | null; createdAt?: Date }): Promise<void> {
+  private async insert(
+    tx: Tx,
+    row: { organizationId: string; environment: Environment; secret: string; retiresAt?: Date | null; createdAt?: Date },
+  ): Promise<void> {
     const id = randomUUID();
     const { secret, ...data } = row;
     await tx.signingSecret.create({ data: { id, ...data, sealed: new Uint8Array(seal(this.encryptionKey, secret, id)) } });
@@ -143,7 +146,11 @@ export class SigningService {
    * time) is skipped, so running it again or on several instances at once does nothing more.
    */
   async upgradeLegacySecrets(): Promise<LegacyUpgrade> {
-    const organizations = await this.prisma.signingSecret.findMany({ where: { environment: null }, distinct: ['organizationId'], select: { organizationId: true } });
+    const organizations = await this.prisma.signingSecret.findMany({
+      where: { environment: null },
+      distinct: ['organizationId'],
+      select: { organizationId: true },
+    });
     const total: LegacyUpgrade = { split: 0, undecryptable: 0 };
     for (const { organizationId } of organizations) {
       try {

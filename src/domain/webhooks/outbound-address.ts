@@ -86,7 +86,13 @@ function addressesInHostName(host: string): string[] {
   const found: string[] = [];
   for (let i = 0; i < parts.length; i++) {
     const hex = /^(?:0x)?([0-9a-f]{8})$/.exec(parts[i]!);
-    if (hex) found.push(hex[1]!.match(/../g)!.map((byte) => parseInt(byte, 16)).join('.'));
+    if (hex)
+      found.push(
+        hex[1]!
+          .match(/../g)!
+          .map((byte) => parseInt(byte, 16))
+          .join('.'),
+      );
     const four = parts.slice(i, i + 4);
     if (four.length === 4 && four.every((p) => /^\d{1,3}$/.test(p))) {
       const text = four.join('.');

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Connection, Environment, Prisma, PrismaClient, WebhookAttempt, WebhookDeliveryState, WebhookEndpoint, WebhookEventType } from '../../generated/prisma/client.ts';
+import type {
+  Connection,
+  Environment,
+  Prisma,
+  PrismaClient,
+  WebhookAttempt,
+  WebhookDeliveryState,
+  WebhookEndpoint,
+  WebhookEventType,
+} from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { authorize } from '../access/policy.ts';
 import { webhookAttemptsWhere } from '../access/visibility.ts';
@@ -127,7 +136,9 @@ export class WebhookDeliveryService implements AppendObserver {
     if (endpoints.length === 0) return;
     const rows = records.flatMap((record) =>
       endpoints
-        .filter((e) => e.organizationId === record.organizationId && e.environment === record.environment && e.eventTypes.includes(record.type as WebhookEventType))
+        .filter(
+          (e) => e.organizationId === record.organizationId && e.environment === record.environment && e.eventTypes.includes(record.type as WebhookEventType),
+        )
         .map((endpoint) => ({
           organizationId: record.organizationId,
           environment: record.environment,
@@ -329,7 +340,15 @@ export class WebhookDeliveryService implements AppendObserver {
     }
     this.deps.onAttempt?.(outcome.succeeded);
     this.deps.logger.info(
-      { webhookId: webhookIdOf(delivery.id), type: delivery.type, statusCode: outcome.statusCode, durationMs: outcome.durationMs, succeeded: outcome.succeeded, error: outcome.error, manual },
+      {
+        webhookId: webhookIdOf(delivery.id),
+        type: delivery.type,
+        statusCode: outcome.statusCode,
+        durationMs: outcome.durationMs,
+        succeeded: outcome.succeeded,
+        error: outcome.error,
+        manual,
+      },
       'webhook attempt',
     );
     return recorded;
@@ -364,7 +383,8 @@ export class WebhookDeliveryService implements AppendObserver {
   private async keyOf(delivery: Claimed): Promise<string | null> {
     if (delivery.sealedApiKey) {
       const secret = open(this.deps.encryptionKey, delivery.sealedApiKey, delivery.id);
-      if (secret === null) this.deps.logger.error({ webhookId: webhookIdOf(delivery.id) }, 'a sealed callback key does not decrypt (tampered, or another encryption key)');
+      if (secret === null)
+        this.deps.logger.error({ webhookId: webhookIdOf(delivery.id) }, 'a sealed callback key does not decrypt (tampered, or another encryption key)');
       return secret;
     }
     const keyId = delivery.payload.data.keyId;
@@ -394,10 +414,14 @@ export class WebhookDeliveryService implements AppendObserver {
       if (count === 0) return;
       await tx.webhookDelivery.updateMany({ where: { endpointId: id, state: 'PENDING' }, data: { state: 'CANCELLED', nextAttemptAt: null } });
       const scope = { organizationId: endpoint.organizationId, environment: endpoint.environment };
-      await w.audit({ environment: endpoint.environment, action: 'webhook_endpoint.disabled', targetType: 'webhook_endpoint', targetId: id, details: { url: endpoint.url, reason } });
-      await w.emit([
-        { ...scope, type: 'WEBHOOK_ENDPOINT_DISABLED', data: { webhookEndpointId: publicId('WebhookEndpoint', id), url: endpoint.url, reason } },
-      ]);
+      await w.audit({
+        environment: endpoint.environment,
+        action: 'webhook_endpoint.disabled',
+        targetType: 'webhook_endpoint',
+        targetId: id,
+        details: { url: endpoint.url, reason },
+      });
+      await w.emit([{ ...scope, type: 'WEBHOOK_ENDPOINT_DISABLED', data: { webhookEndpointId: publicId('WebhookEndpoint', id), url: endpoint.url, reason } }]);
     });
     this.deps.logger.warn({ endpointId: id, reason }, 'webhook endpoint disabled');
   }
@@ -414,7 +438,10 @@ export class WebhookDeliveryService implements AppendObserver {
   /** redeliverWebhook: the message of an attempt, sent again now (the schedule is not changed). */
   async redeliver(caller: Caller, attemptId: string): Promise<WebhookAttempt> {
     authorize(caller, 'webhooks.manage');
-    const previous = await this.prisma.webhookAttempt.findFirst({ where: { AND: [{ id: attemptId }, webhookAttemptsWhere(caller)] }, include: { delivery: { include: { endpoint: true } } } });
+    const previous = await this.prisma.webhookAttempt.findFirst({
+      where: { AND: [{ id: attemptId }, webhookAttemptsWhere(caller)] },
+      include: { delivery: { include: { endpoint: true } } },
+    });
     if (!previous) throw new NotFoundError('Webhook delivery');
     const { delivery } = previous;
     if (delivery.endpoint && !delivery.endpoint.enabled) throw new InvalidStateError('The webhook endpoint is disabled; enable it before redelivering');
@@ -425,7 +452,12 @@ export class WebhookDeliveryService implements AppendObserver {
     });
     if (count !== 1) throw new InvalidStateError('An attempt of this webhook is in progress; try again in a moment');
     const claimed: Claimed = { ...delivery, payload: delivery.payload as unknown as WebhookBody };
-    if (delivery.type === VERIFICATION_STATUS && typeof claimed.payload.data.keyId === 'string' && !(await this.keyDelivered(claimed)) && !(await this.keyOf(claimed))) {
+    if (
+      delivery.type === VERIFICATION_STATUS &&
+      typeof claimed.payload.data.keyId === 'string' &&
+      !(await this.keyDelivered(claimed)) &&
+      !(await this.keyOf(claimed))
+    ) {
       await this.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { leaseUntil: null } });
       throw new InvalidStateError('The key this callback carried is no longer kept; rotate the connection’s key to get a new one');
     }

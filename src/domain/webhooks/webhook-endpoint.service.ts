@@ -68,7 +68,13 @@ export class WebhookEndpointService {
       const existing = await tx.webhookEndpoint.findFirst({ where: { id, ...scope } });
       if (!existing) throw new NotFoundError('Webhook endpoint');
       await tx.webhookEndpoint.delete({ where: { id } });
-      await audit({ environment: scope.environment, action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, details: { url: existing.url } });
+      await audit({
+        environment: scope.environment,
+        action: 'webhook_endpoint.deleted',
+        targetType: 'webhook_endpoint',
+        targetId: id,
+        details: { url: existing.url },
+      });
       return existing;
     });
   }

@@ -64,7 +64,8 @@ builder.queryField('partnerKeys', (t) =>
     maxSize: maxPageSize,
     authScopes: { may: 'partnerKeys.read' },
     args: { includeInactive: t.arg.boolean({ required: false }) },
-    resolve: (query, _root, args, ctx) => ctx.prisma.apiKey.findMany({ ...query, where: partnerKeysWhere(args, ctx), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.prisma.apiKey.findMany({ ...query, where: partnerKeysWhere(args, ctx), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
     totalCount: (_connection, args, ctx) => ctx.prisma.apiKey.count({ where: partnerKeysWhere(args, ctx) }),
   }),
 );
@@ -81,8 +82,7 @@ export const IssuedKey = (name: string) =>
     }),
   });
 
-export const KeyResult = (name: string) =>
-  builder.simpleObject(name, { fields: (t) => ({ key: t.field({ type: ApiKeyRef }) }) });
+export const KeyResult = (name: string) => builder.simpleObject(name, { fields: (t) => ({ key: t.field({ type: ApiKeyRef }) }) });
 
 builder.mutationField('createPartnerKey', (t) =>
   t.fieldWithInput({
@@ -109,7 +109,8 @@ builder.mutationField('createPartnerKey', (t) =>
 );
 
 /** What the per-key limit input means, for both kinds of key. */
-export const RATE_LIMIT_INPUT = "Requests per window for this key; a key may set at most its own number (the organization's unless it has one), the operator any";
+export const RATE_LIMIT_INPUT =
+  "Requests per window for this key; a key may set at most its own number (the organization's unless it has one), the operator any";
 
 builder.mutationField('updatePartnerKey', (t) =>
   t.fieldWithInput({

@@ -47,10 +47,7 @@ function auditEventsFiltered(
 ): Prisma.AuditEventWhereInput {
   checkFilterLengths({ keyId: args.keyId, action: args.action });
   return {
-    AND: [
-      auditEventsWhere(callerOf(ctx)),
-      ...(args.keyId ? [{ OR: [{ actorKeyId: args.keyId }, { targetType: 'api_key', targetId: args.keyId }] }] : []),
-    ],
+    AND: [auditEventsWhere(callerOf(ctx)), ...(args.keyId ? [{ OR: [{ actorKeyId: args.keyId }, { targetType: 'api_key', targetId: args.keyId }] }] : [])],
     ...(args.actorKind && { actorKind: args.actorKind }),
     ...(args.action && { action: args.action }),
     ...createdBetween(args),

@@ -124,7 +124,7 @@ builder.mutationField('connectUser', (t) =>
     authScopes: { may: 'connections.write' },
     input: {
       email: t.input.string({ required: true }),
-      ref: t.input.string({ description: "Your own id for the user, echoed in events and webhooks" }),
+      ref: t.input.string({ description: 'Your own id for the user, echoed in events and webhooks' }),
       callback: t.input.string({ description: 'Base URL for verification-status and connection-status callbacks' }),
       direction: t.input.field({ type: ConnectionDirectionEnum }),
       iban: t.input.string({ description: 'SELL: where EUR is paid out' }),

@@ -1,13 +1,4 @@
-import {
-  ActorKind,
-  ApiKeyKind,
-  Currency,
-  Environment,
-  LiveAccess,
-  OrganizationStatus,
-  Permission,
-  UserKeyRecovery,
-} from '../../generated/prisma/enums.ts';
+import { ActorKind, ApiKeyKind, Currency, Environment, LiveAccess, OrganizationStatus, Permission, UserKeyRecovery } from '../../generated/prisma/enums.ts';
 import { builder } from '../builder.ts';
 
 export const EnvironmentEnum = builder.enumType(Environment, { name: 'Environment' });

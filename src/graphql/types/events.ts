@@ -39,7 +39,8 @@ ConnectionEventRef.implement({
     connection: t.prismaField({
       type: 'Connection',
       description: 'The connection as it is now',
-      resolve: (query, event, _args, ctx) => ctx.prisma.connection.findFirstOrThrow({ ...query, where: { AND: [{ id: event.connectionId! }, connectionsWhere(callerOf(ctx))] } }),
+      resolve: (query, event, _args, ctx) =>
+        ctx.prisma.connection.findFirstOrThrow({ ...query, where: { AND: [{ id: event.connectionId! }, connectionsWhere(callerOf(ctx))] } }),
     }),
     at: t.field({ type: 'DateTime', resolve: (event) => event.createdAt }),
   }),
@@ -53,7 +54,8 @@ ApiKeyEventRef.implement({
     key: t.prismaField({
       type: 'ApiKey',
       description: 'The key as it is now',
-      resolve: (query, event, _args, ctx) => ctx.prisma.apiKey.findFirstOrThrow({ ...query, where: { AND: [{ id: event.apiKeyId! }, apiKeysWhere(callerOf(ctx))] } }),
+      resolve: (query, event, _args, ctx) =>
+        ctx.prisma.apiKey.findFirstOrThrow({ ...query, where: { AND: [{ id: event.apiKeyId! }, apiKeysWhere(callerOf(ctx))] } }),
     }),
     at: t.field({ type: 'DateTime', resolve: (event) => event.createdAt }),
   }),
@@ -65,7 +67,8 @@ ConnectionStatusEventRef.implement({
     status: t.field({ type: ConnectionStatusEnum, resolve: (view) => view.status }),
     connection: t.prismaField({
       type: 'Connection',
-      resolve: (query, view, _args, ctx) => ctx.prisma.connection.findFirstOrThrow({ ...query, where: { AND: [{ id: view.connectionId }, connectionsWhere(callerOf(ctx))] } }),
+      resolve: (query, view, _args, ctx) =>
+        ctx.prisma.connection.findFirstOrThrow({ ...query, where: { AND: [{ id: view.connectionId }, connectionsWhere(callerOf(ctx))] } }),
     }),
     at: t.field({ type: 'DateTime', resolve: (view) => view.at }),
   }),

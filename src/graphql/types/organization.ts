@@ -81,7 +81,7 @@ builder.mutationField('updateOrganization', (t) =>
       userKeyRecovery: t.input.field({ type: UserKeyRecoveryEnum }),
       liveAccess: t.input.field({
         type: LiveAccessEnum,
-        description: "ENABLED opens LIVE; PENDING closes it again to new LIVE keys and connections (the LIVE keys it has keep working)",
+        description: 'ENABLED opens LIVE; PENDING closes it again to new LIVE keys and connections (the LIVE keys it has keep working)',
       }),
       rateLimitRequests: t.input.int({ description: 'Requests each key may make per window (1…1,000,000; default 1000)' }),
       rateLimitWindowSeconds: t.input.int({ description: 'The window, in seconds (1…86,400; default 60)' }),

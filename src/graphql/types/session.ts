@@ -41,7 +41,7 @@ builder.mutationField('revokeSession', (t) =>
     errors: { types: [NotFoundError, InvalidStateError] },
     authScopes: { may: 'sessions.end' },
     description:
-      "End a session now (log out): a session may end itself and the other sessions of its key; a key the sessions it opened; a partner key with KEYS_WRITE any session of its organization and environment",
+      'End a session now (log out): a session may end itself and the other sessions of its key; a key the sessions it opened; a partner key with KEYS_WRITE any session of its organization and environment',
     input: { id: t.input.id({ required: true }) },
     resolve: async (_root, { input }, ctx) => ({
       session: await ctx.services.apiKeys.revokeSession(callerOf(ctx), { id: decodeId(input.id, 'ApiKey', 'API key') }),
@@ -56,12 +56,13 @@ builder.queryField('sessions', (t) =>
     maxSize: maxPageSize,
     authScopes: { may: 'sessions.read' },
     description:
-      "Sessions (registered devices), newest first: a partner key with KEYS_READ sees every session of its organization and environment, any other key (or session) those of its own key",
+      'Sessions (registered devices), newest first: a partner key with KEYS_READ sees every session of its organization and environment, any other key (or session) those of its own key',
     args: {
       keyId: t.arg.string({ required: false, description: 'Only the sessions opened with this key' }),
       includeInactive: t.arg.boolean({ required: false, description: 'Also ended and expired sessions' }),
     },
-    resolve: (query, _root, args, ctx) => ctx.prisma.apiKey.findMany({ ...query, where: sessionsFiltered(args, ctx), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.prisma.apiKey.findMany({ ...query, where: sessionsFiltered(args, ctx), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
     totalCount: (_connection, args, ctx) => ctx.prisma.apiKey.count({ where: sessionsFiltered(args, ctx) }),
   }),
 );

@@ -16,7 +16,6 @@ import { CURRENCIES_INPUT, CurrencyEnum, PermissionEnum } from './enums.ts';
 
 const USER_KEY_CURRENCIES = `${CURRENCIES_INPUT}. IBANs among allowedRecipients need FIAT, Bitcoin addresses CRYPTO`;
 
-
 builder.mutationField('createUserKey', (t) =>
   t.fieldWithInput({
     type: IssuedKey('CreateUserKeySuccess'),

@@ -4,7 +4,17 @@ import { callerOf, withoutNulls } from '../resolver-helpers.ts';
 import { ApiKeyKindEnum, CurrencyEnum, EnvironmentEnum, PermissionEnum } from './enums.ts';
 
 const VerificationCode = builder.enumType('VerificationCode', {
-  values: ['VALID', 'MALFORMED', 'NOT_FOUND', 'REVOKED', 'EXPIRED', 'IP_NOT_ALLOWED', 'INSUFFICIENT_PERMISSIONS', 'CURRENCY_NOT_ALLOWED', 'ORG_INACTIVE'] as const,
+  values: [
+    'VALID',
+    'MALFORMED',
+    'NOT_FOUND',
+    'REVOKED',
+    'EXPIRED',
+    'IP_NOT_ALLOWED',
+    'INSUFFICIENT_PERMISSIONS',
+    'CURRENCY_NOT_ALLOWED',
+    'ORG_INACTIVE',
+  ] as const,
 });
 
 const KeyVerification = builder.simpleObject('KeyVerification', {

@@ -52,6 +52,4 @@ const Viewer = builder.objectRef<Caller>('Viewer').implement({
   }),
 });
 
-builder.queryField('viewer', (t) =>
-  t.field({ type: Viewer, authScopes: { may: 'viewer.read' }, resolve: (_root, _args, ctx) => callerOf(ctx) }),
-);
+builder.queryField('viewer', (t) => t.field({ type: Viewer, authScopes: { may: 'viewer.read' }, resolve: (_root, _args, ctx) => callerOf(ctx) }));

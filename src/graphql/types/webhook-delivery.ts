@@ -14,7 +14,8 @@ import { NOTHING, webhookAttemptsWhere, webhookEndpointsWhere } from '../../doma
 
 const WebhookDeliveryStateEnum = builder.enumType(WebhookDeliveryState, {
   name: 'WebhookDeliveryState',
-  description: 'Where a webhook message stands: PENDING (a next attempt is scheduled), SUCCEEDED, FAILED (given up, or 410), CANCELLED (its endpoint was disabled, or it carried deposit details stored the wrong way round)',
+  description:
+    'Where a webhook message stands: PENDING (a next attempt is scheduled), SUCCEEDED, FAILED (given up, or 410), CANCELLED (its endpoint was disabled, or it carried deposit details stored the wrong way round)',
 });
 
 /** One attempt to deliver a webhook message: what webhookDeliveries lists. */
