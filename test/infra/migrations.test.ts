@@ -254,7 +254,8 @@ describe('signing secrets stored before they were per environment', () => {
     } finally {
       await prisma.$disconnect();
     }
-  });
+    // Replays every migration into a fresh PGlite: slow on a loaded machine.
+  }, 120_000);
 });
 
 // -- KYC approvals from before they were per environment (issue 13, finding 1) ---------------------
@@ -346,7 +347,8 @@ describe('KYC approvals stored before they were per environment', () => {
     } finally {
       await prisma.$disconnect();
     }
-  });
+    // Replays every migration into a fresh PGlite: slow on a loaded machine.
+  }, 120_000);
 });
 
 describe('API keys stored before they had currencies', () => {
@@ -373,7 +375,8 @@ describe('API keys stored before they had currencies', () => {
     } finally {
       await pglite.close();
     }
-  });
+    // Replays every migration into a fresh PGlite: slow on a loaded machine.
+  }, 120_000);
 });
 
 // -- deposit details stored the wrong way round (issue 14) --------------------------------------------
