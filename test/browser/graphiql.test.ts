@@ -99,11 +99,27 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Replaces an editor's text as a user would: click in it, select all, type. */
+/**
+ * Replaces an editor's text as a user would: click in it, select all, delete, type. On a busy
+ * machine the first click may land before Monaco has focus (the select-all then selects the page
+ * and the old text stays), so it clears until the editor is empty before typing.
+ */
 async function setEditor(selector: string, text: string): Promise<void> {
-  await page.locator(`${selector} .monaco-editor`).first().click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Delete');
+  const editorText = () => textOf(`${selector} .view-lines`);
+  for (let attempt = 0; ; attempt++) {
+    await page.locator(`${selector} .monaco-editor`).first().click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    const cleared = await expect
+      .poll(async () => (await editorText()).trim(), { timeout: 2_000 })
+      .toBe('')
+      .then(
+        () => true,
+        () => false,
+      );
+    if (cleared) break;
+    if (attempt === 4) throw new Error(`could not clear the editor ${selector}`);
+  }
   // One input event: Monaco's auto-closing brackets apply to single typed characters only.
   await page.keyboard.insertText(text);
 }
