@@ -137,9 +137,25 @@ const textOf = (selector: string) =>
     .then((text) => text.replace(/\u00a0/g, ' '));
 const result = () => textOf('section.result-window');
 
+/**
+ * Types an operation and runs it. GraphiQL picks the operation to run from the editor a moment
+ * after the text changes; a click before that runs nothing and shows `Cannot infer operation`
+ * (no request is sent), so the click is repeated until GraphiQL has taken the new text.
+ */
 async function run(operation: string): Promise<void> {
   await setEditor(QUERY_EDITOR, operation);
-  await page.locator('button.graphiql-execute-button').click();
+  for (let attempt = 0; attempt < 10; attempt++) {
+    await page.locator('button.graphiql-execute-button').click();
+    const picked = await expect
+      .poll(result, { timeout: 1_000 })
+      .toMatch(/Cannot infer operation/)
+      .then(
+        () => false,
+        () => true,
+      );
+    if (picked) return;
+  }
+  throw new Error('GraphiQL never took the operation typed into its editor');
 }
 
 // A first load parses 5 MB of script; the machine may be busy with other tests.
