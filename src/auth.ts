@@ -70,12 +70,15 @@ const isList = (value: string) => value.includes(',');
 
 const repeatedCredential = () => new AccessError('UNAUTHENTICATED', 'Send each credential header once, with one credential');
 
+/** A key read from the request's headers, and which kind its header expects. */
+type PresentedKey = { token: string; expects: 'ptr' | 'usr' | null } | null;
+
 /**
  * The key a request presents: `X-Partner-Key` (partner keys), `X-Api-Key` (user keys) or
  * `Authorization: Bearer` (any). Several that disagree are refused rather than guessed between,
  * and so is any of these headers sent more than once (docs/api.md, "Credentials").
  */
-function presentedKey(header: HeaderReader): { token: string; expects: 'ptr' | 'usr' | null } | null {
+function presentedKey(header: HeaderReader): PresentedKey {
   if ((['x-partner-key', 'x-api-key', 'authorization'] as const).some((name) => isList(header(name) ?? ''))) throw repeatedCredential();
   const candidates: { token: string; expects: 'ptr' | 'usr' | null }[] = [];
   const partner = header('x-partner-key');
@@ -110,14 +113,22 @@ export async function authenticate(
   const admin = header('x-admin-token');
   const presented = (admin !== null && admin !== undefined) || ['x-partner-key', 'x-api-key', 'authorization'].some((name) => header(name));
   if (!presented) return null;
-  const attempt = attemptOf(header, admin, ip);
+  // The key headers are read once: a refusal of them (repeated, conflicting) is thrown by identify.
+  let key: PresentedKey | AccessError;
+  try {
+    key = presentedKey(header);
+  } catch (error) {
+    if (!(error instanceof AccessError)) throw error;
+    key = error;
+  }
+  const attempt = attemptOf(key, admin, ip);
   // An address group or credential that failed too often is held back before any credential is
   // looked at, unless this credential succeeded from this address before (a known pair).
   const heldForMs = await services.rateLimits.heldBack(attempt);
   if (heldForMs !== null && !(await services.rateLimits.knownPair(attempt))) throw heldBack(heldForMs);
   let caller: Caller | null;
   try {
-    caller = await identify(services, adminToken, header, ip, admin);
+    caller = await identify(services, adminToken, header, ip, admin, key);
   } catch (error) {
     if (error instanceof AccessError && error.code === 'UNAUTHENTICATED') await authenticationFailed(services, attempt);
     // While held back every refusal reads the same, so the hold tells nothing about the guess.
@@ -143,16 +154,11 @@ const heldBack = (retryAfterMs: number) => rateLimitedError(retryAfterMs, 'Too m
  * keyId of a well-formed key, known or not (so the count says nothing of which keys exist), or
  * `operator` for the admin token.
  */
-function attemptOf(header: HeaderReader, admin: string | null | undefined, ip: string | undefined): AuthAttempt {
+function attemptOf(key: PresentedKey | AccessError, admin: string | null | undefined, ip: string | undefined): AuthAttempt {
   const address = ip === undefined ? undefined : (addressGroup(ip) ?? ip);
   if (admin !== null && admin !== undefined) return { address, credential: 'operator' };
-  let credential: string | undefined;
-  try {
-    const key = presentedKey(header);
-    credential = key ? parseKey(key.token)?.keyId : undefined;
-  } catch {
-    // Repeated or conflicting headers name no one credential; identify refuses them.
-  }
+  // Repeated or conflicting headers name no one credential.
+  const credential = key && !(key instanceof AccessError) ? parseKey(key.token)?.keyId : undefined;
   return { address, credential };
 }
 
@@ -184,8 +190,10 @@ async function identify(
   header: HeaderReader,
   ip: string | undefined,
   admin: string | null | undefined,
+  presented: PresentedKey | AccessError,
 ): Promise<Caller | null> {
-  const key = presentedKey(header);
+  if (presented instanceof AccessError) throw presented;
+  const key = presented;
   if (admin !== null && admin !== undefined) {
     if (key) throw new AccessError('UNAUTHENTICATED', 'Send either an admin token or an API key, not both');
     if (!adminTokenMatches(adminToken, admin)) {
