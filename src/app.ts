@@ -19,6 +19,8 @@ import { RedisSlotStore } from './infra/redis-slots.ts';
 import { MemorySlotStore, type SlotStore } from './domain/rate-limit/slots.ts';
 import { RequestLogWriter } from './domain/audit/request-log.ts';
 import { Metrics } from './infra/metrics.ts';
+import { MemberService } from './domain/member/member.service.ts';
+import type { SignInLimits } from './domain/rate-limit/rate-limits.ts';
 import { OrganizationService } from './domain/organization/organization.service.ts';
 import { ConnectionService, type ConnectionLinks } from './domain/connection/connection.service.ts';
 import { SandboxDepositProvider, type DepositProvider } from './domain/connection/deposit-accounts.ts';
@@ -66,6 +68,8 @@ export function createServices(deps: {
   authFailureLimit?: { failures: number; windowMs: number };
   /** Connection mails per organization per hour and per address per day. */
   mailLimits?: { perOrganizationPerHour: number; perRecipientPerDay: number };
+  /** Sign-in link requests per email address and per client address group, per hour. */
+  signInLimits?: SignInLimits;
   /** Days the request log keeps an entry (default 30). */
   requestLogRetentionDays?: number;
   /** Webhooks: the per-attempt deadline and the DNS resolver (tests); jitter's source of randomness. */
@@ -83,7 +87,7 @@ export function createServices(deps: {
     keyCacheEntries: () => verifier.cacheSize,
   }));
   verifier.onLookup = (hit) => metrics.keyCacheLookups.inc({ result: hit ? 'hit' : 'miss' });
-  const rateLimits = new RateLimits(deps.counters ?? new MemoryCounterStore(clock), deps.authFailureLimit, deps.mailLimits, clock);
+  const rateLimits = new RateLimits(deps.counters ?? new MemoryCounterStore(clock), deps.authFailureLimit, deps.mailLimits, clock, deps.signInLimits);
   const registry = new SubscriptionRegistry(
     verifier,
     deps.logger,
@@ -112,7 +116,19 @@ export function createServices(deps: {
     ...(deps.webhooks?.random && { random: deps.webhooks.random }),
   });
   events.observe(webhooks);
-  const organizations = new OrganizationService(prisma, apiKeys, changes, uow, signing);
+  const members = new MemberService({
+    prisma,
+    uow,
+    apiKeys,
+    listener: changes,
+    mailer: deps.mailer,
+    rateLimits,
+    clock,
+    pepper,
+    logger: deps.logger,
+    publicUrl: deps.links.publicUrl,
+  });
+  const organizations = new OrganizationService(prisma, apiKeys, changes, uow, signing, members);
   const connections = new ConnectionService({
     prisma,
     clock,
@@ -139,6 +155,7 @@ export function createServices(deps: {
     apiKeys,
     organizations,
     connections,
+    members,
     mailer: deps.mailer,
     events,
     work: uow,
@@ -152,6 +169,7 @@ export function createServices(deps: {
     rateLimits,
     requestLogs: new RequestLogWriter(prisma, clock, deps.logger, deps.requestLogRetentionDays),
     metrics,
+    publicUrl: deps.links.publicUrl,
     databaseOutage: databaseOutageLog(deps.logger),
   };
 }

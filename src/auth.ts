@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Services } from './context.ts';
-import type { Caller } from './domain/caller.ts';
+import type { Caller, KeyPrincipal, MemberPrincipal } from './domain/caller.ts';
+import { isTenant, STEP_UP_MS } from './domain/access/policy.ts';
 import { ACCESS_MESSAGES, AccessError } from './domain/errors.ts';
-import type { KeyCheckFailure } from './domain/auth/key-verifier.ts';
+import type { KeyCheck, KeyCheckFailure } from './domain/auth/key-verifier.ts';
 import { parseKey } from './domain/api-key/key-format.ts';
 import { addressGroup } from './domain/ip/cidr.ts';
 import { budgetOf, rateLimitedError, type AuthAttempt } from './domain/rate-limit/rate-limits.ts';
@@ -44,6 +45,38 @@ function adminTokenMatches(expected: string | undefined, given: string): boolean
   return timingSafeEqual(expectedDigest.digest, digest(given));
 }
 
+/** The cookie that carries a member's dashboard session (docs/api.md, "Members and the dashboard"). */
+export const MEMBER_COOKIE = 'kw_member';
+
+/** The value of one cookie in a `Cookie` header; undefined when absent. */
+export function cookieValue(header: string | null | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * The headers of a graphql-ws operation: those of its `connection_init` payload, and the member
+ * cookie of the upgrade request (a browser cannot put it in the payload). A socket needs no CSRF
+ * header: its upgrade was accepted only from Keyward's own Origin when it carried the cookie
+ * (src/server.ts), which is what the header proves of an HTTP request.
+ */
+export function socketHeaders(payload: Record<string, unknown> | null | undefined, upgradeCookie: string | undefined): HeaderReader {
+  const fromPayload = headersFromObject(payload);
+  const member = cookieValue(upgradeCookie, MEMBER_COOKIE);
+  return (name) => {
+    if (name === 'cookie') return member === undefined ? undefined : `${MEMBER_COOKIE}=${member}`;
+    if (name === CSRF_HEADER) return member === undefined ? undefined : '1';
+    return fromPayload(name);
+  };
+}
+
+/** The header a cookie-authenticated HTTP request must carry (`1`): a page on another site cannot send it without a CORS preflight. */
+export const CSRF_HEADER = 'x-keyward-csrf';
+
 /** The headers that carry a credential. */
 export const CREDENTIAL_HEADERS = ['x-partner-key', 'x-api-key', 'authorization', 'x-admin-token'] as const;
 
@@ -70,8 +103,8 @@ const isList = (value: string) => value.includes(',');
 
 const repeatedCredential = () => new AccessError('UNAUTHENTICATED', 'Send each credential header once, with one credential');
 
-/** A key read from the request's headers, and which kind its header expects. */
-type PresentedKey = { token: string; expects: 'ptr' | 'usr' | null } | null;
+/** A key read from the request's headers (or a member's cookie), and which kind its header expects. */
+type PresentedKey = { token: string; expects: 'ptr' | 'usr' | 'mbr' | null } | null;
 
 /**
  * The key a request presents: `X-Partner-Key` (partner keys), `X-Api-Key` (user keys) or
@@ -91,7 +124,11 @@ function presentedKey(header: HeaderReader): PresentedKey {
     if (!match) throw invalidKey();
     candidates.push({ token: match[1]!, expects: null });
   }
-  if (candidates.length === 0) return null;
+  if (candidates.length === 0) {
+    // Only without a key header is the member cookie read: a key decides a request it is sent with.
+    const member = cookieValue(header('cookie'), MEMBER_COOKIE);
+    return member ? { token: member, expects: 'mbr' } : null;
+  }
   if (candidates.some((c) => c.token !== candidates[0]!.token)) throw invalidKey();
   const expects = candidates.find((c) => c.expects !== null)?.expects ?? null;
   if (candidates.some((c) => c.expects !== null && c.expects !== expects)) throw invalidKey();
@@ -111,7 +148,10 @@ export async function authenticate(
   identified?: (caller: Caller) => void,
 ): Promise<Caller | null> {
   const admin = header('x-admin-token');
-  const presented = (admin !== null && admin !== undefined) || ['x-partner-key', 'x-api-key', 'authorization'].some((name) => header(name));
+  const presented =
+    (admin !== null && admin !== undefined) ||
+    ['x-partner-key', 'x-api-key', 'authorization'].some((name) => header(name)) ||
+    cookieValue(header('cookie'), MEMBER_COOKIE) !== undefined;
   if (!presented) return null;
   // The key headers are read once: a refusal of them (repeated, conflicting) is thrown by identify.
   let key: PresentedKey | AccessError;
@@ -139,10 +179,12 @@ export async function authenticate(
     await services.rateLimits.authenticated(attempt);
     identified?.(caller);
   }
-  if (caller?.type === 'key') {
-    await services.rateLimits.admitKey(budgetOf(caller.principal), caller.principal.organization);
+  if (isTenant(caller)) {
+    // A member spends one budget whichever of its sessions it uses (the organization's number).
+    const budget = caller.type === 'member' ? { keyId: `member:${caller.principal.member.id}`, rateLimitRequests: null } : budgetOf(caller.principal);
+    await services.rateLimits.admitKey(budget, caller.principal.organization);
     // Sessions slide: a request near the end of one extends it.
-    if (caller.principal.sessionOf) await services.apiKeys.extendSession(caller.principal);
+    if (caller.principal.sessionOf || caller.type === 'member') await services.apiKeys.extendSession(caller.principal);
   }
   return caller;
 }
@@ -202,14 +244,42 @@ async function identify(
     return { type: 'operator', ip };
   }
   if (!key) return null;
-  // `kw_ptr_…` in X-Partner-Key, `kw_usr_…` in X-Api-Key.
-  if (key.expects && key.token.slice(3, 6) !== key.expects) throw invalidKey();
+  // A cookie rides along with any request a browser sends, so a cookie alone proves nothing:
+  // the request must also say it comes from a page that may set headers (same origin, or CORS).
+  if (key.expects === 'mbr' && header(CSRF_HEADER) !== '1') {
+    throw new AccessError('CSRF_REQUIRED', `A request signed in by the ${MEMBER_COOKIE} cookie must send the header X-Keyward-CSRF: 1`);
+  }
+  // `kw_ptr_…` in X-Partner-Key, `kw_usr_…` in X-Api-Key, `kw_mbr_…` in the cookie (and only there).
+  if ((key.expects && key.token.slice(3, 6) !== key.expects) || (key.expects !== 'mbr' && key.token.startsWith('kw_mbr_'))) throw invalidKey();
   const result = await services.verifier.check(key.token, ip);
   if (!result.ok) throw failure(result.reason);
+  if (result.member) return { type: 'member', principal: memberPrincipal(services, header, result.principal, result.member), ip };
   const { apiKey } = result.principal;
   const env = header('x-keyward-env');
   if (env && env.toUpperCase() !== apiKey.environment) {
     throw new AccessError('ENV_MISMATCH', ACCESS_MESSAGES.envMismatch);
   }
   return { type: 'key', principal: result.principal, ip };
+}
+
+/**
+ * A member's session acts in the environment its request names (`X-Keyward-Env`, TEST when
+ * absent); the role decides the rest, so the session's own permissions are none.
+ */
+function memberPrincipal(
+  services: Services,
+  header: HeaderReader,
+  session: KeyPrincipal,
+  member: NonNullable<Extract<KeyCheck, { ok: true }>['member']>,
+): MemberPrincipal {
+  const named = (header('x-keyward-env') ?? 'test').toUpperCase();
+  if (named !== 'TEST' && named !== 'LIVE') throw new AccessError('ENV_MISMATCH', 'X-Keyward-Env must be test or live');
+  const signedInAt = session.apiKey.authenticatedAt?.getTime() ?? 0;
+  return {
+    ...session,
+    apiKey: { ...session.apiKey, environment: named },
+    permissions: [],
+    member,
+    recentSignIn: services.clock.now().getTime() - signedInAt < STEP_UP_MS,
+  };
 }

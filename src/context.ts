@@ -5,6 +5,7 @@ import type { KeyVerifier } from './domain/auth/key-verifier.ts';
 import type { Caller } from './domain/caller.ts';
 import type { OrganizationService } from './domain/organization/organization.service.ts';
 import type { ConnectionService } from './domain/connection/connection.service.ts';
+import type { MemberService } from './domain/member/member.service.ts';
 import type { EventLog } from './domain/events/event-log.ts';
 import type { UnitOfWork } from './domain/unit-of-work.ts';
 import type { ExpirySweeper } from './domain/events/expiry-sweeper.ts';
@@ -29,6 +30,7 @@ export interface Services {
   apiKeys: ApiKeyService;
   organizations: OrganizationService;
   connections: ConnectionService;
+  members: MemberService;
   mailer: Mailer;
   events: EventLog;
   /** Every write: one transaction, the organization locked first, audit, events, effects after commit. */
@@ -43,6 +45,8 @@ export interface Services {
   rateLimits: RateLimits;
   requestLogs: RequestLogWriter;
   metrics: Metrics;
+  /** Where Keyward is reached (KEYWARD_PUBLIC_URL): links, and the one Origin member requests may come from. */
+  publicUrl: string;
   /** Called with each failure that means the database is away: one warning per 10 s for the whole process. */
   databaseOutage: (error: unknown) => void;
 }
@@ -60,6 +64,8 @@ export interface Context {
   socket?: ClosableSocket | undefined;
   /** graphql-ws: the id of the operation, for subscriptions that write their events directly. */
   operationId?: string;
+  /** HTTP: the response drops the member's session cookie (signOut). */
+  clearMemberCookie?: () => void;
   /** The request carried a valid signature of the caller's organization (X-Keyward-Signature). */
   signed?: boolean;
 }

@@ -4,7 +4,8 @@ import { GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResu
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { authenticate, headersFromObject } from './auth.ts';
+import { authenticate, cookieValue, MEMBER_COOKIE, socketHeaders } from './auth.ts';
+import { isTenant } from './domain/access/policy.ts';
 import type { Context, Services } from './context.ts';
 import type { DirectSink } from './live/shared-execution.ts';
 import { AccessError } from './domain/errors.ts';
@@ -134,6 +135,7 @@ export async function startServer(options: {
   const masked = (result: ExecutionResult): ExecutionResult =>
     result.errors?.length ? { ...result, errors: result.errors.map((error) => withoutHttp(mask(error, 'Unexpected error.') as GraphQLError)) } : result;
   const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts };
+  const publicOrigin = new URL(options.services.publicUrl).origin;
   const server = createServer(
     {
       headersTimeout: Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs),
@@ -154,7 +156,14 @@ export async function startServer(options: {
     path: yoga.graphqlEndpoint,
     maxPayload: MAX_WS_PAYLOAD,
     // Credentials go in connection_init, never in the URL, which proxies and access logs keep.
-    verifyClient: ({ req }, done) => (credentialInUrl(req.url) ? done(false, 400, 'Send credentials in connection_init, not in the URL') : done(true)),
+    verifyClient: ({ req }, done) => {
+      if (credentialInUrl(req.url)) return done(false, 400, 'Send credentials in connection_init, not in the URL');
+      // A member's cookie goes with any page's upgrade: only Keyward's own pages may use it (cross-site WebSocket hijacking).
+      if (cookieValue(req.headers.cookie, MEMBER_COOKIE) !== undefined && req.headers.origin !== publicOrigin) {
+        return done(false, 403, "CSRF_REQUIRED: a WebSocket signed in by the member cookie must come from Keyward's own origin");
+      }
+      return done(true);
+    },
   });
 
   useServer<Record<string, unknown>>(
@@ -168,11 +177,11 @@ export async function startServer(options: {
       onConnect: async (ctx) => {
         const ip = resolveClientIp(ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']?.toString(), options.trustedProxies);
         try {
-          const caller = await authenticate(options.services, options.adminToken, headersFromObject(ctx.connectionParams), ip);
+          const caller = await authenticate(options.services, options.adminToken, socketHeaders(ctx.connectionParams, ctx.extra.request.headers.cookie), ip);
           // Without a credential every operation is UNAUTHENTICATED: the socket is refused at once (4403).
           if (caller === null) return false;
           // The socket lives as long as its credential does: the registry closes it (4403) when the key goes.
-          if (caller?.type === 'key') await options.services.subscriptions.registry.watchSocket(ctx.extra.socket, caller.principal, ip);
+          if (isTenant(caller)) await options.services.subscriptions.registry.watchSocket(ctx.extra.socket, caller.principal, ip);
           return true;
         } catch (error) {
           if (!(error instanceof AccessError)) throw error;

@@ -3,10 +3,18 @@ import type { IncomingMessage } from 'node:http';
 import { getOperationAST, type GraphQLEnumType, GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type DocumentNode, type ExecutionResult } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { PothosValidationError } from '@pothos/core';
-import { keyScope } from './domain/access/policy.ts';
+import { isTenant, keyScope } from './domain/access/policy.ts';
 import { operationLimitPlugins } from './graphql/hardening.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { authenticate, CREDENTIAL_HEADERS, headersFromObject, headersWithRepeats, type HeaderReader } from './auth.ts';
+import {
+  authenticate,
+  CREDENTIAL_HEADERS,
+  CSRF_HEADER as MEMBER_CSRF_HEADER,
+  headersFromObject,
+  headersWithRepeats,
+  socketHeaders,
+  type HeaderReader,
+} from './auth.ts';
 import type { Context, Services } from './context.ts';
 import type { Environment } from './generated/prisma/client.ts';
 import { AccessError, DomainError, ValidationError } from './domain/errors.ts';
@@ -15,6 +23,8 @@ import { databaseUnavailable, isDatabaseUnavailable } from './infra/database.ts'
 import { toGraphQLError, withExtensions } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
 import { consentPagesPlugin } from './http/consent-page.ts';
+import { clearedMemberCookie } from './http/member-cookie.ts';
+import { signInPagesPlugin } from './http/sign-in-page.ts';
 import { GRAPHIQL_ASSET_PATH, graphiqlPlugin } from './http/graphiql.ts';
 import { createSharedSubscribe, isAsyncIterable, useSharedSubscriptionExecution } from './live/shared-execution.ts';
 import type { ClosableSocket } from './live/subscription-registry.ts';
@@ -59,7 +69,9 @@ export interface RequestRecord {
   /** The first root field the operation asks for: the metrics' bounded operation label. */
   rootField?: string | undefined;
   keyId?: string | undefined;
-  /** Requests by a key are kept in the organization's request log. */
+  /** A member's request: its session's keyId is `keyId`. */
+  memberId?: string | undefined;
+  /** Requests by a key or member are kept in the organization's request log. */
   scope?: { organizationId: string; environment: Environment } | undefined;
   ip?: string | undefined;
 }
@@ -148,6 +160,7 @@ export function createRecordFinisher(services: Services): (record: RequestRecord
       services.requestLogs.record({
         ...record.scope,
         keyId: record.keyId,
+        memberId: record.memberId ?? null,
         operationName: record.operationName?.slice(0, 100) ?? null,
         operationType: record.operationType ?? null,
         outcome: outcome.slice(0, 200),
@@ -381,7 +394,8 @@ function csrfPlugin(): Plugin {
   const rule = useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });
   return {
     onRequestParse(payload) {
-      if (carriesCredentialHeader(payload.request.headers)) return undefined;
+      // A member's request says X-Keyward-CSRF: 1 (auth.ts refuses it otherwise): a header no cross-site page sends without a preflight.
+      if (carriesCredentialHeader(payload.request.headers) || payload.request.headers.get(MEMBER_CSRF_HEADER) === '1') return undefined;
       return rule.onRequestParse?.(payload);
     },
   };
@@ -395,6 +409,11 @@ const CORS_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-partner-k
  * same audience get the same result for the same event, so it is computed once for all of them.
  */
 function audienceOf(ctx: Context): string | null {
+  // Members of one organization, environment and role see the same of every event.
+  if (ctx.caller?.type === 'member') {
+    const { apiKey, organization, member } = ctx.caller.principal;
+    return [organization.id, apiKey.environment, 'MEMBER', member.role].join('|');
+  }
   if (ctx.caller?.type !== 'key') return null;
   const { apiKey, organization, permissions } = ctx.caller.principal;
   return [organization.id, apiKey.environment, apiKey.kind, apiKey.connectionId ?? '', [...permissions].sort().join(',')].join('|');
@@ -480,6 +499,9 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
   const production = deps.production ?? false;
   const records = new WeakMap<Request, RequestRecord>();
   const rawBodies = new WeakMap<Request, Uint8Array>();
+  // The member cookie is Secure wherever browsers reach Keyward over https.
+  const secureCookies = production || services.publicUrl.startsWith('https:');
+  const signedOut = new WeakSet<Request>();
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -496,6 +518,8 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     plugins: [
       healthPlugin(services, deps.ping),
       consentPagesPlugin(services),
+      signInPagesPlugin(services, { secureCookies, trustedProxies: deps.trustedProxies }),
+      { onResponse: ({ request, response }) => void (signedOut.has(request) && response.headers.append('set-cookie', clearedMemberCookie(secureCookies))) },
       ...((deps.graphiql ?? !production) ? [graphiqlPlugin('/graphql')] : []),
       requestLogPlugin(services, records),
       signedBodyPlugin(rawBodies),
@@ -511,7 +535,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       const record = (request && records.get(request)) ?? operationRecord;
       // A credential header sent twice reads as both values (and is refused), never as the first alone.
       const header: HeaderReader = connectionParams
-        ? headersFromObject(connectionParams)
+        ? socketHeaders(connectionParams, req?.headers?.cookie)
         : headersWithRepeats((name) => request.headers.get(name), req?.rawHeaders);
       // graphql-ws operations carry no fetch Request: the upgrade request's headers stand in.
       const forwardedFor = request ? request.headers.get('x-forwarded-for') : req?.headers?.['x-forwarded-for']?.toString();
@@ -519,9 +543,10 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       if (record) record.ip = clientIp;
       try {
         const caller = await authenticate(services, deps.adminToken, header, clientIp, (identified) => {
-          if (!record || identified.type !== 'key') return;
+          if (!record || !isTenant(identified)) return;
           record.keyId = identified.principal.apiKey.keyId;
           record.scope = keyScope(identified.principal);
+          if (identified.type === 'member') record.memberId = identified.principal.member.id;
         });
         // A signature is verified whenever one is sent, with the signing secrets of the key's organization and environment.
         const signature = header('x-keyward-signature');
@@ -542,6 +567,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
           outcomeCodes: record?.codes ?? new Set(),
           socket,
           signed,
+          clearMemberCookie: request ? () => signedOut.add(request) : undefined,
         };
       } catch (error) {
         if (error instanceof AccessError) {

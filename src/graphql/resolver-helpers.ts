@@ -7,13 +7,6 @@ export function callerOf(ctx: Context): Caller {
   return ctx.caller;
 }
 
-/** The key caller of a field whose scopes admit API keys only (partner or permission scopes). */
-export function keyCallerOf(ctx: Context): Extract<Caller, { type: 'key' }> {
-  const caller = callerOf(ctx);
-  if (caller.type !== 'key') throw new Error('a key-only scope admitted a caller without a key');
-  return caller;
-}
-
 type WithoutNulls<T> = { [K in keyof T]: Exclude<T[K], null> };
 
 /** GraphQL's explicit `null` for an optional input field means "not given" to the services. */

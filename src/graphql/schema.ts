@@ -14,5 +14,6 @@ import './types/webhook-endpoint.ts';
 import './types/webhook-delivery.ts';
 import './types/request-log.ts';
 import './types/session.ts';
+import './types/member.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

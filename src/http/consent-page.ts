@@ -1,21 +1,12 @@
 import type { Plugin } from 'graphql-yoga';
 import type { ConsentView } from '../domain/connection/connection.service.ts';
 import type { Services } from '../context.ts';
+import { escapeHtml, page } from './pages.ts';
 
 /**
  * The pages a user sees from Keyward's emails: `/consent/<token>` (GET shows the question, a POST
  * answers it: a link preview or a mail scanner following the GET decides nothing) and `/signup`.
  */
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-const HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-};
-
 function decodeToken(segment: string): string | null {
   try {
     return decodeURIComponent(segment);
@@ -25,13 +16,6 @@ function decodeToken(segment: string): string | null {
 }
 
 const unknownLink = () => page(404, 'Unknown link', '<p>This consent link is not valid. Check that you copied all of it.</p>');
-
-function page(status: number, title: string, body: string, extraHeaders: Record<string, string> = {}): Response {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}
-button{font:inherit;padding:.5rem 1.2rem;margin-right:.5rem}</style></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
-  return new Response(html, { status, headers: { ...HEADERS, ...extraHeaders } });
-}
 
 function render(view: ConsentView, token: string): Response {
   switch (view.state) {

@@ -1,3 +1,4 @@
+import type { TenantCaller } from '../domain/access/policy.ts';
 import type { Connection, Permission, Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { KeyPrincipal } from '../domain/caller.ts';
 import { RULES, type Action } from '../domain/access/policy.ts';
@@ -13,6 +14,8 @@ import type { ClosableSocket, Holder, SubscriptionRegistry } from './subscriptio
 export type LiveItem = { kind: 'event'; record: EventRecord } | { kind: 'current'; connection: Connection } | { kind: 'end'; error: unknown };
 
 export interface Subscriber {
+  /** The key (or session) or member subscribing; `principal` is its principal. */
+  caller: TenantCaller;
   principal: KeyPrincipal;
   ip: string | undefined;
   /** The graphql-ws socket the subscription runs on; none over SSE. */
@@ -59,9 +62,12 @@ class LiveSubscription extends EventQueue<LiveItem> implements FeedListener {
     super(QUEUE_CAPACITY, endItem);
   }
 
-  /** The permission the subscription was admitted with: the registry ends it when the key loses it. */
-  get requires(): Permission {
-    return RULES[ACTIONS[this.filter]].permission;
+  /**
+   * The permission the subscription was admitted with: the registry ends it when the key loses it.
+   * None for a member: every role reads, and a demotion or removal ends its sessions (and sockets).
+   */
+  get requires(): Permission | undefined {
+    return this.principal.apiKey.kind === 'MEMBER' ? undefined : RULES[ACTIONS[this.filter]].permission;
   }
 
   receive(record: EventRecord): void {
@@ -118,7 +124,7 @@ export class Subscriptions {
     return this.open(subscriber, 'status', async (subscription) => {
       const [connection, organization] = await this.prisma.$transaction(
         [
-          this.prisma.connection.findFirst({ where: { AND: [lookup, connectionsWhere({ type: 'key', principal })] } }),
+          this.prisma.connection.findFirst({ where: { AND: [lookup, connectionsWhere(subscriber.caller)] } }),
           this.prisma.organization.findUniqueOrThrow({ where: { id: principal.organization.id }, select: { eventSeq: true } }),
         ],
         { isolationLevel: 'RepeatableRead' },
@@ -169,7 +175,8 @@ export class Subscriptions {
   /** Whether an event goes to a subscription: checked again for every event. */
   accepts(subscription: LiveSubscription, record: EventRecord): boolean {
     const { principal, holder } = subscription;
-    if (!holder || holder.refused || this.expired(holder.expiresAt) || !holder.permissions.includes(subscription.requires)) return false;
+    if (!holder || holder.refused || this.expired(holder.expiresAt) || (subscription.requires && !holder.permissions.includes(subscription.requires)))
+      return false;
     // The subscriber's own key ending: nothing more for it, and the registry ends its streams now
     // (this event can arrive from another instance before the invalidation message does).
     if (record.apiKeyId === principal.apiKey.id && (record.type === 'API_KEY_REVOKED' || record.type === 'API_KEY_EXPIRED')) {

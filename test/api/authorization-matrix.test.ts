@@ -26,6 +26,8 @@ interface Who {
   noSessions?: true;
   /** TEST keys only. */
   testOnly?: true;
+  /** Anyone, with or without a credential. */
+  public?: true;
 }
 
 /** The objects a caller's requests are aimed at: its own world's, or another organization's or environment's. */
@@ -40,6 +42,9 @@ interface Targets {
   disposableEndpoint: () => Promise<string>;
   attempt: string;
   victimSession: string;
+  /** A member of the organization (invited by the operator). */
+  member: string;
+  disposableMember: () => Promise<string>;
 }
 
 interface Caller {
@@ -239,6 +244,32 @@ const ROWS: Record<string, Row> = {
     doc: `mutation { rotateSigningSecret(input: { gracePeriodSeconds: 0 }) { __typename ${ERR} } }`,
   },
 
+  // -- members --------------------------------------------------------------------------------------
+  'Query.members': { allow: {}, doc: '{ members { edges { node { email } } } }' },
+  'Mutation.inviteMember': {
+    allow: { operator: true },
+    doc: `mutation ($i: InviteMemberInput!) { inviteMember(input: $i) { __typename ${ERR} } }`,
+    vars: (t) => ({ i: { email: newEmail(), role: 'VIEWER', organizationId: t.orgId } }),
+  },
+  'Mutation.updateMember': {
+    allow: { operator: true },
+    doc: `mutation ($i: UpdateMemberInput!) { updateMember(input: $i) { __typename ${ERR} } }`,
+    vars: (t) => ({ i: { id: t.member, role: 'DEVELOPER' } }),
+    targets: true,
+  },
+  'Mutation.removeMember': {
+    allow: { operator: true },
+    doc: `mutation ($i: RemoveMemberInput!) { removeMember(input: $i) { __typename ${ERR} } }`,
+    vars: async (t) => ({ i: { id: await t.disposableMember() } }),
+    targets: true,
+  },
+  'Mutation.requestSignInLink': {
+    allow: { public: true },
+    doc: `mutation ($i: RequestSignInLinkInput!) { requestSignInLink(input: $i) { __typename ${ERR} } }`,
+    vars: () => ({ i: { email: newEmail() } }),
+  },
+  'Mutation.signOut': { allow: {}, doc: 'mutation { signOut { signedOut } }' },
+
   // -- the operator's -------------------------------------------------------------------------------
   'Mutation.createOrganization': {
     allow: { operator: true },
@@ -279,12 +310,15 @@ const NODES: Record<string, { of: (t: Targets) => string; readers: (c: Caller) =
   Organization: { of: (t) => t.orgId, readers: (c) => c.kind === 'operator' || c.sameOrganization },
   WebhookEndpoint: { of: (t) => t.endpoint, readers: partnerWith('WEBHOOKS_WRITE') },
   WebhookDelivery: { of: (t) => t.attempt, readers: partnerWith('WEBHOOKS_WRITE') },
+  // People are not a key's business: the operator and the organization's members read them.
+  Member: { of: (t) => t.member, readers: (c) => c.kind === 'operator' },
 };
 
 /** What the table says a caller gets from a row. */
 function expected(row: Row, caller: Caller): Outcome {
-  if (caller.kind === 'anonymous') return 'denied';
   const { allow } = row;
+  if (allow.public) return 'ok';
+  if (caller.kind === 'anonymous') return 'denied';
   if (caller.kind === 'operator') return allow.operator ? 'ok' : 'denied';
   const spec = caller.kind === 'PARTNER' ? allow.partner : allow.user;
   if (!spec || (spec !== 'any' && !caller.permissions.includes(spec))) return 'denied';
@@ -404,7 +438,25 @@ async function targetsIn(org: OrgFixture, owner: string): Promise<Targets> {
     'createSession.session.id',
   );
   let disposable: string | null = null;
+  const newMember = () =>
+    data<string>(
+      gql(
+        app,
+        `mutation ($i: InviteMemberInput!) { inviteMember(input: $i) { ... on InviteMemberSuccess { member { id } } } }`,
+        { i: { email: newEmail(), role: 'VIEWER', organizationId: org.organizationId } },
+        { headers: admin(app) },
+      ),
+      'inviteMember.member.id',
+    );
+  const member = await newMember();
+  let disposableMember: string | null = null;
   return {
+    member,
+    disposableMember: async () => {
+      const gone = disposableMember === null || !(await app.services.prisma.member.findUnique({ where: { id: decodeGlobalID(disposableMember).id } }));
+      if (gone) disposableMember = await newMember();
+      return disposableMember!;
+    },
     orgId: org.organizationId,
     partnerVictim: victim.key.id,
     userVictim,

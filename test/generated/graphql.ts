@@ -5,6 +5,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 export type ActorKind =
+  | 'MEMBER'
   | 'OPERATOR'
   | 'PARTNER_KEY'
   | 'SYSTEM'
@@ -16,6 +17,7 @@ export type AdvanceSandboxConnectionInput = {
 };
 
 export type ApiKeyKind =
+  | 'MEMBER'
   | 'PARTNER'
   | 'SESSION'
   | 'USER';
@@ -55,6 +57,8 @@ export type CreateOrganizationInput = {
   /** Default PENDING: LIVE opens when the operator enables it */
   liveAccess?: LiveAccess | null | undefined;
   name: string;
+  /** The first OWNER of its dashboard: mailed an invitation (a sign-in link valid 24 hours) */
+  ownerEmail?: string | null | undefined;
 };
 
 export type CreatePartnerKeyInput = {
@@ -116,6 +120,7 @@ export type Environment =
 export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'CAPABILITY_DISABLED'
+  | 'CSRF_REQUIRED'
   | 'ENV_MISMATCH'
   | 'FORBIDDEN'
   | 'INTERNAL_SERVER_ERROR'
@@ -126,6 +131,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'ORG_INACTIVE'
   | 'RATE_LIMITED'
+  | 'REAUTHENTICATION_REQUIRED'
   | 'SIGNATURE_INVALID'
   | 'SIGNATURE_REQUIRED'
   | 'TIMEOUT'
@@ -257,6 +263,7 @@ export type VerificationCode =
   | 'VALID';
 
 export type ViewerKind =
+  | 'MEMBER'
   | 'OPERATOR'
   | 'PARTNER'
   | 'SESSION'
@@ -364,6 +371,7 @@ export type NodeQueryVariables = Exact<{
 export type NodeQuery = { node:
     | { __typename: 'ApiKey', keyId: string, name: string, active: boolean, id: string }
     | { __typename: 'Connection', id: string }
+    | { __typename: 'Member', id: string }
     | { __typename: 'Organization', name: string, id: string }
     | { __typename: 'WebhookDelivery', id: string }
     | { __typename: 'WebhookEndpoint', id: string }

@@ -73,6 +73,8 @@ export async function createTestApp(
     queryTimeoutMs?: number;
     /** Connection mails per organization per hour and per address per day (default: the server's). */
     mailLimits?: { perOrganizationPerHour: number; perRecipientPerDay: number };
+    /** Sign-in link requests per email and per client address per hour (default: high, as tests share 127.0.0.1). */
+    signInLimits?: { perEmailPerHour: number; perAddressPerHour: number };
     /** The encryption key (default: a random one), for data sealed before the app existed. */
     encryptionKey?: Buffer;
     /** The deposit provider (default: the sandbox's, which has nothing in LIVE). */
@@ -99,6 +101,7 @@ export async function createTestApp(
     ...(options.resolve && { webhooks: { resolve: options.resolve } }),
     authFailureLimit: options.authFailureLimit ?? { failures: 1_000_000, windowMs: 60_000 },
     ...(options.mailLimits && { mailLimits: options.mailLimits }),
+    signInLimits: options.signInLimits ?? { perEmailPerHour: 1_000, perAddressPerHour: 1_000_000 },
     ...(options.deposits && { deposits: options.deposits }),
   });
   const yoga = createYogaApp({

@@ -1,6 +1,6 @@
 import type { ApiKey, ApiKeyKind, Currency, Environment, EventType, Permission, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
-import { authorize, authorizeKey, checkLiveAccess, keyScope, scopeOf } from '../access/policy.ts';
+import { authorize, authorizeTenant, checkLiveAccess, isTenant, keyScope, scopeOf } from '../access/policy.ts';
 import { checkChange, checkNewKey, checkTarget, inheritedBounds, reachOf, type Reach } from '../access/reach.ts';
 import { connectionTargetsWhere, keyTargetsWhere, rootKeyId, sessionsWhere } from '../access/visibility.ts';
 import type { Caller, KeyPrincipal } from '../caller.ts';
@@ -22,7 +22,7 @@ import {
   createSessionInput,
   updateUserKeyInput,
 } from './api-key.schemas.ts';
-import { generateKey, hashKey, type KeyEnv } from './key-format.ts';
+import { generateKey, hashKey, type KeyPrefixKind, type KeyScope } from './key-format.ts';
 
 export const MAX_ACTIVE_PARTNER_KEYS = 5;
 const MAX_ACTIVE_USER_KEYS = 20;
@@ -47,8 +47,9 @@ export function activeWhere(now: Date): Prisma.ApiKeyWhereInput {
   return { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
 }
 
-const envSegment = (env: Environment): KeyEnv => (env === 'LIVE' ? 'live' : 'test');
-const PREFIX: Record<ApiKeyKind, 'ptr' | 'usr' | 'ses'> = { PARTNER: 'ptr', USER: 'usr', SESSION: 'ses' };
+/** What a token says of where it acts: its environment, or `dash` for a member's session (either environment). */
+const scopeSegment = (kind: ApiKeyKind, env: Environment): KeyScope => (kind === 'MEMBER' ? 'dash' : env === 'LIVE' ? 'live' : 'test');
+const PREFIX: Record<ApiKeyKind, KeyPrefixKind> = { PARTNER: 'ptr', USER: 'usr', SESSION: 'ses', MEMBER: 'mbr' };
 
 type Tx = Prisma.TransactionClient;
 
@@ -96,6 +97,9 @@ export interface NewKey {
   recoverable?: boolean;
   /** Sessions: the key that opened it. */
   parentId?: string;
+  /** Members' sessions: the member, and when it signed in. */
+  memberId?: string;
+  authenticatedAt?: Date;
 }
 
 const newKeyReach = (key: NewKey): Reach => ({
@@ -111,6 +115,10 @@ const newKeyReach = (key: NewKey): Reach => ({
 const MAX_ACTIVE_SESSIONS_PER_KEY = 100;
 /** A request within this long before a session's expiry extends it by the idle timeout. */
 const SESSION_EXTEND_WINDOW_MS = 30 * 60 * 1000;
+/** A member's session ends this long after sign-in at the latest, however active. */
+export const MEMBER_SESSION_MAX_MS = 12 * 60 * 60 * 1000;
+/** Active sessions one member may have; signing in once more ends the oldest. */
+const MAX_ACTIVE_SESSIONS_PER_MEMBER = 20;
 
 type KeyChanges = {
   name?: string;
@@ -168,7 +176,7 @@ export class ApiKeyService {
    */
   private async insertKey(w: Work, input: NewKey): Promise<IssuedKey> {
     const { recoverable, ...data } = input;
-    const { keyId, token } = this.generate(PREFIX[data.kind], envSegment(data.environment));
+    const { keyId, token } = this.generate(PREFIX[data.kind], scopeSegment(data.kind, data.environment));
     const key = await w.tx.apiKey.create({
       data: {
         ...data,
@@ -218,7 +226,7 @@ export class ApiKeyService {
    * idle timeout without requests (never after the key itself) and with the key.
    */
   async createSession(caller: Caller, rawInput: unknown): Promise<IssuedKey> {
-    const { principal, ip } = authorizeKey(caller, 'sessions.open');
+    const { principal, ip } = authorizeTenant(caller, 'sessions.open');
     const input = parseInput(createSessionInput, rawInput);
     const allowedIps = input.permittedIps ?? (ip ? [ip] : []);
     if (allowedIps.length === 0) throw ValidationError.field('permittedIps', 'is required when the client IP is not known');
@@ -254,17 +262,54 @@ export class ApiKeyService {
   }
 
   /**
-   * A request with a session token: within 30 minutes of its expiry, the session is extended
-   * to the idle timeout from now (never past its key's own expiry). At most one write a minute.
+   * A member's dashboard session (the `kw_member` cookie), opened by a sign-in link inside the
+   * link's unit of work: it ends after the organization's idle timeout without requests, 12 hours
+   * after sign-in at the latest, and with its member. It is not a key partners follow: no event.
+   */
+  async openMemberSession(w: Work, member: { id: string; organizationId: string }, name: string): Promise<IssuedKey> {
+    const now = this.clock.now();
+    const idleEnds = now.getTime() + w.organization.sessionIdleTimeoutSeconds * 1000;
+    const expiresAt = new Date(Math.min(idleEnds, now.getTime() + MEMBER_SESSION_MAX_MS));
+    const open = await w.tx.apiKey.findMany({
+      where: { memberId: member.id, kind: 'MEMBER', ...activeWhere(now) },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      select: { id: true, keyId: true },
+    });
+    const ended = open.slice(0, Math.max(0, open.length - MAX_ACTIVE_SESSIONS_PER_MEMBER + 1));
+    if (ended.length > 0) {
+      await w.tx.apiKey.updateMany({ where: { id: { in: ended.map((k) => k.id) } }, data: { revokedAt: now } });
+      w.afterCommit(() => {
+        for (const { keyId } of ended) this.listener.keyChanged(keyId);
+      });
+    }
+    return this.insertKey(w, {
+      kind: 'MEMBER',
+      organizationId: member.organizationId,
+      // Stored as TEST; a member's request names the environment it acts in.
+      environment: 'TEST',
+      name,
+      permissions: [],
+      allowedIps: [],
+      expiresAt,
+      memberId: member.id,
+      authenticatedAt: now,
+    });
+  }
+
+  /**
+   * A request with a session token (a device's or a member's): within 30 minutes of its expiry,
+   * the session is extended to the idle timeout from now, never past its key's own expiry (a
+   * device's) or 12 hours after sign-in (a member's). At most one write a minute.
    */
   async extendSession(principal: KeyPrincipal): Promise<void> {
     const { apiKey, organization } = principal;
-    if (!principal.sessionOf || !apiKey.expiresAt) return;
+    const member = apiKey.kind === 'MEMBER';
+    if ((!principal.sessionOf && !member) || !apiKey.expiresAt) return;
     const now = this.clock.now().getTime();
     if (apiKey.expiresAt.getTime() - now > SESSION_EXTEND_WINDOW_MS) return;
     let until = now + organization.sessionIdleTimeoutSeconds * 1000;
-    const parentExpiresAt = principal.sessionOf.expiresAt;
-    if (parentExpiresAt) until = Math.min(until, parentExpiresAt.getTime());
+    const endsAt = member ? new Date(apiKey.createdAt.getTime() + MEMBER_SESSION_MAX_MS) : principal.sessionOf!.expiresAt;
+    if (endsAt) until = Math.min(until, endsAt.getTime());
     if (until - apiKey.expiresAt.getTime() < 60_000) return;
     await this.prisma.apiKey.updateMany({ where: { id: apiKey.id, revokedAt: null }, data: { expiresAt: new Date(until) } });
     this.listener.keyChanged(apiKey.keyId);
@@ -312,7 +357,7 @@ export class ApiKeyService {
 
   /** A user key for a CONNECTED connection of the caller's organization and environment. */
   async createUserKey(caller: Caller, rawInput: unknown): Promise<IssuedKey> {
-    const { principal } = authorizeKey(caller, 'userKeys.write');
+    const { principal } = authorizeTenant(caller, 'userKeys.write');
     const scope = keyScope(principal);
     const input = parseInput(createUserKeyInput(this.clock.now(), scope.environment), rawInput);
     checkRecipientsFit(input.allowedRecipients, input.currencies);
@@ -343,11 +388,20 @@ export class ApiKeyService {
    * (another organization's looks exactly like a missing one: NOT_FOUND), its organization locked,
    * and the key read again under that lock: the state every change starts from.
    */
-  private onKey<T>(caller: Caller, kind: ApiKeyKind, id: string, targets: Prisma.ApiKeyWhereInput, change: (w: Work, key: ApiKey) => Promise<T>): Promise<T> {
+  private onKey<T>(
+    caller: Caller,
+    kind: ApiKeyKind | ApiKeyKind[],
+    id: string,
+    targets: Prisma.ApiKeyWhereInput,
+    change: (w: Work, key: ApiKey) => Promise<T>,
+  ): Promise<T> {
     return this.uow.run(
       caller,
       async (tx) => {
-        const found = await tx.apiKey.findFirst({ where: { AND: [{ id, kind }, targets] }, select: { organizationId: true } });
+        const found = await tx.apiKey.findFirst({
+          where: { AND: [{ id, kind: Array.isArray(kind) ? { in: kind } : kind }, targets] },
+          select: { organizationId: true },
+        });
         if (!found) throw new NotFoundError('API key');
         return found.organizationId;
       },
@@ -371,7 +425,7 @@ export class ApiKeyService {
       return await change();
     } catch (error) {
       const refused = error instanceof NotFoundError ? 'not found' : error instanceof AccessError && error.code === 'FORBIDDEN' ? 'beyond reach' : null;
-      if (refused && caller.type === 'key') {
+      if (refused && isTenant(caller)) {
         const { principal } = caller;
         await this.uow.run(caller, principal.organization.id, (w) =>
           w.audit({
@@ -393,7 +447,7 @@ export class ApiKeyService {
   }
 
   updateUserKey(caller: Caller, rawInput: unknown): Promise<ApiKey> {
-    const { principal } = authorizeKey(caller, 'userKeys.write');
+    const { principal } = authorizeTenant(caller, 'userKeys.write');
     return this.update(caller, 'USER', parseInput(updateUserKeyInput(principal.apiKey.environment), rawInput));
   }
 
@@ -522,13 +576,16 @@ export class ApiKeyService {
     return this.revoke(caller, 'USER', input.id, keyTargetsWhere(caller));
   }
 
-  /** Ends a session now (logout): its token is refused from the next request on, on every instance. */
+  /**
+   * Ends a session now (log out): its token is refused from the next request on, on every
+   * instance. A device's session, or a member's (its own; an OWNER anyone's).
+   */
   revokeSession(caller: Caller, input: { id: string }): Promise<ApiKey> {
-    const keyCaller = authorizeKey(caller, 'sessions.end');
-    return this.revoke(caller, 'SESSION', input.id, sessionsWhere(keyCaller, 'KEYS_WRITE'));
+    const tenant = authorizeTenant(caller, 'sessions.end');
+    return this.revoke(caller, ['SESSION', 'MEMBER'], input.id, sessionsWhere(tenant, 'KEYS_WRITE'));
   }
 
-  private async revoke(caller: Caller, kind: ApiKeyKind, id: string, targets: Prisma.ApiKeyWhereInput): Promise<ApiKey> {
+  private async revoke(caller: Caller, kind: ApiKeyKind | ApiKeyKind[], id: string, targets: Prisma.ApiKeyWhereInput): Promise<ApiKey> {
     const now = this.clock.now();
     return this.onVisible(caller, id, 'api_key', 'revoke', () =>
       this.onKey(caller, kind, id, targets, async (w, current) => {
@@ -537,6 +594,12 @@ export class ApiKeyService {
         const own = caller.type === 'key' && current.parentId === rootKeyId(caller.principal);
         if (!own) checkTarget(caller, reachOf(current), w.organization.rateLimitRequests, 'revoke');
         const revoked = await w.tx.apiKey.update({ where: { id: current.id }, data: { revokedAt: now } });
+        if (revoked.kind === 'MEMBER') {
+          // A member's sign-out is the organization's business, not an environment's: no key event.
+          await w.audit({ action: 'member.signed_out', targetType: 'member', targetId: revoked.memberId!, details: { sessionKeyId: revoked.keyId } });
+          w.afterCommit(() => this.listener.keyChanged(revoked.keyId));
+          return revoked;
+        }
         await w.audit({ environment: current.environment, action: 'api_key.revoked', targetType: 'api_key', targetId: current.keyId });
         await w.emit([keyEvent('API_KEY_REVOKED', revoked)]);
         w.afterCommit(() => this.listener.keyChanged(revoked.keyId));
@@ -573,7 +636,7 @@ export class ApiKeyService {
 
   /** Every key of a connection, revoked at once; the connection stays CONNECTED. */
   async revokeAllUserKeys(caller: Caller, input: { connectionId: string }): Promise<number> {
-    const { principal } = authorizeKey(caller, 'userKeys.write');
+    const { principal } = authorizeTenant(caller, 'userKeys.write');
     const keys = await this.onVisible(caller, input.connectionId, 'connection', 'revoke all user keys', () =>
       this.uow.run(caller, principal.organization.id, async (w) => {
         const connection = await w.tx.connection.findFirst({ where: { id: input.connectionId, ...connectionTargetsWhere(caller) }, select: { id: true } });

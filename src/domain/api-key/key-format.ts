@@ -1,5 +1,6 @@
 /**
- * Keyward credential format: `kw_<kind>_<env>_<keyId>_<secret><checksum>`.
+ * Keyward credential format: `kw_<kind>_<env>_<keyId>_<secret><checksum>`; a member's dashboard
+ * session (the `kw_member` cookie) is `kw_mbr_dash_…`, as it acts in either environment.
  *
  * - keyId: 8 base62 characters, public.
  * - secret: 32 base62 characters from the CSPRNG (32 · log2 62 ≈ 190 bits).
@@ -12,8 +13,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
-export type KeyPrefixKind = 'ptr' | 'usr' | 'ses';
+export type KeyPrefixKind = 'ptr' | 'usr' | 'ses' | 'mbr';
 export type KeyEnv = 'test' | 'live';
+/** Where a token acts: an environment, or `dash` (a member's session, either environment). */
+export type KeyScope = KeyEnv | 'dash';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const KEY_ID_LENGTH = 8;
@@ -21,7 +24,7 @@ const SECRET_LENGTH = 32;
 const CHECKSUM_LENGTH = 6;
 // Every kind is 3 characters and every env 4, so all valid tokens have one length (59).
 export const TOKEN_LENGTH = 'kw_ptr_test_'.length + KEY_ID_LENGTH + 1 + SECRET_LENGTH + CHECKSUM_LENGTH;
-const TOKEN_RE = /^kw_(ptr|usr|ses)_(test|live)_([0-9A-Za-z]{8})_[0-9A-Za-z]{32}([0-9A-Za-z]{6})$/;
+const TOKEN_RE = /^kw_(ptr|usr|ses|mbr)_(test|live|dash)_([0-9A-Za-z]{8})_[0-9A-Za-z]{32}([0-9A-Za-z]{6})$/;
 const KEY_ID_RE = /^[0-9A-Za-z]{8}$/;
 
 // 248 = 4 · 62: bytes at or above it are discarded so that `byte % 62` is uniform
@@ -56,8 +59,12 @@ export function generateKeyId(): string {
   return randomBase62(KEY_ID_LENGTH);
 }
 
-export function generateKey(kind: KeyPrefixKind, env: KeyEnv, keyId: string = generateKeyId()): { keyId: string; token: string } {
+/** A member's session acts in either environment (`dash`); every other token in one. */
+const fits = (kind: KeyPrefixKind, scope: KeyScope) => (kind === 'mbr') === (scope === 'dash');
+
+export function generateKey(kind: KeyPrefixKind, env: KeyScope, keyId: string = generateKeyId()): { keyId: string; token: string } {
   if (!KEY_ID_RE.test(keyId)) throw new Error('keyId must be 8 base62 characters');
+  if (!fits(kind, env)) throw new Error(`a ${kind} token cannot act in ${env}`);
   const body = `kw_${kind}_${env}_${keyId}_${randomBase62(SECRET_LENGTH)}`;
   return { keyId, token: body + checksum(body) };
 }
@@ -66,14 +73,14 @@ export function generateKey(kind: KeyPrefixKind, env: KeyEnv, keyId: string = ge
  * Structure and checksum check only (no secret is verified here). Returns null for
  * anything that is not a well-formed Keyward key; never throws.
  */
-export function parseKey(token: string): { kind: KeyPrefixKind; env: KeyEnv; keyId: string } | null {
+export function parseKey(token: string): { kind: KeyPrefixKind; env: KeyScope; keyId: string } | null {
   // Length first: O(1) whatever the caller sent (headers can be kilobytes long).
   if (typeof token !== 'string' || token.length !== TOKEN_LENGTH) return null;
   const m = TOKEN_RE.exec(token);
-  if (!m) return null;
+  if (!m || !fits(m[1] as KeyPrefixKind, m[2] as KeyScope)) return null;
   // Plain comparison is fine: the checksum is derived from the token itself, not a secret.
   if (checksum(token.slice(0, -CHECKSUM_LENGTH)) !== m[4]) return null;
-  return { kind: m[1] as KeyPrefixKind, env: m[2] as KeyEnv, keyId: m[3]! };
+  return { kind: m[1] as KeyPrefixKind, env: m[2] as KeyScope, keyId: m[3]! };
 }
 
 /** The at-rest verifier: HMAC-SHA-256 of the whole token under the server pepper. */

@@ -5,7 +5,7 @@ import type { AuditEvent, Prisma, PrismaClient } from '../../generated/prisma/cl
 export type ChainedFields = Pick<
   AuditEvent,
   'id' | 'organizationId' | 'environment' | 'actorKind' | 'actorKeyId' | 'action' | 'targetType' | 'targetId' | 'ip' | 'createdAt'
-> & { details: unknown };
+> & { details: unknown; actorMemberId?: string | null | undefined };
 
 /** JSON with object keys sorted at every level, so a value hashes the same after a JSONB round trip. */
 export function canonicalJson(value: unknown): string {
@@ -32,6 +32,8 @@ export function auditHash(previous: string | null, row: ChainedFields): string {
     row.ip,
     row.details,
     row.createdAt.toISOString(),
+    // Rows by members carry the member; the rows from before members hash as they always did.
+    ...(row.actorMemberId ? [row.actorMemberId] : []),
   ]);
   return createHash('sha256')
     .update(`${previous ?? ''}\n${content}`)

@@ -7,6 +7,8 @@ export interface RequestLogEntry {
   organizationId: string;
   environment: Environment;
   keyId: string;
+  /** A member's request (the dashboard): listed only when requestLogs asks for members' traffic. */
+  memberId?: string | null;
   operationName: string | null;
   operationType: string | null;
   outcome: string;
@@ -95,8 +97,8 @@ export class RequestLogWriter {
    */
   private async insert(batch: RequestLogEntry[]): Promise<void> {
     await this.prisma.$executeRaw`
-      INSERT INTO "request_logs" ("id", "organizationId", "environment", "keyId", "operationName", "operationType", "outcome", "httpStatus", "ip", "durationMs", "createdAt")
-      SELECT gen_random_uuid(), r."organizationId", r."environment", r."keyId", r."operationName", r."operationType", r."outcome", r."httpStatus", r."ip", r."durationMs", r."createdAt"
+      INSERT INTO "request_logs" ("id", "organizationId", "environment", "keyId", "memberId", "operationName", "operationType", "outcome", "httpStatus", "ip", "durationMs", "createdAt")
+      SELECT gen_random_uuid(), r."organizationId", r."environment", r."keyId", r."memberId", r."operationName", r."operationType", r."outcome", r."httpStatus", r."ip", r."durationMs", r."createdAt"
       FROM json_populate_recordset(NULL::"request_logs", ${JSON.stringify(batch)}::json) AS r`;
   }
 

@@ -2,7 +2,7 @@ import type { ApiKey, Organization, PrismaClient } from '../../generated/prisma/
 import type { Clock } from '../../infra/clock.ts';
 import { hashesEqual, hashKey, parseKey, TOKEN_LENGTH, type KeyPrefixKind } from '../api-key/key-format.ts';
 import type { KeyChangeListener } from '../api-key/api-key.service.ts';
-import type { KeyPrincipal } from '../caller.ts';
+import type { KeyPrincipal, MemberFacts } from '../caller.ts';
 import { compileAllowlist } from '../ip/cidr.ts';
 
 export type KeyCheckFailure = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' | 'IP_NOT_ALLOWED' | 'ORG_INACTIVE';
@@ -14,7 +14,9 @@ export interface KeyRecheck {
   permissions: ApiKey['permissions'];
 }
 
-export type KeyCheck = { ok: true; principal: KeyPrincipal } | { ok: false; reason: KeyCheckFailure; keyId?: string | undefined; principal?: KeyPrincipal };
+export type KeyCheck =
+  | { ok: true; principal: KeyPrincipal /** A member's session: its member as it is now. */; member?: MemberFacts | undefined }
+  | { ok: false; reason: KeyCheckFailure; keyId?: string | undefined; principal?: KeyPrincipal };
 
 /** What a session needs of the key that opened it. */
 type ParentFacts = Pick<
@@ -33,13 +35,20 @@ const PARENT_SELECT = {
   allowedRecipients: true,
   rateLimitRequests: true,
 } as const;
-const INCLUDE = { organization: true, connection: { select: { ref: true } }, parent: { select: PARENT_SELECT } } as const;
+const INCLUDE = {
+  organization: true,
+  connection: { select: { ref: true } },
+  parent: { select: PARENT_SELECT },
+  member: { select: { id: true, email: true, role: true } },
+} as const;
 
 interface CacheEntry {
   key: ApiKey;
   /** Sessions: the key that opened it (its state ends the session; its kind and permissions are the session's). */
   parent: ParentFacts | null;
   organization: Organization;
+  /** Members' sessions: the member (its role decides what the session may do). */
+  member: MemberFacts | null;
   /** The key's permissions minus those its organization disabled. */
   permissions: ApiKey['permissions'];
   connectionRef: string | null;
@@ -54,7 +63,7 @@ interface CacheEntry {
 
 const earliest = (a: Date | null, b: Date | null): Date | null => (a && b ? (a < b ? a : b) : (a ?? b));
 
-const PREFIX_KIND: Record<KeyPrefixKind, ApiKey['kind']> = { ptr: 'PARTNER', usr: 'USER', ses: 'SESSION' };
+const PREFIX_KIND: Record<KeyPrefixKind, ApiKey['kind']> = { ptr: 'PARTNER', usr: 'USER', ses: 'SESSION', mbr: 'MEMBER' };
 
 /** What a token is compared with where no token matched yet: zeros, which no token is. */
 const NO_TOKEN = Buffer.alloc(TOKEN_LENGTH);
@@ -168,7 +177,7 @@ export class KeyVerifier implements KeyChangeListener {
     const reason = this.refusal(entry, ip, now);
     if (reason) return { ok: false, reason, keyId: key.keyId, principal };
     this.lastUsed.set(key.id, now);
-    return { ok: true, principal };
+    return { ok: true, principal, member: entry.member ?? undefined };
   }
 
   private refusal(entry: CacheEntry, ip: string | undefined, now: Date): KeyCheckFailure | null {
@@ -177,6 +186,7 @@ export class KeyVerifier implements KeyChangeListener {
     if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()) return 'EXPIRED';
     // A session ends with the key that opened it (revoked, rotated away, expired).
     if (key.kind === 'SESSION' && (!parent || parent.revokedAt !== null)) return 'REVOKED';
+    if (key.kind === 'MEMBER' && !entry.member) return 'REVOKED';
     if (parent?.expiresAt && parent.expiresAt.getTime() <= now.getTime()) return 'EXPIRED';
     if (!entry.ipAllowed(ip ?? '')) return 'IP_NOT_ALLOWED';
     if (organization.status !== 'ACTIVE') return 'ORG_INACTIVE';
@@ -216,11 +226,14 @@ export class KeyVerifier implements KeyChangeListener {
     });
   }
 
-  private toEntry(row: ApiKey & { organization: Organization; connection: { ref: string | null } | null; parent: ParentFacts | null }): CacheEntry {
-    const { organization, connection, parent, ...key } = row;
+  private toEntry(
+    row: ApiKey & { organization: Organization; connection: { ref: string | null } | null; parent: ParentFacts | null; member: MemberFacts | null },
+  ): CacheEntry {
+    const { organization, connection, parent, member, ...key } = row;
     return {
       key,
       parent,
+      member,
       // A session acts with its parent's permissions as they are now.
       permissions: (parent ?? key).permissions.filter((p) => !organization.disabledPermissions.includes(p)),
       organization,

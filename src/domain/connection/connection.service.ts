@@ -5,7 +5,7 @@ import type { Clock } from '../../infra/clock.ts';
 import type { Mailer } from '../../infra/mailer.ts';
 import { activeWhere, type ApiKeyService, type KeyChangeListener } from '../api-key/api-key.service.ts';
 import { hashKey } from '../api-key/key-format.ts';
-import { authorize, authorizeKey, checkLiveAccess, keyScope } from '../access/policy.ts';
+import { authorize, authorizeTenant, checkLiveAccess, isTenant, keyScope } from '../access/policy.ts';
 import { connectionsWhere, connectionTargetsWhere } from '../access/visibility.ts';
 import type { Caller } from '../caller.ts';
 import { open } from '../crypto/secret-box.ts';
@@ -119,7 +119,7 @@ export class ConnectionService {
 
   /** connectUser: start (or restart) the flow, or answer at once for a connected user. */
   async connectUser(caller: Caller, rawInput: unknown): Promise<ConnectResult> {
-    const { principal } = authorizeKey(caller, 'connections.write');
+    const { principal } = authorizeTenant(caller, 'connections.write');
     const { organization } = principal;
     const { environment } = keyScope(principal);
     const input = parseInput(connectUserInput(environment, this.deps.allowPrivateCallbacks), rawInput);
@@ -261,7 +261,7 @@ export class ConnectionService {
 
   /** TEST only: a KYC-approved dummy user, connected at once, and its key, in one call. */
   async createSandboxUser(caller: Caller, rawInput: unknown): Promise<ConnectResult> {
-    const { principal } = authorizeKey(caller, 'sandbox.write');
+    const { principal } = authorizeTenant(caller, 'sandbox.write');
     const { type, ...rest } = parseInput(sandboxUserInput, rawInput);
     const email = `sandbox-${type.toLowerCase()}-${randomBytes(6).toString('hex')}@sandbox.keyward.test`;
     const input = parseInput(connectUserInput('TEST', this.deps.allowPrivateCallbacks), { ...rest, email });
@@ -456,7 +456,7 @@ export class ConnectionService {
       const approvedAt = this.deps.clock.now();
       await tx.kycApproval.upsert({ where: { userId_environment: approval }, create: { ...approval, approvedAt }, update: { approvedAt } });
       // A partner's sandbox action mails the user like connectUser does, so it counts against the same caps.
-      if (w.caller.type === 'key') await this.admitMail(w, current.organizationId, connection.user.email);
+      if (isTenant(w.caller)) await this.admitMail(w, current.organizationId, connection.user.email);
       w.afterCommit(await this.issueConsent(tx, connection));
     }
     return { connection, ...(issuedKey && { issuedSecret: issuedKey.secret }) };

@@ -60,6 +60,8 @@ export interface LockedOrganization {
   rateLimitRequests: number;
   /** Whether its keys may make LIVE keys and connections (policy.ts, checkLiveAccess). */
   liveAccess: LiveAccess;
+  /** Sessions' auto-logout: how long they last without a request. */
+  sessionIdleTimeoutSeconds: number;
 }
 
 interface OpenTransaction {
@@ -150,7 +152,7 @@ export class EventLog {
   async lockOrganization(tx: Tx, organizationId: string): Promise<LockedOrganization> {
     const state = this.state(tx);
     const rows = await tx.$queryRaw<LockedOrganization[]>`
-      SELECT status, "disabledPermissions", "rateLimitRequests", "liveAccess" FROM organizations WHERE id = ${organizationId}::uuid FOR NO KEY UPDATE`;
+      SELECT status, "disabledPermissions", "rateLimitRequests", "liveAccess", "sessionIdleTimeoutSeconds" FROM organizations WHERE id = ${organizationId}::uuid FOR NO KEY UPDATE`;
     if (rows.length === 0) throw new NotFoundError('Organization');
     state.locked.add(organizationId);
     return rows[0]!;

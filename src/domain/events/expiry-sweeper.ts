@@ -21,7 +21,8 @@ export class ExpirySweeper {
   /** One pass; returns how many EXPIRED events it wrote. */
   async runOnce(): Promise<number> {
     const now = this.clock.now();
-    const due = { revokedAt: null, expiryRecordedAt: null, expiresAt: { lte: now } };
+    // Members' sessions end quietly: a person's sign-in is not a key that partners follow.
+    const due = { revokedAt: null, expiryRecordedAt: null, expiresAt: { lte: now }, kind: { not: 'MEMBER' as const } };
     const organizations = await this.prisma.apiKey.findMany({
       where: due,
       select: { organizationId: true },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { environment, PERMISSIONS, rateLimitRequests } from '../api-key/api-key.schemas.ts';
+import { email } from '../connection/connection.schemas.ts';
 
 const orgName = z
   .string()
@@ -16,6 +17,10 @@ export const createOrganizationInput = z.object({
   environment: environment.default('TEST'),
   keyName: z.string().trim().min(3).max(64).default('Default partner key'),
   liveAccess: liveAccess.default('PENDING'),
+  /** The first OWNER, invited by mail. */
+  ownerEmail: email.optional(),
+  /** Mail the owner its invitation (the first start prints a sign-in link instead). */
+  inviteOwner: z.boolean().default(true),
 });
 
 export const updateOrganizationInput = z

@@ -5,6 +5,8 @@ import { authorize } from '../access/policy.ts';
 import type { Caller } from '../caller.ts';
 import type { EnvironmentSecret, SigningService } from '../signing/signing.service.ts';
 import type { UnitOfWork, Work } from '../unit-of-work.ts';
+import type { MemberService } from '../member/member.service.ts';
+import type { Member } from '../../generated/prisma/client.ts';
 import { parseInput } from '../validation.ts';
 import { publicId } from '../webhooks/webhook-payloads.ts';
 import { createOrganizationInput, updateOrganizationInput } from './organization.schemas.ts';
@@ -15,6 +17,8 @@ export interface CreatedOrganization extends IssuedKey {
   signingSecret: string;
   /** Both environments' signing secrets, TEST then LIVE: each verifies and signs for its own environment only. */
   signingSecrets: EnvironmentSecret[];
+  /** The first OWNER (`ownerEmail`), invited by mail after commit. */
+  owner: Member | null;
 }
 
 export class OrganizationService {
@@ -24,6 +28,7 @@ export class OrganizationService {
     private readonly listener: KeyChangeListener,
     private readonly uow: UnitOfWork,
     private readonly signing: SigningService,
+    private readonly members: MemberService,
   ) {}
 
   /** An organization, its first partner key (every permission) and its TEST and LIVE signing secrets, in one transaction. */
@@ -54,7 +59,8 @@ export class OrganizationService {
       });
       const signingSecrets = await this.signing.createPerEnvironment(tx, organization.id);
       const signingSecret = signingSecrets.find((s) => s.environment === input.environment)!.signingSecret;
-      return { organization, ...issued, signingSecret, signingSecrets };
+      const owner = input.ownerEmail ? await this.members.add(w, input.ownerEmail, 'OWNER', { invite: input.inviteOwner }) : null;
+      return { organization, ...issued, signingSecret, signingSecrets, owner };
     });
   }
 

@@ -76,7 +76,14 @@ const DEFAULT_MAIL_LIMITS = { perOrganizationPerHour: 500, perRecipientPerDay: 3
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** Counter names carry no address in the clear (Redis keys are not a place for personal data). */
-const recipientKey = (email: string) => `mail:to:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
+const digestOf = (email: string) => createHash('sha256').update(email).digest('hex').slice(0, 32);
+const recipientKey = (email: string) => `mail:to:${digestOf(email)}`;
+/** Sign-in links (requestSignInLink) per hour: per email address, and per client address group. */
+export interface SignInLimits {
+  perEmailPerHour: number;
+  perAddressPerHour: number;
+}
+const DEFAULT_SIGN_IN_LIMITS: SignInLimits = { perEmailPerHour: 5, perAddressPerHour: 20 };
 
 /**
  * What a failed authentication is counted against (README, "Failed authentications"): the
@@ -136,6 +143,7 @@ export class RateLimits {
     private readonly authFailures = DEFAULT_AUTH_FAILURE_LIMIT,
     private readonly mails = DEFAULT_MAIL_LIMITS,
     private readonly clock: Clock = systemClock,
+    private readonly signIn: SignInLimits = DEFAULT_SIGN_IN_LIMITS,
   ) {}
 
   /** Known pairs this instance wrote lately, and when (see `authenticated`). */
@@ -153,6 +161,21 @@ export class RateLimits {
     const recipient = await this.store.peek(recipientKey(email));
     if (recipient.count >= this.mails.perRecipientPerDay) {
       throw rateLimitedError(recipient.retryAfterMs, `At most ${this.mails.perRecipientPerDay} connection emails per day to one address`);
+    }
+  }
+
+  /**
+   * A request for sign-in links: at most 5 an hour for one email address and 20 an hour from one
+   * address group (by default), counted whether or not the address belongs to a member (so the limit tells
+   * nothing either), and refused with RATE_LIMITED over either.
+   */
+  async admitSignInRequest(email: string, address: string | undefined): Promise<void> {
+    const perEmail = await this.store.take(`signin:to:${digestOf(email)}`, this.signIn.perEmailPerHour, HOUR_MS);
+    if (!perEmail.allowed) throw rateLimitedError(perEmail.retryAfterMs, `At most ${this.signIn.perEmailPerHour} sign-in links per hour to one address`);
+    if (address === undefined) return;
+    const perAddress = await this.store.take(`signin:from:${address}`, this.signIn.perAddressPerHour, HOUR_MS);
+    if (!perAddress.allowed) {
+      throw rateLimitedError(perAddress.retryAfterMs, `At most ${this.signIn.perAddressPerHour} sign-in link requests per hour from one address`);
     }
   }
 

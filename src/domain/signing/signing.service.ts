@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Environment, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
-import { authorizeKey, keyScope } from '../access/policy.ts';
+import { authorizeTenant, keyScope } from '../access/policy.ts';
 import type { Caller } from '../caller.ts';
 import { open, seal } from '../crypto/secret-box.ts';
 import { AccessError, NotFoundError } from '../errors.ts';
@@ -110,7 +110,7 @@ export class SigningService {
    * one keeps working for the grace period. The other environment's secrets are not touched.
    */
   async rotate(caller: Caller, rawInput: unknown): Promise<RotatedSecret> {
-    const { organizationId, environment } = keyScope(authorizeKey(caller, 'signingSecret.rotate').principal);
+    const { organizationId, environment } = keyScope(authorizeTenant(caller, 'signingSecret.rotate').principal);
     const input = parseInput(rotateSigningSecretInput, rawInput);
     const now = this.clock.now();
     const retiresAt = new Date(now.getTime() + input.gracePeriodSeconds * 1000);

@@ -1,5 +1,5 @@
 import type { WebhookEndpoint } from '../../generated/prisma/client.ts';
-import { authorizeKey, keyScope } from '../access/policy.ts';
+import { authorizeTenant, keyScope } from '../access/policy.ts';
 import type { Caller } from '../caller.ts';
 import { InvalidStateError, NotFoundError } from '../errors.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
@@ -21,7 +21,7 @@ export class WebhookEndpointService {
   ) {}
 
   async create(caller: Caller, rawInput: unknown): Promise<WebhookEndpoint> {
-    const scope = keyScope(authorizeKey(caller, 'webhooks.manage').principal);
+    const scope = keyScope(authorizeTenant(caller, 'webhooks.manage').principal);
     const input = parseInput(createWebhookEndpointInput(this.allowPrivate), rawInput);
     return this.uow.run(caller, scope.organizationId, async ({ tx, audit }) => {
       if ((await tx.webhookEndpoint.count({ where: scope })) >= MAX_WEBHOOK_ENDPOINTS) {
@@ -40,7 +40,7 @@ export class WebhookEndpointService {
   }
 
   async update(caller: Caller, rawInput: unknown): Promise<WebhookEndpoint> {
-    const scope = keyScope(authorizeKey(caller, 'webhooks.manage').principal);
+    const scope = keyScope(authorizeTenant(caller, 'webhooks.manage').principal);
     const { id, ...changes } = parseInput(updateWebhookEndpointInput(this.allowPrivate), rawInput);
     return this.uow.run(caller, scope.organizationId, async ({ tx, audit }) => {
       const existing = await tx.webhookEndpoint.findFirst({ where: { id, ...scope } });
@@ -63,7 +63,7 @@ export class WebhookEndpointService {
   }
 
   async delete(caller: Caller, id: string): Promise<WebhookEndpoint> {
-    const scope = keyScope(authorizeKey(caller, 'webhooks.manage').principal);
+    const scope = keyScope(authorizeTenant(caller, 'webhooks.manage').principal);
     return this.uow.run(caller, scope.organizationId, async ({ tx, audit }) => {
       const existing = await tx.webhookEndpoint.findFirst({ where: { id, ...scope } });
       if (!existing) throw new NotFoundError('Webhook endpoint');

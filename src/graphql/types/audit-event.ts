@@ -7,13 +7,19 @@ import { checkFilterLengths } from '../filters.ts';
 import { maxPageSize } from '../pagination.ts';
 import { callerOf, createdBetween } from '../resolver-helpers.ts';
 import { ActorKindEnum, EnvironmentEnum } from './enums.ts';
+import { memberGlobalId } from './member.ts';
 
 builder.prismaObject('AuditEvent', {
   fields: (t) => ({
     id: t.exposeID('id'),
     action: t.exposeString('action', { description: 'e.g. api_key.created, api_key.rotated, organization.updated' }),
     actorKind: t.expose('actorKind', { type: ActorKindEnum }),
-    actorKeyId: t.exposeString('actorKeyId', { nullable: true, description: 'The public keyId of the key that acted' }),
+    actorKeyId: t.exposeString('actorKeyId', { nullable: true, description: "The public keyId of the key that acted (a member: its session's)" }),
+    actorMemberId: t.id({
+      nullable: true,
+      description: 'The member that acted (actorKind MEMBER), by id: the member may have been removed since',
+      resolve: (event) => memberGlobalId(event.actorMemberId),
+    }),
     environment: t.expose('environment', { type: EnvironmentEnum, nullable: true }),
     targetType: t.exposeString('targetType'),
     targetId: t.exposeString('targetId', { nullable: true }),

@@ -19,6 +19,8 @@ const ErrorCode = builder.enumType('ErrorCode', {
     'ORG_INACTIVE',
     'FORBIDDEN',
     'ENV_MISMATCH',
+    'CSRF_REQUIRED',
+    'REAUTHENTICATION_REQUIRED',
     'RATE_LIMITED',
     'SIGNATURE_REQUIRED',
     'SIGNATURE_INVALID',

@@ -1,3 +1,4 @@
+import { isTenant } from '../../domain/access/policy.ts';
 import type { Context } from '../../context.ts';
 import { AccessError, NotFoundError } from '../../domain/errors.ts';
 import { encodeCursor, type EventRecord } from '../../domain/events/event-log.ts';
@@ -76,8 +77,8 @@ ConnectionStatusEventRef.implement({
 
 function subscriberOf(ctx: Context): Subscriber {
   const caller = callerOf(ctx);
-  if (caller.type !== 'key') throw new AccessError('FORBIDDEN', 'Subscriptions need an API key');
-  return { principal: caller.principal, ip: ctx.clientIp, socket: ctx.socket };
+  if (!isTenant(caller)) throw new AccessError('FORBIDDEN', 'Subscriptions need an API key or a member');
+  return { caller, principal: caller.principal, ip: ctx.clientIp, socket: ctx.socket };
 }
 
 /** The end of a stream (credential refused, client too slow) becomes its last, failed result. */

@@ -1,6 +1,7 @@
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { organizationsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
+import { MemberRef } from './member.ts';
 import { decodeId } from '../ids.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
 import { ApiKeyRef } from './api-key.ts';
@@ -53,6 +54,7 @@ builder.mutationField('createOrganization', (t) =>
           description:
             'The signing secrets of both environments, TEST and LIVE (different secrets: a TEST credential never sees, rotates or signs with the LIVE one). Shown once: store them now.',
         }),
+        owner: f.field({ type: MemberRef, nullable: true, description: 'The first OWNER (ownerEmail), invited by mail' }),
       }),
     }),
     errors: { types: [ValidationError] },
@@ -61,6 +63,7 @@ builder.mutationField('createOrganization', (t) =>
       name: t.input.string({ required: true }),
       environment: t.input.field({ type: EnvironmentEnum, description: 'Of its first partner key; default TEST' }),
       liveAccess: t.input.field({ type: LiveAccessEnum, description: 'Default PENDING: LIVE opens when the operator enables it' }),
+      ownerEmail: t.input.string({ description: 'The first OWNER of its dashboard: mailed an invitation (a sign-in link valid 24 hours)' }),
     },
     resolve: (_root, { input }, ctx) => ctx.services.organizations.create(callerOf(ctx), withoutNulls(input)),
   }),

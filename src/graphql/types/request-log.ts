@@ -2,6 +2,7 @@ import type { Context } from '../../context.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { requestLogsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
+import { memberGlobalId } from './member.ts';
 import { checkFilterLengths } from '../filters.ts';
 import { maxPageSize } from '../pagination.ts';
 import { callerOf, createdBetween } from '../resolver-helpers.ts';
@@ -18,6 +19,11 @@ builder.prismaObject('RequestLog', {
     httpStatus: t.exposeInt('httpStatus'),
     ip: t.exposeString('ip', { nullable: true, description: 'The client IP' }),
     durationMs: t.exposeFloat('durationMs'),
+    memberId: t.id({
+      nullable: true,
+      description: "A member's request (the dashboard), by the member's id; listed only with includeMembers",
+      resolve: (log) => memberGlobalId(log.memberId),
+    }),
     environment: t.expose('environment', { type: EnvironmentEnum }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -35,6 +41,9 @@ builder.queryField('requestLogs', (t) =>
       outcome: t.arg.string({ description: 'Only requests that ended with this code (OK, RATE_LIMITED, VALIDATION_FAILED, …)' }),
       from: t.arg({ type: 'DateTime', description: 'At or after this time' }),
       to: t.arg({ type: 'DateTime', description: 'Before this time' }),
+      includeMembers: t.arg.boolean({
+        description: "Also the requests of members signed in to the dashboard (default false: the log shows the partner's integration)",
+      }),
     },
     resolve: (query, _root, args, ctx) => ctx.prisma.requestLog.findMany({ ...query, where: requestLogsFiltered(args, ctx), orderBy: { seq: 'desc' } }),
     totalCount: (_connection, args, ctx) => ctx.prisma.requestLog.count({ where: requestLogsFiltered(args, ctx) }),
@@ -42,12 +51,13 @@ builder.queryField('requestLogs', (t) =>
 );
 
 function requestLogsFiltered(
-  args: { keyId?: string | null; outcome?: string | null; from?: Date | null; to?: Date | null },
+  args: { keyId?: string | null; outcome?: string | null; from?: Date | null; to?: Date | null; includeMembers?: boolean | null },
   ctx: Context,
 ): Prisma.RequestLogWhereInput {
   checkFilterLengths({ keyId: args.keyId, outcome: args.outcome });
   return {
     ...requestLogsWhere(callerOf(ctx)),
+    ...(!args.includeMembers && { memberId: null }),
     ...(args.keyId && { keyId: args.keyId }),
     ...(args.outcome && outcomeWhere(args.outcome)),
     ...createdBetween(args),

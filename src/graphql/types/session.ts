@@ -1,6 +1,6 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Context } from '../../context.ts';
-import { authorizeKey } from '../../domain/access/policy.ts';
+import { authorizeTenant } from '../../domain/access/policy.ts';
 import { sessionsWhere } from '../../domain/access/visibility.ts';
 import { activeWhere } from '../../domain/api-key/api-key.service.ts';
 import { InvalidStateError, KeyLimitReachedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
@@ -71,7 +71,7 @@ function sessionsFiltered(args: { keyId?: string | null; includeInactive?: boole
   checkFilterLengths({ keyId: args.keyId });
   return {
     AND: [
-      sessionsWhere(authorizeKey(ctx.caller, 'sessions.read'), 'KEYS_READ'),
+      sessionsWhere(authorizeTenant(ctx.caller, 'sessions.read'), 'KEYS_READ'),
       args.keyId ? { parent: { keyId: args.keyId } } : {},
       args.includeInactive ? {} : activeWhere(ctx.services.clock.now()),
     ],

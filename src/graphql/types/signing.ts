@@ -1,6 +1,6 @@
 import { ValidationError } from '../../domain/errors.ts';
 import { builder } from '../builder.ts';
-import { keyCallerOf } from '../resolver-helpers.ts';
+import { callerOf } from '../resolver-helpers.ts';
 import { EnvironmentEnum } from './enums.ts';
 
 builder.mutationField('rotateSigningSecret', (t) =>
@@ -24,7 +24,7 @@ builder.mutationField('rotateSigningSecret', (t) =>
       gracePeriodSeconds: t.input.int({ description: 'How long the previous secret stays valid: 0 to 604800, default 86400' }),
     },
     resolve: (_root, { input }, ctx) => {
-      const caller = keyCallerOf(ctx);
+      const caller = callerOf(ctx);
       return ctx.services.signing.rotate(caller, input.gracePeriodSeconds == null ? {} : { gracePeriodSeconds: input.gracePeriodSeconds });
     },
   }),

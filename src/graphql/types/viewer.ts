@@ -1,16 +1,17 @@
 import type { Caller } from '../../domain/caller.ts';
-import { connectionsWhere } from '../../domain/access/visibility.ts';
+import { isTenant } from '../../domain/access/policy.ts';
+import { connectionsWhere, membersWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
 import { callerOf } from '../resolver-helpers.ts';
 import { ApiKeyRef } from './api-key.ts';
 import { EnvironmentEnum, PermissionEnum } from './enums.ts';
+import { MemberRef } from './member.ts';
 import { OrganizationRef } from './organization.ts';
 import './connection.ts';
 
-const ViewerKind = builder.enumType('ViewerKind', { values: ['OPERATOR', 'PARTNER', 'USER', 'SESSION'] as const });
+const ViewerKind = builder.enumType('ViewerKind', { values: ['OPERATOR', 'PARTNER', 'USER', 'SESSION', 'MEMBER'] as const });
 
-type KeyCaller = Extract<Caller, { type: 'key' }>;
-const principalOf = (caller: Caller) => (caller.type === 'key' ? (caller as KeyCaller).principal : null);
+const principalOf = (caller: Caller) => (isTenant(caller) ? caller.principal : null);
 
 /** Who the credential is. Answered from the verified key alone: no database read. */
 const Viewer = builder.objectRef<Caller>('Viewer').implement({
@@ -34,7 +35,19 @@ const Viewer = builder.objectRef<Caller>('Viewer').implement({
       nullable: true,
       resolve: (caller) => principalOf(caller)?.organization ?? null,
     }),
-    key: t.field({ type: ApiKeyRef, nullable: true, resolve: (caller) => principalOf(caller)?.apiKey ?? null }),
+    key: t.field({
+      type: ApiKeyRef,
+      nullable: true,
+      description: "The key, or the session (a member's: kind MEMBER, in the environment the request names)",
+      resolve: (caller) => principalOf(caller)?.apiKey ?? null,
+    }),
+    member: t.field({
+      type: MemberRef,
+      nullable: true,
+      description: 'A member signed in to the dashboard: who, with which role',
+      resolve: (caller, _args, ctx) =>
+        caller.type === 'member' ? ctx.prisma.member.findFirst({ where: { id: caller.principal.member.id, ...membersWhere(caller) } }) : null,
+    }),
     connection: t.prismaField({
       type: 'Connection',
       nullable: true,

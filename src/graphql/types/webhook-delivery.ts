@@ -74,7 +74,7 @@ builder.queryField('webhookDeliveries', (t) =>
     type: 'WebhookAttempt',
     cursor: 'id',
     maxSize: maxPageSize,
-    authScopes: webhookScopes,
+    authScopes: { may: 'webhooks.read' },
     description: 'Every webhook attempt of this organization and environment, newest first',
     args: {
       webhookId: t.arg.string({ description: 'Only the attempts of one message (the `webhook-id` header)' }),

@@ -33,7 +33,7 @@ builder.queryField('webhookEndpoints', (t) =>
     type: 'WebhookEndpoint',
     cursor: 'id',
     maxSize: maxPageSize,
-    authScopes: webhookScopes,
+    authScopes: { may: 'webhooks.read' },
     resolve: (query, _root, _args, ctx) =>
       ctx.prisma.webhookEndpoint.findMany({ ...query, where: webhookEndpointsWhere(callerOf(ctx)), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
     totalCount: (_connection, _args, ctx) => ctx.prisma.webhookEndpoint.count({ where: webhookEndpointsWhere(callerOf(ctx)) }),

@@ -1,0 +1,125 @@
+import type { Plugin } from 'graphql-yoga';
+import { cookieValue, MEMBER_COOKIE } from '../auth.ts';
+import type { Services } from '../context.ts';
+import { MEMBER_SESSION_MAX_MS } from '../domain/api-key/api-key.service.ts';
+import { parseKey } from '../domain/api-key/key-format.ts';
+import type { SignInView } from '../domain/member/member.service.ts';
+import { resolveClientIp } from '../domain/ip/client-ip.ts';
+import { memberCookie } from './member-cookie.ts';
+import { escapeHtml, page } from './pages.ts';
+
+/**
+ * `/dashboard/sign-in/<token>`, the page of a sign-in link: its GET shows one button and uses up
+ * nothing (mail scanners and link previews fetch links); the button's POST redeems the link, sets
+ * the `kw_member` cookie and sends the browser to `/dashboard/`. The POST is refused from any
+ * other Origin, so another site cannot sign a browser in to an account of its choosing.
+ */
+const PREFIX = '/dashboard/sign-in/';
+
+const unknownLink = () => page(404, 'Unknown link', '<p>This sign-in link is not valid. Check that you copied all of it, or ask for a new one.</p>');
+
+function render(view: SignInView | { state: 'SIGNED_IN' }, token: string): Response {
+  switch (view.state) {
+    case 'OPEN':
+      return page(
+        200,
+        `Sign in to ${view.organizationName}`,
+        `<p>Sign in to the Keyward dashboard of <strong>${escapeHtml(view.organizationName)}</strong> as <strong>${escapeHtml(view.email)}</strong>.</p>
+<form method="post" action="${PREFIX}${encodeURIComponent(token)}"><button type="submit">Sign in</button></form>`,
+      );
+    case 'SIGNED_IN':
+      return page(200, 'Signed in', '<p>You are signed in. <a href="/dashboard/">Open the dashboard</a>.</p>');
+    case 'USED':
+      return page(410, 'This link was already used', '<p>Each sign-in link works once. Ask for a new one on the dashboard.</p>');
+    case 'EXPIRED':
+      return page(410, 'This link has expired', '<p>Sign-in links work for 15 minutes (invitations for 24 hours). Ask for a new one on the dashboard.</p>');
+    case 'UNKNOWN':
+      return unknownLink();
+  }
+}
+
+/** A POST from a page of another origin (a browser always says where a form was posted from). */
+function crossOrigin(request: Request, publicUrl: string): boolean {
+  const origin = request.headers.get('origin');
+  if (origin !== null) return origin !== new URL(publicUrl).origin;
+  return request.headers.get('sec-fetch-site') === 'cross-site';
+}
+
+/** What the new session is called in the member's list of sessions: the browser, in a few words. */
+function deviceName(userAgent: string | null): string {
+  const agent = userAgent ?? '';
+  const browser = /Edg\//.test(agent)
+    ? 'Edge'
+    : /Firefox\//.test(agent)
+      ? 'Firefox'
+      : /Chrom(e|ium)\//.test(agent)
+        ? 'Chrome'
+        : /Safari\//.test(agent)
+          ? 'Safari'
+          : 'Browser';
+  const system = /Android/.test(agent)
+    ? 'Android'
+    : /iPhone|iPad/.test(agent)
+      ? 'iOS'
+      : /Mac OS X/.test(agent)
+        ? 'macOS'
+        : /Windows/.test(agent)
+          ? 'Windows'
+          : /Linux/.test(agent)
+            ? 'Linux'
+            : '';
+  return `${browser}${system ? ` on ${system}` : ''}`;
+}
+
+export function signInPagesPlugin(services: Services, options: { secureCookies: boolean; trustedProxies: ((ip: string) => boolean) | null }): Plugin {
+  return {
+    onRequest({ request, url, endResponse, serverContext }) {
+      if (!url.pathname.startsWith(PREFIX)) return undefined;
+      let token: string;
+      try {
+        token = decodeURIComponent(url.pathname.slice(PREFIX.length));
+      } catch {
+        endResponse(unknownLink());
+        return undefined;
+      }
+      const failed = (error: unknown): Response => {
+        services.logger.error({ err: error }, 'sign-in page failed');
+        return page(500, 'Something went wrong', '<p>Please try again in a moment.</p>');
+      };
+      if (request.method === 'GET' || request.method === 'HEAD') {
+        return services.members
+          .viewSignIn(token)
+          .then((view) => render(view, token), failed)
+          .then(endResponse);
+      }
+      if (request.method !== 'POST') {
+        endResponse(page(405, 'Method not allowed', '<p>Open the link from your email.</p>', { allow: 'GET, POST' }));
+        return undefined;
+      }
+      if (crossOrigin(request, services.publicUrl)) {
+        endResponse(page(403, 'Sign in from the link', '<p>Open the link from your email and press the button there.</p>'));
+        return undefined;
+      }
+      // The request's own session, when it has one, is refreshed instead of opening another (step-up).
+      const current = parseKey(cookieValue(request.headers.get('cookie'), MEMBER_COOKIE) ?? '');
+      const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
+      const ip = resolveClientIp(req?.socket?.remoteAddress, request.headers.get('x-forwarded-for') ?? undefined, options.trustedProxies) ?? null;
+      return services.members
+        .redeem(token, current?.kind === 'mbr' ? current.keyId : undefined, deviceName(request.headers.get('user-agent')), ip)
+        .then((result) => {
+          if (result.state !== 'SIGNED_IN') return render(result, token);
+          if (result.token === null) return redirect();
+          // The browser keeps it as long as a session can last; the server ends it sooner when idle.
+          return redirect(memberCookie(result.token, { secure: options.secureCookies, maxAgeSeconds: MEMBER_SESSION_MAX_MS / 1000 }));
+        }, failed)
+        .then(endResponse);
+    },
+  };
+}
+
+/** 303: the browser GETs the dashboard (a reload does not post the form again). */
+function redirect(cookie?: string): Response {
+  const headers = new Headers({ location: '/dashboard/', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+  if (cookie) headers.append('set-cookie', cookie);
+  return new Response(null, { status: 303, headers });
+}
