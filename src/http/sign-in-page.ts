@@ -74,6 +74,11 @@ function deviceName(userAgent: string | null): string {
 export function signInPagesPlugin(services: Services, options: { secureCookies: boolean; trustedProxies: ((ip: string) => boolean) | null }): Plugin {
   return {
     onRequest({ request, url, endResponse, serverContext }) {
+      // Where a sign-in lands until the dashboard's pages are served here (the next issue).
+      if (url.pathname === '/dashboard/' || url.pathname === '/dashboard') {
+        endResponse(page(200, 'Keyward dashboard', '<p>The dashboard is being built. Meanwhile its API answers at <a href="/graphql">/graphql</a>.</p>'));
+        return undefined;
+      }
       if (!url.pathname.startsWith(PREFIX)) return undefined;
       let token: string;
       try {

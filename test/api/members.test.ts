@@ -243,6 +243,30 @@ describe('sign-out and sessions', () => {
     expect((await gql(app, VIEWER, {}, { headers: memberHeaders(member.cookie) })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it("sessions lists a member's own sessions (an OWNER's, everyone's) beside the devices; an OWNER ends anyone's, others only their own", async () => {
+    const world = await newOrganization(app);
+    const owner = await newMember(app, world.organizationId, 'OWNER');
+    const viewer = await newMember(app, world.organizationId, 'VIEWER');
+    const list = (cookie: string) =>
+      gql(app, '{ sessions { edges { node { id keyId kind } } } }', {}, { headers: memberHeaders(cookie) }).then(
+        (r) => (r.data as { sessions: { edges: { node: { id: string; keyId: string; kind: string } }[] } }).sessions.edges.map((e) => e.node),
+      );
+    const seenByOwner = await list(owner.cookie);
+    const seenByViewer = await list(viewer.cookie);
+    expect(seenByOwner.filter((s) => s.kind === 'MEMBER')).toHaveLength(2);
+    expect(seenByViewer.filter((s) => s.kind === 'MEMBER')).toHaveLength(1);
+    const ownersSession = seenByOwner.find((s) => !seenByViewer.some((v) => v.id === s.id))!;
+    const viewersSession = seenByViewer[0]!;
+    const revoke = (cookie: string, id: string) =>
+      gql(app, `mutation ($i: RevokeSessionInput!) { revokeSession(input: $i) { __typename ... on Error { code } } }`, { i: { id } }, { headers: memberHeaders(cookie) });
+    expect((await revoke(viewer.cookie, ownersSession.id)).data).toEqual({ revokeSession: { __typename: 'NotFoundError', code: 'NOT_FOUND' } });
+    expect((await revoke(owner.cookie, viewersSession.id)).data).toEqual({ revokeSession: { __typename: 'RevokeSessionSuccess' } });
+    expect((await gql(app, VIEWER, {}, { headers: memberHeaders(viewer.cookie) })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    // A partner key never sees members' sessions.
+    const byKey = await gql(app, '{ sessions(includeInactive: true) { totalCount } }', {}, { headers: partner(world.secret) });
+    expect(byKey.data).toEqual({ sessions: { totalCount: 0 } });
+  });
+
   it('a session ends after the idle timeout and 12 hours after sign-in at the latest', async () => {
     // Every request reads the session's state (no cache), so moving the clock is seen at once.
     const uncached = await createTestApp({ database: app.database, cacheTtlMs: 0 });
@@ -298,5 +322,40 @@ describe('LIVE access', () => {
     const res = await gql(app, CREATE_KEY, { i: { name: 'Live', permissions: ['KEYS_READ'] } }, { headers: memberHeaders(owner.cookie, 'live') });
     expect(res.data).toMatchObject({ createPartnerKey: { code: 'LIVE_ACCESS_PENDING' } });
     await setLiveAccess(app, pending.organizationId, 'ENABLED');
+  });
+});
+
+describe('rate limits', () => {
+  it("a member's sessions spend one budget: the organization's number of requests per window", async () => {
+    const limited = await newOrganization(app);
+    await gql(app, `mutation ($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { __typename } }`, { i: { id: limited.organizationId, rateLimitRequests: 4 } }, { headers: admin(app) });
+    const member = await newMember(app, limited.organizationId, 'VIEWER');
+    const invitation = signInToken(app, member.email);
+    await gql(app, `mutation ($i: RequestSignInLinkInput!) { requestSignInLink(input: $i) { __typename } }`, { i: { email: member.email } });
+    const second = (await signInPage(app, await awaitSignInToken(app, member.email, invitation))).cookie!;
+    expect(second).not.toBe(member.cookie);
+    const codes: string[] = [];
+    for (const cookie of [member.cookie, second, member.cookie, second, member.cookie, second]) {
+      const res = await gql(app, '{ viewer { kind } }', {}, { headers: memberHeaders(cookie) });
+      codes.push((res.errors?.[0]?.extensions?.code as string | undefined) ?? 'OK');
+    }
+    expect(codes).toEqual(['OK', 'OK', 'OK', 'OK', 'RATE_LIMITED', 'RATE_LIMITED']);
+  });
+
+  it('sign-in links are limited per address and per client address, for members and strangers alike', async () => {
+    const limited = await createTestApp({ database: app.database, signInLimits: { perEmailPerHour: 2, perAddressPerHour: 4 } });
+    const world = await newOrganization(limited);
+    const member = await newMember(limited, world.organizationId, 'VIEWER');
+    const ask = (email: string, ip = '203.0.113.7') =>
+      gql(limited, `mutation ($i: RequestSignInLinkInput!) { requestSignInLink(input: $i) { __typename } }`, { i: { email } }, { ip }).then(
+        (r) => (r.errors?.[0]?.extensions?.code as string | undefined) ?? 'OK',
+      );
+    const stranger = newMemberEmail();
+    // Per address: the third for one address is refused, member or not.
+    expect([await ask(member.email), await ask(member.email), await ask(member.email, '203.0.113.8')]).toEqual(['OK', 'OK', 'RATE_LIMITED']);
+    expect([await ask(stranger), await ask(stranger), await ask(stranger, '203.0.113.8')]).toEqual(['OK', 'OK', 'RATE_LIMITED']);
+    // Per client address: 4 an hour from 203.0.113.7, whatever the addresses asked for.
+    expect(await ask(newMemberEmail())).toBe('RATE_LIMITED');
+    expect(await ask(newMemberEmail(), '203.0.113.9')).toBe('OK');
   });
 });

@@ -18,9 +18,13 @@ import {
   WebhookDeliveries,
 } from './operations.ts';
 import { connectedUser, newEmail } from '../helpers/connections.ts';
-import { consentPage, consentToken, sentMails } from '../helpers/outbox.ts';
+import { consentPage, consentToken, mailsTo, sentMails } from '../helpers/outbox.ts';
 import { databaseText, expectNoSecrets } from '../helpers/security.ts';
+import { awaitSignInToken, memberHeaders, newMemberEmail, signInPage, signInToken } from '../helpers/members.ts';
 import { WebhookReceiver } from '../helpers/webhook-receiver.ts';
+
+/** A sign-in mail, and its page, carry their own link (that is their job): taken out. */
+const withoutOwnSignInLink = (text: string) => text.replace(/\/dashboard\/sign-in\/[\w-]+/g, '/dashboard/sign-in/(own link)');
 
 /** A consent mail, and the page asking for consent, carry their own link (that is their job): the first link, taken out. */
 const withoutOwnConsentLink = (text: string) => text.replace(/\/consent\/[\w-]+/, '/consent/(own link)');
@@ -174,6 +178,73 @@ describe('secrets never leak', () => {
         pages: JSON.stringify(pages.map(({ html, headers }) => ({ html, headers: Object.fromEntries(headers) }))),
       },
       secrets,
+    );
+  });
+
+  it("keeps members' cookies and sign-in links out of the logs, the audit trail, events, responses, mails and pages but their own, and every table", async () => {
+    const app = await createTestApp();
+    const org = await newOrganization(app, { liveAccess: 'ENABLED' });
+    const asOwner = { headers: partner(org.secret) };
+    const email = newMemberEmail();
+    const invited = await gql(app, `mutation ($i: InviteMemberInput!) { inviteMember(input: $i) { __typename } }`, {
+      i: { email, role: 'OWNER', organizationId: org.organizationId },
+    }, { headers: admin(app) });
+    expect(invited.data).toEqual({ inviteMember: { __typename: 'InviteMemberSuccess' } });
+    const invitation = signInToken(app, email);
+    const shown = await signInPage(app, invitation, { method: 'GET' });
+    expect(shown.body).toContain(`/dashboard/sign-in/${invitation}`);
+    const signedIn = await signInPage(app, invitation);
+    const cookie = signedIn.cookie!;
+    expect(cookie).toMatch(/^kw_mbr_dash_/);
+    const as = { headers: memberHeaders(cookie) };
+    const wrongCookie = tampered(cookie);
+    const responses = [
+      await gql(app, '{ viewer { kind key { keyId name } member { email } } sessions { edges { node { keyId name } } } members { edges { node { email } } } }', {}, as),
+      await gql(app, CreatePartnerKey, { input: { name: 'By a member', permissions: ['KEYS_READ'] } }, as),
+      await gql(app, `mutation ($i: InviteMemberInput!) { inviteMember(input: $i) { __typename ... on Error { code message } } }`, { i: { email: cookie, role: 'VIEWER' } }, as),
+      await gql(app, '{ viewer { kind } }', {}, { headers: memberHeaders(wrongCookie) }),
+      await gql(app, '{ viewer { kind } }', {}, { headers: { cookie: `kw_member=${cookie}` } }),
+      await gql(app, `{ partnerKeys(first: 1, after: "${cookie}") { edges { cursor } } }`, {}, as),
+      await gql(app, `mutation ($i: RequestSignInLinkInput!) { requestSignInLink(input: $i) { __typename } }`, { i: { email } }),
+    ];
+    expect(responses.map((r) => r.errors?.[0]?.extensions?.code ?? 'OK')).toEqual(['OK', 'OK', 'OK', 'UNAUTHENTICATED', 'CSRF_REQUIRED', 'BAD_USER_INPUT', 'OK']);
+    const link = await awaitSignInToken(app, email, invitation);
+    const pages = [
+      signedIn,
+      await signInPage(app, link, { cookie, origin: 'https://evil.test' }),
+      await signInPage(app, link, { cookie }),
+      await signInPage(app, link),
+      await signInPage(app, tampered(link), { method: 'GET' }),
+      shown,
+    ].map(({ status, body, setCookie, location }) => ({ status, body: withoutOwnSignInLink(body), setCookie: setCookie === signedIn.setCookie ? '(its own)' : setCookie, location }));
+    expect(pages.map((p) => p.status)).toEqual([303, 403, 303, 410, 404, 200]);
+    const out = await gql(app, 'mutation { signOut { signedOut } }', {}, as);
+    expect(out.data).toEqual({ signOut: { signedOut: true } });
+    await app.services.requestLogs.flush();
+    const reads = [
+      await gql(app, '{ requestLogs(first: 100, includeMembers: true) { edges { node { keyId memberId operationName outcome } } } }', {}, asOwner),
+      await gql(app, AuditEvents, { first: 100 }, asOwner),
+    ];
+    expect(reads.map((r) => r.errors)).toEqual([undefined, undefined]);
+    const events = await app.services.prisma.event.findMany({ where: { organizationId: org.organizationUuid } });
+    expect(events.length).toBeGreaterThan(0);
+    const metrics = await (await app.yoga.fetch('http://keyward.test/metrics')).text();
+    const mails = mailsTo(app, email);
+    expect(mails).toHaveLength(2);
+    expectNoSecrets(
+      {
+        logs: app.logs.text,
+        database: await databaseText(app.services.prisma),
+        // (The cursor's error quotes it back to the client that sent it: only the logs and the database are searched for that one.)
+        responses: JSON.stringify(responses.filter((_r, i) => i !== 5).map((r) => r.errors ?? r.data)),
+        signOut: JSON.stringify(out),
+        reads: JSON.stringify(reads),
+        events: JSON.stringify(events, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+        metrics,
+        mails: JSON.stringify(mails.map((m) => ({ ...m, text: withoutOwnSignInLink(m.text) }))),
+        pages: JSON.stringify(pages),
+      },
+      { cookie, wrongCookie, invitation, link, adminToken: app.adminToken, organizationKey: org.secret },
     );
   });
 
