@@ -220,8 +220,10 @@ export function startBackgroundJobs(services: Services): () => void {
   pruneTimer.unref();
   services.webhooks.start(WEBHOOK_POLL_MS);
   services.requestLogs.start(REQUEST_LOG_FLUSH_MS);
-  // Once an hour: webhook deliveries finished more than 30 days ago, request logs past their retention.
+  // Once an hour: webhook deliveries finished more than 30 days ago, request logs past their retention,
+  // sign-in links and members' sessions that ended more than a day ago.
   const retentionTimer = setInterval(() => {
+    services.members.prune().catch((error: unknown) => services.logger.warn({ err: error }, 'pruning sign-in links and member sessions failed'));
     services.webhooks.pruneFinished().catch((error: unknown) => services.logger.warn({ err: error }, 'pruning webhook deliveries failed'));
     services.requestLogs.prune().catch((error: unknown) => services.logger.warn({ err: error }, 'pruning request logs failed'));
   }, 3_600_000);

@@ -1,12 +1,13 @@
 // Members (issue 15): invitations and sign-in links, the kw_member session, roles, step-up,
 // the last OWNER, sign-out, and member traffic in the request log. Through yoga.fetch; real
 // HTTP, graphql-ws and PostgreSQL are in test/transport/members.test.ts.
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { admin, gql, partner } from '../helpers/client.ts';
 import { newOrganization, setLiveAccess, type OrgFixture } from '../helpers/fixtures.ts';
 import { mailsTo } from '../helpers/outbox.ts';
-import { awaitSignInToken, memberHeaders, newMember, newMemberEmail, signInPage, signInToken } from '../helpers/members.ts';
+import { awaitSignInToken, memberHeaders, memberUuid, newMember, newMemberEmail, signInPage, signInToken } from '../helpers/members.ts';
 
 let app: TestApp;
 let org: OrgFixture;
@@ -248,8 +249,8 @@ describe('sign-out and sessions', () => {
     const owner = await newMember(app, world.organizationId, 'OWNER');
     const viewer = await newMember(app, world.organizationId, 'VIEWER');
     const list = (cookie: string) =>
-      gql(app, '{ sessions { edges { node { id keyId kind } } } }', {}, { headers: memberHeaders(cookie) }).then(
-        (r) => (r.data as { sessions: { edges: { node: { id: string; keyId: string; kind: string } }[] } }).sessions.edges.map((e) => e.node),
+      gql(app, '{ sessions { edges { node { id keyId kind } } } }', {}, { headers: memberHeaders(cookie) }).then((r) =>
+        (r.data as { sessions: { edges: { node: { id: string; keyId: string; kind: string } }[] } }).sessions.edges.map((e) => e.node),
       );
     const seenByOwner = await list(owner.cookie);
     const seenByViewer = await list(viewer.cookie);
@@ -258,7 +259,12 @@ describe('sign-out and sessions', () => {
     const ownersSession = seenByOwner.find((s) => !seenByViewer.some((v) => v.id === s.id))!;
     const viewersSession = seenByViewer[0]!;
     const revoke = (cookie: string, id: string) =>
-      gql(app, `mutation ($i: RevokeSessionInput!) { revokeSession(input: $i) { __typename ... on Error { code } } }`, { i: { id } }, { headers: memberHeaders(cookie) });
+      gql(
+        app,
+        `mutation ($i: RevokeSessionInput!) { revokeSession(input: $i) { __typename ... on Error { code } } }`,
+        { i: { id } },
+        { headers: memberHeaders(cookie) },
+      );
     expect((await revoke(viewer.cookie, ownersSession.id)).data).toEqual({ revokeSession: { __typename: 'NotFoundError', code: 'NOT_FOUND' } });
     expect((await revoke(owner.cookie, viewersSession.id)).data).toEqual({ revokeSession: { __typename: 'RevokeSessionSuccess' } });
     expect((await gql(app, VIEWER, {}, { headers: memberHeaders(viewer.cookie) })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -328,7 +334,12 @@ describe('LIVE access', () => {
 describe('rate limits', () => {
   it("a member's sessions spend one budget: the organization's number of requests per window", async () => {
     const limited = await newOrganization(app);
-    await gql(app, `mutation ($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { __typename } }`, { i: { id: limited.organizationId, rateLimitRequests: 4 } }, { headers: admin(app) });
+    await gql(
+      app,
+      `mutation ($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { __typename } }`,
+      { i: { id: limited.organizationId, rateLimitRequests: 4 } },
+      { headers: admin(app) },
+    );
     const member = await newMember(app, limited.organizationId, 'VIEWER');
     const invitation = signInToken(app, member.email);
     await gql(app, `mutation ($i: RequestSignInLinkInput!) { requestSignInLink(input: $i) { __typename } }`, { i: { email: member.email } });
@@ -357,5 +368,29 @@ describe('rate limits', () => {
     // Per client address: 4 an hour from 203.0.113.7, whatever the addresses asked for.
     expect(await ask(newMemberEmail())).toBe('RATE_LIMITED');
     expect(await ask(newMemberEmail(), '203.0.113.9')).toBe('OK');
+  });
+});
+
+describe('retention', () => {
+  it('links and member sessions that ended more than a day ago are deleted; live ones stay', async () => {
+    const world = await newOrganization(app);
+    const organizationId = decodeGlobalID(world.organizationId).id;
+    const ended = await newMember(app, world.organizationId, 'VIEWER');
+    await gql(app, 'mutation { signOut { signedOut } }', {}, { headers: memberHeaders(ended.cookie) });
+    const sessions = () => app.services.prisma.apiKey.findMany({ where: { kind: 'MEMBER', organizationId }, select: { memberId: true } });
+    const links = () => app.services.prisma.signInLink.count({ where: { member: { organizationId } } });
+    try {
+      app.clock.advance(25 * 3600 * 1000);
+      // Signed in a day later: its session and its (used) invitation are recent.
+      const live = await newMember(app, world.organizationId, 'VIEWER');
+      expect(await sessions()).toHaveLength(2);
+      expect(await links()).toBe(2);
+      await app.services.members.prune();
+      expect(await sessions()).toEqual([{ memberId: memberUuid(live.id) }]);
+      expect(await links()).toBe(1);
+      expect((await gql(app, '{ viewer { kind } }', {}, { headers: memberHeaders(live.cookie) })).data).toEqual({ viewer: { kind: 'MEMBER' } });
+    } finally {
+      app.clock.reset();
+    }
   });
 });

@@ -186,9 +186,14 @@ describe('secrets never leak', () => {
     const org = await newOrganization(app, { liveAccess: 'ENABLED' });
     const asOwner = { headers: partner(org.secret) };
     const email = newMemberEmail();
-    const invited = await gql(app, `mutation ($i: InviteMemberInput!) { inviteMember(input: $i) { __typename } }`, {
-      i: { email, role: 'OWNER', organizationId: org.organizationId },
-    }, { headers: admin(app) });
+    const invited = await gql(
+      app,
+      `mutation ($i: InviteMemberInput!) { inviteMember(input: $i) { __typename } }`,
+      {
+        i: { email, role: 'OWNER', organizationId: org.organizationId },
+      },
+      { headers: admin(app) },
+    );
     expect(invited.data).toEqual({ inviteMember: { __typename: 'InviteMemberSuccess' } });
     const invitation = signInToken(app, email);
     const shown = await signInPage(app, invitation, { method: 'GET' });
@@ -199,15 +204,33 @@ describe('secrets never leak', () => {
     const as = { headers: memberHeaders(cookie) };
     const wrongCookie = tampered(cookie);
     const responses = [
-      await gql(app, '{ viewer { kind key { keyId name } member { email } } sessions { edges { node { keyId name } } } members { edges { node { email } } } }', {}, as),
+      await gql(
+        app,
+        '{ viewer { kind key { keyId name } member { email } } sessions { edges { node { keyId name } } } members { edges { node { email } } } }',
+        {},
+        as,
+      ),
       await gql(app, CreatePartnerKey, { input: { name: 'By a member', permissions: ['KEYS_READ'] } }, as),
-      await gql(app, `mutation ($i: InviteMemberInput!) { inviteMember(input: $i) { __typename ... on Error { code message } } }`, { i: { email: cookie, role: 'VIEWER' } }, as),
+      await gql(
+        app,
+        `mutation ($i: InviteMemberInput!) { inviteMember(input: $i) { __typename ... on Error { code message } } }`,
+        { i: { email: cookie, role: 'VIEWER' } },
+        as,
+      ),
       await gql(app, '{ viewer { kind } }', {}, { headers: memberHeaders(wrongCookie) }),
       await gql(app, '{ viewer { kind } }', {}, { headers: { cookie: `kw_member=${cookie}` } }),
       await gql(app, `{ partnerKeys(first: 1, after: "${cookie}") { edges { cursor } } }`, {}, as),
       await gql(app, `mutation ($i: RequestSignInLinkInput!) { requestSignInLink(input: $i) { __typename } }`, { i: { email } }),
     ];
-    expect(responses.map((r) => r.errors?.[0]?.extensions?.code ?? 'OK')).toEqual(['OK', 'OK', 'OK', 'UNAUTHENTICATED', 'CSRF_REQUIRED', 'BAD_USER_INPUT', 'OK']);
+    expect(responses.map((r) => r.errors?.[0]?.extensions?.code ?? 'OK')).toEqual([
+      'OK',
+      'OK',
+      'OK',
+      'UNAUTHENTICATED',
+      'CSRF_REQUIRED',
+      'BAD_USER_INPUT',
+      'OK',
+    ]);
     const link = await awaitSignInToken(app, email, invitation);
     const pages = [
       signedIn,
@@ -216,7 +239,12 @@ describe('secrets never leak', () => {
       await signInPage(app, link),
       await signInPage(app, tampered(link), { method: 'GET' }),
       shown,
-    ].map(({ status, body, setCookie, location }) => ({ status, body: withoutOwnSignInLink(body), setCookie: setCookie === signedIn.setCookie ? '(its own)' : setCookie, location }));
+    ].map(({ status, body, setCookie, location }) => ({
+      status,
+      body: withoutOwnSignInLink(body),
+      setCookie: setCookie === signedIn.setCookie ? '(its own)' : setCookie,
+      location,
+    }));
     expect(pages.map((p) => p.status)).toEqual([303, 403, 303, 410, 404, 200]);
     const out = await gql(app, 'mutation { signOut { signedOut } }', {}, as);
     expect(out.data).toEqual({ signOut: { signedOut: true } });

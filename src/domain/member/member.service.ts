@@ -200,6 +200,19 @@ export class MemberService {
     return this.linkUrl(await this.createLink(w, memberId, SIGN_IN_LINK_TTL_MS));
   }
 
+  /**
+   * Forgets what can no longer sign anyone in: links and members' sessions that expired, were
+   * used or ended more than a day ago (a day of them stays for support questions). Returns how many.
+   */
+  async prune(): Promise<number> {
+    const before = new Date(this.deps.clock.now().getTime() - 24 * 3600 * 1000);
+    const links = await this.deps.prisma.signInLink.deleteMany({ where: { OR: [{ expiresAt: { lt: before } }, { usedAt: { lt: before } }] } });
+    const sessions = await this.deps.prisma.apiKey.deleteMany({
+      where: { kind: 'MEMBER', OR: [{ expiresAt: { lt: before } }, { revokedAt: { lt: before } }] },
+    });
+    return links.count + sessions.count;
+  }
+
   // -- helpers ------------------------------------------------------------------------------------
 
   private organizationOf(caller: Caller, named: string | undefined): string {
