@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate, cookieValue, MEMBER_COOKIE, socketHeaders } from './auth.ts';
 import { isTenant } from './domain/access/policy.ts';
+import { isOwnOrigin } from './http/origin.ts';
 import type { Context, Services } from './context.ts';
 import type { DirectSink } from './live/shared-execution.ts';
 import { AccessError } from './domain/errors.ts';
@@ -135,7 +136,6 @@ export async function startServer(options: {
   const masked = (result: ExecutionResult): ExecutionResult =>
     result.errors?.length ? { ...result, errors: result.errors.map((error) => withoutHttp(mask(error, 'Unexpected error.') as GraphQLError)) } : result;
   const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts };
-  const publicOrigin = new URL(options.services.publicUrl).origin;
   const server = createServer(
     {
       headersTimeout: Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs),
@@ -159,7 +159,7 @@ export async function startServer(options: {
     verifyClient: ({ req }, done) => {
       if (credentialInUrl(req.url)) return done(false, 400, 'Send credentials in connection_init, not in the URL');
       // A member's cookie goes with any page's upgrade: only Keyward's own pages may use it (cross-site WebSocket hijacking).
-      if (cookieValue(req.headers.cookie, MEMBER_COOKIE) !== undefined && req.headers.origin !== publicOrigin) {
+      if (cookieValue(req.headers.cookie, MEMBER_COOKIE) !== undefined && !isOwnOrigin(req.headers.origin, req.headers.host, options.services.publicUrl)) {
         return done(false, 403, "CSRF_REQUIRED: a WebSocket signed in by the member cookie must come from Keyward's own origin");
       }
       return done(true);

@@ -6,6 +6,7 @@ import { parseKey } from '../domain/api-key/key-format.ts';
 import type { SignInView } from '../domain/member/member.service.ts';
 import { resolveClientIp } from '../domain/ip/client-ip.ts';
 import { memberCookie } from './member-cookie.ts';
+import { isOwnOrigin } from './origin.ts';
 import { escapeHtml, page } from './pages.ts';
 
 /**
@@ -38,10 +39,10 @@ function render(view: SignInView | { state: 'SIGNED_IN' }, token: string): Respo
   }
 }
 
-/** A POST from a page of another origin (a browser always says where a form was posted from). */
+/** A POST from a page of another origin (browsers say where a form was posted from). */
 function crossOrigin(request: Request, publicUrl: string): boolean {
   const origin = request.headers.get('origin');
-  if (origin !== null) return origin !== new URL(publicUrl).origin;
+  if (origin !== null) return !isOwnOrigin(origin, request.headers.get('host'), publicUrl);
   return request.headers.get('sec-fetch-site') === 'cross-site';
 }
 
