@@ -127,6 +127,30 @@ describe('parseKey', () => {
   });
 });
 
+describe("members' session tokens (kw_mbr_dash_…)", () => {
+  /** A well-formed token of any prefix, with a valid checksum: only the rule on kind and scope can refuse it. */
+  const checksummed = (prefix: string) => {
+    const body = `${prefix}AbCd1234_${'x'.repeat(32)}`;
+    return body + expectedChecksum(body);
+  };
+
+  it('kw_mbr_dash_… parses: made by generateKey, or written out', () => {
+    const { keyId, token } = generateKey('mbr', 'dash');
+    expect(token).toMatch(new RegExp(`^kw_mbr_dash_${keyId}_[0-9A-Za-z]{38}$`));
+    expect(parseKey(token)).toEqual({ kind: 'mbr', env: 'dash', keyId });
+    expect(parseKey(checksummed('kw_mbr_dash_'))).toEqual({ kind: 'mbr', env: 'dash', keyId: 'AbCd1234' });
+  });
+
+  it.each(['kw_mbr_test_', 'kw_mbr_live_', 'kw_ptr_dash_', 'kw_usr_dash_', 'kw_ses_dash_'])('refuses %s… even with a valid checksum', (prefix) => {
+    expect(parseKey(checksummed(prefix))).toBeNull();
+  });
+
+  it('generateKey makes no member token for one environment and no key for dash', () => {
+    expect(() => generateKey('mbr', 'test')).toThrow();
+    expect(() => generateKey('ptr', 'dash')).toThrow();
+  });
+});
+
 describe('hashKey / hashesEqual', () => {
   const pepper = Buffer.from('0123456789abcdef0123456789abcdef');
 

@@ -82,9 +82,11 @@ export function sessionsWhere(caller: TenantCaller, permission: 'KEYS_READ' | 'K
 export function connectionTargetsWhere(caller: Caller): Prisma.ConnectionWhereInput {
   if (!isTenantCaller(caller)) return {};
   const { principal } = caller;
+  // A member's session (kind MEMBER) has no connection of its own: it acts on all, as a partner key does.
+  const userKey = caller.type === 'key' && principal.apiKey.kind !== 'PARTNER';
   return {
     ...keyScope(principal),
-    ...(principal.apiKey.kind !== 'PARTNER' && { id: principal.apiKey.connectionId ?? NOTHING.id }),
+    ...(userKey && { id: principal.apiKey.connectionId ?? NOTHING.id }),
   };
 }
 
