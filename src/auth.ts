@@ -77,6 +77,9 @@ export function socketHeaders(payload: Record<string, unknown> | null | undefine
 /** The header a cookie-authenticated HTTP request must carry (`1`): a page on another site cannot send it without a CORS preflight. */
 export const CSRF_HEADER = 'x-keyward-csrf';
 
+/** The refusal of a request with the member cookie and without `X-Keyward-CSRF: 1`, whatever its method. */
+export const csrfRequired = () => new AccessError('CSRF_REQUIRED', `A request signed in by the ${MEMBER_COOKIE} cookie must send the header X-Keyward-CSRF: 1`);
+
 /** The headers that carry a credential. */
 export const CREDENTIAL_HEADERS = ['x-partner-key', 'x-api-key', 'authorization', 'x-admin-token'] as const;
 
@@ -247,7 +250,7 @@ async function identify(
   // A cookie rides along with any request a browser sends, so a cookie alone proves nothing:
   // the request must also say it comes from a page that may set headers (same origin, or CORS).
   if (key.expects === 'mbr' && header(CSRF_HEADER) !== '1') {
-    throw new AccessError('CSRF_REQUIRED', `A request signed in by the ${MEMBER_COOKIE} cookie must send the header X-Keyward-CSRF: 1`);
+    throw csrfRequired();
   }
   // `kw_ptr_…` in X-Partner-Key, `kw_usr_…` in X-Api-Key, `kw_mbr_…` in the cookie (and only there).
   if ((key.expects && key.token.slice(3, 6) !== key.expects) || (key.expects !== 'mbr' && key.token.startsWith('kw_mbr_'))) throw invalidKey();

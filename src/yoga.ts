@@ -8,10 +8,13 @@ import { operationLimitPlugins } from './graphql/hardening.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import {
   authenticate,
+  cookieValue,
   CREDENTIAL_HEADERS,
   CSRF_HEADER as MEMBER_CSRF_HEADER,
+  csrfRequired,
   headersFromObject,
   headersWithRepeats,
+  MEMBER_COOKIE,
   socketHeaders,
   type HeaderReader,
 } from './auth.ts';
@@ -395,7 +398,10 @@ function csrfPlugin(): Plugin {
   return {
     onRequestParse(payload) {
       // A member's request says X-Keyward-CSRF: 1 (auth.ts refuses it otherwise): a header no cross-site page sends without a preflight.
-      if (carriesCredentialHeader(payload.request.headers) || payload.request.headers.get(MEMBER_CSRF_HEADER) === '1') return undefined;
+      const { headers } = payload.request;
+      if (carriesCredentialHeader(headers) || headers.get(MEMBER_CSRF_HEADER) === '1') return undefined;
+      // The member cookie without that header gets the code auth.ts gives a JSON POST, not yoga's uncoded 403.
+      if (cookieValue(headers.get('cookie'), MEMBER_COOKIE) !== undefined) throw toGraphQLError(csrfRequired());
       return rule.onRequestParse?.(payload);
     },
   };

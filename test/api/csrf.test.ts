@@ -64,11 +64,16 @@ describe('CSRF rule', () => {
     expect(answer.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
-  it('refuses a GET that carries cookies but no key and no CSRF header (403)', async () => {
-    const answer = await get('{ __typename }', { cookie: 'kw_member=anything' });
+  it('refuses a GET that carries cookies but no key and no CSRF header (403); with the member cookie as CSRF_REQUIRED', async () => {
+    const answer = await get('{ __typename }', { cookie: 'session=anything' });
     expect(answer.status).toBe(403);
     expect(answer.body.errors?.[0]?.message).toBe(CSRF_REFUSAL);
     expect(answer.body.data ?? null).toBeNull();
+    // The member cookie without X-Keyward-CSRF: 1 is refused with the code a JSON POST gets from authentication.
+    const member = await get('{ __typename }', { cookie: 'kw_member=anything' });
+    expect(member.status).toBe(403);
+    expect(member.body.errors?.map((e) => e.extensions?.code)).toEqual(['CSRF_REQUIRED']);
+    expect(member.body.data ?? null).toBeNull();
   });
 
   it('refuses an anonymous GET without the CSRF header (403), and answers it with the header', async () => {
@@ -85,7 +90,9 @@ describe('CSRF rule', () => {
   });
 
   it('refuses a cookie-carrying SSE subscription by GET without a key (403)', async () => {
-    const refused = await firstSseResult(app, 'subscription { apiKeyEvents { type } }', {}, { cookie: 'kw_member=anything' }, 'GET');
+    const refused = await firstSseResult(app, 'subscription { apiKeyEvents { type } }', {}, { cookie: 'session=anything' }, 'GET');
     expect(refused.errors?.[0]?.message).toBe(CSRF_REFUSAL);
+    const member = await firstSseResult(app, 'subscription { apiKeyEvents { type } }', {}, { cookie: 'kw_member=anything' }, 'GET');
+    expect(member.errors?.[0]?.extensions?.code).toBe('CSRF_REQUIRED');
   });
 });

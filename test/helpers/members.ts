@@ -1,7 +1,7 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { TestApp } from './app.ts';
 import { admin, gql } from './client.ts';
-import { mailsTo } from './outbox.ts';
+import { mailsTo, type Outbox } from './outbox.ts';
 
 export type Role = 'OWNER' | 'ADMIN' | 'DEVELOPER' | 'VIEWER';
 
@@ -23,7 +23,7 @@ export function memberHeaders(cookie: string, env: 'test' | 'live' = 'test'): Re
 }
 
 /** The token of the newest sign-in link (or invitation) mailed to this address. */
-export function signInToken(app: TestApp, email: string): string {
+export function signInToken(app: Outbox, email: string): string {
   const mails = mailsTo(app, email).filter((m) => m.text.includes('/dashboard/sign-in/'));
   const token = /\/dashboard\/sign-in\/([\w-]+)/.exec(mails.at(-1)?.text ?? '')?.[1];
   if (!token) throw new Error(`no sign-in link mailed to ${email}`);
@@ -31,7 +31,7 @@ export function signInToken(app: TestApp, email: string): string {
 }
 
 /** Waits for the sign-in link mailed in the background of requestSignInLink (polls the outbox). */
-export async function awaitSignInToken(app: TestApp, email: string, notThis?: string): Promise<string> {
+export async function awaitSignInToken(app: Outbox, email: string, notThis?: string): Promise<string> {
   for (let i = 0; i < 200; i++) {
     try {
       const token = signInToken(app, email);

@@ -24,8 +24,11 @@ function decodeQuotedPrintable(body: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** Where an app (or a keyward process: `<data dir>/outbox`) writes its mail. */
+export type Outbox = Pick<TestApp, 'outboxDir'>;
+
 /** Every mail the app wrote to its outbox, oldest first (the outbox file names sort by time). */
-export function sentMails(app: TestApp): SentMail[] {
+export function sentMails(app: Outbox): SentMail[] {
   if (!existsSync(app.outboxDir)) return [];
   return readdirSync(app.outboxDir)
     .filter((f) => f.endsWith('.eml'))
@@ -40,7 +43,7 @@ export function sentMails(app: TestApp): SentMail[] {
     });
 }
 
-export function mailsTo(app: TestApp, email: string): SentMail[] {
+export function mailsTo(app: Outbox, email: string): SentMail[] {
   return sentMails(app).filter((m) => m.to.toLowerCase() === email.toLowerCase());
 }
 

@@ -54,12 +54,16 @@ function collector() {
   return { results, push, end, ended, waitFor };
 }
 
-/** graphql-ws with the credential in `connection_init`, as a partner's listener connects. */
+/**
+ * graphql-ws with the credential in `connection_init`, as a partner's listener connects; or with
+ * `upgradeHeaders` on the upgrade request (a browser's `Cookie` and `Origin`).
+ */
 export function wsSubscribe(
   wsUrl: string,
   connectionParams: Record<string, string>,
   query: string,
   variables?: Record<string, unknown>,
+  upgradeHeaders?: Record<string, string>,
 ): Subscriber & { client: Client /** The close reason of the socket, once closed. */; closeReason(): string | null } {
   const c = collector();
   let code: number | null = null;
@@ -68,7 +72,7 @@ export function wsSubscribe(
   const closed = new Promise<number>((resolve) => (closedResolve = resolve));
   const client = createClient({
     url: wsUrl,
-    webSocketImpl: WebSocket,
+    webSocketImpl: upgradeHeaders ? withHeaders(upgradeHeaders) : WebSocket,
     retryAttempts: 0,
     lazy: false,
     // A server-side close (4403 on revocation) is what tests look at: `closed` reports it.
@@ -101,6 +105,15 @@ export function wsSubscribe(
     closeCode: () => code,
     closeReason: () => reason,
     stop: () => client.dispose() as Promise<void>,
+  };
+}
+
+/** A WebSocket class whose upgrade requests carry these headers (graphql-ws constructs it with url and protocol). */
+function withHeaders(headers: Record<string, string>) {
+  return class extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { headers });
+    }
   };
 }
 
