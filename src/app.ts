@@ -48,6 +48,11 @@ export function createServices(deps: {
   logger: Logger;
   mailer: Mailer;
   links: ConnectionLinks;
+  /**
+   * KEYWARD_PUBLIC_URL was configured: browsers reach Keyward only there. Unset (a local start),
+   * a page on whatever host name reached this machine (localhost, 127.0.0.1) is Keyward's own.
+   */
+  publicUrlConfigured?: boolean;
   clock?: Clock;
   verifier?: KeyVerifierOptions;
   /** Where deposit IBANs (BUY) and addresses (SELL) come from; the sandbox's by default (none in LIVE). */
@@ -170,6 +175,7 @@ export function createServices(deps: {
     requestLogs: new RequestLogWriter(prisma, clock, deps.logger, deps.requestLogRetentionDays),
     metrics,
     publicUrl: deps.links.publicUrl,
+    originFromHost: !deps.publicUrlConfigured,
     databaseOutage: databaseOutageLog(deps.logger),
   };
 }
@@ -277,6 +283,7 @@ export function servicesFor(config: Config, runtime: Runtime, logger: Logger): S
       logger,
     }),
     links: { publicUrl, signupUrl: config.KEYWARD_SIGNUP_URL ?? `${publicUrl}/signup` },
+    publicUrlConfigured: config.KEYWARD_PUBLIC_URL !== undefined,
     allowPrivateCallbacks: config.KEYWARD_ALLOW_PRIVATE_CALLBACKS,
     bus: runtime.bus,
     counters: runtime.counters,

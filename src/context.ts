@@ -47,6 +47,8 @@ export interface Services {
   metrics: Metrics;
   /** Where Keyward is reached (KEYWARD_PUBLIC_URL): links, and the one Origin member requests may come from. */
   publicUrl: string;
+  /** KEYWARD_PUBLIC_URL unset: an Origin naming the host a request was sent to is Keyward's own too (src/http/origin.ts). */
+  originFromHost: boolean;
   /** Called with each failure that means the database is away: one warning per 10 s for the whole process. */
   databaseOutage: (error: unknown) => void;
 }

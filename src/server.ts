@@ -159,7 +159,7 @@ export async function startServer(options: {
     verifyClient: ({ req }, done) => {
       if (credentialInUrl(req.url)) return done(false, 400, 'Send credentials in connection_init, not in the URL');
       // A member's cookie goes with any page's upgrade: only Keyward's own pages may use it (cross-site WebSocket hijacking).
-      if (cookieValue(req.headers.cookie, MEMBER_COOKIE) !== undefined && !isOwnOrigin(req.headers.origin, req.headers.host, options.services.publicUrl)) {
+      if (cookieValue(req.headers.cookie, MEMBER_COOKIE) !== undefined && !isOwnOrigin(req.headers.origin, req.headers.host, options.services)) {
         return done(false, 403, "CSRF_REQUIRED: a WebSocket signed in by the member cookie must come from Keyward's own origin");
       }
       return done(true);

@@ -40,9 +40,9 @@ function render(view: SignInView | { state: 'SIGNED_IN' }, token: string): Respo
 }
 
 /** A POST from a page of another origin (browsers say where a form was posted from). */
-function crossOrigin(request: Request, publicUrl: string): boolean {
+function crossOrigin(request: Request, services: Services): boolean {
   const origin = request.headers.get('origin');
-  if (origin !== null) return !isOwnOrigin(origin, request.headers.get('host'), publicUrl);
+  if (origin !== null) return !isOwnOrigin(origin, request.headers.get('host'), services);
   return request.headers.get('sec-fetch-site') === 'cross-site';
 }
 
@@ -102,7 +102,7 @@ export function signInPagesPlugin(services: Services, options: { secureCookies: 
         endResponse(page(405, 'Method not allowed', '<p>Open the link from your email.</p>', { allow: 'GET, POST' }));
         return undefined;
       }
-      if (crossOrigin(request, services.publicUrl)) {
+      if (crossOrigin(request, services)) {
         endResponse(page(403, 'Sign in from the link', '<p>Open the link from your email and press the button there.</p>'));
         return undefined;
       }
