@@ -15,12 +15,13 @@ import { z } from 'zod';
 import { servicesFor, openRuntime, upgradeData, type Runtime } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Services } from './context.ts';
-import type { ApiKey, Organization } from './generated/prisma/client.ts';
+import type { ApiKey, Member, Organization } from './generated/prisma/client.ts';
 import { createPartnerKeyInput } from './domain/api-key/api-key.schemas.ts';
-import { apiKeysWhere } from './domain/access/visibility.ts';
+import { apiKeysWhere, membersWhere } from './domain/access/visibility.ts';
 import { activeWhere, isActive } from './domain/api-key/api-key.service.ts';
 import type { Caller } from './domain/caller.ts';
 import { AccessError, DomainError, NotFoundError, ValidationError } from './domain/errors.ts';
+import { inviteMemberInput, requestSignInLinkInput } from './domain/member/member.schemas.ts';
 import { createOrganizationInput, updateOrganizationInput } from './domain/organization/organization.schemas.ts';
 import { parseInput } from './domain/validation.ts';
 import { verifyAuditChains } from './domain/audit/audit-chain.ts';
@@ -155,6 +156,17 @@ function keyJson(key: KeyRecord, now: Date) {
   };
 }
 
+function memberJson(member: Member) {
+  return {
+    id: member.id,
+    organizationId: member.organizationId,
+    email: member.email,
+    role: member.role,
+    createdAt: member.createdAt.toISOString(),
+    lastSignInAt: member.lastSignInAt?.toISOString() ?? null,
+  };
+}
+
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
   return [header, ...rows].map((row) =>
@@ -165,7 +177,18 @@ function table(header: string[], rows: string[][]): string[] {
   );
 }
 
+/** A list command's output: a table, or one line when there is nothing; with --json `{ [name]: records }`. */
+function listing<T>(name: string, items: T[], empty: string, header: string[], row: (item: T) => string[], record: (item: T) => unknown): Output {
+  return {
+    text: items.length === 0 ? [empty] : table(header, items.map(row)),
+    json: { [name]: items.map(record) },
+  };
+}
+
 const secretLine = (secret: string) => `Partner key (shown once, store it now): ${secret}`;
+
+/** Where the invitation went: the outbox directory or the SMTP server, never a credential. */
+const invitationLine = (member: Member, mailer: string) => `Invitation mailed to ${member.email} (a sign-in link, valid 24 hours; ${mailer})`;
 
 function keyDetails(key: KeyRecord): string[] {
   return [
@@ -187,6 +210,10 @@ function organizationDetails(org: Organization): string[] {
   ];
 }
 
+function memberDetails(member: Member): string[] {
+  return [`  email:  ${member.email}`, `  role:   ${member.role}`];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Commands
 
@@ -203,17 +230,23 @@ const COMMANDS: Command[] = [
         value: 'pending|enabled',
         description: 'pending (default): its keys work in TEST only until you enable LIVE; enabled: LIVE is open at once',
       },
+      'owner-email': {
+        type: 'string',
+        value: '<email>',
+        description: 'the first OWNER of its dashboard, mailed an invitation (a sign-in link valid 24 hours)',
+      },
     },
-    flags: { name: '--name', environment: '--env', liveAccess: '--live-access' },
+    flags: { name: '--name', environment: '--env', liveAccess: '--live-access', ownerEmail: '--owner-email' },
     prepare(values) {
       const input = {
         name: requiredText(values, 'name'),
         environment: upper(text(values, 'env')) ?? 'TEST',
         liveAccess: upper(text(values, 'live-access')),
+        ownerEmail: text(values, 'owner-email'),
       };
       parseInput(createOrganizationInput, input);
       return async (services) => {
-        const { organization, key, secret, signingSecret, signingSecrets } = await services.organizations.create(OPERATOR, input);
+        const { organization, key, secret, signingSecret, signingSecrets, owner } = await services.organizations.create(OPERATOR, input);
         return {
           text: [
             `Created organization ${organization.id}`,
@@ -223,6 +256,7 @@ const COMMANDS: Command[] = [
             secretLine(secret),
             // One line per secret; a TEST credential must never be handed the LIVE one.
             ...signingSecrets.map((s) => `${s.environment} signing secret (shown once; ${s.environment} signed requests and webhooks): ${s.signingSecret}`),
+            ...(owner ? [`First OWNER ${owner.email} (member ${owner.id})`, invitationLine(owner, services.mailer.description)] : []),
           ],
           json: {
             organization: organizationJson(organization),
@@ -230,6 +264,7 @@ const COMMANDS: Command[] = [
             secret,
             signingSecret,
             signingSecrets,
+            owner: owner ? memberJson(owner) : null,
           },
         };
       };
@@ -301,16 +336,14 @@ const COMMANDS: Command[] = [
         const organizations = await services.prisma.organization.findMany({
           orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
         });
-        return {
-          text:
-            organizations.length === 0
-              ? ['No organizations.']
-              : table(
-                  ['ID', 'NAME', 'STATUS', 'LIVE', 'CREATED'],
-                  organizations.map((org) => [org.id, org.name, org.status, org.liveAccess, org.createdAt.toISOString()]),
-                ),
-          json: { organizations: organizations.map(organizationJson) },
-        };
+        return listing(
+          'organizations',
+          organizations,
+          'No organizations.',
+          ['ID', 'NAME', 'STATUS', 'LIVE', 'CREATED'],
+          (org) => [org.id, org.name, org.status, org.liveAccess, org.createdAt.toISOString()],
+          organizationJson,
+        );
       };
     },
   },
@@ -403,16 +436,14 @@ const COMMANDS: Command[] = [
           omit: { secretHash: true },
           orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         });
-        return {
-          text:
-            keys.length === 0
-              ? [all ? 'No partner keys.' : 'No active partner keys (--all shows revoked and expired ones).']
-              : table(
-                  ['KEY ID', 'NAME', 'ENV', 'ACTIVE', 'PERMISSIONS'],
-                  keys.map((key) => [key.keyId, key.name, key.environment, isActive(key, now) ? 'yes' : 'no', key.permissions.join(',')]),
-                ),
-          json: { keys: keys.map((key) => keyJson(key, now)) },
-        };
+        return listing(
+          'keys',
+          keys,
+          all ? 'No partner keys.' : 'No active partner keys (--all shows revoked and expired ones).',
+          ['KEY ID', 'NAME', 'ENV', 'ACTIVE', 'PERMISSIONS'],
+          (key) => [key.keyId, key.name, key.environment, isActive(key, now) ? 'yes' : 'no', key.permissions.join(',')],
+          (key) => keyJson(key, now),
+        );
       };
     },
   },
@@ -439,6 +470,90 @@ const COMMANDS: Command[] = [
         return {
           text: [`Revoked partner key ${key.keyId} ("${key.name}") of organization ${key.organizationId}`],
           json: { key: keyJson(key, services.clock.now()) },
+        };
+      };
+    },
+  },
+  {
+    group: 'member',
+    action: 'add',
+    summary: 'Add a member to an organization and mail it an invitation (a sign-in link valid 24 hours)',
+    options: {
+      org: { type: 'string', value: '<uuid>', required: true, description: 'the organization id' },
+      email: { type: 'string', value: '<email>', required: true, description: "the member's email address (its sign-in links go there)" },
+      role: { type: 'string', value: 'owner|admin|developer|viewer', description: 'what the member may do on the dashboard (default viewer)' },
+    },
+    flags: { organizationId: '--org', email: '--email', role: '--role' },
+    prepare(values) {
+      const input = {
+        organizationId: requiredText(values, 'org'),
+        email: requiredText(values, 'email'),
+        role: upper(text(values, 'role')) ?? 'VIEWER',
+      };
+      parseInput(inviteMemberInput, input);
+      return async (services) => {
+        const member = await services.members.invite(OPERATOR, input);
+        return {
+          text: [
+            `Added member ${member.id} to organization ${member.organizationId}`,
+            ...memberDetails(member),
+            invitationLine(member, services.mailer.description),
+          ],
+          json: { member: memberJson(member) },
+        };
+      };
+    },
+  },
+  {
+    group: 'member',
+    action: 'list',
+    summary: "List an organization's members",
+    options: {
+      org: { type: 'string', value: '<uuid>', required: true, description: 'the organization id' },
+    },
+    flags: { organizationId: '--org' },
+    prepare(values) {
+      const { organizationId } = parseInput(organizationIdInput, { organizationId: requiredText(values, 'org') });
+      return async (services) => {
+        if (!(await services.organizations.get(organizationId))) throw new NotFoundError('Organization');
+        const members = await services.prisma.member.findMany({
+          where: { AND: [membersWhere(OPERATOR), { organizationId }] },
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        });
+        return listing(
+          'members',
+          members,
+          'No members.',
+          ['ID', 'EMAIL', 'ROLE', 'LAST SIGN-IN'],
+          (member) => [member.id, member.email, member.role, member.lastSignInAt?.toISOString() ?? 'never'],
+          memberJson,
+        );
+      };
+    },
+  },
+  {
+    group: 'member',
+    action: 'remove',
+    summary: 'Remove a member: its sessions end at once (never the last OWNER)',
+    options: {
+      org: { type: 'string', value: '<uuid>', required: true, description: 'the organization id' },
+      email: { type: 'string', value: '<email>', required: true, description: "the member's email address" },
+    },
+    flags: { organizationId: '--org', email: '--email' },
+    prepare(values) {
+      const { organizationId } = parseInput(organizationIdInput, { organizationId: requiredText(values, 'org') });
+      const { email } = parseInput(requestSignInLinkInput, { email: requiredText(values, 'email') });
+      return async (services) => {
+        // The service removes by the member's id; the operator knows the address.
+        const found = await services.prisma.member.findFirst({
+          where: { AND: [membersWhere(OPERATOR), { organizationId, email }] },
+          select: { id: true },
+        });
+        if (!found) throw new NotFoundError('Member');
+        const member = await services.members.remove(OPERATOR, { id: found.id });
+        return {
+          text: [`Removed member ${member.email} (${member.id}) from organization ${member.organizationId}; its sessions ended`],
+          json: { member: memberJson(member) },
         };
       };
     },
@@ -485,7 +600,7 @@ function generalHelp(group?: string): string {
   const commands = COMMANDS.filter((c) => group === undefined || c.group === group);
   const width = Math.max(...commands.map((c) => `${c.group} ${c.action}`.length));
   return [
-    `Usage: keyward ${group ?? '<org|key>'} <command> [options] [--json]`,
+    `Usage: keyward ${group ?? '<org|key|member|audit>'} <command> [options] [--json]`,
     '',
     'Operator commands; they call the same services as the GraphQL API, as the operator.',
     '',
@@ -638,7 +753,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr,
         `keyward: ${error.message}\n` +
           'keyward: while the server is running, use its GraphQL API with the X-Admin-Token header instead ' +
-          '(createOrganization, updateOrganization, createPartnerKey, revokePartnerKey).',
+          '(createOrganization, updateOrganization, createPartnerKey, revokePartnerKey, inviteMember).',
       );
       return EXIT_FAILED;
     }

@@ -49,6 +49,8 @@ async function main(): Promise<void> {
       `  Demo TEST partner key:         ${demo.secret}`,
       `  Demo TEST signing secret:      ${demo.signingSecret}`,
       `  Demo LIVE access:              ${liveAccessLine(demo.organization)}`,
+      `  Demo OWNER (dashboard member): ${demo.owner.email}`,
+      `  Dashboard sign-in link:        ${demo.signInLink} (works once, within 15 minutes)`,
       '',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

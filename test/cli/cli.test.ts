@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseKey } from '../../src/domain/api-key/key-format.ts';
 import { open } from '../../src/domain/crypto/secret-box.ts';
+import { mailsTo } from '../helpers/outbox.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -77,6 +78,14 @@ function json<T>(run: Run): T {
   return JSON.parse(run.stdout) as T;
 }
 
+interface MemberJson {
+  id: string;
+  organizationId: string;
+  email: string;
+  role: string;
+  lastSignInAt: string | null;
+}
+
 interface KeyJson {
   keyId: string;
   name: string;
@@ -122,6 +131,8 @@ describe('keyward CLI on the embedded database', () => {
   let first: Run;
   let orgId: string;
   let server: ChildProcess | undefined;
+  /** The organization of the member tests: made by the first, listed and changed by the second. */
+  let membersOrg: { id: string; ownerId: string } | undefined;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'keyward-cli-'));
@@ -318,6 +329,96 @@ describe('keyward CLI on the embedded database', () => {
   );
 
   it(
+    'org create --owner-email invites the first OWNER by mail; member add invites a member (VIEWER by default)',
+    async () => {
+      const signInLinks = (email: string) =>
+        mailsTo({ outboxDir: join(dataDir, 'outbox') }, email).filter((m) => /\/dashboard\/sign-in\/[\w-]{43}\b/.test(m.text));
+
+      const org = await cli(['org', 'create', '--name', 'Members Ltd', '--owner-email', 'Owner@Members.test'], env);
+      expect(org.code, org.stderr).toBe(0);
+      created(org);
+      const id = UUID.exec(org.stdout)![0];
+      const ownerLine = /^First OWNER owner@members\.test \(member (\S+)\)$/m.exec(org.stdout);
+      expect(ownerLine, org.stdout).not.toBeNull();
+      membersOrg = { id, ownerId: ownerLine![1]! };
+      expect(org.stdout).toContain(`Invitation mailed to owner@members.test (a sign-in link, valid 24 hours; outbox ${join(dataDir, 'outbox')})`);
+      expect(signInLinks('owner@members.test')).toHaveLength(1);
+      expect(signInLinks('owner@members.test')[0]!.text).toContain('24 hours');
+
+      const add = await cli(['member', 'add', '--org', id, '--email', 'dev@members.test', '--role', 'developer'], env);
+      expect(add.code, add.stderr).toBe(0);
+      expect(add.stdout).toMatch(new RegExp(`^Added member ${UUID.source} to organization ${id}$`, 'm'));
+      expect(add.stdout).toMatch(/^ {2}role: {3}DEVELOPER$/m);
+      expect(add.stdout).toContain('Invitation mailed to dev@members.test');
+      expect(signInLinks('dev@members.test')).toHaveLength(1);
+
+      const viewer = await cli(['member', 'add', '--org', id, '--email', 'viewer@members.test', '--json'], env);
+      expect(viewer.code, viewer.stderr).toBe(0);
+      expect(json<{ member: MemberJson }>(viewer).member).toMatchObject({
+        organizationId: id,
+        email: 'viewer@members.test',
+        role: 'VIEWER',
+        lastSignInAt: null,
+      });
+
+      // The bad role is refused before the database is opened, so it may run alongside.
+      const [twice, badRole] = await Promise.all([
+        cli(['member', 'add', '--org', id, '--email', 'DEV@members.test'], env),
+        cli(['member', 'add', '--org', id, '--email', 'x@members.test', '--role', 'boss'], env),
+      ]);
+      const badOrg = await cli(['member', 'add', '--org', '00000000-0000-4000-8000-000000000000', '--email', 'x@members.test'], env);
+      expect(twice.code).toBe(2);
+      expect(twice.stderr.trim()).toBe('keyward: invalid input: email (--email): is already a member of this organization');
+      expect(badRole.code).toBe(2);
+      expect(badRole.stderr).toContain('role (--role)');
+      expect(badOrg.code).toBe(2);
+      expect(badOrg.stderr.trim()).toBe('keyward: Organization not found (NOT_FOUND)');
+      expect(signInLinks('x@members.test')).toHaveLength(0);
+    },
+    SLOW,
+  );
+
+  it(
+    'member list shows id, email, role and last sign-in; member remove never removes the last OWNER',
+    async () => {
+      expect(membersOrg, 'the previous test made the organization').toBeDefined();
+      const { id, ownerId } = membersOrg!;
+      const list = await cli(['member', 'list', '--org', id], env);
+      expect(list.code, list.stderr).toBe(0);
+      const rows = list.stdout.trimEnd().split('\n');
+      expect(rows[0]).toMatch(/^ID\s+EMAIL\s+ROLE\s+LAST SIGN-IN$/);
+      expect(rows.slice(1).map((row) => row.split(/\s+/).slice(1))).toEqual([
+        ['owner@members.test', 'OWNER', 'never'],
+        ['dev@members.test', 'DEVELOPER', 'never'],
+        ['viewer@members.test', 'VIEWER', 'never'],
+      ]);
+      expect(rows[1]!.startsWith(ownerId)).toBe(true);
+
+      const last = await cli(['member', 'remove', '--org', id, '--email', 'owner@members.test', '--json'], env);
+      expect(last.code).toBe(2);
+      expect(last.stderr.trim()).toBe('keyward: An organization keeps at least one OWNER: make another member OWNER first (INVALID_STATE)');
+      expect(json<{ error: { code: string } }>(last).error.code).toBe('INVALID_STATE');
+
+      const remove = await cli(['member', 'remove', '--org', id, '--email', 'Dev@Members.test'], env);
+      expect(remove.code, remove.stderr).toBe(0);
+      expect(remove.stdout.trim()).toMatch(new RegExp(`^Removed member dev@members\\.test \\(${UUID.source}\\) from organization ${id}; its sessions ended$`));
+      const gone = await cli(['member', 'remove', '--org', id, '--email', 'dev@members.test'], env);
+      expect(gone.code).toBe(2);
+      expect(gone.stderr.trim()).toBe('keyward: Member not found (NOT_FOUND)');
+
+      const after = await cli(['member', 'list', '--org', id, '--json'], env);
+      expect(json<{ members: MemberJson[] }>(after).members.map((m) => [m.email, m.role])).toEqual([
+        ['owner@members.test', 'OWNER'],
+        ['viewer@members.test', 'VIEWER'],
+      ]);
+      // Without --owner-email an organization has no member yet.
+      const empty = await cli(['member', 'list', '--org', orgId], env);
+      expect(empty.stdout.trim()).toBe('No members.');
+    },
+    SLOW,
+  );
+
+  it(
     '--help, unknown commands and bad flags (without opening the database)',
     async () => {
       const [help, commandHelp, unknown, noAction, badFlag, missing, none] = await Promise.all([
@@ -331,7 +432,7 @@ describe('keyward CLI on the embedded database', () => {
       ]);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/^Usage: keyward/);
-      for (const command of ['org create', 'org update', 'org list', 'key create', 'key list', 'key revoke']) {
+      for (const command of ['org create', 'org update', 'org list', 'key create', 'key list', 'key revoke', 'member add', 'member list', 'member remove']) {
         expect(help.stdout).toContain(command);
       }
       expect(help.stdout).toContain('X-Admin-Token');

@@ -68,7 +68,7 @@ describe.sequential('one embedded data dir through a lifecycle', PROCESS_TEST, (
     dataDir = await tempDataDir();
   });
 
-  it('first start: prints the admin token, a demo TEST partner key and its TEST signing secret that work; secrets file is 0600', async () => {
+  it('first start: prints the admin token, a demo TEST partner key, its TEST signing secret and an OWNER sign-in link that work; secrets file is 0600', async () => {
     first = await spawnKeyward({ KEYWARD_DATA_DIR: dataDir });
     await first.ready();
     const out = first.stdout();
@@ -100,6 +100,22 @@ describe.sequential('one embedded data dir through a lifecycle', PROCESS_TEST, (
     });
     expect(opened.body.data).toEqual({ updateOrganization: { organization: { name: 'Demo organization', liveAccess: 'ENABLED' } } });
 
+    // The demo OWNER signs in with the link the banner prints (never mailed): its POST, from
+    // Keyward's own origin, opens a dashboard session; the link works once.
+    expect(out).toContain('Demo OWNER (dashboard member): owner@demo.keyward.test');
+    const signInLink = /^ {2}Dashboard sign-in link:\s+(\S+) \(works once, within 15 minutes\)$/m.exec(out)?.[1];
+    expect(signInLink, first.output()).toMatch(new RegExp(`^${first.origin}/dashboard/sign-in/[\\w-]{43}$`));
+    expect(existsSync(join(dataDir, 'outbox')) ? readdirSync(join(dataDir, 'outbox')) : []).toEqual([]);
+    const signIn = () => fetch(signInLink!, { method: 'POST', headers: { origin: first!.origin }, redirect: 'manual' });
+    const signedIn = await signIn();
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get('location')).toBe('/dashboard/');
+    const cookie = /^kw_member=(kw_mbr_[^;]+); HttpOnly; SameSite=Strict; Path=\//.exec(signedIn.headers.get('set-cookie') ?? '')?.[1];
+    expect(cookie, signedIn.headers.get('set-cookie') ?? 'no set-cookie').toBeDefined();
+    const member = await postGraphQL(first.url, '{ viewer { kind member { email role } } }', { cookie: `kw_member=${cookie}`, 'x-keyward-csrf': '1' });
+    expect(member.body.data).toEqual({ viewer: { kind: 'MEMBER', member: { email: 'owner@demo.keyward.test', role: 'OWNER' } } });
+    expect((await signIn()).status).toBe(410);
+
     const secretsFile = join(dataDir, 'keyward-secrets.json');
     expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
     expect((JSON.parse(readFileSync(secretsFile, 'utf8')) as { adminToken: string }).adminToken).toBe(admin);
@@ -108,6 +124,8 @@ describe.sequential('one embedded data dir through a lifecycle', PROCESS_TEST, (
       expect(line).not.toContain(demoKey!);
       expect(line).not.toContain(admin!);
       expect(line).not.toContain(signingSecret!.slice(6));
+      expect(line).not.toContain(signInLink!.slice(signInLink!.lastIndexOf('/') + 1));
+      expect(line).not.toContain(cookie!);
     }
   });
 
@@ -219,7 +237,7 @@ describe.sequential('one embedded data dir through a lifecycle', PROCESS_TEST, (
 
     again.child.kill('SIGTERM');
     expect(await again.waitForExit(5_000), again.output()).toEqual({ code: 0, signal: null });
-    expect(again.output()).not.toMatch(/kw_ptr_|kwadm_/);
+    expect(again.output()).not.toMatch(/kw_ptr_|kwadm_|dashboard\/sign-in/);
     expect(again.stdout()).not.toContain('first start');
   });
 });
