@@ -230,12 +230,12 @@ const ROWS: Record<string, Row> = {
 
   // -- connections ----------------------------------------------------------------------------------
   'Mutation.connectUser': {
-    allow: { partner: 'CONNECTIONS_WRITE', member: 'write' },
+    allow: { partner: 'CONNECTIONS_WRITE', member: 'write', stepUp: 'LIVE' },
     doc: `mutation ($i: ConnectUserInput!) { connectUser(input: $i) { __typename ${ERR} } }`,
     vars: () => ({ i: { email: newEmail() } }),
   },
   'Mutation.disconnectUser': {
-    allow: { partner: 'CONNECTIONS_WRITE', member: 'write' },
+    allow: { partner: 'CONNECTIONS_WRITE', member: 'write', stepUp: 'LIVE' },
     doc: `mutation ($i: DisconnectUserInput!) { disconnectUser(input: $i) { __typename ${ERR} } }`,
     vars: (t) => ({ i: { id: t.targetConnection } }),
     targets: true,

@@ -30,7 +30,7 @@ const TABLE: Record<Action, Record<MemberRole, [test: Cell, live: Cell]>> = {
   'partnerKeys.write': { OWNER: ['ok', 'step-up'], ADMIN: ['ok', 'step-up'], DEVELOPER: ['ok', 'no'], VIEWER: ['no', 'no'] },
   'partnerKeys.replace': { OWNER: ['ok', 'step-up'], ADMIN: ['ok', 'step-up'], DEVELOPER: ['ok', 'no'], VIEWER: ['no', 'no'] },
   'userKeys.write': { OWNER: ['ok', 'step-up'], ADMIN: ['ok', 'step-up'], DEVELOPER: ['ok', 'no'], VIEWER: ['no', 'no'] },
-  'connections.write': { OWNER: ['ok', 'ok'], ADMIN: ['ok', 'ok'], DEVELOPER: ['ok', 'no'], VIEWER: ['no', 'no'] },
+  'connections.write': { OWNER: ['ok', 'step-up'], ADMIN: ['ok', 'step-up'], DEVELOPER: ['ok', 'no'], VIEWER: ['no', 'no'] },
   'webhooks.manage': { OWNER: ['ok', 'ok'], ADMIN: ['ok', 'ok'], DEVELOPER: ['ok', 'no'], VIEWER: ['no', 'no'] },
   'sandbox.write': { OWNER: ['ok', 'no'], ADMIN: ['ok', 'no'], DEVELOPER: ['ok', 'no'], VIEWER: ['no', 'no'] },
   // Rotating a signing secret needs the step-up in either environment.

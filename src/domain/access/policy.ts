@@ -74,7 +74,8 @@ export const RULES = {
     members: 'read',
     describe: 'subscribe to connection changes (a user key: its own)',
   },
-  'connections.write': { keys: PARTNER, permission: 'CONNECTIONS_WRITE', members: 'write', describe: 'connect and disconnect users' },
+  // Disconnecting revokes every key of the connection, as revokeAllUserKeys does: the same step-up in LIVE.
+  'connections.write': { keys: PARTNER, permission: 'CONNECTIONS_WRITE', members: 'write', stepUp: 'LIVE', describe: 'connect and disconnect users' },
   'sandbox.write': { keys: PARTNER, permission: 'CONNECTIONS_WRITE', members: 'write', environment: 'TEST', describe: 'use the sandbox helpers (TEST only)' },
   'onboarding.decide': { operator: true, describe: 'record KYC decisions' },
   'organizations.write': { operator: true, describe: 'create and update organizations' },

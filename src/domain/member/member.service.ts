@@ -7,6 +7,7 @@ import { authorize, authorizeTenant } from '../access/policy.ts';
 import type { ApiKeyService, KeyChangeListener } from '../api-key/api-key.service.ts';
 import { activeWhere } from '../api-key/api-key.service.ts';
 import { hashKey } from '../api-key/key-format.ts';
+import { addressGroup } from '../ip/cidr.ts';
 import type { Caller } from '../caller.ts';
 import { AccessError, InvalidStateError, NotFoundError, ValidationError } from '../errors.ts';
 import type { RateLimits } from '../rate-limit/rate-limits.ts';
@@ -122,7 +123,8 @@ export class MemberService {
   async requestSignInLink(rawInput: unknown, clientAddress: string | undefined): Promise<void> {
     authorize(null, 'signIn.request');
     const { email } = parseInput(requestSignInLinkInput, rawInput);
-    await this.deps.rateLimits.admitSignInRequest(email, clientAddress);
+    // Per address group, as failed authentications: an IPv6 /64 is one client.
+    await this.deps.rateLimits.admitSignInRequest(email, clientAddress === undefined ? undefined : (addressGroup(clientAddress) ?? clientAddress));
     void this.mailSignInLinks(email).catch((error: unknown) => this.deps.logger.error({ err: error }, 'sign-in link could not be sent'));
   }
 
