@@ -43,7 +43,10 @@ describe('schema', () => {
         .sort();
     };
     expect(enumValues('Environment')).toEqual(['LIVE', 'TEST']);
-    expect(enumValues('ApiKeyKind')).toEqual(['PARTNER', 'SESSION', 'USER']);
+    // Issue 15: a member's dashboard session is a key of kind MEMBER.
+    expect(enumValues('ApiKeyKind')).toEqual(['MEMBER', 'PARTNER', 'SESSION', 'USER']);
+    expect(enumValues('MemberRole')).toEqual(['ADMIN', 'DEVELOPER', 'OWNER', 'VIEWER']);
+    expect(enumValues('ActorKind')).toContain('MEMBER');
     expect(enumValues('Permission')).toHaveLength(10);
     expect(enumValues('ErrorCode')).toEqual(
       [
@@ -68,6 +71,9 @@ describe('schema', () => {
         'BAD_USER_INPUT',
         // Issue 14: LIVE not enabled yet for the organization (typed, in payloads).
         'LIVE_ACCESS_PENDING',
+        // Issue 15: members' cookie requests without the CSRF header; a sensitive action without a recent sign-in.
+        'CSRF_REQUIRED',
+        'REAUTHENTICATION_REQUIRED',
       ].sort(),
     );
     expect(enumValues('LiveAccess')).toEqual(['ENABLED', 'PENDING']);
