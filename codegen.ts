@@ -1,22 +1,24 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-// Typed documents for the tests, from the committed schema.graphql: a renamed or removed field
-// breaks the test build. Run `npm run codegen` after changing the schema or a test's operations.
+// Typed documents for the tests and the dashboard, from the committed schema.graphql: a renamed or
+// removed field breaks their build. Run `npm run codegen` after changing the schema or an operation.
+const typed = {
+  preset: 'client',
+  presetConfig: { gqlTagName: 'graphql', fragmentMasking: false },
+  config: {
+    useTypeImports: true,
+    enumsAsTypes: true,
+    scalars: { DateTime: 'string', JSONObject: 'Record<string, unknown>' },
+    emitLegacyCommonJSImports: false,
+  },
+} as const;
+
 const config: CodegenConfig = {
   schema: './schema.graphql',
-  documents: ['test/**/*.ts', '!test/generated/**'],
   ignoreNoDocuments: true,
   generates: {
-    './test/generated/': {
-      preset: 'client',
-      presetConfig: { gqlTagName: 'graphql', fragmentMasking: false },
-      config: {
-        useTypeImports: true,
-        enumsAsTypes: true,
-        scalars: { DateTime: 'string', JSONObject: 'Record<string, unknown>' },
-        emitLegacyCommonJSImports: false,
-      },
-    },
+    './test/generated/': { ...typed, documents: ['test/**/*.ts', '!test/generated/**'] },
+    './dashboard/src/gql/': { ...typed, documents: ['dashboard/src/**/*.tsx', 'dashboard/src/**/*.ts', '!dashboard/src/gql/**'] },
   },
 };
 

@@ -2,7 +2,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Services } from './context.ts';
 
 /** The demo organization's first OWNER: a placeholder address, since its first link is printed, not mailed. */
-export const DEMO_OWNER_EMAIL = 'owner@demo.keyward.test';
+const DEMO_OWNER_EMAIL = 'owner@demo.keyward.test';
 
 /**
  * The demo organization of a first embedded start, so GraphiQL and the dashboard work at once. Its

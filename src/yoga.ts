@@ -26,8 +26,9 @@ import { databaseUnavailable, isDatabaseUnavailable } from './infra/database.ts'
 import { toGraphQLError, withExtensions } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
 import { consentPagesPlugin } from './http/consent-page.ts';
-import { clearedMemberCookie } from './http/member-cookie.ts';
+import { clearedMemberCookies } from './http/member-cookie.ts';
 import { signInPagesPlugin } from './http/sign-in-page.ts';
+import { DASHBOARD_ASSET_PATH, dashboardPlugin } from './http/dashboard.ts';
 import { GRAPHIQL_ASSET_PATH, graphiqlPlugin } from './http/graphiql.ts';
 import { createSharedSubscribe, isAsyncIterable, useSharedSubscriptionExecution } from './live/shared-execution.ts';
 import type { ClosableSocket } from './live/subscription-registry.ts';
@@ -314,7 +315,8 @@ function responseHeadersPlugin(production: boolean): Plugin {
     onResponse({ request, response }) {
       if (production) response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
       // GraphiQL's files hold no secret, and their folder is named after their content (http/graphiql.ts).
-      if (new URL(request.url).pathname.startsWith(GRAPHIQL_ASSET_PATH)) return;
+      const { pathname } = new URL(request.url);
+      if (pathname.startsWith(GRAPHIQL_ASSET_PATH) || pathname.startsWith(DASHBOARD_ASSET_PATH)) return;
       // delete first: set() on this Headers implementation adds a second line next to SSE's no-cache.
       response.headers.delete('cache-control');
       response.headers.set('cache-control', 'no-store');
@@ -525,7 +527,12 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       healthPlugin(services, deps.ping),
       consentPagesPlugin(services),
       signInPagesPlugin(services, { secureCookies, trustedProxies: deps.trustedProxies }),
-      { onResponse: ({ request, response }) => void (signedOut.has(request) && response.headers.append('set-cookie', clearedMemberCookie(secureCookies))) },
+      dashboardPlugin(),
+      {
+        onResponse: ({ request, response }) => {
+          if (signedOut.has(request)) for (const cookie of clearedMemberCookies(secureCookies)) response.headers.append('set-cookie', cookie);
+        },
+      },
       ...((deps.graphiql ?? !production) ? [graphiqlPlugin('/graphql')] : []),
       requestLogPlugin(services, records),
       signedBodyPlugin(rawBodies),

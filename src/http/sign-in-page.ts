@@ -5,7 +5,7 @@ import { MEMBER_SESSION_MAX_MS } from '../domain/api-key/api-key.service.ts';
 import { parseKey } from '../domain/api-key/key-format.ts';
 import type { SignInView } from '../domain/member/member.service.ts';
 import { resolveClientIp } from '../domain/ip/client-ip.ts';
-import { memberCookie } from './member-cookie.ts';
+import { memberCookies } from './member-cookie.ts';
 import { isOwnOrigin } from './origin.ts';
 import { escapeHtml, page } from './pages.ts';
 
@@ -27,6 +27,9 @@ function render(view: SignInView | { state: 'SIGNED_IN' }, token: string): Respo
         `Sign in to ${view.organizationName}`,
         `<p>Sign in to the Keyward dashboard of <strong>${escapeHtml(view.organizationName)}</strong> as <strong>${escapeHtml(view.email)}</strong>.</p>
 <form method="post" action="${PREFIX}${encodeURIComponent(token)}"><button type="submit">Sign in</button></form>`,
+        // The button's POST must say where it comes from (under no-referrer, browsers send `Origin: null`);
+        // the link itself still goes to no other site.
+        { 'referrer-policy': 'same-origin' },
       );
     case 'SIGNED_IN':
       return page(200, 'Signed in', '<p>You are signed in. <a href="/dashboard/">Open the dashboard</a>.</p>');
@@ -42,7 +45,8 @@ function render(view: SignInView | { state: 'SIGNED_IN' }, token: string): Respo
 /** A POST from a page of another origin (browsers say where a form was posted from). */
 function crossOrigin(request: Request, services: Services): boolean {
   const origin = request.headers.get('origin');
-  if (origin !== null) return !isOwnOrigin(origin, request.headers.get('host'), services);
+  // The request's URL carries the Host it was sent to (a fetch Request has no Host header).
+  if (origin !== null) return !isOwnOrigin(origin, new URL(request.url).host, services);
   return request.headers.get('sec-fetch-site') === 'cross-site';
 }
 
@@ -75,11 +79,6 @@ function deviceName(userAgent: string | null): string {
 export function signInPagesPlugin(services: Services, options: { secureCookies: boolean; trustedProxies: ((ip: string) => boolean) | null }): Plugin {
   return {
     onRequest({ request, url, endResponse, serverContext }) {
-      // Where a sign-in lands until the dashboard's pages are served here (the next issue).
-      if (url.pathname === '/dashboard/' || url.pathname === '/dashboard') {
-        endResponse(page(200, 'Keyward dashboard', '<p>The dashboard is being built. Meanwhile its API answers at <a href="/graphql">/graphql</a>.</p>'));
-        return undefined;
-      }
       if (!url.pathname.startsWith(PREFIX)) return undefined;
       let token: string;
       try {
@@ -116,7 +115,7 @@ export function signInPagesPlugin(services: Services, options: { secureCookies: 
           if (result.state !== 'SIGNED_IN') return render(result, token);
           if (result.token === null) return redirect();
           // The browser keeps it as long as a session can last; the server ends it sooner when idle.
-          return redirect(memberCookie(result.token, { secure: options.secureCookies, maxAgeSeconds: MEMBER_SESSION_MAX_MS / 1000 }));
+          return redirect(memberCookies(result.token, { secure: options.secureCookies, maxAgeSeconds: MEMBER_SESSION_MAX_MS / 1000 }));
         }, failed)
         .then(endResponse);
     },
@@ -124,8 +123,8 @@ export function signInPagesPlugin(services: Services, options: { secureCookies: 
 }
 
 /** 303: the browser GETs the dashboard (a reload does not post the form again). */
-function redirect(cookie?: string): Response {
+function redirect(cookies: string[] = []): Response {
   const headers = new Headers({ location: '/dashboard/', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-  if (cookie) headers.append('set-cookie', cookie);
+  for (const cookie of cookies) headers.append('set-cookie', cookie);
   return new Response(null, { status: 303, headers });
 }

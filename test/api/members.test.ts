@@ -43,7 +43,10 @@ describe('sign-in by e-mail link', () => {
     const signedIn = await signInPage(app, token);
     expect(signedIn.status).toBe(303);
     expect(signedIn.location).toBe('/dashboard/');
-    expect(signedIn.setCookie).toMatch(/^kw_member=kw_mbr_dash_\w{8}_\w{38}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200$/);
+    // The session cookie, and a hint without a secret the dashboard's script reads (signed in or not).
+    expect(signedIn.setCookie).toMatch(
+      /^kw_member=kw_mbr_dash_\w{8}_\w{38}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200, kw_signed_in=1; SameSite=Strict; Path=\/; Max-Age=43200$/,
+    );
     const me = await gql(app, VIEWER, {}, { headers: memberHeaders(signedIn.cookie!) });
     expect(me.data).toMatchObject({ viewer: { kind: 'MEMBER', environment: 'TEST', member: { email, role: 'ADMIN' }, key: { kind: 'MEMBER' } } });
   });
@@ -240,7 +243,7 @@ describe('sign-out and sessions', () => {
     const out = await gql(app, 'mutation { signOut { signedOut } }', {}, { headers: memberHeaders(member.cookie) });
     expect(out.errors).toBeUndefined();
     expect(out.data).toEqual({ signOut: { signedOut: true } });
-    expect(out.headers.get('set-cookie')).toMatch(/^kw_member=; HttpOnly; SameSite=Strict; Path=\/; Max-Age=0$/);
+    expect(out.headers.get('set-cookie')).toMatch(/^kw_member=; HttpOnly; SameSite=Strict; Path=\/; Max-Age=0, kw_signed_in=; SameSite=Strict; Path=\/; Max-Age=0$/);
     expect((await gql(app, VIEWER, {}, { headers: memberHeaders(member.cookie) })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 

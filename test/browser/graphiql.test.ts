@@ -3,99 +3,33 @@
 // request to any other address fails (aborted by the test, and anything that slips past goes to a
 // proxy that refuses it) and is recorded: none may be made. A query, a mutation and a subscription
 // run through GraphiQL's own editors and buttons, with the key typed once in its headers.
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPHIQL_CSP } from '../../src/http/graphiql.ts';
 import { FROM_START } from '../helpers/subscriber.ts';
 import { createOrganization, startTestServer, type TestServer } from '../transport/server.ts';
-
-const CHROMIUM = process.env.KEYWARD_CHROMIUM ?? '/usr/bin/chromium';
+import { BROWSER_SERVICE, cspSources, openBrowser, type Harness } from './harness.ts';
 
 let server: TestServer;
 let secret: string;
-let browser: Browser;
+let harness: Harness;
 let page: Page;
-let trap: Server;
-/** Requests to anything but this server's origin (or data:/blob: URLs), by URL. */
-const outside: string[] = [];
-/** Connections that reached the refusing proxy: the browser's own, or a request past the route below. */
-const trapped: string[] = [];
-/**
- * Chromium itself calls Google's update, time and account services at start whatever its flags say;
- * they fail at the proxy like anything else, and are the only connections that may reach it.
- */
-const BROWSER_SERVICE = /^(CONNECT |[A-Z]+ http:\/\/)([a-z0-9-]+\.)*(google\.com|googleapis\.com|gstatic\.com)[:/]/;
-/** Console lines and security policy violations that name the CSP, and uncaught errors. */
-const problems: string[] = [];
 /** The requests GraphiQL sent to /graphql. */
 const sent: { method: string; url: string; headers: Record<string, string> }[] = [];
 
-const isLocal = (url: string, origin: string) => url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:');
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install -y chromium, as .ci/run does) or set KEYWARD_CHROMIUM`);
-  }
   server = await startTestServer();
   ({ secret } = await createOrganization(server.services));
-  trap = createServer((socket) => {
-    socket.once('data', (chunk) => trapped.push(chunk.toString('latin1').split('\r\n')[0]!));
-    socket.on('error', () => undefined);
-    setTimeout(() => socket.destroy(), 50);
+  harness = await openBrowser(server.origin, {
+    onRequest: ({ resourceType, ...request }) => {
+      if (new URL(request.url).pathname === '/graphql' && resourceType !== 'document') sent.push(request);
+    },
   });
-  await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
-  const trapPort = (trap.address() as { port: number }).port;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Everything but the server's own address goes to the refusing proxy.
-    proxy: { server: `http://127.0.0.1:${trapPort}`, bypass: '127.0.0.1' },
-    args: [
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-gpu',
-      '--disable-domain-reliability',
-      '--disable-client-side-phishing-detection',
-      '--disable-default-apps',
-      '--no-pings',
-      '--disable-features=AutofillServerCommunication,OptimizationHints,Translate,MediaRouter,CertificateTransparencyComponentUpdater,AccountConsistency,SigninInterception',
-    ],
-  });
-  const context = await browser.newContext();
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocal(url, server.origin)) return route.continue();
-    outside.push(url);
-    return route.abort('blockedbyclient');
-  });
-  context.on('request', (request) => {
-    if (!isLocal(request.url(), server.origin)) outside.push(request.url());
-    if (new URL(request.url()).pathname === '/graphql' && request.resourceType() !== 'document') {
-      sent.push({ method: request.method(), url: request.url(), headers: request.headers() });
-    }
-  });
-  // Violations are reported to the page as events too (the console line is Chromium's wording).
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) =>
-      console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`),
-    );
-  });
-  page = await context.newPage();
-  const watch = (text: string) => {
-    if (/content security policy|content-security-policy/i.test(text)) problems.push(text);
-  };
-  page.on('console', (message) => watch(message.text()));
-  page.on('worker', (worker) => worker.on('console', (message) => watch(message.text())));
-  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+  ({ page } = harness);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (trap ? trap.close(() => resolve()) : resolve()));
+  await harness?.close();
   await server?.stop();
 });
 
@@ -166,8 +100,7 @@ describe('GraphiQL in Chromium, served by Keyward alone', { timeout: 120_000 }, 
     const csp = response?.headers()['content-security-policy'];
     expect(csp).toBe(GRAPHIQL_CSP);
     // Every source is this origin, `data:` or a keyword: no host, scheme-wide or wildcard source.
-    const sources = csp!.split(';').flatMap((directive) => directive.trim().split(/\s+/).slice(1));
-    expect(sources.filter((source) => !["'self'", "'none'", "'unsafe-inline'", 'data:'].includes(source))).toEqual([]);
+    expect(cspSources(csp!).filter((source) => !["'self'", "'none'", "'unsafe-inline'", 'data:'].includes(source))).toEqual([]);
     expect(csp).toMatch(/script-src 'self';/);
     await page.locator('button.graphiql-execute-button').waitFor({ state: 'visible', timeout: 60_000 });
     await expect.poll(() => textOf(`${QUERY_EDITOR} .view-lines`), { timeout: 30_000 }).toContain('Put your key in the Headers tab');
@@ -222,8 +155,8 @@ describe('GraphiQL in Chromium, served by Keyward alone', { timeout: 120_000 }, 
   });
 
   it('made no request outside 127.0.0.1 and no CSP violation', () => {
-    expect(outside).toEqual([]);
-    expect(trapped.filter((line) => !BROWSER_SERVICE.test(line))).toEqual([]);
-    expect(problems).toEqual([]);
+    expect(harness.outside).toEqual([]);
+    expect(harness.trapped.filter((line) => !BROWSER_SERVICE.test(line))).toEqual([]);
+    expect([...harness.cspViolations, ...harness.errors.filter((error) => error.startsWith('uncaught'))]).toEqual([]);
   });
 });

@@ -22,6 +22,8 @@ export interface TestServer {
   url: string;
   /** `ws://127.0.0.1:PORT/graphql` */
   wsUrl: string;
+  /** Where its mail goes: one .eml file per message. */
+  outboxDir: string;
   running: RunningServer;
   stop(): Promise<void>;
 }
@@ -46,12 +48,13 @@ export async function startTestServer(
   const logger = createLogger({ level: 'debug', destination: logs });
   const adminToken = `test-admin-${randomBytes(16).toString('hex')}`;
   const trustedProxies = options.trustedProxies ?? null;
+  const outboxDir = mkdtempSync(join(tmpdir(), 'keyward-outbox-'));
   const services = createServices({
     database,
     secrets: { pepper: randomBytes(32), encryptionKey: randomBytes(32) },
     logger,
     verifier: { cacheTtlMs: 1000 },
-    mailer: createMailer({ outboxDir: mkdtempSync(join(tmpdir(), 'keyward-outbox-')), from: 'no-reply@keyward.test', logger }),
+    mailer: createMailer({ outboxDir, from: 'no-reply@keyward.test', logger }),
     links: { publicUrl: 'http://keyward.test', signupUrl: 'https://platform.test/signup' },
     ...(options.subscriptionLimits && { subscriptionLimits: options.subscriptionLimits }),
     // Every test client is 127.0.0.1: failed authentications are limited in tests of their own.
@@ -77,6 +80,7 @@ export async function startTestServer(
     origin,
     url: running.url,
     wsUrl: running.url.replace(/^http/, 'ws'),
+    outboxDir,
     running,
     // A short grace period: a test that failed half-way must not hold the file up for 10 s.
     stop: async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { email } from '../connection/connection.schemas.ts';
 
-export const memberRole = z.enum(['OWNER', 'ADMIN', 'DEVELOPER', 'VIEWER']);
+const memberRole = z.enum(['OWNER', 'ADMIN', 'DEVELOPER', 'VIEWER']);
 
 export const inviteMemberInput = z.object({
   /** The operator names the organization; a member invites into its own. */

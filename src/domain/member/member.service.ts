@@ -16,9 +16,9 @@ import { parseInput } from '../validation.ts';
 import { inviteMemberInput, removeMemberInput, requestSignInLinkInput, SIGN_IN_TOKEN, updateMemberInput } from './member.schemas.ts';
 
 /** A sign-in link works this long after it was mailed. */
-export const SIGN_IN_LINK_TTL_MS = 15 * 60 * 1000;
+const SIGN_IN_LINK_TTL_MS = 15 * 60 * 1000;
 /** An invitation (a member's first sign-in link) works this long: people do not read mail within 15 minutes. */
-export const INVITATION_TTL_MS = 24 * 60 * 60 * 1000;
+const INVITATION_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Higher may more: a change to a lower rank is a demotion, which ends the member's sessions. */
 const RANK: Record<MemberRole, number> = { VIEWER: 0, DEVELOPER: 1, ADMIN: 2, OWNER: 3 };

@@ -7,7 +7,7 @@ import { decodeId } from '../ids.ts';
 import { maxPageSize } from '../pagination.ts';
 import { callerOf } from '../resolver-helpers.ts';
 
-export const MemberRoleEnum = builder.enumType(MemberRole, {
+const MemberRoleEnum = builder.enumType(MemberRole, {
   name: 'MemberRole',
   description: 'OWNER: everything, members included; ADMIN: everything but members; DEVELOPER: read both environments, change TEST; VIEWER: read both',
 });

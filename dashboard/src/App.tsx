@@ -1,0 +1,80 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Provider, useQuery } from 'urql';
+import { Redirect, Route, Router, Switch } from 'wouter';
+import { createDashboardClient, type Env } from './client.ts';
+import { ErrorNotice, errorCode } from './components/ErrorNotice.tsx';
+import { Layout } from './components/Layout.tsx';
+import { Loading } from './components/States.tsx';
+import { EnvContext, initialEnv, rememberEnv } from './env.tsx';
+import { graphql } from './gql/index.ts';
+import { KeysPage } from './pages/Keys.tsx';
+import { SignInPage } from './pages/SignIn.tsx';
+import { MeContext, type Me } from './session.tsx';
+
+const MeQuery = graphql(`
+  query Me {
+    viewer {
+      kind
+      member { id email role }
+      organization { id name liveAccess }
+    }
+  }
+`);
+
+/** Keyward sets `kw_signed_in=1` beside the session cookie (which no script may read). */
+const seemsSignedIn = () => document.cookie.split(';').some((c) => c.trim() === 'kw_signed_in=1');
+
+/** The pages of a signed-in member; without a session, the sign-in page. */
+function SignedIn() {
+  const signedIn = seemsSignedIn();
+  const [{ data, error, fetching }] = useQuery({ query: MeQuery, requestPolicy: 'cache-and-network', pause: !signedIn });
+  if (!signedIn) return <Redirect to="/sign-in" />;
+  if (errorCode(error) === 'UNAUTHENTICATED') {
+    // The session ended (idle, removed, signed out elsewhere): so does the hint.
+    // biome-ignore lint/suspicious/noDocumentCookie: one assignment that drops a hint cookie; the Cookie Store API is not in every browser the dashboard serves
+    document.cookie = 'kw_signed_in=; Max-Age=0; Path=/; SameSite=Strict';
+    return <Redirect to="/sign-in" />;
+  }
+  if (error) return <ErrorNotice error={error} />;
+  if (fetching && !data) return <Loading what="your account" />;
+  const viewer = data?.viewer;
+  if (!viewer?.member || !viewer.organization) return <Redirect to="/sign-in" />;
+  const me: Me = { email: viewer.member.email, role: viewer.member.role, organization: viewer.organization };
+  return (
+    <MeContext.Provider value={me}>
+      <Layout>
+        <Switch>
+          <Route path="/" component={KeysPage} />
+          <Route>
+            <p>There is no such page. Choose one from the menu.</p>
+          </Route>
+        </Switch>
+      </Layout>
+    </MeContext.Provider>
+  );
+}
+
+export function App() {
+  const [env, setEnvState] = useState<Env>(initialEnv);
+  // One client (and cache, and socket) per environment: switching never shows the other's data.
+  const { client, ws } = useMemo(() => createDashboardClient(env), [env]);
+  useEffect(() => () => void ws.dispose(), [ws]);
+  const setEnv = (next: Env) => {
+    rememberEnv(next);
+    setEnvState(next);
+  };
+  return (
+    <EnvContext.Provider value={{ env, setEnv }}>
+      <Provider value={client}>
+        <Router base="/dashboard">
+          <Switch>
+            <Route path="/sign-in" component={SignInPage} />
+            <Route>
+              <SignedIn />
+            </Route>
+          </Switch>
+        </Router>
+      </Provider>
+    </EnvContext.Provider>
+  );
+}

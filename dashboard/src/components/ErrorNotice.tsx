@@ -1,0 +1,23 @@
+import type { CombinedError } from 'urql';
+import { StepUp } from './StepUp.tsx';
+
+/** The code of an API error: a top-level error's `extensions.code`, or a network failure. */
+export function errorCode(error: CombinedError | undefined): string | undefined {
+  if (!error) return undefined;
+  if (error.networkError) return 'NETWORK_ERROR';
+  return error.graphQLErrors[0]?.extensions?.code as string | undefined;
+}
+
+/** An API error as the API said it: its code and its message (a typed payload error, or a top-level one). */
+export function ErrorNotice({ error, payload }: { error?: CombinedError | undefined; payload?: { code: string; message: string } | null | undefined }) {
+  const code = payload?.code ?? errorCode(error);
+  if (!code) return null;
+  const message =
+    payload?.message ?? (error?.networkError ? 'Keyward could not be reached. Check your connection and try again.' : error?.graphQLErrors[0]?.message);
+  if (code === 'REAUTHENTICATION_REQUIRED') return <StepUp message={message ?? ''} />;
+  return (
+    <div className="notice error" role="alert">
+      <strong>{code}</strong> {message}
+    </div>
+  );
+}

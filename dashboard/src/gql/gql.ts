@@ -1,0 +1,100 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  query Me {\n    viewer {\n      kind\n      member { id email role }\n      organization { id name liveAccess }\n    }\n  }\n": typeof types.MeDocument,
+    "\n  mutation SignOut {\n    signOut { signedOut }\n  }\n": typeof types.SignOutDocument,
+    "\n  mutation RequestSignInLink($email: String!) {\n    requestSignInLink(input: { email: $email }) {\n      __typename\n      ... on RequestSignInLinkSuccess { message }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RequestSignInLinkDocument,
+    "\n  fragment KeyRow on ApiKey {\n    id\n    keyId\n    name\n    permissions\n    currencies\n    allowedIps\n    expiresAt\n    lastUsedAt\n    active\n    revokedAt\n    createdAt\n  }\n": typeof types.KeyRowFragmentDoc,
+    "\n  query PartnerKeys($first: Int!, $after: String, $includeInactive: Boolean) {\n    partnerKeys(first: $first, after: $after, includeInactive: $includeInactive) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...KeyRow } }\n    }\n  }\n": typeof types.PartnerKeysDocument,
+    "\n  subscription KeyEvents($after: String) {\n    apiKeyEvents(after: $after) { cursor type }\n  }\n": typeof types.KeyEventsDocument,
+    "\n  mutation CreatePartnerKey($input: CreatePartnerKeyInput!) {\n    createPartnerKey(input: $input) {\n      __typename\n      ... on CreatePartnerKeySuccess { secret key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.CreatePartnerKeyDocument,
+    "\n  mutation UpdatePartnerKey($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) {\n      __typename\n      ... on UpdatePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.UpdatePartnerKeyDocument,
+    "\n  mutation RotatePartnerKey($input: RotatePartnerKeyInput!) {\n    rotatePartnerKey(input: $input) {\n      __typename\n      ... on RotatePartnerKeySuccess { secret key { ...KeyRow } previous { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RotatePartnerKeyDocument,
+    "\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RevokePartnerKeyDocument,
+};
+const documents: Documents = {
+    "\n  query Me {\n    viewer {\n      kind\n      member { id email role }\n      organization { id name liveAccess }\n    }\n  }\n": types.MeDocument,
+    "\n  mutation SignOut {\n    signOut { signedOut }\n  }\n": types.SignOutDocument,
+    "\n  mutation RequestSignInLink($email: String!) {\n    requestSignInLink(input: { email: $email }) {\n      __typename\n      ... on RequestSignInLinkSuccess { message }\n      ... on Error { code message }\n    }\n  }\n": types.RequestSignInLinkDocument,
+    "\n  fragment KeyRow on ApiKey {\n    id\n    keyId\n    name\n    permissions\n    currencies\n    allowedIps\n    expiresAt\n    lastUsedAt\n    active\n    revokedAt\n    createdAt\n  }\n": types.KeyRowFragmentDoc,
+    "\n  query PartnerKeys($first: Int!, $after: String, $includeInactive: Boolean) {\n    partnerKeys(first: $first, after: $after, includeInactive: $includeInactive) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...KeyRow } }\n    }\n  }\n": types.PartnerKeysDocument,
+    "\n  subscription KeyEvents($after: String) {\n    apiKeyEvents(after: $after) { cursor type }\n  }\n": types.KeyEventsDocument,
+    "\n  mutation CreatePartnerKey($input: CreatePartnerKeyInput!) {\n    createPartnerKey(input: $input) {\n      __typename\n      ... on CreatePartnerKeySuccess { secret key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": types.CreatePartnerKeyDocument,
+    "\n  mutation UpdatePartnerKey($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) {\n      __typename\n      ... on UpdatePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": types.UpdatePartnerKeyDocument,
+    "\n  mutation RotatePartnerKey($input: RotatePartnerKeyInput!) {\n    rotatePartnerKey(input: $input) {\n      __typename\n      ... on RotatePartnerKeySuccess { secret key { ...KeyRow } previous { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": types.RotatePartnerKeyDocument,
+    "\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": types.RevokePartnerKeyDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Me {\n    viewer {\n      kind\n      member { id email role }\n      organization { id name liveAccess }\n    }\n  }\n"): (typeof documents)["\n  query Me {\n    viewer {\n      kind\n      member { id email role }\n      organization { id name liveAccess }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignOut {\n    signOut { signedOut }\n  }\n"): (typeof documents)["\n  mutation SignOut {\n    signOut { signedOut }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestSignInLink($email: String!) {\n    requestSignInLink(input: { email: $email }) {\n      __typename\n      ... on RequestSignInLinkSuccess { message }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RequestSignInLink($email: String!) {\n    requestSignInLink(input: { email: $email }) {\n      __typename\n      ... on RequestSignInLinkSuccess { message }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment KeyRow on ApiKey {\n    id\n    keyId\n    name\n    permissions\n    currencies\n    allowedIps\n    expiresAt\n    lastUsedAt\n    active\n    revokedAt\n    createdAt\n  }\n"): (typeof documents)["\n  fragment KeyRow on ApiKey {\n    id\n    keyId\n    name\n    permissions\n    currencies\n    allowedIps\n    expiresAt\n    lastUsedAt\n    active\n    revokedAt\n    createdAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PartnerKeys($first: Int!, $after: String, $includeInactive: Boolean) {\n    partnerKeys(first: $first, after: $after, includeInactive: $includeInactive) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...KeyRow } }\n    }\n  }\n"): (typeof documents)["\n  query PartnerKeys($first: Int!, $after: String, $includeInactive: Boolean) {\n    partnerKeys(first: $first, after: $after, includeInactive: $includeInactive) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...KeyRow } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription KeyEvents($after: String) {\n    apiKeyEvents(after: $after) { cursor type }\n  }\n"): (typeof documents)["\n  subscription KeyEvents($after: String) {\n    apiKeyEvents(after: $after) { cursor type }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreatePartnerKey($input: CreatePartnerKeyInput!) {\n    createPartnerKey(input: $input) {\n      __typename\n      ... on CreatePartnerKeySuccess { secret key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation CreatePartnerKey($input: CreatePartnerKeyInput!) {\n    createPartnerKey(input: $input) {\n      __typename\n      ... on CreatePartnerKeySuccess { secret key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdatePartnerKey($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) {\n      __typename\n      ... on UpdatePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation UpdatePartnerKey($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) {\n      __typename\n      ... on UpdatePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RotatePartnerKey($input: RotatePartnerKeyInput!) {\n    rotatePartnerKey(input: $input) {\n      __typename\n      ... on RotatePartnerKeySuccess { secret key { ...KeyRow } previous { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RotatePartnerKey($input: RotatePartnerKeyInput!) {\n    rotatePartnerKey(input: $input) {\n      __typename\n      ... on RotatePartnerKeySuccess { secret key { ...KeyRow } previous { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;
