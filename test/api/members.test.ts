@@ -243,7 +243,9 @@ describe('sign-out and sessions', () => {
     const out = await gql(app, 'mutation { signOut { signedOut } }', {}, { headers: memberHeaders(member.cookie) });
     expect(out.errors).toBeUndefined();
     expect(out.data).toEqual({ signOut: { signedOut: true } });
-    expect(out.headers.get('set-cookie')).toMatch(/^kw_member=; HttpOnly; SameSite=Strict; Path=\/; Max-Age=0, kw_signed_in=; SameSite=Strict; Path=\/; Max-Age=0$/);
+    expect(out.headers.get('set-cookie')).toMatch(
+      /^kw_member=; HttpOnly; SameSite=Strict; Path=\/; Max-Age=0, kw_signed_in=; SameSite=Strict; Path=\/; Max-Age=0$/,
+    );
     expect((await gql(app, VIEWER, {}, { headers: memberHeaders(member.cookie) })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 

@@ -207,7 +207,9 @@ describe('sign-in over HTTP, from the mail in the outbox', () => {
     expect(signedIn.status).toBe(303);
     expect(signedIn.location).toBe('/dashboard/');
     // Not Secure: the public URL is http.
-    expect(signedIn.setCookie).toMatch(/^kw_member=kw_mbr_\w+; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200, kw_signed_in=1; SameSite=Strict; Path=\/; Max-Age=43200$/);
+    expect(signedIn.setCookie).toMatch(
+      /^kw_member=kw_mbr_\w+; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200, kw_signed_in=1; SameSite=Strict; Path=\/; Max-Age=43200$/,
+    );
     const first = signedIn.cookie!;
     expect(await viewerOf(first)).toEqual({ status: 200, viewer: { kind: 'MEMBER', member: { email, role: 'OWNER' } }, code: undefined });
 
