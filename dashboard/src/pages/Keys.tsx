@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
+import { Checkboxes } from '../components/Checkboxes.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { Pager, usePages } from '../components/Pager.tsx';
@@ -209,36 +210,6 @@ export function KeysPage() {
         {editing?.kind === 'revoke' && <RevokeKeyForm apiKey={editing.key} onDone={() => setEditing(null)} />}
       </Dialog>
     </section>
-  );
-}
-
-function Checkboxes<T extends string>({
-  legend,
-  options,
-  value,
-  onChange,
-}: {
-  legend: string;
-  options: { value: T; label: string }[];
-  value: T[];
-  onChange: (value: T[]) => void;
-}) {
-  return (
-    <fieldset>
-      <legend>{legend}</legend>
-      <div className="choices">
-        {options.map((option) => (
-          <label key={option.value}>
-            <input
-              type="checkbox"
-              checked={value.includes(option.value)}
-              onChange={(e) => onChange(e.target.checked ? [...value, option.value] : value.filter((v) => v !== option.value))}
-            />
-            {option.label}
-          </label>
-        ))}
-      </div>
-    </fieldset>
   );
 }
 
