@@ -80,8 +80,10 @@ async function main(): Promise<void> {
       keepAliveTimeoutMs: config.KEYWARD_KEEP_ALIVE_TIMEOUT_MS,
     },
   });
-  if (demo && graphiqlEnabled(config)) {
-    process.stdout.write(`  GraphiQL:                      ${running.url} (Headers tab: {"X-Partner-Key": "<the demo key>"})\n\n`);
+  if (demo) {
+    const graphiql = graphiqlEnabled(config) ? `  GraphiQL:                      ${running.url} (Headers tab: {"X-Partner-Key": "<the demo key>"})\n` : '';
+    const dashboard = `  Dashboard:                     ${running.url.replace(/\/graphql$/, '/dashboard/')} (the sign-in link above signs the OWNER in)\n`;
+    process.stdout.write(`${graphiql}${dashboard}\n`);
   }
   logger.info({ url: running.url, database: runtime.database.kind, operatorApi: runtime.secrets.adminToken !== undefined }, 'Keyward listening');
 
