@@ -61,8 +61,11 @@ async function main() {
   Object.assign(env, { KEYWARD_DATA_DIR: join(temp, 'data'), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
   let output = '';
   const keyward = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  keyward.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  keyward.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  keyward.stdout.on('data', collect);
+  keyward.stderr.on('data', collect);
   const base = `http://127.0.0.1:${port}`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
