@@ -1,20 +1,12 @@
 import type { Plugin } from 'graphql-yoga';
 import type { ConsentView } from '../domain/connection/connection.service.ts';
 import type { Services } from '../context.ts';
-import { escapeHtml, page } from './pages.ts';
+import { escapeHtml, linkPagesPlugin, page } from './pages.ts';
 
 /**
  * The pages a user sees from Keyward's emails: `/consent/<token>` (GET shows the question, a POST
  * answers it: a link preview or a mail scanner following the GET decides nothing) and `/signup`.
  */
-function decodeToken(segment: string): string | null {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return null;
-  }
-}
-
 const unknownLink = () => page(404, 'Unknown link', '<p>This consent link is not valid. Check that you copied all of it.</p>');
 
 function render(view: ConsentView, token: string): Response {
@@ -45,49 +37,35 @@ function render(view: ConsentView, token: string): Response {
 }
 
 export function consentPagesPlugin(services: Services): Plugin {
-  return {
-    onRequest({ request, url, endResponse }) {
-      if (url.pathname === '/signup') {
-        endResponse(page(200, 'Finish signing up', '<p>Sign up and verify your identity with the platform. We will email you once you are verified.</p>'));
-        return undefined;
-      }
-      const match = /^\/consent\/([^/]+)$/.exec(url.pathname);
-      if (!match) return undefined;
-      // A link mangled in transit (a broken %-escape) is an unknown link, not a server error.
-      const token = decodeToken(match[1]!);
-      if (token === null) {
-        endResponse(unknownLink());
-        return undefined;
-      }
-      // Whatever fails below, the user sees a page with this page's headers, never a stack.
-      const failed = (error: unknown): Response => {
-        services.logger.error({ err: error }, 'consent page failed');
-        return page(500, 'Something went wrong', '<p>Please try again in a moment.</p>');
-      };
-      if (request.method === 'GET' || request.method === 'HEAD') {
-        return services.connections
-          .viewConsent(token)
-          .then((view) => render(view, token), failed)
-          .then(endResponse);
-      }
-      if (request.method !== 'POST') {
-        endResponse(page(405, 'Method not allowed', '<p>Open the link from your email.</p>', { allow: 'GET, POST' }));
-        return undefined;
-      }
-      return request
-        .formData()
-        .then((form) => {
+  const links = linkPagesPlugin(services.logger, {
+    prefix: '/consent/',
+    name: 'consent',
+    unknown: unknownLink,
+    show: (token) => services.connections.viewConsent(token).then((view) => render(view, token)),
+    answer: (token, request) =>
+      request.formData().then(
+        (form) => {
           const decision = form.get('decision');
           if (decision !== 'approve' && decision !== 'decline') {
             return page(400, 'Choose approve or decline', '<p>The form was incomplete. Go back and choose an answer.</p>');
           }
-          return services.connections.answerConsent(token, decision).then((view) => render(view, token), failed);
-        })
-        .catch((error: unknown) => {
+          return services.connections.answerConsent(token, decision).then((view) => render(view, token));
+        },
+        (error: unknown) => {
           services.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'consent answer failed');
           return page(400, 'Something went wrong', '<p>Your answer could not be read. Go back and try again.</p>');
-        })
-        .then(endResponse);
+        },
+      ),
+  });
+  return {
+    onRequest(payload) {
+      if (payload.url.pathname === '/signup') {
+        payload.endResponse(
+          page(200, 'Finish signing up', '<p>Sign up and verify your identity with the platform. We will email you once you are verified.</p>'),
+        );
+        return undefined;
+      }
+      return links.onRequest?.(payload);
     },
   };
 }

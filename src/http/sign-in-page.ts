@@ -7,7 +7,7 @@ import type { SignInView } from '../domain/member/member.service.ts';
 import { resolveClientIp } from '../domain/ip/client-ip.ts';
 import { memberCookies } from './member-cookie.ts';
 import { isOwnOrigin } from './origin.ts';
-import { escapeHtml, page } from './pages.ts';
+import { escapeHtml, linkPagesPlugin, page } from './pages.ts';
 
 /**
  * `/dashboard/sign-in/<token>`, the page of a sign-in link: its GET shows one button and uses up
@@ -77,49 +77,29 @@ function deviceName(userAgent: string | null): string {
 }
 
 export function signInPagesPlugin(services: Services, options: { secureCookies: boolean; trustedProxies: ((ip: string) => boolean) | null }): Plugin {
-  return {
-    onRequest({ request, url, endResponse, serverContext }) {
-      if (!url.pathname.startsWith(PREFIX)) return undefined;
-      let token: string;
-      try {
-        token = decodeURIComponent(url.pathname.slice(PREFIX.length));
-      } catch {
-        endResponse(unknownLink());
-        return undefined;
-      }
-      const failed = (error: unknown): Response => {
-        services.logger.error({ err: error }, 'sign-in page failed');
-        return page(500, 'Something went wrong', '<p>Please try again in a moment.</p>');
-      };
-      if (request.method === 'GET' || request.method === 'HEAD') {
-        return services.members
-          .viewSignIn(token)
-          .then((view) => render(view, token), failed)
-          .then(endResponse);
-      }
-      if (request.method !== 'POST') {
-        endResponse(page(405, 'Method not allowed', '<p>Open the link from your email.</p>', { allow: 'GET, POST' }));
-        return undefined;
-      }
-      if (crossOrigin(request, services)) {
-        endResponse(page(403, 'Sign in from the link', '<p>Open the link from your email and press the button there.</p>'));
-        return undefined;
-      }
+  return linkPagesPlugin(services.logger, {
+    prefix: PREFIX,
+    name: 'sign-in',
+    unknown: unknownLink,
+    show: (token) => services.members.viewSignIn(token).then((view) => render(view, token)),
+    answer: async (token, request, serverContext) => {
+      if (crossOrigin(request, services)) return page(403, 'Sign in from the link', '<p>Open the link from your email and press the button there.</p>');
       // The request's own session, when it has one, is refreshed instead of opening another (step-up).
       const current = parseKey(cookieValue(request.headers.get('cookie'), MEMBER_COOKIE) ?? '');
       const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
       const ip = resolveClientIp(req?.socket?.remoteAddress, request.headers.get('x-forwarded-for') ?? undefined, options.trustedProxies) ?? null;
-      return services.members
-        .redeem(token, current?.kind === 'mbr' ? current.keyId : undefined, deviceName(request.headers.get('user-agent')), ip)
-        .then((result) => {
-          if (result.state !== 'SIGNED_IN') return render(result, token);
-          if (result.token === null) return redirect();
-          // The browser keeps it as long as a session can last; the server ends it sooner when idle.
-          return redirect(memberCookies(result.token, { secure: options.secureCookies, maxAgeSeconds: MEMBER_SESSION_MAX_MS / 1000 }));
-        }, failed)
-        .then(endResponse);
+      const result = await services.members.redeem(
+        token,
+        current?.kind === 'mbr' ? current.keyId : undefined,
+        deviceName(request.headers.get('user-agent')),
+        ip,
+      );
+      if (result.state !== 'SIGNED_IN') return render(result, token);
+      if (result.token === null) return redirect();
+      // The browser keeps it as long as a session can last; the server ends it sooner when idle.
+      return redirect(memberCookies(result.token, { secure: options.secureCookies, maxAgeSeconds: MEMBER_SESSION_MAX_MS / 1000 }));
     },
-  };
+  });
 }
 
 /** 303: the browser GETs the dashboard (a reload does not post the form again). */
