@@ -9,6 +9,7 @@ import { EnvContext, initialEnv, rememberEnv } from './env.tsx';
 import { graphql } from './gql/index.ts';
 import { KeysPage } from './pages/Keys.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
+import { WebhooksPage } from './pages/Webhooks.tsx';
 import { MeContext, type Me } from './session.tsx';
 
 const MeQuery = graphql(`
@@ -45,6 +46,7 @@ function SignedIn() {
       <Layout>
         <Switch>
           <Route path="/" component={KeysPage} />
+          <Route path="/webhooks" component={WebhooksPage} />
           <Route>
             <p>There is no such page. Choose one from the menu.</p>
           </Route>

@@ -31,7 +31,7 @@ const LISTS_BY_MUTATION: Record<string, string[]> = {
   advanceSandboxConnection: ['connections', 'node'],
   createSandboxUser: ['connections'],
   createWebhookEndpoint: ['webhookEndpoints'],
-  deleteWebhookEndpoint: ['webhookEndpoints'],
+  deleteWebhookEndpoint: ['webhookEndpoints', 'webhookDeliveries'],
   redeliverWebhook: ['webhookDeliveries'],
   revokeSession: ['sessions'],
   inviteMember: ['members'],

@@ -12,7 +12,10 @@ const SignOut = graphql(`
   }
 `);
 
-const PAGES = [{ path: '/', label: 'API keys' }];
+const PAGES = [
+  { path: '/', label: 'API keys' },
+  { path: '/webhooks', label: 'Webhooks' },
+];
 
 function EnvSwitch() {
   const { env, setEnv } = useEnv();

@@ -24,6 +24,14 @@ type Documents = {
     "\n  mutation UpdatePartnerKey($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) {\n      __typename\n      ... on UpdatePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.UpdatePartnerKeyDocument,
     "\n  mutation RotatePartnerKey($input: RotatePartnerKeyInput!) {\n    rotatePartnerKey(input: $input) {\n      __typename\n      ... on RotatePartnerKeySuccess { secret key { ...KeyRow } previous { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RotatePartnerKeyDocument,
     "\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RevokePartnerKeyDocument,
+    "\n  fragment EndpointRow on WebhookEndpoint {\n    id\n    url\n    eventTypes\n    enabled\n    disabledReason\n    createdAt\n  }\n": typeof types.EndpointRowFragmentDoc,
+    "\n  query WebhookEndpoints($first: Int!) {\n    webhookEndpoints(first: $first) {\n      totalCount\n      edges { node { ...EndpointRow } }\n    }\n  }\n": typeof types.WebhookEndpointsDocument,
+    "\n  query WebhookDeliveries($first: Int!, $after: String, $endpointId: ID) {\n    webhookDeliveries(first: $first, after: $after, endpointId: $endpointId) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node { id webhookId eventType url attempt manual state succeeded statusCode error nextAttemptAt attemptedAt }\n      }\n    }\n  }\n": typeof types.WebhookDeliveriesDocument,
+    "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      __typename\n      ... on CreateWebhookEndpointSuccess { endpoint { ...EndpointRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.CreateWebhookEndpointDocument,
+    "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) {\n      __typename\n      ... on UpdateWebhookEndpointSuccess { endpoint { ...EndpointRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.UpdateWebhookEndpointDocument,
+    "\n  mutation DeleteWebhookEndpoint($input: DeleteWebhookEndpointInput!) {\n    deleteWebhookEndpoint(input: $input) {\n      __typename\n      ... on DeleteWebhookEndpointSuccess { deletedId }\n      ... on Error { code message }\n    }\n  }\n": typeof types.DeleteWebhookEndpointDocument,
+    "\n  mutation RedeliverWebhook($input: RedeliverWebhookInput!) {\n    redeliverWebhook(input: $input) {\n      __typename\n      ... on RedeliverWebhookSuccess { delivery { id attempt succeeded statusCode error state } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RedeliverWebhookDocument,
+    "\n  mutation RotateSigningSecret($input: RotateSigningSecretInput!) {\n    rotateSigningSecret(input: $input) {\n      __typename\n      ... on RotateSigningSecretSuccess { signingSecret previousValidUntil environment }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RotateSigningSecretDocument,
 };
 const documents: Documents = {
     "\n  query Me {\n    viewer {\n      kind\n      member { id email role }\n      organization { id name liveAccess }\n    }\n  }\n": types.MeDocument,
@@ -36,6 +44,14 @@ const documents: Documents = {
     "\n  mutation UpdatePartnerKey($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) {\n      __typename\n      ... on UpdatePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": types.UpdatePartnerKeyDocument,
     "\n  mutation RotatePartnerKey($input: RotatePartnerKeyInput!) {\n    rotatePartnerKey(input: $input) {\n      __typename\n      ... on RotatePartnerKeySuccess { secret key { ...KeyRow } previous { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": types.RotatePartnerKeyDocument,
     "\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": types.RevokePartnerKeyDocument,
+    "\n  fragment EndpointRow on WebhookEndpoint {\n    id\n    url\n    eventTypes\n    enabled\n    disabledReason\n    createdAt\n  }\n": types.EndpointRowFragmentDoc,
+    "\n  query WebhookEndpoints($first: Int!) {\n    webhookEndpoints(first: $first) {\n      totalCount\n      edges { node { ...EndpointRow } }\n    }\n  }\n": types.WebhookEndpointsDocument,
+    "\n  query WebhookDeliveries($first: Int!, $after: String, $endpointId: ID) {\n    webhookDeliveries(first: $first, after: $after, endpointId: $endpointId) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node { id webhookId eventType url attempt manual state succeeded statusCode error nextAttemptAt attemptedAt }\n      }\n    }\n  }\n": types.WebhookDeliveriesDocument,
+    "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      __typename\n      ... on CreateWebhookEndpointSuccess { endpoint { ...EndpointRow } }\n      ... on Error { code message }\n    }\n  }\n": types.CreateWebhookEndpointDocument,
+    "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) {\n      __typename\n      ... on UpdateWebhookEndpointSuccess { endpoint { ...EndpointRow } }\n      ... on Error { code message }\n    }\n  }\n": types.UpdateWebhookEndpointDocument,
+    "\n  mutation DeleteWebhookEndpoint($input: DeleteWebhookEndpointInput!) {\n    deleteWebhookEndpoint(input: $input) {\n      __typename\n      ... on DeleteWebhookEndpointSuccess { deletedId }\n      ... on Error { code message }\n    }\n  }\n": types.DeleteWebhookEndpointDocument,
+    "\n  mutation RedeliverWebhook($input: RedeliverWebhookInput!) {\n    redeliverWebhook(input: $input) {\n      __typename\n      ... on RedeliverWebhookSuccess { delivery { id attempt succeeded statusCode error state } }\n      ... on Error { code message }\n    }\n  }\n": types.RedeliverWebhookDocument,
+    "\n  mutation RotateSigningSecret($input: RotateSigningSecretInput!) {\n    rotateSigningSecret(input: $input) {\n      __typename\n      ... on RotateSigningSecretSuccess { signingSecret previousValidUntil environment }\n      ... on Error { code message }\n    }\n  }\n": types.RotateSigningSecretDocument,
 };
 
 /**
@@ -92,6 +108,38 @@ export function graphql(source: "\n  mutation RotatePartnerKey($input: RotatePar
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment EndpointRow on WebhookEndpoint {\n    id\n    url\n    eventTypes\n    enabled\n    disabledReason\n    createdAt\n  }\n"): (typeof documents)["\n  fragment EndpointRow on WebhookEndpoint {\n    id\n    url\n    eventTypes\n    enabled\n    disabledReason\n    createdAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WebhookEndpoints($first: Int!) {\n    webhookEndpoints(first: $first) {\n      totalCount\n      edges { node { ...EndpointRow } }\n    }\n  }\n"): (typeof documents)["\n  query WebhookEndpoints($first: Int!) {\n    webhookEndpoints(first: $first) {\n      totalCount\n      edges { node { ...EndpointRow } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WebhookDeliveries($first: Int!, $after: String, $endpointId: ID) {\n    webhookDeliveries(first: $first, after: $after, endpointId: $endpointId) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node { id webhookId eventType url attempt manual state succeeded statusCode error nextAttemptAt attemptedAt }\n      }\n    }\n  }\n"): (typeof documents)["\n  query WebhookDeliveries($first: Int!, $after: String, $endpointId: ID) {\n    webhookDeliveries(first: $first, after: $after, endpointId: $endpointId) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node { id webhookId eventType url attempt manual state succeeded statusCode error nextAttemptAt attemptedAt }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      __typename\n      ... on CreateWebhookEndpointSuccess { endpoint { ...EndpointRow } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      __typename\n      ... on CreateWebhookEndpointSuccess { endpoint { ...EndpointRow } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) {\n      __typename\n      ... on UpdateWebhookEndpointSuccess { endpoint { ...EndpointRow } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) {\n      __typename\n      ... on UpdateWebhookEndpointSuccess { endpoint { ...EndpointRow } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteWebhookEndpoint($input: DeleteWebhookEndpointInput!) {\n    deleteWebhookEndpoint(input: $input) {\n      __typename\n      ... on DeleteWebhookEndpointSuccess { deletedId }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteWebhookEndpoint($input: DeleteWebhookEndpointInput!) {\n    deleteWebhookEndpoint(input: $input) {\n      __typename\n      ... on DeleteWebhookEndpointSuccess { deletedId }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RedeliverWebhook($input: RedeliverWebhookInput!) {\n    redeliverWebhook(input: $input) {\n      __typename\n      ... on RedeliverWebhookSuccess { delivery { id attempt succeeded statusCode error state } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RedeliverWebhook($input: RedeliverWebhookInput!) {\n    redeliverWebhook(input: $input) {\n      __typename\n      ... on RedeliverWebhookSuccess { delivery { id attempt succeeded statusCode error state } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RotateSigningSecret($input: RotateSigningSecretInput!) {\n    rotateSigningSecret(input: $input) {\n      __typename\n      ... on RotateSigningSecretSuccess { signingSecret previousValidUntil environment }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RotateSigningSecret($input: RotateSigningSecretInput!) {\n    rotateSigningSecret(input: $input) {\n      __typename\n      ... on RotateSigningSecretSuccess { signingSecret previousValidUntil environment }\n      ... on Error { code message }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
