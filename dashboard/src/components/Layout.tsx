@@ -15,6 +15,7 @@ const SignOut = graphql(`
 const PAGES = [
   { path: '/', label: 'API keys' },
   { path: '/webhooks', label: 'Webhooks' },
+  { path: '/logs', label: 'Logs' },
 ];
 
 function EnvSwitch() {
