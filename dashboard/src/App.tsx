@@ -8,7 +8,9 @@ import { Loading } from './components/States.tsx';
 import { EnvContext, initialEnv, rememberEnv } from './env.tsx';
 import { graphql } from './gql/index.ts';
 import { KeysPage } from './pages/Keys.tsx';
+import { LogsPage } from './pages/Logs.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
+import { WebhooksPage } from './pages/Webhooks.tsx';
 import { MeContext, type Me } from './session.tsx';
 
 const MeQuery = graphql(`
@@ -45,6 +47,8 @@ function SignedIn() {
       <Layout>
         <Switch>
           <Route path="/" component={KeysPage} />
+          <Route path="/webhooks" component={WebhooksPage} />
+          <Route path="/logs" component={LogsPage} />
           <Route>
             <p>There is no such page. Choose one from the menu.</p>
           </Route>

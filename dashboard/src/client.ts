@@ -1,6 +1,7 @@
 import { cacheExchange, type Cache } from '@urql/exchange-graphcache';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
+import fragmentMatcher from './gql/possible-types.ts';
 
 export type Env = 'test' | 'live';
 
@@ -30,7 +31,7 @@ const LISTS_BY_MUTATION: Record<string, string[]> = {
   advanceSandboxConnection: ['connections', 'node'],
   createSandboxUser: ['connections'],
   createWebhookEndpoint: ['webhookEndpoints'],
-  deleteWebhookEndpoint: ['webhookEndpoints'],
+  deleteWebhookEndpoint: ['webhookEndpoints', 'webhookDeliveries'],
   redeliverWebhook: ['webhookDeliveries'],
   revokeSession: ['sessions'],
   inviteMember: ['members'],
@@ -61,6 +62,8 @@ export function createDashboardClient(env: Env): { client: Client; ws: WsClient 
       cacheExchange({
         // Objects are normalised by their id; payloads, pages and errors (no id) are kept inside their parent.
         keys: new Proxy({}, { get: () => (data: { id?: unknown }) => (typeof data.id === 'string' ? data.id : null) }),
+        // Which types implement Error (and the other abstract types): `... on Error { code message }` is matched, not guessed.
+        possibleTypes: fragmentMatcher.possibleTypes,
         updates: {
           Subscription: Object.fromEntries(Object.entries(LISTS_BY_EVENT).map(([name, lists]) => [name, (_r, _a, cache) => invalidateLists(cache, lists)])),
           Mutation: Object.fromEntries(Object.entries(LISTS_BY_MUTATION).map(([name, lists]) => [name, (_r, _a, cache) => invalidateLists(cache, lists)])),

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import type { Role } from '../helpers/members.ts';
 import { mailsTo } from '../helpers/outbox.ts';
 import { startTestServer, type TestServer } from '../transport/server.ts';
-import { openBrowser, type Harness } from './harness.ts';
+import { BROWSER_SERVICE, openBrowser, type Harness } from './harness.ts';
 
 export interface DashboardWorld {
   server: TestServer;
@@ -23,8 +23,10 @@ export interface DashboardWorld {
 let counter = 0;
 
 /** A server, an organization whose OWNER is `ownerEmail`, and a browser on the server's origin. */
-export async function openDashboard(options: { ownerEmail?: string; liveAccess?: 'PENDING' | 'ENABLED' } = {}): Promise<DashboardWorld> {
-  const server = await startTestServer({ background: true });
+export async function openDashboard(
+  options: { ownerEmail?: string; liveAccess?: 'PENDING' | 'ENABLED'; allowPrivateCallbacks?: boolean } = {},
+): Promise<DashboardWorld> {
+  const server = await startTestServer({ background: true, allowPrivateCallbacks: options.allowPrivateCallbacks ?? false });
   const created = await server.services.organizations.create(
     { type: 'operator' },
     {
@@ -85,6 +87,16 @@ export async function checkAccessibility(world: DashboardWorld, name: string): P
       world.inaccessible.push(`${name}: ${violation.id} (${violation.impact}) ${violation.nodes.map((n) => n.target.join(' ')).join('; ')}`);
     }
   }
+}
+
+/**
+ * What the browser did that a dashboard must not: requests to anything but Keyward, connections
+ * to the refusing proxy (other than Chromium's own services), CSP violations, console errors, and
+ * serious or critical accessibility violations. All empty when it behaved.
+ */
+export function misconduct(world: DashboardWorld) {
+  const { outside, trapped, cspViolations, errors } = world.harness;
+  return { outside, trapped: trapped.filter((line) => !BROWSER_SERVICE.test(line)), cspViolations, errors, inaccessible: world.inaccessible };
 }
 
 /** A request by the partner's own integration (its first key), beside the page: a second client. */

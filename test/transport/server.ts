@@ -41,6 +41,8 @@ export async function startTestServer(
     timeouts?: Partial<HttpTimeouts>;
     /** Failed authentications per address group and per credential (default: never reached). */
     authFailureLimit?: { failures: number; windowMs: number };
+    /** Webhooks and callbacks to 127.0.0.1 over http (a test's receiver), as KEYWARD_ALLOW_PRIVATE_CALLBACKS does. */
+    allowPrivateCallbacks?: boolean;
   } = {},
 ): Promise<TestServer> {
   const database = await sharedDatabase();
@@ -59,6 +61,7 @@ export async function startTestServer(
     ...(options.subscriptionLimits && { subscriptionLimits: options.subscriptionLimits }),
     // Every test client is 127.0.0.1: failed authentications are limited in tests of their own.
     authFailureLimit: options.authFailureLimit ?? { failures: 1_000_000, windowMs: 60_000 },
+    allowPrivateCallbacks: options.allowPrivateCallbacks ?? false,
   });
   const stopJobs = options.background ? startBackgroundJobs(services) : () => undefined;
   const yoga = createYogaApp({ services, adminToken, trustedProxies, ping: database.ping, production: options.production ?? false });

@@ -12,7 +12,11 @@ const SignOut = graphql(`
   }
 `);
 
-const PAGES = [{ path: '/', label: 'API keys' }];
+const PAGES = [
+  { path: '/', label: 'API keys' },
+  { path: '/webhooks', label: 'Webhooks' },
+  { path: '/logs', label: 'Logs' },
+];
 
 function EnvSwitch() {
   const { env, setEnv } = useEnv();
