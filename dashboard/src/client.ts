@@ -1,6 +1,7 @@
 import { cacheExchange, type Cache } from '@urql/exchange-graphcache';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
+import { POSSIBLE_TYPES } from './possible-types.ts';
 
 export type Env = 'test' | 'live';
 
@@ -59,6 +60,7 @@ export function createDashboardClient(env: Env): { client: Client; ws: WsClient 
     fetchOptions: () => ({ credentials: 'same-origin', headers: { 'x-keyward-csrf': '1', 'x-keyward-env': env } }),
     exchanges: [
       cacheExchange({
+        possibleTypes: POSSIBLE_TYPES,
         // Objects are normalised by their id; payloads, pages and errors (no id) are kept inside their parent.
         keys: new Proxy({}, { get: () => (data: { id?: unknown }) => (typeof data.id === 'string' ? data.id : null) }),
         updates: {

@@ -1,12 +1,27 @@
 import { readFileSync } from 'node:fs';
-import { getNamedType, isEnumType, isObjectType, isUnionType, lexicographicSortSchema, printSchema, type GraphQLField } from 'graphql';
+import { getNamedType, isEnumType, isInterfaceType, isObjectType, isUnionType, lexicographicSortSchema, printSchema, type GraphQLField } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { POSSIBLE_TYPES } from '../../dashboard/src/possible-types.ts';
 import { schema } from '../../src/graphql/schema.ts';
 
 describe('schema', () => {
   it('matches the committed schema.graphql (run `npm run schema:print`)', () => {
     const committed = readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8');
     expect(committed).toBe(`${printSchema(lexicographicSortSchema(schema))}\n`);
+  });
+
+  it("gives the dashboard's cache every interface with the types behind it (so `... on Error` matches a payload error)", () => {
+    const interfaces = Object.values(schema.getTypeMap()).filter(isInterfaceType);
+    const possible = Object.fromEntries(
+      interfaces.map((type) => [
+        type.name,
+        schema
+          .getPossibleTypes(type)
+          .map((t) => t.name)
+          .sort(),
+      ]),
+    );
+    expect(POSSIBLE_TYPES).toEqual(possible);
   });
 
   it('guards every root field with auth scopes', () => {
