@@ -8,7 +8,9 @@ import { Loading } from './components/States.tsx';
 import { EnvContext, initialEnv, rememberEnv } from './env.tsx';
 import { graphql } from './gql/index.ts';
 import { KeysPage } from './pages/Keys.tsx';
+import { OrganizationPage } from './pages/Organization.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
+import { TeamPage } from './pages/Team.tsx';
 import { MeContext, type Me, seemsSignedIn } from './session.tsx';
 
 const MeQuery = graphql(`
@@ -37,6 +39,8 @@ function SignedIn() {
       <Layout>
         <Switch>
           <Route path="/" component={KeysPage} />
+          <Route path="/team" component={TeamPage} />
+          <Route path="/organization" component={OrganizationPage} />
           <Route>
             <p>There is no such page. Choose one from the menu.</p>
           </Route>

@@ -12,7 +12,11 @@ const SignOut = graphql(`
   }
 `);
 
-const PAGES = [{ path: '/', label: 'API keys' }];
+const PAGES = [
+  { path: '/', label: 'API keys' },
+  { path: '/team', label: 'Sessions and members' },
+  { path: '/organization', label: 'Organization' },
+];
 
 function EnvSwitch() {
   const { env, setEnv } = useEnv();
