@@ -2,16 +2,18 @@ import { useEffect, useMemo, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { Redirect, Route, Router, Switch } from 'wouter';
 import { createDashboardClient, type Env } from './client.ts';
-import { ErrorNotice, errorCode } from './components/ErrorNotice.tsx';
+import { ErrorNotice } from './components/ErrorNotice.tsx';
 import { Layout } from './components/Layout.tsx';
 import { Loading } from './components/States.tsx';
 import { EnvContext, initialEnv, rememberEnv } from './env.tsx';
 import { graphql } from './gql/index.ts';
 import { KeysPage } from './pages/Keys.tsx';
 import { LogsPage } from './pages/Logs.tsx';
+import { OrganizationPage } from './pages/Organization.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
+import { TeamPage } from './pages/Team.tsx';
 import { WebhooksPage } from './pages/Webhooks.tsx';
-import { MeContext, type Me } from './session.tsx';
+import { MeContext, type Me, seemsSignedIn } from './session.tsx';
 
 const MeQuery = graphql(`
   query Me {
@@ -23,20 +25,12 @@ const MeQuery = graphql(`
   }
 `);
 
-/** Keyward sets `kw_signed_in=1` beside the session cookie (which no script may read). */
-const seemsSignedIn = () => document.cookie.split(';').some((c) => c.trim() === 'kw_signed_in=1');
-
 /** The pages of a signed-in member; without a session, the sign-in page. */
 function SignedIn() {
   const signedIn = seemsSignedIn();
   const [{ data, error, fetching }] = useQuery({ query: MeQuery, requestPolicy: 'cache-and-network', pause: !signedIn });
   if (!signedIn) return <Redirect to="/sign-in" />;
-  if (errorCode(error) === 'UNAUTHENTICATED') {
-    // The session ended (idle, removed, signed out elsewhere): so does the hint.
-    // biome-ignore lint/suspicious/noDocumentCookie: one assignment that drops a hint cookie; the Cookie Store API is not in every browser the dashboard serves
-    document.cookie = 'kw_signed_in=; Max-Age=0; Path=/; SameSite=Strict';
-    return <Redirect to="/sign-in" />;
-  }
+  // (An ended session, UNAUTHENTICATED, shows the sign-in page: ErrorNotice does that for every request.)
   if (error) return <ErrorNotice error={error} />;
   if (fetching && !data) return <Loading what="your account" />;
   const viewer = data?.viewer;
@@ -49,6 +43,8 @@ function SignedIn() {
           <Route path="/" component={KeysPage} />
           <Route path="/webhooks" component={WebhooksPage} />
           <Route path="/logs" component={LogsPage} />
+          <Route path="/team" component={TeamPage} />
+          <Route path="/organization" component={OrganizationPage} />
           <Route>
             <p>There is no such page. Choose one from the menu.</p>
           </Route>

@@ -35,7 +35,9 @@ const LISTS_BY_MUTATION: Record<string, string[]> = {
   redeliverWebhook: ['webhookDeliveries'],
   revokeSession: ['sessions'],
   inviteMember: ['members'],
-  removeMember: ['members'],
+  // A demotion or a removal ends the member's sessions.
+  updateMember: ['sessions'],
+  removeMember: ['members', 'sessions'],
 };
 
 /**

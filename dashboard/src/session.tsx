@@ -1,4 +1,5 @@
 import { createContext, useContext } from 'react';
+import { Redirect } from 'wouter';
 
 export interface Me {
   email: string;
@@ -18,4 +19,14 @@ export function useMe(): Me {
 /** Whether the member's role may change things in this environment (docs/api.md, the role table). */
 export function mayWrite(me: Me, env: 'test' | 'live'): boolean {
   return me.role === 'OWNER' || me.role === 'ADMIN' || (me.role === 'DEVELOPER' && env === 'test');
+}
+
+/** Keyward sets `kw_signed_in=1` beside the session cookie (which no script may read). */
+export const seemsSignedIn = () => document.cookie.split(';').some((c) => c.trim() === 'kw_signed_in=1');
+
+/** The session ended (idle, removed, demoted, signed out elsewhere): so does the hint, and the member signs in again. */
+export function SignedOut() {
+  // biome-ignore lint/suspicious/noDocumentCookie: one assignment that drops a hint cookie; the Cookie Store API is not in every browser the dashboard serves
+  document.cookie = 'kw_signed_in=; Max-Age=0; Path=/; SameSite=Strict';
+  return <Redirect to="/sign-in" />;
 }

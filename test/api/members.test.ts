@@ -278,6 +278,41 @@ describe('sign-out and sessions', () => {
     expect(byKey.data).toEqual({ sessions: { totalCount: 0 } });
   });
 
+  it("sessions(kind) lists devices' and members' sessions apart, and a member's session names its member", async () => {
+    const world = await newOrganization(app);
+    const owner = await newMember(app, world.organizationId, 'OWNER');
+    const viewer = await newMember(app, world.organizationId, 'VIEWER');
+    const device = await gql(
+      app,
+      'mutation { createSession(input: { description: "Back-office browser" }) { __typename } }',
+      {},
+      { headers: partner(world.secret), ip: '198.51.100.10' },
+    );
+    expect(device.data).toEqual({ createSession: { __typename: 'CreateSessionSuccess' } });
+    const list = async (kind: string) => {
+      const res = await gql(
+        app,
+        `{ sessions(kind: ${kind}) { totalCount edges { node { kind name member { email role } } } } }`,
+        {},
+        {
+          headers: memberHeaders(owner.cookie),
+        },
+      );
+      return (res.data as { sessions: { totalCount: number; edges: { node: { kind: string; name: string; member: unknown } }[] } }).sessions;
+    };
+    const devices = await list('SESSION');
+    expect(devices.totalCount).toBe(1);
+    expect(devices.edges.map((e) => e.node)).toEqual([{ kind: 'SESSION', name: 'Back-office browser', member: null }]);
+    const members = await list('MEMBER');
+    expect(members.totalCount).toBe(2);
+    expect(members.edges.map((e) => e.node.member)).toEqual([
+      { email: viewer.email, role: 'VIEWER' },
+      { email: owner.email, role: 'OWNER' },
+    ]);
+    // The other kinds are never sessions.
+    expect((await list('PARTNER')).totalCount).toBe(0);
+  });
+
   it('a session ends after the idle timeout and 12 hours after sign-in at the latest', async () => {
     // Every request reads the session's state (no cache), so moving the clock is seen at once.
     const uncached = await createTestApp({ database: app.database, cacheTtlMs: 0 });

@@ -26,15 +26,20 @@ export interface Harness {
   cspViolations: string[];
   /** Console errors and uncaught errors. */
   errors: string[];
+  /**
+   * A page in a context of its own (its own cookies: another person's browser), held to the
+   * origin as the first: its requests elsewhere count in `outside`, its CSP violations in
+   * `cspViolations`, its console errors in the `errors` it returns.
+   */
+  newPage(): Promise<{ page: Page; errors: string[] }>;
   close(): Promise<void>;
 }
 
 const isLocal = (url: string, origin: string) => url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:');
 
-export async function openBrowser(
-  origin: string,
-  options: { onRequest?: (request: { method: string; url: string; headers: Record<string, string>; resourceType: string }) => void } = {},
-): Promise<Harness> {
+type OnRequest = (request: { method: string; url: string; headers: Record<string, string>; resourceType: string }) => void;
+
+export async function openBrowser(origin: string, options: { onRequest?: OnRequest } = {}): Promise<Harness> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install -y chromium, as .ci/run does) or set KEYWARD_CHROMIUM`);
   }
@@ -68,30 +73,9 @@ export async function openBrowser(
     ],
   });
   const context = await browser.newContext();
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocal(url, origin)) return route.continue();
-    outside.push(url);
-    return route.abort('blockedbyclient');
-  });
-  context.on('request', (request) => {
-    if (!isLocal(request.url(), origin)) outside.push(request.url());
-    options.onRequest?.({ method: request.method(), url: request.url(), headers: request.headers(), resourceType: request.resourceType() });
-  });
-  // Violations are reported to the page as events too (the console line is Chromium's wording).
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) =>
-      console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`),
-    );
-  });
+  await holdToOrigin(context, origin, outside, options.onRequest);
   const page = await context.newPage();
-  const watch = (text: string, type: string) => {
-    if (/content security policy|content-security-policy/i.test(text)) cspViolations.push(text);
-    else if (type === 'error') errors.push(text);
-  };
-  page.on('console', (message) => watch(message.text(), message.type()));
-  page.on('worker', (worker) => worker.on('console', (message) => watch(message.text(), message.type())));
-  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  watchConsole(page, cspViolations, errors);
   return {
     browser,
     context,
@@ -100,11 +84,50 @@ export async function openBrowser(
     trapped,
     cspViolations,
     errors,
+    newPage: async () => {
+      const other = await browser.newContext();
+      await holdToOrigin(other, origin, outside);
+      const otherPage = await other.newPage();
+      const otherErrors: string[] = [];
+      watchConsole(otherPage, cspViolations, otherErrors);
+      return { page: otherPage, errors: otherErrors };
+    },
     close: async () => {
       await browser.close();
       await new Promise<void>((resolve) => trap.close(() => resolve()));
     },
   };
+}
+
+/** Requests to anything but the origin are aborted and recorded; CSP violations reach the console. */
+async function holdToOrigin(context: BrowserContext, origin: string, outside: string[], onRequest?: OnRequest): Promise<void> {
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (isLocal(url, origin)) return route.continue();
+    outside.push(url);
+    return route.abort('blockedbyclient');
+  });
+  context.on('request', (request) => {
+    if (!isLocal(request.url(), origin)) outside.push(request.url());
+    onRequest?.({ method: request.method(), url: request.url(), headers: request.headers(), resourceType: request.resourceType() });
+  });
+  // Violations are reported to the page as events too (the console line is Chromium's wording).
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) =>
+      console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`),
+    );
+  });
+}
+
+/** CSP violations and console errors (the page's, its workers', and uncaught ones). */
+function watchConsole(page: Page, cspViolations: string[], errors: string[]): void {
+  const watch = (text: string, type: string) => {
+    if (/content security policy|content-security-policy/i.test(text)) cspViolations.push(text);
+    else if (type === 'error') errors.push(text);
+  };
+  page.on('console', (message) => watch(message.text(), message.type()));
+  page.on('worker', (worker) => worker.on('console', (message) => watch(message.text(), message.type())));
+  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
 }
 
 /** Every source a CSP names: this origin, `data:` or a keyword, never a host, a scheme or a wildcard. */

@@ -1,8 +1,9 @@
 import type { CombinedError } from 'urql';
+import { SignedOut } from '../session.tsx';
 import { StepUp } from './StepUp.tsx';
 
 /** The code of an API error: a top-level error's `extensions.code`, or a network failure. */
-export function errorCode(error: CombinedError | undefined): string | undefined {
+function errorCode(error: CombinedError | undefined): string | undefined {
   if (!error) return undefined;
   if (error.networkError) return 'NETWORK_ERROR';
   return error.graphQLErrors[0]?.extensions?.code as string | undefined;
@@ -15,6 +16,8 @@ export function ErrorNotice({ error, payload }: { error?: CombinedError | undefi
   const message =
     payload?.message ?? (error?.networkError ? 'Keyward could not be reached. Check your connection and try again.' : error?.graphQLErrors[0]?.message);
   if (code === 'REAUTHENTICATION_REQUIRED') return <StepUp message={message ?? ''} />;
+  // The session ended (idle, removed, demoted, signed out elsewhere): whatever was asked, sign in again.
+  if (code === 'UNAUTHENTICATED') return <SignedOut />;
   return (
     <div className="notice error" role="alert">
       <strong>{code}</strong> {message}

@@ -16,6 +16,8 @@ const PAGES = [
   { path: '/', label: 'API keys' },
   { path: '/webhooks', label: 'Webhooks' },
   { path: '/logs', label: 'Logs' },
+  { path: '/team', label: 'Sessions and members' },
+  { path: '/organization', label: 'Organization' },
 ];
 
 function EnvSwitch() {

@@ -26,6 +26,17 @@ type Documents = {
     "\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RevokePartnerKeyDocument,
     "\n  query RequestLogs($first: Int!, $after: String, $keyId: String, $outcome: String, $from: DateTime, $to: DateTime, $includeMembers: Boolean) {\n    requestLogs(first: $first, after: $after, keyId: $keyId, outcome: $outcome, from: $from, to: $to, includeMembers: $includeMembers) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id keyId memberId operationName operationType outcome httpStatus ip durationMs createdAt } }\n    }\n  }\n": typeof types.RequestLogsDocument,
     "\n  query AuditEvents($first: Int!, $after: String, $keyId: String, $actorKind: ActorKind, $action: String, $from: DateTime, $to: DateTime) {\n    auditEvents(first: $first, after: $after, keyId: $keyId, actorKind: $actorKind, action: $action, from: $from, to: $to) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id action actorKind actorKeyId targetType targetId environment ip details createdAt } }\n    }\n  }\n": typeof types.AuditEventsDocument,
+    "\n  query OrganizationSettings {\n    viewer {\n      organization {\n        id\n        name\n        status\n        liveAccess\n        rateLimitRequests\n        rateLimitWindowSeconds\n        sessionIdleTimeoutSeconds\n        disabledPermissions\n        userKeyRecovery\n        createdAt\n        updatedAt\n      }\n    }\n  }\n": typeof types.OrganizationSettingsDocument,
+    "\n  fragment SessionRow on ApiKey {\n    id\n    keyId\n    kind\n    name\n    createdAt\n    lastUsedAt\n    expiresAt\n    member { id email }\n    openedWith { id name }\n  }\n": typeof types.SessionRowFragmentDoc,
+    "\n  fragment MemberRow on Member {\n    id\n    email\n    role\n    createdAt\n    lastSignInAt\n  }\n": typeof types.MemberRowFragmentDoc,
+    "\n  query CurrentSession {\n    viewer { key { id } }\n  }\n": typeof types.CurrentSessionDocument,
+    "\n  query Sessions($kind: ApiKeyKind!, $first: Int!, $after: String) {\n    sessions(kind: $kind, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...SessionRow } }\n    }\n  }\n": typeof types.SessionsDocument,
+    "\n  subscription SessionKeyEvents($after: String) {\n    apiKeyEvents(after: $after) { cursor type }\n  }\n": typeof types.SessionKeyEventsDocument,
+    "\n  query Members($first: Int!, $after: String) {\n    members(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...MemberRow } }\n    }\n  }\n": typeof types.MembersDocument,
+    "\n  mutation RevokeSession($input: RevokeSessionInput!) {\n    revokeSession(input: $input) {\n      __typename\n      ... on RevokeSessionSuccess { session { ...SessionRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RevokeSessionDocument,
+    "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      __typename\n      ... on InviteMemberSuccess { member { ...MemberRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.InviteMemberDocument,
+    "\n  mutation UpdateMember($input: UpdateMemberInput!) {\n    updateMember(input: $input) {\n      __typename\n      ... on UpdateMemberSuccess { member { ...MemberRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.UpdateMemberDocument,
+    "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      __typename\n      ... on RemoveMemberSuccess { member { ...MemberRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RemoveMemberDocument,
     "\n  fragment EndpointRow on WebhookEndpoint {\n    id\n    url\n    eventTypes\n    enabled\n    disabledReason\n    createdAt\n  }\n": typeof types.EndpointRowFragmentDoc,
     "\n  query WebhookEndpoints($first: Int!) {\n    webhookEndpoints(first: $first) {\n      totalCount\n      edges { node { ...EndpointRow } }\n    }\n  }\n": typeof types.WebhookEndpointsDocument,
     "\n  query WebhookDeliveries($first: Int!, $after: String, $endpointId: ID) {\n    webhookDeliveries(first: $first, after: $after, endpointId: $endpointId) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node { id webhookId eventType url attempt manual state succeeded statusCode error nextAttemptAt attemptedAt }\n      }\n    }\n  }\n": typeof types.WebhookDeliveriesDocument,
@@ -48,6 +59,17 @@ const documents: Documents = {
     "\n  mutation RevokePartnerKey($input: RevokePartnerKeyInput!) {\n    revokePartnerKey(input: $input) {\n      __typename\n      ... on RevokePartnerKeySuccess { key { ...KeyRow } }\n      ... on Error { code message }\n    }\n  }\n": types.RevokePartnerKeyDocument,
     "\n  query RequestLogs($first: Int!, $after: String, $keyId: String, $outcome: String, $from: DateTime, $to: DateTime, $includeMembers: Boolean) {\n    requestLogs(first: $first, after: $after, keyId: $keyId, outcome: $outcome, from: $from, to: $to, includeMembers: $includeMembers) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id keyId memberId operationName operationType outcome httpStatus ip durationMs createdAt } }\n    }\n  }\n": types.RequestLogsDocument,
     "\n  query AuditEvents($first: Int!, $after: String, $keyId: String, $actorKind: ActorKind, $action: String, $from: DateTime, $to: DateTime) {\n    auditEvents(first: $first, after: $after, keyId: $keyId, actorKind: $actorKind, action: $action, from: $from, to: $to) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id action actorKind actorKeyId targetType targetId environment ip details createdAt } }\n    }\n  }\n": types.AuditEventsDocument,
+    "\n  query OrganizationSettings {\n    viewer {\n      organization {\n        id\n        name\n        status\n        liveAccess\n        rateLimitRequests\n        rateLimitWindowSeconds\n        sessionIdleTimeoutSeconds\n        disabledPermissions\n        userKeyRecovery\n        createdAt\n        updatedAt\n      }\n    }\n  }\n": types.OrganizationSettingsDocument,
+    "\n  fragment SessionRow on ApiKey {\n    id\n    keyId\n    kind\n    name\n    createdAt\n    lastUsedAt\n    expiresAt\n    member { id email }\n    openedWith { id name }\n  }\n": types.SessionRowFragmentDoc,
+    "\n  fragment MemberRow on Member {\n    id\n    email\n    role\n    createdAt\n    lastSignInAt\n  }\n": types.MemberRowFragmentDoc,
+    "\n  query CurrentSession {\n    viewer { key { id } }\n  }\n": types.CurrentSessionDocument,
+    "\n  query Sessions($kind: ApiKeyKind!, $first: Int!, $after: String) {\n    sessions(kind: $kind, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...SessionRow } }\n    }\n  }\n": types.SessionsDocument,
+    "\n  subscription SessionKeyEvents($after: String) {\n    apiKeyEvents(after: $after) { cursor type }\n  }\n": types.SessionKeyEventsDocument,
+    "\n  query Members($first: Int!, $after: String) {\n    members(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...MemberRow } }\n    }\n  }\n": types.MembersDocument,
+    "\n  mutation RevokeSession($input: RevokeSessionInput!) {\n    revokeSession(input: $input) {\n      __typename\n      ... on RevokeSessionSuccess { session { ...SessionRow } }\n      ... on Error { code message }\n    }\n  }\n": types.RevokeSessionDocument,
+    "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      __typename\n      ... on InviteMemberSuccess { member { ...MemberRow } }\n      ... on Error { code message }\n    }\n  }\n": types.InviteMemberDocument,
+    "\n  mutation UpdateMember($input: UpdateMemberInput!) {\n    updateMember(input: $input) {\n      __typename\n      ... on UpdateMemberSuccess { member { ...MemberRow } }\n      ... on Error { code message }\n    }\n  }\n": types.UpdateMemberDocument,
+    "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      __typename\n      ... on RemoveMemberSuccess { member { ...MemberRow } }\n      ... on Error { code message }\n    }\n  }\n": types.RemoveMemberDocument,
     "\n  fragment EndpointRow on WebhookEndpoint {\n    id\n    url\n    eventTypes\n    enabled\n    disabledReason\n    createdAt\n  }\n": types.EndpointRowFragmentDoc,
     "\n  query WebhookEndpoints($first: Int!) {\n    webhookEndpoints(first: $first) {\n      totalCount\n      edges { node { ...EndpointRow } }\n    }\n  }\n": types.WebhookEndpointsDocument,
     "\n  query WebhookDeliveries($first: Int!, $after: String, $endpointId: ID) {\n    webhookDeliveries(first: $first, after: $after, endpointId: $endpointId) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node { id webhookId eventType url attempt manual state succeeded statusCode error nextAttemptAt attemptedAt }\n      }\n    }\n  }\n": types.WebhookDeliveriesDocument,
@@ -120,6 +142,50 @@ export function graphql(source: "\n  query RequestLogs($first: Int!, $after: Str
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query AuditEvents($first: Int!, $after: String, $keyId: String, $actorKind: ActorKind, $action: String, $from: DateTime, $to: DateTime) {\n    auditEvents(first: $first, after: $after, keyId: $keyId, actorKind: $actorKind, action: $action, from: $from, to: $to) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id action actorKind actorKeyId targetType targetId environment ip details createdAt } }\n    }\n  }\n"): (typeof documents)["\n  query AuditEvents($first: Int!, $after: String, $keyId: String, $actorKind: ActorKind, $action: String, $from: DateTime, $to: DateTime) {\n    auditEvents(first: $first, after: $after, keyId: $keyId, actorKind: $actorKind, action: $action, from: $from, to: $to) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id action actorKind actorKeyId targetType targetId environment ip details createdAt } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OrganizationSettings {\n    viewer {\n      organization {\n        id\n        name\n        status\n        liveAccess\n        rateLimitRequests\n        rateLimitWindowSeconds\n        sessionIdleTimeoutSeconds\n        disabledPermissions\n        userKeyRecovery\n        createdAt\n        updatedAt\n      }\n    }\n  }\n"): (typeof documents)["\n  query OrganizationSettings {\n    viewer {\n      organization {\n        id\n        name\n        status\n        liveAccess\n        rateLimitRequests\n        rateLimitWindowSeconds\n        sessionIdleTimeoutSeconds\n        disabledPermissions\n        userKeyRecovery\n        createdAt\n        updatedAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SessionRow on ApiKey {\n    id\n    keyId\n    kind\n    name\n    createdAt\n    lastUsedAt\n    expiresAt\n    member { id email }\n    openedWith { id name }\n  }\n"): (typeof documents)["\n  fragment SessionRow on ApiKey {\n    id\n    keyId\n    kind\n    name\n    createdAt\n    lastUsedAt\n    expiresAt\n    member { id email }\n    openedWith { id name }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment MemberRow on Member {\n    id\n    email\n    role\n    createdAt\n    lastSignInAt\n  }\n"): (typeof documents)["\n  fragment MemberRow on Member {\n    id\n    email\n    role\n    createdAt\n    lastSignInAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CurrentSession {\n    viewer { key { id } }\n  }\n"): (typeof documents)["\n  query CurrentSession {\n    viewer { key { id } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Sessions($kind: ApiKeyKind!, $first: Int!, $after: String) {\n    sessions(kind: $kind, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...SessionRow } }\n    }\n  }\n"): (typeof documents)["\n  query Sessions($kind: ApiKeyKind!, $first: Int!, $after: String) {\n    sessions(kind: $kind, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...SessionRow } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription SessionKeyEvents($after: String) {\n    apiKeyEvents(after: $after) { cursor type }\n  }\n"): (typeof documents)["\n  subscription SessionKeyEvents($after: String) {\n    apiKeyEvents(after: $after) { cursor type }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Members($first: Int!, $after: String) {\n    members(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...MemberRow } }\n    }\n  }\n"): (typeof documents)["\n  query Members($first: Int!, $after: String) {\n    members(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...MemberRow } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeSession($input: RevokeSessionInput!) {\n    revokeSession(input: $input) {\n      __typename\n      ... on RevokeSessionSuccess { session { ...SessionRow } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeSession($input: RevokeSessionInput!) {\n    revokeSession(input: $input) {\n      __typename\n      ... on RevokeSessionSuccess { session { ...SessionRow } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      __typename\n      ... on InviteMemberSuccess { member { ...MemberRow } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      __typename\n      ... on InviteMemberSuccess { member { ...MemberRow } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateMember($input: UpdateMemberInput!) {\n    updateMember(input: $input) {\n      __typename\n      ... on UpdateMemberSuccess { member { ...MemberRow } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateMember($input: UpdateMemberInput!) {\n    updateMember(input: $input) {\n      __typename\n      ... on UpdateMemberSuccess { member { ...MemberRow } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      __typename\n      ... on RemoveMemberSuccess { member { ...MemberRow } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      __typename\n      ... on RemoveMemberSuccess { member { ...MemberRow } }\n      ... on Error { code message }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

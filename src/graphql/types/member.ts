@@ -26,6 +26,12 @@ export const MemberRef = builder.prismaNode('Member', {
   }),
 });
 
+// Who a member's session belongs to. Whoever sees a member's session sees its member (the same
+// organization: its members, or the operator), so the relation needs no read rule of its own.
+builder.prismaObjectField('ApiKey', 'member', (t) =>
+  t.relation('member', { nullable: true, description: "Members' sessions (kind MEMBER): the member signed in; null for every other kind" }),
+);
+
 /** A member's global id (audit rows and request logs name members by id: the member may be gone). */
 export const memberGlobalId = (id: string | null) => (id ? encodeGlobalID('Member', id) : null);
 

@@ -9,7 +9,9 @@ import { checkFilterLengths } from '../filters.ts';
 import { decodeId } from '../ids.ts';
 import { maxPageSize } from '../pagination.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
+import type { ApiKeyKind } from '../../generated/prisma/enums.ts';
 import { ApiKeyRef } from './api-key.ts';
+import { ApiKeyKindEnum } from './enums.ts';
 
 builder.mutationField('createSession', (t) =>
   t.fieldWithInput({
@@ -59,6 +61,11 @@ builder.queryField('sessions', (t) =>
       'Sessions (registered devices), newest first: a partner key with KEYS_READ sees every session of its organization and environment, any other key (or session) those of its own key',
     args: {
       keyId: t.arg.string({ required: false, description: 'Only the sessions opened with this key' }),
+      kind: t.arg({
+        type: ApiKeyKindEnum,
+        required: false,
+        description: "Only devices' sessions (SESSION) or members' (MEMBER); the other kinds are never sessions and match nothing",
+      }),
       includeInactive: t.arg.boolean({ required: false, description: 'Also ended and expired sessions' }),
     },
     resolve: (query, _root, args, ctx) =>
@@ -67,12 +74,13 @@ builder.queryField('sessions', (t) =>
   }),
 );
 
-function sessionsFiltered(args: { keyId?: string | null; includeInactive?: boolean | null }, ctx: Context): Prisma.ApiKeyWhereInput {
+function sessionsFiltered(args: { keyId?: string | null; kind?: ApiKeyKind | null; includeInactive?: boolean | null }, ctx: Context): Prisma.ApiKeyWhereInput {
   checkFilterLengths({ keyId: args.keyId });
   return {
     AND: [
       sessionsWhere(authorizeTenant(ctx.caller, 'sessions.read'), 'KEYS_READ'),
       args.keyId ? { parent: { keyId: args.keyId } } : {},
+      args.kind ? { kind: args.kind } : {},
       args.includeInactive ? {} : activeWhere(ctx.services.clock.now()),
     ],
   };
