@@ -371,6 +371,30 @@ describe('reading connections', () => {
     }
   });
 
+  it('filters the list by e-mail and by ref, exactly and with the status, and never beyond the read rule', async () => {
+    const org = await newOrganization(app);
+    const first = await connectedUser(org, { ref: 'crm-1' });
+    const second = await connect(org, { email: newEmail(), ref: 'crm-2' });
+    if (second.__typename !== 'ConnectUserSuccess') throw new Error('connect failed');
+    const ids = async (filter: Record<string, unknown>, secret = org.secret) => {
+      const res = await gql(app, Connections, { first: 10, ...filter }, { headers: partner(secret) });
+      return { ids: res.data!.connections.edges.map((e) => e.node.id), total: res.data!.connections.totalCount };
+    };
+    // Addresses match as stored (trimmed, lower case), whatever the case asked with.
+    expect(await ids({ email: `  ${first.email.toUpperCase()} ` })).toEqual({ ids: [first.connectionId], total: 1 });
+    expect(await ids({ ref: 'crm-2' })).toEqual({ ids: [second.connection.id], total: 1 });
+    expect(await ids({ email: first.email, status: 'CONNECTED' })).toEqual({ ids: [first.connectionId], total: 1 });
+    expect(await ids({ email: first.email, status: 'ONBOARDING' })).toEqual({ ids: [], total: 0 });
+    expect(await ids({ email: first.email, ref: 'crm-2' })).toEqual({ ids: [], total: 0 });
+    // Exact, never a pattern.
+    for (const ref of ['crm-', 'crm-%', 'crm-_', 'CRM-1']) expect(await ids({ ref })).toEqual({ ids: [], total: 0 });
+    expect(await ids({ email: first.email.slice(1) })).toEqual({ ids: [], total: 0 });
+    // Another organization finds nothing under the same filters.
+    const stranger = await newOrganization(app);
+    expect(await ids({ email: first.email }, stranger.secret)).toEqual({ ids: [], total: 0 });
+    expect(await ids({ ref: 'crm-1' }, stranger.secret)).toEqual({ ids: [], total: 0 });
+  });
+
   it('lets a user key see its own connection only, and refuses it partner operations (403)', async () => {
     const org = await newOrganization(app);
     const mine = await connectedUser(org);

@@ -62,6 +62,8 @@ describe('length cap of string filters', () => {
     ['webhookDeliveries', `{ webhookDeliveries(first: 1, webhookId: "${tooLong}") { edges { cursor } } }`, 'webhookId'],
     ['webhookDeliveries', `{ webhookDeliveries(first: 1, endpointId: "${tooLong}") { edges { cursor } } }`, 'endpointId'],
     ['connection', `{ connection(lookup: { ref: "${tooLong}" }) { id } }`, 'ref'],
+    ['connections', `{ connections(first: 1, email: "${tooLong}") { edges { cursor } } }`, 'email'],
+    ['connections', `{ connections(first: 1, ref: "${tooLong}") { edges { cursor } } }`, 'ref'],
   ])('%s refuses %s over the cap with VALIDATION_FAILED', async (_field, query, arg) => {
     const res = await gql(app, query, {}, { headers: partner(org.secret) });
     expect(res.errors).toHaveLength(1);

@@ -206,9 +206,10 @@ export const ConnectionQuery = graphql(`
 `);
 
 export const Connections = graphql(`
-  query Connections($first: Int, $after: String, $status: ConnectionStatus) {
-    connections(first: $first, after: $after, status: $status) {
-      edges { node { id email status } }
+  query Connections($first: Int, $after: String, $status: ConnectionStatus, $email: String, $ref: String) {
+    connections(first: $first, after: $after, status: $status, email: $email, ref: $ref) {
+      totalCount
+      edges { node { id email ref status } }
       pageInfo { hasNextPage endCursor }
     }
   }

@@ -16,7 +16,7 @@ import type { WebhookDeliveryService } from '../webhooks/webhook-delivery.servic
 import type { RateLimits } from '../rate-limit/rate-limits.ts';
 import { parseInput } from '../validation.ts';
 import { advanceSandboxInput, connectUserInput, decideOnboardingInput, email as emailSchema, sandboxUserInput } from './connection.schemas.ts';
-import { transition, type ConnectionEvent, type ConnectionState } from './connection.state.ts';
+import { sandboxEvent, transition, type ConnectionEvent, type ConnectionState } from './connection.state.ts';
 import { depositDetailsFor, type DepositDetails, type DepositProvider } from './deposit-accounts.ts';
 
 const CONSENT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
@@ -52,14 +52,6 @@ async function retryOnUniqueViolation<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The sandbox's way to a target status: the event of the real table that leads there, if any. */
-function eventTowards(from: Connection['status'], to: Connection['status']): ConnectionEvent | undefined {
-  const SANDBOX_EVENTS: ConnectionEvent[] = ['KYC_APPROVED', 'KYC_REJECTED', 'CONSENT_GIVEN', 'CONSENT_DECLINED', 'DISCONNECT'];
-  return SANDBOX_EVENTS.find((event) => {
-    const result = transition(from, event);
-    return result.ok && result.to === to;
-  });
-}
 type Tx = Prisma.TransactionClient;
 type ConnectionWithOrg = Connection & { organization: Organization; user: User };
 
@@ -248,7 +240,7 @@ export class ConnectionService {
       include: WITH_ORG,
     });
     if (!current) throw new NotFoundError('Connection');
-    const event = eventTowards(current.status, input.to);
+    const event = sandboxEvent(current.status, input.to);
     if (!event) throw new InvalidStateError(`A connection in ${current.status} cannot move to ${input.to}`);
     const deposit = event === 'CONSENT_GIVEN' ? await this.depositFor(current) : null;
     const result = await this.uow.run(caller, current.organizationId, async (w) => {

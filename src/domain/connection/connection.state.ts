@@ -38,6 +38,17 @@ export function transition(from: ConnectionState, event: ConnectionEvent): Trans
   return { ok: false, message: `A connection in ${from === 'NONE' ? 'no state' : from} cannot take ${event}` };
 }
 
+/** What the sandbox may play: everything the platform and the user decide, never the partner's own requests. */
+const SANDBOX_EVENTS: ConnectionEvent[] = ['KYC_APPROVED', 'KYC_REJECTED', 'CONSENT_GIVEN', 'CONSENT_DECLINED', 'DISCONNECT'];
+
+/** The sandbox's way to a target status (advanceSandboxConnection): the event of the table that leads there, if any. */
+export function sandboxEvent(from: ConnectionStatus, to: ConnectionStatus): ConnectionEvent | undefined {
+  return SANDBOX_EVENTS.find((event) => {
+    const result = transition(from, event);
+    return result.ok && result.to === to;
+  });
+}
+
 /** Every (from, event) → to that exists, for documentation and tests. */
 export function allTransitions(): { from: ConnectionState; event: ConnectionEvent; to: ConnectionStatus }[] {
   return Object.entries(TABLE).flatMap(([from, events]) =>

@@ -46,6 +46,9 @@ export const ConnectionLookup = builder.inputType('ConnectionLookup', {
   fields: (t) => ({ id: t.id(), email: t.string(), ref: t.string() }),
 });
 
+/** Users' addresses are stored trimmed and in lower case. */
+const byEmail = (email: string): Prisma.ConnectionWhereInput => ({ user: { email: email.trim().toLowerCase() } });
+
 /** The connection a lookup names (by id, email or ref); null for an id that is not a connection's. */
 export function connectionLookupWhere(lookup: { id?: string | null; email?: string | null; ref?: string | null }): Prisma.ConnectionWhereInput | null {
   checkFilterLengths({ id: lookup.id, email: lookup.email, ref: lookup.ref });
@@ -56,7 +59,7 @@ export function connectionLookupWhere(lookup: { id?: string | null; email?: stri
       return null;
     }
   }
-  if (lookup.email != null) return { user: { email: lookup.email.trim().toLowerCase() } };
+  if (lookup.email != null) return byEmail(lookup.email);
   return { ref: lookup.ref ?? '' };
 }
 
@@ -80,15 +83,25 @@ builder.queryField('connections', (t) =>
     cursor: 'id',
     maxSize: maxPageSize,
     authScopes: { may: 'connections.list' },
-    args: { status: t.arg({ type: ConnectionStatusEnum }) },
+    args: {
+      status: t.arg({ type: ConnectionStatusEnum }),
+      email: t.arg.string({ description: "The user's e-mail, matched exactly (case does not matter)" }),
+      ref: t.arg.string({ description: 'Your own id for the user, matched exactly' }),
+    },
     resolve: (query, _root, args, ctx) =>
       ctx.prisma.connection.findMany({ ...query, where: connectionsFiltered(args, ctx), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
     totalCount: (_connection, args, ctx) => ctx.prisma.connection.count({ where: connectionsFiltered(args, ctx) }),
   }),
 );
 
-function connectionsFiltered(args: { status?: ConnectionStatus | null }, ctx: Context): Prisma.ConnectionWhereInput {
-  return { AND: [visible(ctx), args.status ? { status: args.status } : {}] };
+type ConnectionFilters = { status?: ConnectionStatus | null; email?: string | null; ref?: string | null };
+
+/** The list's filters, each exact (as a lookup matches them), under the read rule. */
+function connectionsFiltered({ status, email, ref }: ConnectionFilters, ctx: Context): Prisma.ConnectionWhereInput {
+  checkFilterLengths({ email, ref });
+  return {
+    AND: [visible(ctx), status ? { status } : {}, email != null ? byEmail(email) : {}, ref != null ? { ref } : {}],
+  };
 }
 
 const ConnectionStatusResult = builder.simpleObject('ConnectionStatusResult', {
