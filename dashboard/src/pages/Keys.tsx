@@ -1,15 +1,27 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useSubscription } from 'urql';
+import { useQuery, useSubscription } from 'urql';
+import { ActionForm } from '../components/ActionForm.tsx';
 import { Checkboxes } from '../components/Checkboxes.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import {
+  KeyActions,
+  KeyCells,
+  KeyDraftFields,
+  KeyHeaders,
+  keyDraftInput,
+  newKeyDraft,
+  PERMISSION_OPTIONS,
+  RevokeKeyForm,
+  RotateKeyForm,
+} from '../components/KeyFields.tsx';
 import { Pager, usePages } from '../components/Pager.tsx';
 import { SecretOnce } from '../components/SecretOnce.tsx';
 import { Empty, Loading } from '../components/States.tsx';
 import { useEnv } from '../env.tsx';
-import { entries, list, when } from '../format.ts';
+import { entries } from '../format.ts';
 import { graphql } from '../gql/index.ts';
-import type { Currency, KeyRowFragment, Permission } from '../gql/graphql.ts';
+import type { KeyRowFragment, Permission } from '../gql/graphql.ts';
 import { mayWrite, useMe } from '../session.tsx';
 
 graphql(`
@@ -38,7 +50,7 @@ const PartnerKeys = graphql(`
   }
 `);
 
-const KeyEvents = graphql(`
+export const KeyEvents = graphql(`
   subscription KeyEvents($after: String) {
     apiKeyEvents(after: $after) { cursor type }
   }
@@ -84,29 +96,6 @@ const RevokePartnerKey = graphql(`
   }
 `);
 
-const PERMISSIONS: Permission[] = [
-  'CONNECTIONS_READ',
-  'CONNECTIONS_WRITE',
-  'KEYS_READ',
-  'KEYS_WRITE',
-  'WEBHOOKS_WRITE',
-  'LOGS_READ',
-  'ORDERS_CREATE',
-  'ORDERS_READ',
-  'BALANCE_READ',
-  'WITHDRAWALS_CREATE',
-];
-const CURRENCIES: { value: Currency; label: string }[] = [
-  { value: 'FIAT', label: 'Fiat (EUR, IBAN)' },
-  { value: 'CRYPTO', label: 'Crypto (Bitcoin)' },
-];
-
-function status(key: Pick<KeyRowFragment, 'active' | 'revokedAt' | 'expiresAt'>): string {
-  if (key.revokedAt) return 'revoked';
-  if (!key.active) return 'expired';
-  return key.expiresAt ? 'active (expires)' : 'active';
-}
-
 type Editing = { kind: 'create' } | { kind: 'edit' | 'rotate' | 'revoke'; key: KeyRowFragment } | { kind: 'secret'; secret: string } | null;
 
 export function KeysPage() {
@@ -144,46 +133,21 @@ export function KeysPage() {
           <table>
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key ID</th>
-                <th scope="col">Permissions</th>
-                <th scope="col">Currencies</th>
-                <th scope="col">IP allowlist</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Status</th>
+                <KeyHeaders />
                 {writable && <th scope="col">Actions</th>}
               </tr>
             </thead>
             <tbody>
               {connection.edges.map(({ node: key }) => (
                 <tr key={key.id}>
-                  <td>{key.name}</td>
-                  <td>
-                    <code>{key.keyId}</code>
-                  </td>
-                  <td>{list(key.permissions, 'none')}</td>
-                  <td>{list(key.currencies, 'none')}</td>
-                  <td>{list(key.allowedIps, 'any address')}</td>
-                  <td>{when(key.expiresAt, 'never')}</td>
-                  <td>{when(key.lastUsedAt, 'never')}</td>
-                  <td>{status(key)}</td>
+                  <KeyCells apiKey={key} />
                   {writable && (
-                    <td className="row-actions">
-                      {key.active && (
-                        <>
-                          <button type="button" onClick={() => setEditing({ kind: 'edit', key })} aria-label={`Edit ${key.name}`}>
-                            Edit
-                          </button>
-                          <button type="button" onClick={() => setEditing({ kind: 'rotate', key })} aria-label={`Rotate ${key.name}`}>
-                            Rotate
-                          </button>
-                          <button type="button" className="danger" onClick={() => setEditing({ kind: 'revoke', key })} aria-label={`Revoke ${key.name}`}>
-                            Revoke
-                          </button>
-                        </>
-                      )}
-                    </td>
+                    <KeyActions
+                      apiKey={key}
+                      onEdit={() => setEditing({ kind: 'edit', key })}
+                      onRotate={() => setEditing({ kind: 'rotate', key })}
+                      onRevoke={() => setEditing({ kind: 'revoke', key })}
+                    />
                   )}
                 </tr>
               ))}
@@ -203,74 +167,37 @@ export function KeysPage() {
       </Dialog>
       <Dialog title={editing?.kind === 'rotate' ? `Rotate ${editing.key.name}` : 'Rotate'} open={editing?.kind === 'rotate'} onClose={() => setEditing(null)}>
         {editing?.kind === 'rotate' && (
-          <RotateKeyForm apiKey={editing.key} onRotated={(secret) => setEditing({ kind: 'secret', secret })} onCancel={() => setEditing(null)} />
+          <RotateKeyForm
+            apiKey={editing.key}
+            mutation={RotatePartnerKey}
+            pick={(data) => data.rotatePartnerKey}
+            onRotated={(secret) => setEditing({ kind: 'secret', secret })}
+            onCancel={() => setEditing(null)}
+          />
         )}
       </Dialog>
       <Dialog title={editing?.kind === 'revoke' ? `Revoke ${editing.key.name}?` : 'Revoke'} open={editing?.kind === 'revoke'} onClose={() => setEditing(null)}>
-        {editing?.kind === 'revoke' && <RevokeKeyForm apiKey={editing.key} onDone={() => setEditing(null)} />}
+        {editing?.kind === 'revoke' && (
+          <RevokeKeyForm apiKey={editing.key} mutation={RevokePartnerKey} pick={(data) => data.revokePartnerKey} onDone={() => setEditing(null)} />
+        )}
       </Dialog>
     </section>
   );
 }
 
-const permissionOptions = PERMISSIONS.map((p) => ({ value: p, label: p }));
-
 function CreateKeyForm({ onCreated, onCancel }: { onCreated: (secret: string) => void; onCancel: () => void }) {
-  const [name, setName] = useState('');
-  const [expires, setExpires] = useState<'never' | 'date'>('never');
-  const [expiresAt, setExpiresAt] = useState('');
-  const [currencies, setCurrencies] = useState<Currency[]>(['FIAT', 'CRYPTO']);
-  const [permissions, setPermissions] = useState<Permission[]>(['KEYS_READ']);
-  const [ips, setIps] = useState('');
-  const [result, create] = useMutation(CreatePartnerKey);
-  const payload = result.data?.createPartnerKey;
+  const [draft, setDraft] = useState(() => newKeyDraft(['KEYS_READ']));
   return (
-    <form
-      onSubmit={async (event) => {
-        event.preventDefault();
-        const done = await create({
-          input: {
-            name,
-            permissions,
-            currencies,
-            allowedIps: entries(ips),
-            ...(expires === 'date' && expiresAt && { expiresAt: new Date(expiresAt).toISOString() }),
-          },
-        });
-        const created = done.data?.createPartnerKey;
-        if (created?.__typename === 'CreatePartnerKeySuccess') onCreated(created.secret);
-      }}
+    <ActionForm
+      mutation={CreatePartnerKey}
+      variables={() => ({ input: keyDraftInput(draft) })}
+      pick={(data) => data.createPartnerKey}
+      onSuccess={(created) => onCreated(created.secret)}
+      onCancel={onCancel}
+      submit="Create key"
     >
-      <label htmlFor="key-name">Name</label>
-      <input id="key-name" required minLength={3} maxLength={64} value={name} onChange={(e) => setName(e.target.value)} />
-      <fieldset>
-        <legend>Expiry</legend>
-        <div className="choices">
-          <label>
-            <input type="radio" name="expires" checked={expires === 'never'} onChange={() => setExpires('never')} /> Never expires
-          </label>
-          <label>
-            <input type="radio" name="expires" checked={expires === 'date'} onChange={() => setExpires('date')} /> Expires on
-          </label>
-          {expires === 'date' && (
-            <input type="datetime-local" aria-label="Expiry date" required value={expiresAt} onChange={(e) => setExpiresAt(e.target.value)} />
-          )}
-        </div>
-      </fieldset>
-      <Checkboxes legend="Currencies" options={CURRENCIES} value={currencies} onChange={setCurrencies} />
-      <Checkboxes legend="Permissions" options={permissionOptions} value={permissions} onChange={setPermissions} />
-      <label htmlFor="key-ips">IP allowlist (one address or CIDR per line; empty: any address)</label>
-      <textarea id="key-ips" rows={3} value={ips} onChange={(e) => setIps(e.target.value)} />
-      <ErrorNotice error={result.error} payload={payload?.__typename === 'CreatePartnerKeySuccess' ? null : payload} />
-      <div className="actions">
-        <button type="button" className="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" disabled={result.fetching}>
-          Create key
-        </button>
-      </div>
-    </form>
+      <KeyDraftFields draft={draft} onChange={setDraft} />
+    </ActionForm>
   );
 }
 
@@ -278,97 +205,23 @@ function EditKeyForm({ apiKey, onDone }: { apiKey: KeyRowFragment; onDone: () =>
   const [name, setName] = useState(apiKey.name);
   const [permissions, setPermissions] = useState<Permission[]>(apiKey.permissions);
   const [ips, setIps] = useState(apiKey.allowedIps.join('\n'));
-  const [result, update] = useMutation(UpdatePartnerKey);
-  const payload = result.data?.updatePartnerKey;
   return (
-    <form
-      onSubmit={async (event) => {
-        event.preventDefault();
-        const done = await update({ input: { id: apiKey.id, name, permissions, allowedIps: entries(ips) } });
-        if (done.data?.updatePartnerKey.__typename === 'UpdatePartnerKeySuccess') onDone();
-      }}
+    <ActionForm
+      mutation={UpdatePartnerKey}
+      variables={() => ({ input: { id: apiKey.id, name, permissions, allowedIps: entries(ips) } })}
+      pick={(data) => data.updatePartnerKey}
+      onSuccess={onDone}
+      onCancel={onDone}
+      submit="Save"
     >
       <p className="hint">
         The key keeps its secret: <code>{apiKey.keyId}</code> works on with the new settings.
       </p>
       <label htmlFor="edit-name">Name</label>
       <input id="edit-name" required minLength={3} maxLength={64} value={name} onChange={(e) => setName(e.target.value)} />
-      <Checkboxes legend="Permissions" options={permissionOptions} value={permissions} onChange={setPermissions} />
+      <Checkboxes legend="Permissions" options={PERMISSION_OPTIONS} value={permissions} onChange={setPermissions} />
       <label htmlFor="edit-ips">IP allowlist (one per line; empty: any address)</label>
       <textarea id="edit-ips" rows={3} value={ips} onChange={(e) => setIps(e.target.value)} />
-      <ErrorNotice error={result.error} payload={payload?.__typename === 'UpdatePartnerKeySuccess' ? null : payload} />
-      <div className="actions">
-        <button type="button" className="secondary" onClick={onDone}>
-          Cancel
-        </button>
-        <button type="submit" disabled={result.fetching}>
-          Save
-        </button>
-      </div>
-    </form>
-  );
-}
-
-const GRACE_HOURS = [0, 1, 6, 12, 24];
-
-function RotateKeyForm({ apiKey, onRotated, onCancel }: { apiKey: KeyRowFragment; onRotated: (secret: string) => void; onCancel: () => void }) {
-  const [hours, setHours] = useState(0);
-  const [result, rotate] = useMutation(RotatePartnerKey);
-  const payload = result.data?.rotatePartnerKey;
-  return (
-    <form
-      onSubmit={async (event) => {
-        event.preventDefault();
-        const done = await rotate({ input: { id: apiKey.id, gracePeriodSeconds: hours * 3600 } });
-        const rotated = done.data?.rotatePartnerKey;
-        if (rotated?.__typename === 'RotatePartnerKeySuccess') onRotated(rotated.secret);
-      }}
-    >
-      <p>A new key replaces {apiKey.name} with the same settings.</p>
-      <label htmlFor="grace">The old key keeps working for</label>
-      <select id="grace" value={hours} onChange={(e) => setHours(Number(e.target.value))}>
-        {GRACE_HOURS.map((h) => (
-          <option key={h} value={h}>
-            {h === 0 ? 'no time: it stops now' : `${h} hour${h === 1 ? '' : 's'}`}
-          </option>
-        ))}
-      </select>
-      <ErrorNotice error={result.error} payload={payload?.__typename === 'RotatePartnerKeySuccess' ? null : payload} />
-      <div className="actions">
-        <button type="button" className="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" disabled={result.fetching}>
-          Rotate key
-        </button>
-      </div>
-    </form>
-  );
-}
-
-function RevokeKeyForm({ apiKey, onDone }: { apiKey: KeyRowFragment; onDone: () => void }) {
-  const [result, revoke] = useMutation(RevokePartnerKey);
-  const payload = result.data?.revokePartnerKey;
-  return (
-    <form
-      onSubmit={async (event) => {
-        event.preventDefault();
-        const done = await revoke({ input: { id: apiKey.id } });
-        if (done.data?.revokePartnerKey.__typename === 'RevokePartnerKeySuccess') onDone();
-      }}
-    >
-      <p>
-        <code>{apiKey.keyId}</code> stops working at once, everywhere. This cannot be undone.
-      </p>
-      <ErrorNotice error={result.error} payload={payload?.__typename === 'RevokePartnerKeySuccess' ? null : payload} />
-      <div className="actions">
-        <button type="button" className="secondary" onClick={onDone}>
-          Cancel
-        </button>
-        <button type="submit" className="danger" disabled={result.fetching}>
-          Revoke key
-        </button>
-      </div>
-    </form>
+    </ActionForm>
   );
 }
