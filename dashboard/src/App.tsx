@@ -7,6 +7,8 @@ import { Layout } from './components/Layout.tsx';
 import { Loading } from './components/States.tsx';
 import { EnvContext, initialEnv, rememberEnv } from './env.tsx';
 import { graphql } from './gql/index.ts';
+import { ConnectionPage } from './pages/Connection.tsx';
+import { ConnectionsPage } from './pages/Connections.tsx';
 import { KeysPage } from './pages/Keys.tsx';
 import { LogsPage } from './pages/Logs.tsx';
 import { OrganizationPage } from './pages/Organization.tsx';
@@ -45,6 +47,8 @@ function SignedIn() {
           <Route path="/logs" component={LogsPage} />
           <Route path="/team" component={TeamPage} />
           <Route path="/organization" component={OrganizationPage} />
+          <Route path="/connections" component={ConnectionsPage} />
+          <Route path="/connections/:id" component={ConnectionPage} />
           <Route>
             <p>There is no such page. Choose one from the menu.</p>
           </Route>

@@ -18,6 +18,7 @@ const PAGES = [
   { path: '/logs', label: 'Logs' },
   { path: '/team', label: 'Sessions and members' },
   { path: '/organization', label: 'Organization' },
+  { path: '/connections', label: 'Connections' },
 ];
 
 function EnvSwitch() {
