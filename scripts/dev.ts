@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'vite';
 
 const keywardPort = process.env.PORT ?? '4000';
+// The dashboard's server passes requests on to this Keyward (dashboard/vite.config.ts reads it).
+process.env.KEYWARD_URL ??= `http://127.0.0.1:${keywardPort}`;
 const dashboard = await createServer({ configFile: 'dashboard/vite.config.ts', server: { host: '127.0.0.1' } });
 await dashboard.listen();
 const url = `http://127.0.0.1:${dashboard.config.server.port}`;
