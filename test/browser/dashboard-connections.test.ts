@@ -152,12 +152,25 @@ describe('the Connections pages in Chromium', { timeout: 60_000 }, () => {
     expect(await made.textContent()).toMatch(/BALANCE_READ, ORDERS_READ[\s\S]*FIAT[\s\S]*DE89370400440532013000[\s\S]*2099[\s\S]*active \(expires\)/);
     expect(await page().content()).not.toContain(secret);
 
-    await page().getByRole('button', { name: 'Rotate Mobile app' }).click();
+    // Edited in place: the same key (same keyId) with a new name and another recipient.
+    const keyId = (await made.locator('code').first().textContent())!;
+    await page().getByRole('button', { name: 'Edit Mobile app' }).click();
+    await dialog().getByLabel('Name').fill('Mobile app v2');
+    await dialog()
+      .getByLabel(/Allowed recipients/)
+      .fill('DE89 3704 0044 0532 0130 00\nFR14 2004 1010 0505 0001 3M02 606');
+    await checkAccessibility(world, 'edit user key');
+    await dialog().getByRole('button', { name: 'Save' }).click();
+    const edited = row('Mobile app v2');
+    await edited.waitFor();
+    expect(await edited.textContent()).toMatch(new RegExp(`${keyId}[\\s\\S]*DE89370400440532013000, FR1420041010050500013M02606`));
+
+    await page().getByRole('button', { name: 'Rotate Mobile app v2' }).click();
     await dialog().getByLabel('The old key keeps working for').selectOption('1');
     await dialog().getByRole('button', { name: 'Rotate key' }).click();
     expect(await dialog().getByLabel('User key').inputValue()).toMatch(/^kw_usr_test_/);
     await dialog().getByRole('button', { name: 'I have stored it' }).click();
-    await expect.poll(() => row('Mobile app').count()).toBe(2);
+    await expect.poll(() => row('Mobile app v2').count()).toBe(2);
 
     const first = keyRows().filter({ hasNotText: 'Mobile app' });
     const name = (await first.locator('td').first().textContent())!;
