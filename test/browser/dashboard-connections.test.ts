@@ -111,6 +111,8 @@ describe('the Connections pages in Chromium', { timeout: 60_000 }, () => {
   it('opens a connection and advances it in the sandbox, and shows a move by another client without a reload', async () => {
     await row(USER).getByRole('link', { name: USER }).click();
     await page().getByRole('heading', { name: USER, level: 1 }).waitFor();
+    // A connection's page is under Connections: the menu says where the member is.
+    expect(await page().getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Connections' }).getAttribute('aria-current')).toBe('page');
     expect(await status().textContent()).toContain('ONBOARDING');
     expect(await page().locator('.settings').textContent()).toMatch(/Ref\s*crm-ada[\s\S]*Direction\s*BUY[\s\S]*Deposit IBAN\s*given once connected/);
     // ONBOARDING offers KYC's two answers only.

@@ -49,6 +49,9 @@ function LivePending() {
   );
 }
 
+/** A page is current on its own path and on the pages under it (a connection's detail under Connections). */
+const isCurrent = (path: string, location: string) => location === path || (path !== '/' && location.startsWith(`${path}/`));
+
 export function Layout({ children }: { children: ReactNode }) {
   const me = useMe();
   const [location, navigate] = useLocation();
@@ -77,7 +80,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <ul>
           {PAGES.map((page) => (
             <li key={page.path}>
-              <Link href={page.path} aria-current={location === page.path ? 'page' : undefined}>
+              <Link href={page.path} aria-current={isCurrent(page.path, location) ? 'page' : undefined}>
                 {page.label}
               </Link>
             </li>
