@@ -20,7 +20,7 @@ const PERMISSIONS: Permission[] = [
   'WITHDRAWALS_CREATE',
 ];
 
-export const PERMISSION_OPTIONS = PERMISSIONS.map((p) => ({ value: p, label: p }));
+const PERMISSION_OPTIONS = PERMISSIONS.map((p) => ({ value: p, label: p }));
 
 const CURRENCY_OPTIONS: { value: Currency; label: string }[] = [
   { value: 'FIAT', label: 'Fiat (EUR, IBAN)' },
@@ -212,6 +212,59 @@ export function RotateKeyForm<Data>({
     >
       <p>A new key replaces {apiKey.name} with the same settings.</p>
       <GraceField seconds={grace} onChange={setGrace} />
+    </ActionForm>
+  );
+}
+
+/** The changes an edit sends: a user key also has recipients. */
+interface KeyChanges {
+  input: { id: string; name: string; permissions: Permission[]; allowedIps: string[]; allowedRecipients?: string[] };
+}
+
+/**
+ * Editing a key of either kind in place (it keeps its secret): name, permissions, IP allowlist,
+ * and for a user key (one with `allowedRecipients`) its recipients.
+ */
+export function EditKeyForm<Data>({
+  apiKey,
+  mutation,
+  pick,
+  onDone,
+}: {
+  apiKey: { id: string; keyId: string; name: string; permissions: Permission[]; allowedIps: string[]; allowedRecipients?: string[] };
+  mutation: DocumentInput<Data, KeyChanges>;
+  pick: (data: Data) => object | Failure | null | undefined;
+  onDone: () => void;
+}) {
+  const [name, setName] = useState(apiKey.name);
+  const [permissions, setPermissions] = useState<Permission[]>(apiKey.permissions);
+  const [ips, setIps] = useState(apiKey.allowedIps.join('\n'));
+  const [recipients, setRecipients] = useState(apiKey.allowedRecipients?.join('\n'));
+  return (
+    <ActionForm
+      mutation={mutation}
+      variables={() => ({
+        input: { id: apiKey.id, name, permissions, allowedIps: entries(ips), ...(recipients !== undefined && { allowedRecipients: entries(recipients) }) },
+      })}
+      pick={pick}
+      onSuccess={onDone}
+      onCancel={onDone}
+      submit="Save"
+    >
+      <p className="hint">
+        The key keeps its secret: <code>{apiKey.keyId}</code> works on with the new settings.
+      </p>
+      <label htmlFor="edit-name">Name</label>
+      <input id="edit-name" required minLength={3} maxLength={64} value={name} onChange={(e) => setName(e.target.value)} />
+      <Checkboxes legend="Permissions" options={PERMISSION_OPTIONS} value={permissions} onChange={setPermissions} />
+      <label htmlFor="edit-ips">IP allowlist (one per line; empty: any address)</label>
+      <textarea id="edit-ips" rows={3} value={ips} onChange={(e) => setIps(e.target.value)} />
+      {recipients !== undefined && (
+        <>
+          <label htmlFor="edit-recipients">Allowed recipients (IBANs and Bitcoin addresses, one per line; empty: any)</label>
+          <textarea id="edit-recipients" rows={2} value={recipients} onChange={(e) => setRecipients(e.target.value)} spellCheck={false} />
+        </>
+      )}
     </ActionForm>
   );
 }

@@ -2,17 +2,16 @@ import { useState } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { Link } from 'wouter';
 import { ActionForm } from '../components/ActionForm.tsx';
-import { Checkboxes } from '../components/Checkboxes.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import {
+  EditKeyForm,
   KeyActions,
   KeyCells,
   KeyDraftFields,
   KeyHeaders,
   keyDraftInput,
   newKeyDraft,
-  PERMISSION_OPTIONS,
   RevokeKeyForm,
   RotateKeyForm,
 } from '../components/KeyFields.tsx';
@@ -23,7 +22,7 @@ import { Empty, Loading } from '../components/States.tsx';
 import { useEnv } from '../env.tsx';
 import { entries, list, when } from '../format.ts';
 import { graphql } from '../gql/index.ts';
-import type { ConnectionDetailQuery, Permission, SandboxTarget } from '../gql/graphql.ts';
+import type { ConnectionDetailQuery, SandboxTarget } from '../gql/graphql.ts';
 import { SANDBOX_STEPS } from '../sandbox.ts';
 import { mayWrite, useMe } from '../session.tsx';
 import { ConnectionEvents, STATUS_MEANING, StatusBadge } from './Connections.tsx';
@@ -247,7 +246,7 @@ export function ConnectionPage({ params }: { params: { id: string } }) {
         {open?.kind === 'secret' && <SecretOnce label={open.label} secret={open.secret} onDone={close} />}
       </Dialog>
       <Dialog title={open?.kind === 'edit' ? `Edit ${open.key.name}` : 'Edit'} open={open?.kind === 'edit'} onClose={close}>
-        {open?.kind === 'edit' && <EditUserKeyForm apiKey={open.key} onDone={close} />}
+        {open?.kind === 'edit' && <EditKeyForm apiKey={open.key} mutation={UpdateUserKey} pick={(data) => data.updateUserKey} onDone={close} />}
       </Dialog>
       <Dialog title={open?.kind === 'rotate' ? `Rotate ${open.key.name}` : 'Rotate'} open={open?.kind === 'rotate'} onClose={close}>
         {open?.kind === 'rotate' && (
@@ -360,35 +359,6 @@ function CreateUserKeyForm({ connectionId, onCreated, onCancel }: { connectionId
       <KeyDraftFields draft={draft} onChange={setDraft} />
       <label htmlFor="user-key-recipients">Allowed recipients (IBANs and Bitcoin addresses, one per line; empty: any)</label>
       <textarea id="user-key-recipients" rows={2} value={recipients} onChange={(e) => setRecipients(e.target.value)} spellCheck={false} />
-    </ActionForm>
-  );
-}
-
-/** A user key changed in place (it keeps its secret): name, permissions, IP allowlist and recipients. */
-function EditUserKeyForm({ apiKey, onDone }: { apiKey: UserKey; onDone: () => void }) {
-  const [name, setName] = useState(apiKey.name);
-  const [permissions, setPermissions] = useState<Permission[]>(apiKey.permissions);
-  const [ips, setIps] = useState(apiKey.allowedIps.join('\n'));
-  const [recipients, setRecipients] = useState(apiKey.allowedRecipients.join('\n'));
-  return (
-    <ActionForm
-      mutation={UpdateUserKey}
-      variables={() => ({ input: { id: apiKey.id, name, permissions, allowedIps: entries(ips), allowedRecipients: entries(recipients) } })}
-      pick={(data) => data.updateUserKey}
-      onSuccess={onDone}
-      onCancel={onDone}
-      submit="Save"
-    >
-      <p className="hint">
-        The key keeps its secret: <code>{apiKey.keyId}</code> works on with the new settings.
-      </p>
-      <label htmlFor="edit-user-key-name">Name</label>
-      <input id="edit-user-key-name" required minLength={3} maxLength={64} value={name} onChange={(e) => setName(e.target.value)} />
-      <Checkboxes legend="Permissions" options={PERMISSION_OPTIONS} value={permissions} onChange={setPermissions} />
-      <label htmlFor="edit-user-key-ips">IP allowlist (one per line; empty: any address)</label>
-      <textarea id="edit-user-key-ips" rows={3} value={ips} onChange={(e) => setIps(e.target.value)} />
-      <label htmlFor="edit-user-key-recipients">Allowed recipients (IBANs and Bitcoin addresses, one per line; empty: any)</label>
-      <textarea id="edit-user-key-recipients" rows={2} value={recipients} onChange={(e) => setRecipients(e.target.value)} spellCheck={false} />
     </ActionForm>
   );
 }

@@ -1,17 +1,16 @@
 import { useState } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { ActionForm } from '../components/ActionForm.tsx';
-import { Checkboxes } from '../components/Checkboxes.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import {
+  EditKeyForm,
   KeyActions,
   KeyCells,
   KeyDraftFields,
   KeyHeaders,
   keyDraftInput,
   newKeyDraft,
-  PERMISSION_OPTIONS,
   RevokeKeyForm,
   RotateKeyForm,
 } from '../components/KeyFields.tsx';
@@ -19,9 +18,8 @@ import { Pager, usePages } from '../components/Pager.tsx';
 import { SecretOnce } from '../components/SecretOnce.tsx';
 import { Empty, Loading } from '../components/States.tsx';
 import { useEnv } from '../env.tsx';
-import { entries } from '../format.ts';
 import { graphql } from '../gql/index.ts';
-import type { KeyRowFragment, Permission } from '../gql/graphql.ts';
+import type { KeyRowFragment } from '../gql/graphql.ts';
 import { mayWrite, useMe } from '../session.tsx';
 
 graphql(`
@@ -163,7 +161,9 @@ export function KeysPage() {
         {editing?.kind === 'secret' && <SecretOnce label="API key" secret={editing.secret} onDone={() => setEditing(null)} />}
       </Dialog>
       <Dialog title={editing?.kind === 'edit' ? `Edit ${editing.key.name}` : 'Edit'} open={editing?.kind === 'edit'} onClose={() => setEditing(null)}>
-        {editing?.kind === 'edit' && <EditKeyForm apiKey={editing.key} onDone={() => setEditing(null)} />}
+        {editing?.kind === 'edit' && (
+          <EditKeyForm apiKey={editing.key} mutation={UpdatePartnerKey} pick={(data) => data.updatePartnerKey} onDone={() => setEditing(null)} />
+        )}
       </Dialog>
       <Dialog title={editing?.kind === 'rotate' ? `Rotate ${editing.key.name}` : 'Rotate'} open={editing?.kind === 'rotate'} onClose={() => setEditing(null)}>
         {editing?.kind === 'rotate' && (
@@ -197,31 +197,6 @@ function CreateKeyForm({ onCreated, onCancel }: { onCreated: (secret: string) =>
       submit="Create key"
     >
       <KeyDraftFields draft={draft} onChange={setDraft} />
-    </ActionForm>
-  );
-}
-
-function EditKeyForm({ apiKey, onDone }: { apiKey: KeyRowFragment; onDone: () => void }) {
-  const [name, setName] = useState(apiKey.name);
-  const [permissions, setPermissions] = useState<Permission[]>(apiKey.permissions);
-  const [ips, setIps] = useState(apiKey.allowedIps.join('\n'));
-  return (
-    <ActionForm
-      mutation={UpdatePartnerKey}
-      variables={() => ({ input: { id: apiKey.id, name, permissions, allowedIps: entries(ips) } })}
-      pick={(data) => data.updatePartnerKey}
-      onSuccess={onDone}
-      onCancel={onDone}
-      submit="Save"
-    >
-      <p className="hint">
-        The key keeps its secret: <code>{apiKey.keyId}</code> works on with the new settings.
-      </p>
-      <label htmlFor="edit-name">Name</label>
-      <input id="edit-name" required minLength={3} maxLength={64} value={name} onChange={(e) => setName(e.target.value)} />
-      <Checkboxes legend="Permissions" options={PERMISSION_OPTIONS} value={permissions} onChange={setPermissions} />
-      <label htmlFor="edit-ips">IP allowlist (one per line; empty: any address)</label>
-      <textarea id="edit-ips" rows={3} value={ips} onChange={(e) => setIps(e.target.value)} />
     </ActionForm>
   );
 }
