@@ -14,11 +14,11 @@ const SignOut = graphql(`
 
 const PAGES = [
   { path: '/', label: 'API keys' },
+  { path: '/connections', label: 'Connections' },
   { path: '/webhooks', label: 'Webhooks' },
   { path: '/logs', label: 'Logs' },
   { path: '/team', label: 'Sessions and members' },
   { path: '/organization', label: 'Organization' },
-  { path: '/connections', label: 'Connections' },
 ];
 
 function EnvSwitch() {
