@@ -195,6 +195,13 @@ export function authorizeTenant(caller: Caller | null, action: Action): TenantCa
   return caller;
 }
 
+/** Like `authorize`, for actions only members take (their rule names no key and not the operator): returns the member caller. */
+export function authorizeMember(caller: Caller | null, action: Action): Extract<Caller, { type: 'member' }> {
+  authorize(caller, action);
+  if (caller.type !== 'member') throw new AccessError('FORBIDDEN', `Only a member may ${RULES[action].describe}`);
+  return caller;
+}
+
 /**
  * LIVE is gated per organization: until the operator enables it (`liveAccess` ENABLED), its keys
  * may not make anything new in LIVE, neither a key (create, rotate) nor a connection. The

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Member, MemberRole, Organization, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Mailer } from '../../infra/mailer.ts';
-import { authorize, authorizeTenant } from '../access/policy.ts';
+import { authorize, authorizeMember } from '../access/policy.ts';
 import type { ApiKeyService, KeyChangeListener } from '../api-key/api-key.service.ts';
 import { activeWhere } from '../api-key/api-key.service.ts';
 import { hashKey } from '../api-key/key-format.ts';
@@ -189,8 +189,7 @@ export class MemberService {
 
   /** Ends the member's current session (its cookie is refused from the next request on, everywhere). */
   async signOut(caller: Caller): Promise<void> {
-    const member = authorizeTenant(caller, 'signIn.end');
-    if (member.type !== 'member') throw new AccessError('FORBIDDEN', 'Only a member signs out');
+    const member = authorizeMember(caller, 'signIn.end');
     await this.deps.apiKeys.revokeSession(caller, { id: member.principal.apiKey.id });
   }
 
