@@ -7,7 +7,8 @@ import { Empty, Loading } from '../components/States.tsx';
 import { useEnv } from '../env.tsx';
 import { when } from '../format.ts';
 import { graphql } from '../gql/index.ts';
-import type { ActorKind } from '../gql/graphql.ts';
+import type { ActorKind, ErrorCode } from '../gql/graphql.ts';
+import { AUDIT_ACTIONS } from '../../../src/domain/audit/audit-actions.ts';
 
 const RequestLogs = graphql(`
   query RequestLogs($first: Int!, $after: String, $keyId: String, $outcome: String, $from: DateTime, $to: DateTime, $includeMembers: Boolean) {
@@ -237,17 +238,31 @@ function LogTable<Row>({
   );
 }
 
-const OUTCOMES = [
-  'OK',
-  'VALIDATION_FAILED',
-  'RATE_LIMITED',
-  'FORBIDDEN',
-  'UNAUTHENTICATED',
-  'NOT_FOUND',
-  'INVALID_STATE',
-  'IP_NOT_ALLOWED',
-  'SIGNATURE_INVALID',
-];
+/** Every code a request can end with; `satisfies` makes the type check fail when the schema gains one. */
+const ERROR_CODES = {
+  BAD_USER_INPUT: true,
+  CAPABILITY_DISABLED: true,
+  CSRF_REQUIRED: true,
+  ENV_MISMATCH: true,
+  FORBIDDEN: true,
+  INTERNAL_SERVER_ERROR: true,
+  INVALID_STATE: true,
+  IP_NOT_ALLOWED: true,
+  KEY_LIMIT_REACHED: true,
+  LIVE_ACCESS_PENDING: true,
+  NOT_FOUND: true,
+  ORG_INACTIVE: true,
+  RATE_LIMITED: true,
+  REAUTHENTICATION_REQUIRED: true,
+  SIGNATURE_INVALID: true,
+  SIGNATURE_REQUIRED: true,
+  TIMEOUT: true,
+  UNAUTHENTICATED: true,
+  UNAVAILABLE: true,
+  VALIDATION_FAILED: true,
+} satisfies Record<ErrorCode, true>;
+
+const OUTCOMES = ['OK', ...Object.keys(ERROR_CODES)];
 
 function RequestLogList() {
   const filters = useFilters({ keyId: '', outcome: '', from: '', to: '' });
@@ -318,30 +333,6 @@ const ACTOR_KINDS: { value: ActorKind; label: string }[] = [
   { value: 'SYSTEM', label: 'Keyward' },
 ];
 
-const ACTIONS = [
-  'api_key.created',
-  'api_key.updated',
-  'api_key.rotated',
-  'api_key.revoked',
-  'api_key.expired',
-  'api_key.access_denied',
-  'connection.status_changed',
-  'connection.deposit_details_replaced',
-  'member.invited',
-  'member.updated',
-  'member.removed',
-  'member.signed_in',
-  'member.signed_out',
-  'organization.created',
-  'organization.updated',
-  'organization.live_access_changed',
-  'signing_secret.rotated',
-  'webhook_endpoint.created',
-  'webhook_endpoint.updated',
-  'webhook_endpoint.disabled',
-  'webhook_endpoint.deleted',
-];
-
 const actorLabel = (kind: ActorKind) => ACTOR_KINDS.find((k) => k.value === kind)?.label ?? kind;
 
 function AuditLogList() {
@@ -373,7 +364,7 @@ function AuditLogList() {
           <label htmlFor="audit-action">Action</label>
           <input {...filters.field('action', 'audit')} list="actions" maxLength={200} spellCheck={false} />
           <datalist id="actions">
-            {ACTIONS.map((action) => (
+            {AUDIT_ACTIONS.map((action) => (
               <option key={action} value={action} />
             ))}
           </datalist>
