@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { Redirect, Route, Router, Switch } from 'wouter';
 import { createDashboardClient, type Env } from './client.ts';
@@ -7,15 +7,18 @@ import { Layout } from './components/Layout.tsx';
 import { Loading } from './components/States.tsx';
 import { EnvContext, initialEnv, rememberEnv } from './env.tsx';
 import { graphql } from './gql/index.ts';
-import { ConnectionPage } from './pages/Connection.tsx';
-import { ConnectionsPage } from './pages/Connections.tsx';
-import { KeysPage } from './pages/Keys.tsx';
-import { LogsPage } from './pages/Logs.tsx';
-import { OrganizationPage } from './pages/Organization.tsx';
-import { SignInPage } from './pages/SignIn.tsx';
-import { TeamPage } from './pages/Team.tsx';
-import { WebhooksPage } from './pages/Webhooks.tsx';
+import { KeysPage, prefetchKeys } from './pages/Keys.tsx';
 import { MeContext, type Me, seemsSignedIn } from './session.tsx';
+
+// The keys page (the one most visits open) comes with the app; every other page is its own chunk,
+// fetched when first shown, so the keys page's first render parses only what it needs.
+const ConnectionPage = lazy(() => import('./pages/Connection.tsx').then((m) => ({ default: m.ConnectionPage })));
+const ConnectionsPage = lazy(() => import('./pages/Connections.tsx').then((m) => ({ default: m.ConnectionsPage })));
+const LogsPage = lazy(() => import('./pages/Logs.tsx').then((m) => ({ default: m.LogsPage })));
+const OrganizationPage = lazy(() => import('./pages/Organization.tsx').then((m) => ({ default: m.OrganizationPage })));
+const SignInPage = lazy(() => import('./pages/SignIn.tsx').then((m) => ({ default: m.SignInPage })));
+const TeamPage = lazy(() => import('./pages/Team.tsx').then((m) => ({ default: m.TeamPage })));
+const WebhooksPage = lazy(() => import('./pages/Webhooks.tsx').then((m) => ({ default: m.WebhooksPage })));
 
 const MeQuery = graphql(`
   query Me {
@@ -41,18 +44,20 @@ function SignedIn() {
   return (
     <MeContext.Provider value={me}>
       <Layout>
-        <Switch>
-          <Route path="/" component={KeysPage} />
-          <Route path="/webhooks" component={WebhooksPage} />
-          <Route path="/logs" component={LogsPage} />
-          <Route path="/team" component={TeamPage} />
-          <Route path="/organization" component={OrganizationPage} />
-          <Route path="/connections" component={ConnectionsPage} />
-          <Route path="/connections/:id" component={ConnectionPage} />
-          <Route>
-            <p>There is no such page. Choose one from the menu.</p>
-          </Route>
-        </Switch>
+        <Suspense fallback={<Loading what="the page" />}>
+          <Switch>
+            <Route path="/" component={KeysPage} />
+            <Route path="/webhooks" component={WebhooksPage} />
+            <Route path="/logs" component={LogsPage} />
+            <Route path="/team" component={TeamPage} />
+            <Route path="/organization" component={OrganizationPage} />
+            <Route path="/connections" component={ConnectionsPage} />
+            <Route path="/connections/:id" component={ConnectionPage} />
+            <Route>
+              <p>There is no such page. Choose one from the menu.</p>
+            </Route>
+          </Switch>
+        </Suspense>
       </Layout>
     </MeContext.Provider>
   );
@@ -61,7 +66,11 @@ function SignedIn() {
 export function App() {
   const [env, setEnvState] = useState<Env>(initialEnv);
   // One client (and cache, and socket) per environment: switching never shows the other's data.
-  const { client, ws } = useMemo(() => createDashboardClient(env), [env]);
+  const { client, ws } = useMemo(() => {
+    const made = createDashboardClient(env);
+    if (seemsSignedIn() && /^\/dashboard\/?$/.test(window.location.pathname)) prefetchKeys(made.client);
+    return made;
+  }, [env]);
   useEffect(() => () => void ws.dispose(), [ws]);
   const setEnv = (next: Env) => {
     rememberEnv(next);
@@ -71,12 +80,14 @@ export function App() {
     <EnvContext.Provider value={{ env, setEnv }}>
       <Provider value={client}>
         <Router base="/dashboard">
-          <Switch>
-            <Route path="/sign-in" component={SignInPage} />
-            <Route>
-              <SignedIn />
-            </Route>
-          </Switch>
+          <Suspense fallback={<Loading what="the page" />}>
+            <Switch>
+              <Route path="/sign-in" component={SignInPage} />
+              <Route>
+                <SignedIn />
+              </Route>
+            </Switch>
+          </Suspense>
         </Router>
       </Provider>
     </EnvContext.Provider>

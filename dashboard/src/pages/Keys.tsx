@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useQuery, useSubscription } from 'urql';
+import { type Client, useQuery, useSubscription } from 'urql';
 import { ActionForm } from '../components/ActionForm.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
@@ -96,13 +96,23 @@ const RevokePartnerKey = graphql(`
 
 type Editing = { kind: 'create' } | { kind: 'edit' | 'rotate' | 'revoke'; key: KeyRowFragment } | { kind: 'secret'; secret: string } | null;
 
+const keysVariables = (after: string | undefined, includeInactive: boolean) => ({ first: 20, after, includeInactive });
+
+/**
+ * Asks for the keys page's first page at once, beside the account query rather than after it:
+ * the page's own query then finds it in the cache (or in flight) instead of waiting its turn.
+ */
+export function prefetchKeys(client: Client): void {
+  void client.query(PartnerKeys, keysVariables(undefined, false)).toPromise();
+}
+
 export function KeysPage() {
   const me = useMe();
   const { env } = useEnv();
   const writable = mayWrite(me, env);
   const [showInactive, setShowInactive] = useState(false);
   const pages = usePages();
-  const [{ data, error, fetching }] = useQuery({ query: PartnerKeys, variables: { first: 20, after: pages.after, includeInactive: showInactive } });
+  const [{ data, error, fetching }] = useQuery({ query: PartnerKeys, variables: keysVariables(pages.after, showInactive) });
   // Changes made anywhere (another tab, a partner's integration) reach the list as they happen.
   useSubscription({ query: KeyEvents, variables: {} });
   const [editing, setEditing] = useState<Editing>(null);
