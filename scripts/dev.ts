@@ -8,7 +8,10 @@ import { createServer } from 'vite';
 const keywardPort = process.env.PORT ?? '4000';
 // The dashboard's server passes requests on to this Keyward (dashboard/vite.config.ts reads it).
 process.env.KEYWARD_URL ??= `http://127.0.0.1:${keywardPort}`;
-const dashboard = await createServer({ configFile: 'dashboard/vite.config.ts', server: { host: '127.0.0.1' } });
+const dashboard = await createServer({
+  configFile: 'dashboard/vite.config.ts',
+  server: { host: '127.0.0.1', ...(process.env.DASHBOARD_PORT && { port: Number(process.env.DASHBOARD_PORT) }) },
+});
 await dashboard.listen();
 const url = `http://127.0.0.1:${dashboard.config.server.port}`;
 const keyward = spawn('npx', ['tsx', 'watch', 'src/main.ts'], {

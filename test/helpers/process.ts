@@ -46,13 +46,26 @@ export interface KeywardProcess {
 }
 
 const children = new Set<ChildProcess>();
+
+/** SIGKILL to the child, or to its whole process group when it was started as one (`npm run dev`'s watcher). */
+function killHard(child: ChildProcess): void {
+  if (child.spawnargs.includes(GROUP_MARK) && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+      return;
+    } catch {
+      // the group is gone already
+    }
+  }
+  child.kill('SIGKILL');
+}
 let exitHookInstalled = false;
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const child of children) child.kill('SIGKILL');
+    for (const child of children) killHard(child);
   });
 }
 
@@ -85,17 +98,24 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, HOST: '127.0.0.1', KEYWARD_AUTH_FAILURES_PER_MINUTE: '1000000', ...env };
 }
 
+/** In the arguments of a child started as its own process group, so every kill reaches its children too. */
+const GROUP_MARK = '--title=keyward-test-group';
+
 /**
  * Starts `node --import tsx src/main.ts` in the repository root. Pass `PORT` to choose the port
  * (default: a free one); the process is not awaited, call `ready()` or `waitForExit()`.
+ * `script: 'scripts/dev.ts'` starts `npm run dev` instead, as a process group (it starts a watcher
+ * that starts Keyward): `kill()` ends all of them.
  */
-export async function spawnKeyward(env: Record<string, string>): Promise<KeywardProcess> {
+export async function spawnKeyward(env: Record<string, string>, script = 'src/main.ts'): Promise<KeywardProcess> {
   installExitHook();
   const port = env.PORT !== undefined && /^\d+$/.test(env.PORT) ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const group = script !== 'src/main.ts';
+  const child = spawn(process.execPath, [...(group ? [GROUP_MARK] : []), '--import', 'tsx', script], {
     cwd: REPO_ROOT,
     env: childEnv({ PORT: String(port), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
   });
   children.add(child);
   let stdout = '';
@@ -150,7 +170,7 @@ export async function spawnKeyward(env: Record<string, string>): Promise<Keyward
   };
 
   const kill = async (): Promise<void> => {
-    if (!exit) child.kill('SIGKILL');
+    if (!exit) killHard(child);
     await exited;
   };
 
@@ -173,7 +193,7 @@ export async function spawnKeyward(env: Record<string, string>): Promise<Keyward
 /** SIGKILLs every child still running and waits for them: for afterEach/afterAll. */
 export async function killAllKeyward(): Promise<void> {
   const running = [...children];
-  for (const child of running) child.kill('SIGKILL');
+  for (const child of running) killHard(child);
   await Promise.all(
     running.map(
       (child) =>
