@@ -9,10 +9,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 const CHROMIUM = process.env.KEYWARD_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
- * Chromium itself calls Google's update, time and account services at start whatever its flags say;
+ * Chromium itself calls Google's update (gvt1.com: component downloads), time and account services at start whatever its flags say;
  * they fail at the proxy like anything else, and are the only connections that may reach it.
  */
-export const BROWSER_SERVICE = /^(CONNECT |[A-Z]+ http:\/\/)([a-z0-9-]+\.)*(google\.com|googleapis\.com|gstatic\.com)[:/]/;
+export const BROWSER_SERVICE = /^(CONNECT |[A-Z]+ http:\/\/)([a-z0-9-]+\.)*(google\.com|googleapis\.com|gstatic\.com|gvt1\.com)[:/]/;
 
 export interface Harness {
   browser: Browser;

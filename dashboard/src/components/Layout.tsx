@@ -1,8 +1,9 @@
-import type { ReactNode } from 'react';
+import { type ReactNode, useRef } from 'react';
 import { useMutation } from 'urql';
 import { Link, useLocation } from 'wouter';
 import type { Env } from '../client.ts';
 import { useEnv } from '../env.tsx';
+import { useFocusKept } from '../focus.ts';
 import { graphql } from '../gql/index.ts';
 import { useMe } from '../session.tsx';
 
@@ -56,8 +57,14 @@ export function Layout({ children }: { children: ReactNode }) {
   const me = useMe();
   const [location, navigate] = useLocation();
   const [, signOut] = useMutation(SignOut);
+  const main = useRef<HTMLElement>(null);
+  useFocusKept(main);
   return (
     <div className="shell">
+      {/* The first Tab of every page: past the environment switch and the menu, to the page itself. */}
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="topbar">
         <span className="brand">Keyward</span>
         <span className="org">{me.organization.name}</span>
@@ -87,7 +94,7 @@ export function Layout({ children }: { children: ReactNode }) {
           ))}
         </ul>
       </nav>
-      <main>
+      <main id="main" ref={main} tabIndex={-1}>
         <LivePending />
         {children}
       </main>
