@@ -32,6 +32,7 @@ import { createRedisBus, noBus, type Bus } from './live/bus.ts';
 import { KeyChangeFanout } from './live/invalidation.ts';
 import { LiveEvents } from './live/live-events.ts';
 import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionRegistry, type SubscriptionLimits } from './live/subscription-registry.ts';
+import { DeliveryChanges } from './live/delivery-changes.ts';
 import { Subscriptions } from './live/subscriptions.ts';
 
 export interface ServerSecrets {
@@ -109,6 +110,7 @@ export function createServices(deps: {
   const apiKeys = new ApiKeyService(prisma, pepper, encryptionKey, clock, changes, uow);
   const signing = new SigningService(prisma, encryptionKey, clock, uow);
   const webhookEndpoints = new WebhookEndpointService(uow, deps.allowPrivateCallbacks ?? false);
+  const deliveryChanges = new DeliveryChanges(bus);
   const webhooks = new WebhookDeliveryService({
     prisma,
     clock,
@@ -118,6 +120,7 @@ export function createServices(deps: {
     signing,
     sender: new WebhookSender({ allowPrivate: deps.allowPrivateCallbacks ?? false, ...deps.webhooks }),
     onAttempt: (succeeded) => metrics.webhookAttempts.inc({ result: succeeded ? 'succeeded' : 'failed' }),
+    changes: deliveryChanges,
     ...(deps.webhooks?.random && { random: deps.webhooks.random }),
   });
   events.observe(webhooks);
@@ -151,7 +154,7 @@ export function createServices(deps: {
     rateLimits,
   });
   const sweeper = new ExpirySweeper(prisma, uow, clock);
-  const subscriptions = new Subscriptions(prisma, live, registry, clock);
+  const subscriptions = new Subscriptions(prisma, live, registry, clock, deliveryChanges);
   return {
     prisma,
     clock,

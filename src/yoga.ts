@@ -442,7 +442,11 @@ export const sharedSubscribe = createSharedSubscribe<Context>({
     requestId: SUBSCRIPTION_EVENT,
     outcomeCodes: NO_CODES,
   }),
-  shareKey: (item) => ((item as LiveItem).kind === 'event' ? (item as Extract<LiveItem, { kind: 'event' }>).record : null),
+  // An event (or a delivery change) is one object for all of its subscribers on this instance.
+  shareKey: (payload) => {
+    const item = payload as LiveItem;
+    return item.kind === 'event' ? item.record : item.kind === 'delivery' ? item.change : null;
+  },
 });
 
 /**

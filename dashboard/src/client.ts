@@ -9,6 +9,7 @@ export type Env = 'test' | 'live';
 const LISTS_BY_EVENT: Record<string, string[]> = {
   apiKeyEvents: ['partnerKeys', 'sessions', 'node'],
   connectionEvents: ['connections', 'node'],
+  webhookDeliveryEvents: ['webhookDeliveries', 'webhookEndpoints'],
 };
 
 function invalidateLists(cache: Cache, fields: string[]) {

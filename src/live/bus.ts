@@ -16,6 +16,7 @@ export interface Bus {
 
 export const CHANNELS = {
   events: (organizationId: string) => `keyward:events:${organizationId}`,
+  deliveries: (organizationId: string) => `keyward:deliveries:${organizationId}`,
   invalidations: 'keyward:invalidations',
 } as const;
 

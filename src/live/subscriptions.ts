@@ -5,13 +5,23 @@ import { RULES, type Action } from '../domain/access/policy.ts';
 import { connectionsWhere, eventVisibleTo } from '../domain/access/visibility.ts';
 import { AccessError, NotFoundError } from '../domain/errors.ts';
 import { decodeCursor, type EventRecord } from '../domain/events/event-log.ts';
+import type { DeliveryChange } from '../domain/webhooks/webhook-delivery.service.ts';
 import type { Clock } from '../infra/clock.ts';
+import type { DeliveryChangeReceiver, DeliveryChanges } from './delivery-changes.ts';
 import { EventQueue } from './event-queue.ts';
 import type { FeedListener, LiveEvents } from './live-events.ts';
 import type { ClosableSocket, Holder, SubscriptionRegistry } from './subscription-registry.ts';
 
-/** What a subscription yields: an event, the connection's current state (first), or its end. */
-export type LiveItem = { kind: 'event'; record: EventRecord } | { kind: 'current'; connection: Connection } | { kind: 'end'; error: unknown };
+/**
+ * What a subscription yields: an event, the connection's current state (first), a webhook
+ * delivery change, the moment a delivery subscription is listening (first), or its end.
+ */
+export type LiveItem =
+  | { kind: 'event'; record: EventRecord }
+  | { kind: 'current'; connection: Connection }
+  | { kind: 'delivery'; change: DeliveryChange }
+  | { kind: 'listening'; at: Date }
+  | { kind: 'end'; error: unknown };
 
 export interface Subscriber {
   /** The key (or session) or member subscribing; `principal` is its principal. */
@@ -28,6 +38,8 @@ const QUEUE_CAPACITY = 1_000;
 const KEY_EVENTS = new Set(['API_KEY_CREATED', 'API_KEY_UPDATED', 'API_KEY_ROTATED', 'API_KEY_REVOKED', 'API_KEY_EXPIRED']);
 
 const tooSlow = () => new AccessError('RATE_LIMITED', `More than ${QUEUE_CAPACITY} events were waiting to be read; resume with the last cursor`);
+const deliveriesTooSlow = () =>
+  new AccessError('RATE_LIMITED', `More than ${QUEUE_CAPACITY} delivery changes were waiting to be read; subscribe again and read the lists`);
 const endItem = (error: unknown): LiveItem => ({ kind: 'end', error });
 
 /** Which events a subscription wants: one kind for the whole organization, or one connection's changes. */
@@ -39,6 +51,13 @@ const ACTIONS: Record<Filter, Extract<Action, 'connectionEvents.read' | 'keyEven
   keys: 'keyEvents.read',
   status: 'connectionEvents.read',
 };
+
+/**
+ * The permission a subscription was admitted with: the registry ends it when the key loses it.
+ * None for a member: every role reads, and a demotion or removal ends its sessions (and sockets).
+ */
+const requiredFor = (principal: KeyPrincipal, action: Action): Permission | undefined =>
+  principal.apiKey.kind === 'MEMBER' ? undefined : (RULES[action] as { permission?: Permission }).permission;
 
 /**
  * One subscriber's stream, attached to its organization's feed. Events that arrive before
@@ -62,12 +81,8 @@ class LiveSubscription extends EventQueue<LiveItem> implements FeedListener {
     super(QUEUE_CAPACITY, endItem);
   }
 
-  /**
-   * The permission the subscription was admitted with: the registry ends it when the key loses it.
-   * None for a member: every role reads, and a demotion or removal ends its sessions (and sockets).
-   */
   get requires(): Permission | undefined {
-    return this.principal.apiKey.kind === 'MEMBER' ? undefined : RULES[ACTIONS[this.filter]].permission;
+    return requiredFor(this.principal, ACTIONS[this.filter]);
   }
 
   receive(record: EventRecord): void {
@@ -93,7 +108,35 @@ class LiveSubscription extends EventQueue<LiveItem> implements FeedListener {
 }
 
 /**
- * The three subscriptions of docs/api.md, over the live feeds: each bound to its credential (the
+ * One subscriber's webhook delivery changes: "listening" first, then every change of its
+ * organization and environment made on any instance, from the moment it attached.
+ */
+class DeliverySubscription extends EventQueue<LiveItem> implements DeliveryChangeReceiver {
+  holder: Holder | null = null;
+  attached = false;
+
+  constructor(
+    private readonly owner: Subscriptions,
+    readonly principal: KeyPrincipal,
+  ) {
+    super(QUEUE_CAPACITY, endItem);
+  }
+
+  get requires(): Permission | undefined {
+    return requiredFor(this.principal, 'webhooks.read');
+  }
+
+  receive(change: DeliveryChange): void {
+    if (this.owner.acceptsDelivery(this, change)) this.push({ kind: 'delivery', change }, deliveriesTooSlow);
+  }
+
+  protected override onClosed(): void {
+    this.owner.releaseDeliveries(this);
+  }
+}
+
+/**
+ * The subscriptions of docs/api.md, over the live feeds: each bound to its credential (the
  * registry), checked against the subscriber's organization, environment and (user keys) own
  * connection before every event.
  */
@@ -103,6 +146,7 @@ export class Subscriptions {
     private readonly live: LiveEvents,
     readonly registry: SubscriptionRegistry,
     private readonly clock: Clock,
+    private readonly deliveries: DeliveryChanges,
   ) {}
 
   /** Every connection event of the organization and environment; `after` replays from the table first. */
@@ -134,6 +178,25 @@ export class Subscriptions {
       subscription.after = organization.eventSeq;
       return [{ kind: 'current', connection }];
     });
+  }
+
+  /**
+   * Every webhook delivery change of the organization and environment, from now on: first a
+   * "listening" item, after which a client reads the lists (nothing is replayed: deliveries are
+   * not in the event log), then each change.
+   */
+  async webhookDeliveryEvents(subscriber: Subscriber): Promise<AsyncIterableIterator<LiveItem>> {
+    const { principal } = subscriber;
+    const subscription = new DeliverySubscription(this, principal);
+    subscription.holder = await this.registry.admit(principal, subscriber.ip, subscriber.socket, subscription);
+    if (subscription.closed) {
+      this.releaseDeliveries(subscription);
+      return subscription;
+    }
+    this.deliveries.attach(principal.organization.id, subscription);
+    subscription.attached = true;
+    subscription.push({ kind: 'listening', at: this.clock.now() }, deliveriesTooSlow);
+    return subscription;
   }
 
   private resumable(subscriber: Subscriber, cursor: string | null | undefined, filter: Filter) {
@@ -174,9 +237,8 @@ export class Subscriptions {
 
   /** Whether an event goes to a subscription: checked again for every event. */
   accepts(subscription: LiveSubscription, record: EventRecord): boolean {
-    const { principal, holder } = subscription;
-    if (!holder || holder.refused || this.expired(holder.expiresAt) || (subscription.requires && !holder.permissions.includes(subscription.requires)))
-      return false;
+    const { principal } = subscription;
+    if (!this.admits(subscription.holder, subscription.requires)) return false;
     // The subscriber's own key ending: nothing more for it, and the registry ends its streams now
     // (this event can arrive from another instance before the invalidation message does).
     if (record.apiKeyId === principal.apiKey.id && (record.type === 'API_KEY_REVOKED' || record.type === 'API_KEY_EXPIRED')) {
@@ -184,6 +246,29 @@ export class Subscriptions {
       return false;
     }
     return eventVisibleTo(principal, record) && this.wanted(subscription, record);
+  }
+
+  /** Whether a delivery change goes to a subscription: its organization's (the feed's), and its environment's. */
+  acceptsDelivery(subscription: DeliverySubscription, change: DeliveryChange): boolean {
+    const { principal } = subscription;
+    return (
+      this.admits(subscription.holder, subscription.requires) &&
+      change.organizationId === principal.organization.id &&
+      change.environment === principal.apiKey.environment
+    );
+  }
+
+  releaseDeliveries(subscription: DeliverySubscription): void {
+    if (subscription.attached) {
+      subscription.attached = false;
+      this.deliveries.detach(subscription.principal.organization.id, subscription);
+    }
+    if (subscription.holder) this.registry.release(subscription.holder, subscription);
+  }
+
+  /** The credential is still accepted, with the permission the subscription needs (as the registry last read them). */
+  private admits(holder: Holder | null, requires: Permission | undefined): boolean {
+    return !!holder && !holder.refused && !this.expired(holder.expiresAt) && !(requires && !holder.permissions.includes(requires));
   }
 
   /** A subscription ended: off its feed, and its slot back to its key. */

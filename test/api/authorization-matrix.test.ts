@@ -345,6 +345,11 @@ const ROWS: Record<string, Row> = {
     vars: (t) => ({ id: t.targetConnection }),
     targets: true,
   },
+  // LISTENING comes first to whoever is admitted; a stranger's stream carries only its own world's changes (webhook-delivery-events.test.ts).
+  'Subscription.webhookDeliveryEvents': {
+    allow: { partner: 'WEBHOOKS_WRITE', member: 'read' },
+    doc: `subscription { webhookDeliveryEvents { type } }`,
+  },
 };
 
 /**

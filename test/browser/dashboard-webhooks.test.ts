@@ -1,7 +1,8 @@
 // The dashboard's webhooks page in Chromium (issue 16): endpoints made, changed and deleted; a
-// failed attempt in the delivery log, redelivered; the banner of an endpoint Keyward disabled, and
-// why; the signing secret rotated (after the step-up prompt) and shown once. Webhooks go to a
-// receiver on 127.0.0.1, which the server may reach (allowPrivateCallbacks, as in development).
+// failed attempt in the delivery log, then its retry, and the banner of an endpoint Keyward
+// disabled (and why), each shown live (webhookDeliveryEvents) without reload or click;
+// redelivery; the signing secret rotated (after the step-up prompt) and shown once. Webhooks go
+// to a receiver on 127.0.0.1, which the server may reach (allowPrivateCallbacks, as in development).
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKey } from '../../src/domain/api-key/key-format.ts';
@@ -22,14 +23,14 @@ const gone = () => `${receiver.url}/gone`;
 const createKey = (name: string) =>
   asPartner(world, 'mutation ($name: String!) { createPartnerKey(input: { name: $name, permissions: [KEYS_READ] }) { __typename } }', { name });
 
-/** The page has no live feed of deliveries (the API has none): "Refresh" reads them again until `locator` shows. */
-async function refreshUntil(locator: Locator): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    await page().getByRole('button', { name: 'Refresh' }).click();
-    if ((await locator.count()) > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`never shown: ${locator}`);
+/** Marks the document open now: a reload or another navigation loses the mark. */
+const markDocument = () => page().evaluate(() => void Object.assign(window, { keywardOpenedOnce: true }));
+const sameDocument = () => page().evaluate(() => 'keywardOpenedOnce' in window);
+
+/** What the server did shows by itself: no button is clicked, the page is not reloaded. */
+async function shownLive(locator: Locator): Promise<void> {
+  await locator.first().waitFor({ timeout: 15_000 });
+  expect(await sameDocument()).toBe(true);
 }
 
 beforeAll(async () => {
@@ -74,16 +75,25 @@ describe('the webhooks page in Chromium', { timeout: 60_000 }, () => {
   });
 
   it('logs a failed attempt with its HTTP code, error and next attempt, and redelivers it', async () => {
+    await markDocument();
     receiver.replyAt('/hooks', { status: 500 });
     receiver.replyAt('/gone', { status: 410 });
+    // A second client's change: the server's worker attempts its webhooks while the page is open.
     expect((await createKey('Webhook trigger')).data?.createPartnerKey?.__typename).toBe('CreatePartnerKeySuccess');
     const failed = deliveryRows().filter({ hasText: hooks() }).filter({ hasText: 'HTTP 500' });
-    await refreshUntil(failed);
+    await shownLive(failed);
     // The message is pending, or (when the scheduled retry came first) succeeded.
     expect(await failed.textContent()).toMatch(/api_key\.created.*1\s*failed\s*500\s*HTTP 500.*(pending|succeeded)/);
     // A next attempt is scheduled (about 5 s later): the cell holds a date, not "none".
     expect(await failed.locator('td').nth(7).textContent()).not.toBe('none');
     await checkAccessibility(world, 'webhooks (deliveries)');
+    // The scheduled retry succeeds: its row comes, and the first attempt's row shows the message succeeded.
+    await shownLive(
+      deliveryRows()
+        .filter({ hasText: hooks() })
+        .filter({ hasText: /api_key\.created.*2\s*delivered\s*200/ }),
+    );
+    await expect.poll(() => failed.locator('td').nth(8).textContent()).toBe('succeeded');
 
     await failed.getByRole('button', { name: /^Redeliver/ }).click();
     await page()
@@ -101,7 +111,8 @@ describe('the webhooks page in Chromium', { timeout: 60_000 }, () => {
     const banner = page()
       .getByRole('status')
       .filter({ hasText: `Keyward disabled ${gone()}` });
-    await refreshUntil(banner);
+    // The 410 came in the previous test's round: the banner came with it, live.
+    await shownLive(banner);
     expect(await banner.textContent()).toContain('The endpoint answered 410 Gone');
     expect(await endpointRow(gone()).textContent()).toContain('disabled by Keyward');
     await checkAccessibility(world, 'webhooks (disabled banner)');

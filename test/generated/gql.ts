@@ -42,6 +42,11 @@ type Documents = {
     "\n  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!], $requiredCurrencies: [Currency!]) {\n    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions, requiredCurrencies: $requiredCurrencies) {\n      valid code keyId kind environment permissions currencies allowedRecipients ref expiresAt\n    }\n  }\n": typeof types.VerifyKeyDocument,
     "\n  mutation AdvanceSandboxConnection($input: AdvanceSandboxConnectionInput!) {\n    advanceSandboxConnection(input: $input) {\n      __typename\n      ... on AdvanceSandboxConnectionSuccess { apiKey connection { id status depositIban depositAddress } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.AdvanceSandboxConnectionDocument,
     "\n  mutation CreateSandboxUser($input: CreateSandboxUserInput!) {\n    createSandboxUser(input: $input) {\n      __typename\n      ... on CreateSandboxUserSuccess { apiKey connection { id email ref status environment direction depositIban depositAddress } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": typeof types.CreateSandboxUserDocument,
+    "\n  subscription WebhookDeliveryEvents {\n    webhookDeliveryEvents {\n      type\n      at\n      delivery {\n        id\n        webhookId\n        eventType\n        url\n        attempt\n        manual\n        succeeded\n        statusCode\n        nextAttemptAt\n        state\n        endpoint { id enabled disabledReason }\n      }\n    }\n  }\n": typeof types.WebhookDeliveryEventsDocument,
+    "\n  mutation CreateEndpointForEvents($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      __typename\n      ... on CreateWebhookEndpointSuccess { endpoint { id } }\n    }\n  }\n": typeof types.CreateEndpointForEventsDocument,
+    "\n  mutation UpdateEndpointForEvents($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) { __typename }\n  }\n": typeof types.UpdateEndpointForEventsDocument,
+    "\n  mutation RedeliverForEvents($input: RedeliverWebhookInput!) {\n    redeliverWebhook(input: $input) {\n      __typename\n      ... on RedeliverWebhookSuccess { delivery { id } }\n    }\n  }\n": typeof types.RedeliverForEventsDocument,
+    "\n  mutation RenameKeyForEvents($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) { __typename }\n  }\n": typeof types.RenameKeyForEventsDocument,
 };
 const documents: Documents = {
     "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      __typename\n      ... on CreateOrganizationSuccess {\n        secret\n        signingSecret\n        signingSecrets { environment signingSecret }\n        organization { id name status disabledPermissions userKeyRecovery liveAccess }\n        key { id keyId kind environment permissions active }\n      }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.CreateOrganizationDocument,
@@ -72,6 +77,11 @@ const documents: Documents = {
     "\n  query VerifyKey($key: String!, $ip: String, $requiredPermissions: [Permission!], $requiredCurrencies: [Currency!]) {\n    verifyKey(key: $key, ip: $ip, requiredPermissions: $requiredPermissions, requiredCurrencies: $requiredCurrencies) {\n      valid code keyId kind environment permissions currencies allowedRecipients ref expiresAt\n    }\n  }\n": types.VerifyKeyDocument,
     "\n  mutation AdvanceSandboxConnection($input: AdvanceSandboxConnectionInput!) {\n    advanceSandboxConnection(input: $input) {\n      __typename\n      ... on AdvanceSandboxConnectionSuccess { apiKey connection { id status depositIban depositAddress } }\n      ... on Error { code message }\n    }\n  }\n": types.AdvanceSandboxConnectionDocument,
     "\n  mutation CreateSandboxUser($input: CreateSandboxUserInput!) {\n    createSandboxUser(input: $input) {\n      __typename\n      ... on CreateSandboxUserSuccess { apiKey connection { id email ref status environment direction depositIban depositAddress } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n": types.CreateSandboxUserDocument,
+    "\n  subscription WebhookDeliveryEvents {\n    webhookDeliveryEvents {\n      type\n      at\n      delivery {\n        id\n        webhookId\n        eventType\n        url\n        attempt\n        manual\n        succeeded\n        statusCode\n        nextAttemptAt\n        state\n        endpoint { id enabled disabledReason }\n      }\n    }\n  }\n": types.WebhookDeliveryEventsDocument,
+    "\n  mutation CreateEndpointForEvents($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      __typename\n      ... on CreateWebhookEndpointSuccess { endpoint { id } }\n    }\n  }\n": types.CreateEndpointForEventsDocument,
+    "\n  mutation UpdateEndpointForEvents($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) { __typename }\n  }\n": types.UpdateEndpointForEventsDocument,
+    "\n  mutation RedeliverForEvents($input: RedeliverWebhookInput!) {\n    redeliverWebhook(input: $input) {\n      __typename\n      ... on RedeliverWebhookSuccess { delivery { id } }\n    }\n  }\n": types.RedeliverForEventsDocument,
+    "\n  mutation RenameKeyForEvents($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) { __typename }\n  }\n": types.RenameKeyForEventsDocument,
 };
 
 /**
@@ -200,6 +210,26 @@ export function graphql(source: "\n  mutation AdvanceSandboxConnection($input: A
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CreateSandboxUser($input: CreateSandboxUserInput!) {\n    createSandboxUser(input: $input) {\n      __typename\n      ... on CreateSandboxUserSuccess { apiKey connection { id email ref status environment direction depositIban depositAddress } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateSandboxUser($input: CreateSandboxUserInput!) {\n    createSandboxUser(input: $input) {\n      __typename\n      ... on CreateSandboxUserSuccess { apiKey connection { id email ref status environment direction depositIban depositAddress } }\n      ... on Error { code message }\n      ... on ValidationError { fields { path message } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription WebhookDeliveryEvents {\n    webhookDeliveryEvents {\n      type\n      at\n      delivery {\n        id\n        webhookId\n        eventType\n        url\n        attempt\n        manual\n        succeeded\n        statusCode\n        nextAttemptAt\n        state\n        endpoint { id enabled disabledReason }\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription WebhookDeliveryEvents {\n    webhookDeliveryEvents {\n      type\n      at\n      delivery {\n        id\n        webhookId\n        eventType\n        url\n        attempt\n        manual\n        succeeded\n        statusCode\n        nextAttemptAt\n        state\n        endpoint { id enabled disabledReason }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateEndpointForEvents($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      __typename\n      ... on CreateWebhookEndpointSuccess { endpoint { id } }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateEndpointForEvents($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      __typename\n      ... on CreateWebhookEndpointSuccess { endpoint { id } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateEndpointForEvents($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) { __typename }\n  }\n"): (typeof documents)["\n  mutation UpdateEndpointForEvents($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) { __typename }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RedeliverForEvents($input: RedeliverWebhookInput!) {\n    redeliverWebhook(input: $input) {\n      __typename\n      ... on RedeliverWebhookSuccess { delivery { id } }\n    }\n  }\n"): (typeof documents)["\n  mutation RedeliverForEvents($input: RedeliverWebhookInput!) {\n    redeliverWebhook(input: $input) {\n      __typename\n      ... on RedeliverWebhookSuccess { delivery { id } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RenameKeyForEvents($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) { __typename }\n  }\n"): (typeof documents)["\n  mutation RenameKeyForEvents($input: UpdatePartnerKeyInput!) {\n    updatePartnerKey(input: $input) { __typename }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -117,13 +117,22 @@ function withHeaders(headers: Record<string, string>) {
   };
 }
 
-/** GraphQL over SSE with the credential in headers (yoga's distinct-connections mode). */
-export function sseSubscribe(url: string, headers: Record<string, string>, query: string, variables?: Record<string, unknown>): Subscriber {
+/**
+ * GraphQL over SSE with the credential in headers (yoga's distinct-connections mode); through
+ * `send` (an app's yoga.fetch) instead of the network when given.
+ */
+export function sseSubscribe(
+  url: string,
+  headers: Record<string, string>,
+  query: string,
+  variables?: Record<string, unknown>,
+  send: (url: string, init: RequestInit) => Promise<Response> = fetch,
+): Subscriber {
   const c = collector();
   const abort = new AbortController();
   void (async () => {
     try {
-      const response = await fetch(url, {
+      const response = await send(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
         body: JSON.stringify({ query, ...(variables && { variables }) }),

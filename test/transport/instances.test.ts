@@ -8,11 +8,14 @@ import { createTestDatabase } from '../helpers/postgres.ts';
 import { KeywardCluster, postGraphQL, type KeywardProcess } from '../helpers/process.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 import { FROM_START, positionOf, sseSubscribe, wsSubscribe, type Subscriber, type SubscriptionResult } from '../helpers/subscriber.ts';
+import { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 const CONNECTION_EVENTS = 'subscription ($after: String) { connectionEvents(after: $after) { cursor status previousStatus connection { id email } } }';
 const KEY_EVENTS = 'subscription { apiKeyEvents { cursor type key { keyId active } } }';
 /** Answers at once with the organization's first key event: a result means the subscription holds its place. */
 const KEY_EVENTS_FROM_START = 'subscription ($after: String) { apiKeyEvents(after: $after) { cursor type } }';
+
+const DELIVERY_EVENTS = 'subscription { webhookDeliveryEvents { type delivery { id attempt manual succeeded state } } }';
 
 /** Small caps per key (with its sessions), so that the budget tests reach them; the other tests stay well below. */
 const CAPS = { KEYWARD_MAX_SOCKETS_PER_KEY: '3', KEYWARD_MAX_SUBSCRIPTIONS_PER_KEY: '4', KEYWARD_SLOT_HEARTBEAT_MS: '200' };
@@ -155,6 +158,53 @@ describe('two instances, one database, Redis between them', () => {
     expect(statusOf(all[3]!)!.connection.email).toBe(live);
     const positions = all.map((r) => positionOf(cursorOf(r)));
     expect(positions).toEqual([positionOf(last) + 1, positionOf(last) + 2, positionOf(last) + 3, positionOf(last) + 4]);
+  });
+
+  it('tells subscribers on B of the webhook attempts made on A (a redelivery through A), each once', async () => {
+    const key = await newOrganization(a);
+    const receiver = await WebhookReceiver.start();
+    try {
+      const created = await postGraphQL(
+        a.url,
+        'mutation ($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { __typename } }',
+        { 'x-partner-key': key },
+        { i: { url: `${receiver.url}/hooks`, eventTypes: ['API_KEY_CREATED'] } },
+      );
+      expect(created.body.data?.createWebhookEndpoint).toEqual({ __typename: 'CreateWebhookEndpointSuccess' });
+      const ws = track(wsSubscribe(b.wsUrl, { 'X-Partner-Key': key }, DELIVERY_EVENTS));
+      const sse = track(sseSubscribe(b.url, { 'x-partner-key': key }, DELIVERY_EVENTS));
+      for (const subscriber of [ws, sse])
+        expect((await subscriber.waitFor(1, 15_000))[0]!.data).toEqual({ webhookDeliveryEvents: { type: 'LISTENING', delivery: null } });
+      // B listens to the organization's channel in Redis once its subscribe has gone through.
+      await settle();
+      await createKey(a, key, 'Hooked');
+      // Either instance's dispatcher makes the first attempt.
+      const [, first] = await ws.waitFor(2, 15_000);
+      const attempt = (first!.data!.webhookDeliveryEvents as { delivery: { id: string } }).delivery;
+      // A redelivery runs in the request, on A: B hears of it over Redis only.
+      const again = async () => {
+        const { body } = await postGraphQL(
+          a.url,
+          'mutation ($i: RedeliverWebhookInput!) { redeliverWebhook(input: $i) { __typename } }',
+          { 'x-partner-key': key },
+          { i: { id: attempt.id } },
+        );
+        expect(body.data?.redeliverWebhook).toEqual({ __typename: 'RedeliverWebhookSuccess' });
+      };
+      await again();
+      await again();
+      for (const subscriber of [ws, sse]) {
+        const results = await subscriber.waitFor(4, 15_000);
+        expect(results.map((r) => r.data?.webhookDeliveryEvents)).toEqual([
+          { type: 'LISTENING', delivery: null },
+          { type: 'ATTEMPTED', delivery: { id: attempt.id, attempt: 1, manual: false, succeeded: true, state: 'SUCCEEDED' } },
+          { type: 'ATTEMPTED', delivery: { id: expect.any(String), attempt: 2, manual: true, succeeded: true, state: 'SUCCEEDED' } },
+          { type: 'ATTEMPTED', delivery: { id: expect.any(String), attempt: 3, manual: true, succeeded: true, state: 'SUCCEEDED' } },
+        ]);
+      }
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('still delivers every event when Redis is down, from the event table', async () => {

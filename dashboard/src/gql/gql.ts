@@ -52,6 +52,7 @@ type Documents = {
     "\n  fragment EndpointRow on WebhookEndpoint {\n    id\n    url\n    eventTypes\n    enabled\n    disabledReason\n    createdAt\n  }\n": typeof types.EndpointRowFragmentDoc,
     "\n  query WebhookEndpoints($first: Int!) {\n    webhookEndpoints(first: $first) {\n      totalCount\n      edges { node { ...EndpointRow } }\n    }\n  }\n": typeof types.WebhookEndpointsDocument,
     "\n  query WebhookDeliveries($first: Int!, $after: String, $endpointId: ID) {\n    webhookDeliveries(first: $first, after: $after, endpointId: $endpointId) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node { id webhookId eventType url attempt manual state succeeded statusCode error nextAttemptAt attemptedAt }\n      }\n    }\n  }\n": typeof types.WebhookDeliveriesDocument,
+    "\n  subscription WebhookDeliveryEvents {\n    webhookDeliveryEvents { type }\n  }\n": typeof types.WebhookDeliveryEventsDocument,
     "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      __typename\n      ... on CreateWebhookEndpointSuccess { endpoint { ...EndpointRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.CreateWebhookEndpointDocument,
     "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) {\n      __typename\n      ... on UpdateWebhookEndpointSuccess { endpoint { ...EndpointRow } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.UpdateWebhookEndpointDocument,
     "\n  mutation DeleteWebhookEndpoint($input: DeleteWebhookEndpointInput!) {\n    deleteWebhookEndpoint(input: $input) {\n      __typename\n      ... on DeleteWebhookEndpointSuccess { deletedId }\n      ... on Error { code message }\n    }\n  }\n": typeof types.DeleteWebhookEndpointDocument,
@@ -97,6 +98,7 @@ const documents: Documents = {
     "\n  fragment EndpointRow on WebhookEndpoint {\n    id\n    url\n    eventTypes\n    enabled\n    disabledReason\n    createdAt\n  }\n": types.EndpointRowFragmentDoc,
     "\n  query WebhookEndpoints($first: Int!) {\n    webhookEndpoints(first: $first) {\n      totalCount\n      edges { node { ...EndpointRow } }\n    }\n  }\n": types.WebhookEndpointsDocument,
     "\n  query WebhookDeliveries($first: Int!, $after: String, $endpointId: ID) {\n    webhookDeliveries(first: $first, after: $after, endpointId: $endpointId) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node { id webhookId eventType url attempt manual state succeeded statusCode error nextAttemptAt attemptedAt }\n      }\n    }\n  }\n": types.WebhookDeliveriesDocument,
+    "\n  subscription WebhookDeliveryEvents {\n    webhookDeliveryEvents { type }\n  }\n": types.WebhookDeliveryEventsDocument,
     "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) {\n      __typename\n      ... on CreateWebhookEndpointSuccess { endpoint { ...EndpointRow } }\n      ... on Error { code message }\n    }\n  }\n": types.CreateWebhookEndpointDocument,
     "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {\n    updateWebhookEndpoint(input: $input) {\n      __typename\n      ... on UpdateWebhookEndpointSuccess { endpoint { ...EndpointRow } }\n      ... on Error { code message }\n    }\n  }\n": types.UpdateWebhookEndpointDocument,
     "\n  mutation DeleteWebhookEndpoint($input: DeleteWebhookEndpointInput!) {\n    deleteWebhookEndpoint(input: $input) {\n      __typename\n      ... on DeleteWebhookEndpointSuccess { deletedId }\n      ... on Error { code message }\n    }\n  }\n": types.DeleteWebhookEndpointDocument,
@@ -270,6 +272,10 @@ export function graphql(source: "\n  query WebhookEndpoints($first: Int!) {\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query WebhookDeliveries($first: Int!, $after: String, $endpointId: ID) {\n    webhookDeliveries(first: $first, after: $after, endpointId: $endpointId) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node { id webhookId eventType url attempt manual state succeeded statusCode error nextAttemptAt attemptedAt }\n      }\n    }\n  }\n"): (typeof documents)["\n  query WebhookDeliveries($first: Int!, $after: String, $endpointId: ID) {\n    webhookDeliveries(first: $first, after: $after, endpointId: $endpointId) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node { id webhookId eventType url attempt manual state succeeded statusCode error nextAttemptAt attemptedAt }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription WebhookDeliveryEvents {\n    webhookDeliveryEvents { type }\n  }\n"): (typeof documents)["\n  subscription WebhookDeliveryEvents {\n    webhookDeliveryEvents { type }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useMutation, useQuery, useSubscription } from 'urql';
 import { Checkboxes } from '../components/Checkboxes.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
@@ -45,6 +45,14 @@ const WebhookDeliveries = graphql(`
         node { id webhookId eventType url attempt manual state succeeded statusCode error nextAttemptAt attemptedAt }
       }
     }
+  }
+`);
+
+// Each attempt, cancellation and endpoint Keyward disabled drops the lists from the cache (client.ts),
+// so they are read again; LISTENING (first, and after every reconnect) too, as nothing is replayed.
+const DeliveryEvents = graphql(`
+  subscription WebhookDeliveryEvents {
+    webhookDeliveryEvents { type }
   }
 `);
 
@@ -125,7 +133,8 @@ export function WebhooksPage() {
   const me = useMe();
   const { env } = useEnv();
   const writable = mayWrite(me, env);
-  const [{ data, error, fetching }, refetch] = useQuery({ query: WebhookEndpoints, variables: { first: MAX_ENDPOINTS } });
+  const [{ data, error, fetching }] = useQuery({ query: WebhookEndpoints, variables: { first: MAX_ENDPOINTS } });
+  useSubscription({ query: DeliveryEvents, variables: {} });
   const [editing, setEditing] = useState<Editing>(null);
   const endpoints = data?.webhookEndpoints.edges.map((edge) => edge.node);
   const close = () => setEditing(null);
@@ -196,7 +205,7 @@ export function WebhooksPage() {
           </tbody>
         </TableBox>
       )}
-      <DeliveryLog endpoints={endpoints ?? []} writable={writable} onRefresh={() => refetch({ requestPolicy: 'network-only' })} />
+      <DeliveryLog endpoints={endpoints ?? []} writable={writable} />
       <Dialog title={`Add a webhook endpoint (${env.toUpperCase()})`} open={editing?.kind === 'create'} onClose={close}>
         {editing?.kind === 'create' && <EndpointForm onDone={close} />}
       </Dialog>
@@ -230,10 +239,10 @@ export function WebhooksPage() {
 const DELIVERIES_PAGE = 20;
 
 /** Every attempt, newest first, with the message's state now; one endpoint's on request. */
-function DeliveryLog({ endpoints, writable, onRefresh }: { endpoints: EndpointRowFragment[]; writable: boolean; onRefresh: () => void }) {
+function DeliveryLog({ endpoints, writable }: { endpoints: EndpointRowFragment[]; writable: boolean }) {
   const [endpointId, setEndpointId] = useState('');
   const pages = usePages();
-  const [{ data, error, fetching }, refetch] = useQuery({
+  const [{ data, error, fetching }] = useQuery({
     query: WebhookDeliveries,
     variables: { first: DELIVERIES_PAGE, after: pages.after, endpointId: endpointId || null },
   });
@@ -242,20 +251,10 @@ function DeliveryLog({ endpoints, writable, onRefresh }: { endpoints: EndpointRo
   const connection = data?.webhookDeliveries;
   return (
     <section aria-labelledby="deliveries-title" className="subsection">
-      <div className="page-head">
-        <h2 id="deliveries-title">Delivery log</h2>
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => {
-            onRefresh();
-            refetch({ requestPolicy: 'network-only' });
-          }}
-        >
-          Refresh
-        </button>
-      </div>
-      <p className="hint">Every attempt, newest first{connection ? ` (${connection.totalCount})` : ''}. Failed messages are retried for about 3 days.</p>
+      <h2 id="deliveries-title">Delivery log</h2>
+      <p className="hint">
+        Every attempt, newest first{connection ? ` (${connection.totalCount})` : ''}, as it happens. Failed messages are retried for about 3 days.
+      </p>
       <label htmlFor="delivery-endpoint">Endpoint</label>
       <select
         id="delivery-endpoint"

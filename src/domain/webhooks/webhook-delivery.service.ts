@@ -42,6 +42,26 @@ const DELIVERY_RETENTION_MS = 30 * 24 * 3600 * 1000;
 /** Deliveries claimed (and sent concurrently) per round. */
 const BATCH_SIZE = 20;
 
+/**
+ * A change to what webhookDeliveries and webhookEndpoints show, told after it committed: an
+ * attempt recorded (scheduled or a redelivery: its outcome, the next attempt, the message's
+ * state), a message cancelled when its endpoint was found disabled, or an endpoint Keyward
+ * disabled after an attempt. These are hints for live lists, not part of the event log: ids
+ * only, never a payload, URL or secret.
+ */
+export interface DeliveryChange {
+  type: 'ATTEMPTED' | 'CANCELLED' | 'ENDPOINT_DISABLED';
+  organizationId: string;
+  environment: Environment;
+  /** The attempt made; for CANCELLED the message's latest attempt; for ENDPOINT_DISABLED the attempt that disabled it. */
+  attemptId: string;
+  at: Date;
+}
+
+export interface DeliveryChangeListener {
+  deliveryChanged(change: DeliveryChange): void;
+}
+
 /** A delivery claimed by this worker. */
 interface Claimed {
   id: string;
@@ -117,6 +137,8 @@ export class WebhookDeliveryService implements AppendObserver {
       random?: () => number;
       /** Told of each attempt's result (metrics). */
       onAttempt?: (succeeded: boolean) => void;
+      /** Told of every change to deliveries and endpoints, after commit (live subscriptions). */
+      changes?: DeliveryChangeListener;
     },
   ) {}
 
@@ -270,7 +292,7 @@ export class WebhookDeliveryService implements AppendObserver {
   private async attempt(delivery: Claimed, manual: boolean, round: Round = this.freshReads()): Promise<WebhookAttempt | null> {
     const endpoint = delivery.endpointId ? await round.endpoint(delivery.endpointId) : null;
     if (delivery.endpointId && !endpoint?.enabled) {
-      if (!manual) await this.finish(delivery.id, 'CANCELLED');
+      if (!manual) await this.cancel(delivery);
       return null;
     }
     const url = endpoint?.url ?? delivery.callbackUrl!;
@@ -334,9 +356,11 @@ export class WebhookDeliveryService implements AppendObserver {
       }
       return row;
     });
-    if (endpoint && outcome.gone) await this.disableEndpoint(endpoint.id, 'The endpoint answered 410 Gone');
+    const scope = { organizationId: delivery.organizationId, environment: delivery.environment, attemptId: recorded.id };
+    this.tell({ type: 'ATTEMPTED', ...scope, at: startedAt });
+    if (endpoint && outcome.gone) await this.disableEndpoint(endpoint.id, 'The endpoint answered 410 Gone', scope);
     else if (endpoint && !outcome.succeeded && (await this.failingForFiveDays(endpoint, startedAt))) {
-      await this.disableEndpoint(endpoint.id, 'Every delivery failed for 5 days');
+      await this.disableEndpoint(endpoint.id, 'Every delivery failed for 5 days', scope);
     }
     this.deps.onAttempt?.(outcome.succeeded);
     this.deps.logger.info(
@@ -394,16 +418,34 @@ export class WebhookDeliveryService implements AppendObserver {
     return open(this.deps.encryptionKey, key.encryptedSecret, key.keyId);
   }
 
-  private async finish(id: string, state: WebhookDeliveryState): Promise<void> {
-    await this.prisma.webhookDelivery.update({ where: { id }, data: { state, leaseUntil: null, nextAttemptAt: null, sealedApiKey: null } });
+  /** A message whose endpoint was disabled meanwhile: it ends, and its attempts (if any) show so. */
+  private async cancel(delivery: Claimed): Promise<void> {
+    await this.prisma.webhookDelivery.update({
+      where: { id: delivery.id },
+      data: { state: 'CANCELLED', leaseUntil: null, nextAttemptAt: null, sealedApiKey: null },
+    });
+    const latest = await this.prisma.webhookAttempt.findFirst({ where: { deliveryId: delivery.id }, orderBy: { seq: 'desc' }, select: { id: true } });
+    if (latest) {
+      const { organizationId, environment } = delivery;
+      this.tell({ type: 'CANCELLED', organizationId, environment, attemptId: latest.id, at: this.deps.clock.now() });
+    }
+  }
+
+  /** A change committed: the live subscriptions hear of it (a failure there never fails the delivery). */
+  private tell(change: DeliveryChange): void {
+    try {
+      this.deps.changes?.deliveryChanged(change);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'telling subscribers of a webhook delivery failed');
+    }
   }
 
   /**
    * Keyward disables an endpoint (410 Gone, or failing for 5 days): its pending deliveries are
    * cancelled, an audit row says why, and a WEBHOOK_ENDPOINT_DISABLED event goes to the
-   * organization's other endpoints that selected it.
+   * organization's other endpoints that selected it. Subscribers hear of it with the attempt that did it.
    */
-  private async disableEndpoint(id: string, reason: string): Promise<void> {
+  private async disableEndpoint(id: string, reason: string, after: Pick<DeliveryChange, 'organizationId' | 'environment' | 'attemptId'>): Promise<void> {
     const found = await this.prisma.webhookEndpoint.findUnique({ where: { id }, select: { organizationId: true } });
     if (!found) return;
     await this.deps.uow.run({ type: 'system' }, found.organizationId, async (w) => {
@@ -422,6 +464,7 @@ export class WebhookDeliveryService implements AppendObserver {
         details: { url: endpoint.url, reason },
       });
       await w.emit([{ ...scope, type: 'WEBHOOK_ENDPOINT_DISABLED', data: { webhookEndpointId: publicId('WebhookEndpoint', id), url: endpoint.url, reason } }]);
+      w.afterCommit(() => this.tell({ type: 'ENDPOINT_DISABLED', ...after, at: this.deps.clock.now() }));
     });
     this.deps.logger.warn({ endpointId: id, reason }, 'webhook endpoint disabled');
   }

@@ -4,7 +4,7 @@ import { AccessError, NotFoundError } from '../../domain/errors.ts';
 import { encodeCursor, type EventRecord } from '../../domain/events/event-log.ts';
 import type { ConnectionStatus } from '../../generated/prisma/enums.ts';
 import type { LiveItem, Subscriber } from '../../live/subscriptions.ts';
-import { apiKeysWhere, connectionsWhere } from '../../domain/access/visibility.ts';
+import { apiKeysWhere, connectionsWhere, webhookAttemptsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
 import { callerOf } from '../resolver-helpers.ts';
 import { ConnectionLookup, connectionLookupWhere, ConnectionStatusEnum } from './connection.ts';
@@ -127,6 +127,62 @@ builder.subscriptionField('connectionStatusChanged', (t) =>
       if (item.kind === 'current') return { status: item.connection.status, connectionId: item.connection.id, at: item.connection.updatedAt };
       const event = eventOf(item);
       return { status: event.data.status as ConnectionStatus, connectionId: event.connectionId!, at: event.createdAt };
+    },
+  }),
+);
+
+const WebhookDeliveryEventTypeEnum = builder.enumType('WebhookDeliveryEventType', {
+  values: {
+    LISTENING: { description: 'First, once the subscription is live: read webhookDeliveries and webhookEndpoints now; every later change follows' },
+    ATTEMPTED: {
+      description: "An attempt was made (scheduled or redeliverWebhook): `delivery` is it, with its outcome, next attempt and the message's state",
+    },
+    CANCELLED: { description: "A message was cancelled, its endpoint having been disabled: `delivery` is the message's latest attempt" },
+    ENDPOINT_DISABLED: {
+      description:
+        "Keyward disabled `delivery.endpoint` after the attempt `delivery` (410 Gone, or failing for 5 days); the endpoint's pending messages were cancelled",
+    },
+  } as const,
+});
+
+/** A delivery change as a subscription shows it. */
+interface DeliveryEventView {
+  type: 'LISTENING' | 'ATTEMPTED' | 'CANCELLED' | 'ENDPOINT_DISABLED';
+  attemptId: string | null;
+  at: Date;
+}
+
+const WebhookDeliveryEventRef = builder.objectRef<DeliveryEventView>('WebhookDeliveryEvent');
+
+WebhookDeliveryEventRef.implement({
+  description: 'Something changed in the delivery log or the endpoints. Not resumable: after (re)subscribing, read the lists on LISTENING.',
+  fields: (t) => ({
+    type: t.field({ type: WebhookDeliveryEventTypeEnum, resolve: (view) => view.type }),
+    delivery: t.prismaField({
+      type: 'WebhookAttempt',
+      nullable: true,
+      description: 'The attempt as it is now (`state` is its message’s now); null for LISTENING, and when it was deleted since (its endpoint deleted)',
+      resolve: (query, view, _args, ctx) =>
+        view.attemptId
+          ? ctx.prisma.webhookAttempt.findFirst({ ...query, where: { AND: [{ id: view.attemptId }, webhookAttemptsWhere(callerOf(ctx))] } })
+          : null,
+    }),
+    at: t.field({ type: 'DateTime', resolve: (view) => view.at }),
+  }),
+});
+
+builder.subscriptionField('webhookDeliveryEvents', (t) =>
+  t.field({
+    type: WebhookDeliveryEventRef,
+    description:
+      'Every change to the webhook deliveries and endpoints of the organization and environment: LISTENING first, then each attempt, cancellation and endpoint Keyward disabled, as it happens on any instance',
+    authScopes: { may: 'webhooks.read' },
+    subscribe: (_root, _args, ctx) => ctx.services.subscriptions.webhookDeliveryEvents(subscriberOf(ctx)),
+    resolve: (item: LiveItem): DeliveryEventView => {
+      if (item.kind === 'listening') return { type: 'LISTENING', attemptId: null, at: item.at };
+      if (item.kind === 'end') throw item.error;
+      if (item.kind !== 'delivery') throw new Error(`unexpected ${item.kind} item`);
+      return { type: item.change.type, attemptId: item.change.attemptId, at: item.change.at };
     },
   }),
 );
