@@ -694,10 +694,8 @@ describe.skipIf(!postgresAvailable() && !process.env.CI)('migrations on PostgreS
     const leftovers = await client.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
     expect(leftovers.rows).toEqual([]);
     expect((await client.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory'`)).rows).toEqual([]);
-    // …and the next start gets it at once (a held lock would make it wait 10 s, then fail).
-    const started = Date.now();
+    // …and the next start gets it (a held lock would make it give up after 10 s and throw).
     expect(await applyMigrations({ kind: 'postgres', url })).toEqual({ applied: [] });
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('waits for the advisory lock another session holds', async () => {
