@@ -152,6 +152,66 @@ describe('requestLogs', () => {
     expect(names.sort()).toEqual(['AfterIdle', 'DuringWrite']);
   });
 
+  it('keeps at most its cap waiting, dropping the oldest in bulk and saying how many; a batch under way or refused loses nothing', async () => {
+    const org = await newOrganization(app);
+    // The real database, reached through a gate: each insert waits for the test to let it go (or fail).
+    const gates: { release: () => void; fail: () => void }[] = [];
+    const gated = {
+      $executeRaw: (...args: Parameters<typeof app.services.prisma.$executeRaw>) =>
+        new Promise<void>((resolve, reject) => gates.push({ release: resolve, fail: () => reject(new Error('database away')) })).then(() =>
+          app.services.prisma.$executeRaw(...args),
+        ),
+    } as unknown as typeof app.services.prisma;
+    const writer = new RequestLogWriter(gated, app.clock, app.services.logger, 30, { batch: 3, maxPending: 10 });
+    const entry = (i: number) => ({
+      organizationId: org.organizationUuid,
+      environment: 'TEST' as const,
+      keyId: org.keyId,
+      operationName: `Op${i}`,
+      operationType: 'query',
+      outcome: 'OK',
+      httpStatus: 200,
+      ip: null,
+      durationMs: i,
+      createdAt: new Date(),
+    });
+    const written = async () =>
+      (await app.services.prisma.requestLog.findMany({ where: { organizationId: org.organizationUuid }, orderBy: { seq: 'asc' } })).map(
+        (row) => row.operationName,
+      );
+    const nextGate = async () => {
+      while (gates.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      return gates.shift()!;
+    };
+
+    for (let i = 0; i < 5; i++) writer.record(entry(i));
+    // A write refused: its batch goes back in front, nothing lost.
+    let flushing = writer.flush();
+    (await nextGate()).fail();
+    await flushing;
+    expect(writer.waiting).toBe(5);
+
+    // A write under way (Op0–Op2) while ten more arrive: past the cap of 10, the oldest waiting go
+    // in one step (a tenth of the cap more than the excess), never an entry of the batch.
+    flushing = writer.flush();
+    const underWay = await nextGate();
+    for (let i = 5; i < 15; i++) writer.record(entry(i));
+    expect(writer.waiting).toBe(10); // Op5–Op14: at the 11th waiting, Op3 and Op4 went (1 over, plus a tenth of 10)
+    underWay.release();
+    // The rest goes in batches of 3, each let through as it comes.
+    let settled = false;
+    void flushing.then(() => (settled = true));
+    while (!settled) {
+      gates.shift()?.release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await flushing;
+    expect(await written()).toEqual(['Op0', 'Op1', 'Op2', ...[5, 6, 7, 8, 9, 10, 11, 12, 13, 14].map((i) => `Op${i}`)]);
+    expect(
+      app.logs.entries().some((line) => line.msg === 'request log entries dropped: the database did not keep up or was unavailable' && line.dropped === 2),
+    ).toBe(true);
+  });
+
   it('writes batches on PostgreSQL as on the embedded database: every field as recorded', async () => {
     const pg = await createTestApp({ database: await sharedDatabase({ kind: 'postgres', url: await createTestDatabase(inject('postgresUrl')) }) });
     const org = await newOrganization(pg);

@@ -23,6 +23,13 @@ const BATCH = 500;
 const MAX_PENDING = 20_000;
 const DEFAULT_REQUEST_LOG_RETENTION_DAYS = 30;
 
+export interface RequestLogLimits {
+  /** Entries per insert. */
+  batch: number;
+  /** Entries kept waiting at most. */
+  maxPending: number;
+}
+
 /**
  * The partners' request log. A request only appends to a buffer in memory; a timer writes the
  * buffer in batches (one insert per 500 entries), so logging never adds a database write to a
@@ -40,14 +47,19 @@ export class RequestLogWriter {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly retentionDays = DEFAULT_REQUEST_LOG_RETENTION_DAYS,
+    private readonly limits: RequestLogLimits = { batch: BATCH, maxPending: MAX_PENDING },
   ) {}
 
   record(entry: RequestLogEntry): void {
     this.pending.push(entry);
-    if (this.pending.length > MAX_PENDING) {
-      this.dropped += this.pending.length - MAX_PENDING;
-      this.pending.splice(0, this.pending.length - MAX_PENDING);
-    }
+    // Past the cap, a tenth of it goes at once: one array move per thousands of requests, not one
+    // per request (a full buffer means the database is not keeping up; that is when it matters).
+    if (this.pending.length > this.limits.maxPending) this.dropOldest(this.pending.length - this.limits.maxPending + Math.ceil(this.limits.maxPending / 10));
+  }
+
+  /** Entries waiting to be written (the one under way excluded). */
+  get waiting(): number {
+    return this.pending.length;
   }
 
   start(intervalMs: number): void {
@@ -73,19 +85,28 @@ export class RequestLogWriter {
     return this.flushing;
   }
 
+  private dropOldest(count: number): void {
+    this.pending.splice(0, count);
+    this.dropped += count;
+  }
+
   private async writePending(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = this.pending.slice(0, BATCH);
+      // The batch leaves the buffer before it is written, so dropping the oldest while it is under
+      // way drops waiting entries only, never one of it (nor, by a shifted index, one after it).
+      const batch = this.pending.splice(0, this.limits.batch);
       try {
         await this.insert(batch);
       } catch (error) {
+        // Back in front, to be tried again; the cap still holds.
+        this.pending = batch.concat(this.pending);
+        if (this.pending.length > this.limits.maxPending) this.dropOldest(this.pending.length - this.limits.maxPending);
         this.logger.warn({ err: error, waiting: this.pending.length }, 'writing request logs failed; retrying later');
         return;
       }
-      this.pending.splice(0, batch.length);
     }
     if (this.dropped > 0) {
-      this.logger.warn({ dropped: this.dropped }, 'request log entries dropped while the database was unavailable');
+      this.logger.warn({ dropped: this.dropped }, 'request log entries dropped: the database did not keep up or was unavailable');
       this.dropped = 0;
     }
   }
