@@ -11,9 +11,13 @@
  *   (e) Keyward:  `POST /v1/keys/verify` (admin token) verifying the demo partner key, with
  *       `"requiredPermissions": ["KEYS_READ"]`
  *   (f) Keyward:  the GraphQL `verifyKey` query (admin token), the same verification
+ *   (g) Keyward:  `POST /v1/keys/verify` of a well-formed key whose keyId does not exist (a guess)
+ *   (h) Keyward:  `POST /v1/keys/verify` of the demo key's keyId with a wrong secret (valid checksum)
  *
- * Ratios (requests/s): b/a (target BENCH_TARGET), c/a, e/d (target BENCH_VERIFY_TARGET: the
- * verification endpoint against bare node:http) and f/a (verifyKey against bare graphql-yoga).
+ * Ratios (requests/s): b/a (target BENCH_TARGET), c/a (target BENCH_TYPENAME_TARGET), e/d (target
+ * BENCH_VERIFY_TARGET: the verification endpoint against bare node:http), f/a (verifyKey against
+ * bare graphql-yoga), and g/e and h/e (target 0.9: a made-up or wrong key costs no more than a
+ * valid one, each a repeat the verifier answers without the database).
  *
  * Each server is its own child process (Keyward serves b, c, e and f); autocannon runs here. Each
  * round measures every selected target once, each after a warm-up, with the same
@@ -36,7 +40,7 @@
  * serving both would be; compare with BENCH_TARGETS=d,e.
  *
  * Environment (all optional):
- *   BENCH_TARGETS=a,b,c,d,e,f  targets to measure (any subset; only the servers they need start)
+ *   BENCH_TARGETS=a,b,c,d,e,f,g,h  targets to measure (any subset; only the servers they need start)
  *   BENCH_DURATION=10      seconds measured per run
  *   BENCH_WARMUP=3         seconds of warm-up before each run (not measured)
  *   BENCH_CONNECTIONS=10   concurrent connections
@@ -44,8 +48,9 @@
  *   BENCH_ROUNDS=2         rounds (each measures every selected target once)
  *   BENCH_LOG_LEVEL=info   Keyward's LOG_LEVEL (its default; warn drops the one-line-per-request log
  *                          of /graphql; POST /v1/keys/verify logs nothing per request)
- *   BENCH_TARGET=0.9       ratio b/a to reach
- *   BENCH_VERIFY_TARGET=0.3  ratio e/d to reach
+ *   BENCH_TARGET=0.8       ratio b/a to reach
+ *   BENCH_TYPENAME_TARGET=0.85  ratio c/a to reach
+ *   BENCH_VERIFY_TARGET=0.6  ratio e/d to reach
  *   BENCH_ENFORCE_RATIO=1  also exit 1 when a measured ratio is below its target
  *   BENCH_CPU_PROF=keyward|baseline|node|all   write V8 CPU profiles under bench/results/profiles/
  *                          (baseline: the graphql-yoga one, node: the bare node:http one; summarise
@@ -53,6 +58,7 @@
  *                          profiler slows the profiled server down)
  */
 import { liftDemoRateLimit } from './demo-organization.ts';
+import { generateKey } from '../src/domain/api-key/key-format.ts';
 import { freePort } from '../test/helpers/ports.ts';
 import autocannon, { type Result } from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -70,7 +76,7 @@ const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 // ---------------------------------------------------------------------------------------------
 // Configuration
 
-const TARGET_IDS = ['a', 'b', 'c', 'd', 'e', 'f'] as const;
+const TARGET_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] as const;
 type TargetId = (typeof TARGET_IDS)[number];
 const isTargetId = (value: string): value is TargetId => (TARGET_IDS as readonly string[]).includes(value);
 
@@ -84,7 +90,7 @@ function numberEnv(name: string, fallback: number, min: number, integer = true):
   return value;
 }
 
-/** BENCH_TARGETS: letters separated by commas or spaces ("a,d,e", "d e"), kept in a…f order. */
+/** BENCH_TARGETS: letters separated by commas or spaces ("a,d,e", "d e"), kept in a…h order. */
 function targetsEnv(): TargetId[] {
   const raw = (process.env.BENCH_TARGETS ?? '').trim().toLowerCase();
   if (raw === '' || raw === 'all') return [...TARGET_IDS];
@@ -106,8 +112,9 @@ function loadConfig() {
     connections: numberEnv('BENCH_CONNECTIONS', 10, 1),
     pipelining: numberEnv('BENCH_PIPELINING', 1, 1),
     rounds: numberEnv('BENCH_ROUNDS', 2, 1),
-    target: numberEnv('BENCH_TARGET', 0.9, 0, false),
-    verifyTarget: numberEnv('BENCH_VERIFY_TARGET', 0.3, 0, false),
+    target: numberEnv('BENCH_TARGET', 0.8, 0, false),
+    typenameTarget: numberEnv('BENCH_TYPENAME_TARGET', 0.85, 0, false),
+    verifyTarget: numberEnv('BENCH_VERIFY_TARGET', 0.6, 0, false),
     enforceRatio: process.env.BENCH_ENFORCE_RATIO === '1',
     keywardLogLevel: process.env.BENCH_LOG_LEVEL?.trim() || 'info',
     cpuProf,
@@ -504,12 +511,7 @@ async function verifyEndpointTarget(k: KeywardServer): Promise<Target> {
   const headers = { 'content-type': 'application/json', 'x-admin-token': k.adminToken };
   const body = JSON.stringify({ key: k.partnerKey, ip: VERIFY_IP, requiredPermissions: [VERIFY_PERMISSION] });
   const probe = await postJson(url, headers, body);
-  let parsed: Verification = {};
-  try {
-    parsed = JSON.parse(probe.text) as Verification;
-  } catch {
-    // reported below
-  }
+  const parsed = parseVerification(probe.text);
   if (
     probe.status !== 200 ||
     parsed.valid !== true ||
@@ -532,6 +534,41 @@ async function verifyEndpointTarget(k: KeywardServer): Promise<Target> {
       request: `POST ${VERIFY_PATH} {"key":"<demo TEST partner key>","ip":"${VERIFY_IP}","requiredPermissions":["${VERIFY_PERMISSION}"]}`,
       auth: 'X-Admin-Token',
     },
+  });
+}
+
+function parseVerification(text: string): Verification {
+  try {
+    return JSON.parse(text) as Verification;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * (g) and (h): `POST /v1/keys/verify` of a key that is not valid, of the same length as (e)'s:
+ * a made-up keyId (g), or the demo key's keyId with another secret (h). Both are answered
+ * `valid: false` with the same code, and repeated they must cost what (e) costs.
+ */
+async function invalidKeyTarget(k: KeywardServer, id: 'g' | 'h'): Promise<Target> {
+  const url = `${k.base}${VERIFY_PATH}`;
+  const headers = { 'content-type': 'application/json', 'x-admin-token': k.adminToken };
+  const key = id === 'g' ? generateKey('ptr', 'test').token : generateKey('ptr', 'test', k.keyId).token;
+  const body = JSON.stringify({ key, ip: VERIFY_IP, requiredPermissions: [VERIFY_PERMISSION] });
+  const probe = await postJson(url, headers, body);
+  const parsed = parseVerification(probe.text);
+  if (probe.status !== 200 || parsed.valid !== false || parsed.keyId) {
+    throw new Error(`Keyward answered POST ${VERIFY_PATH} of an invalid key unexpectedly (HTTP ${probe.status}): ${redact(probe.text)}`);
+  }
+  const what = id === 'g' ? 'a made-up keyId' : 'the demo keyId, a wrong secret';
+  return keywardTarget(k, {
+    id,
+    label: `(${id}) Keyward  verify: ${id === 'g' ? 'made-up keyId' : 'wrong secret'}`,
+    url,
+    headers,
+    body,
+    expectBody: probe.text,
+    describe: { request: `POST ${VERIFY_PATH} {"key":"<${what}>","ip":"${VERIFY_IP}","requiredPermissions":["${VERIFY_PERMISSION}"]}`, auth: 'X-Admin-Token' },
   });
 }
 
@@ -719,7 +756,7 @@ function summarize(runs: RunResult[]) {
   };
 }
 
-type RatioId = 'b/a' | 'c/a' | 'e/d' | 'f/a';
+type RatioId = 'b/a' | 'c/a' | 'e/d' | 'f/a' | 'g/e' | 'h/e';
 interface RatioDef {
   id: RatioId;
   num: TargetId;
@@ -734,11 +771,13 @@ const RATIO_DEFS: RatioDef[] = [
     id: 'c/a',
     num: 'c',
     den: 'a',
-    target: null,
+    target: config.typenameTarget,
     what: "Keyward's per-request cost (key verification, context, request log) with the query held equal",
   },
   { id: 'e/d', num: 'e', den: 'd', target: config.verifyTarget, what: `POST ${VERIFY_PATH} vs a bare node:http JSON endpoint (verification headline)` },
   { id: 'f/a', num: 'f', den: 'a', target: null, what: 'verifyKey query (admin token) vs bare graphql-yoga { __typename }' },
+  { id: 'g/e', num: 'g', den: 'e', target: 0.9, what: `POST ${VERIFY_PATH}: a made-up keyId vs the valid key` },
+  { id: 'h/e', num: 'h', den: 'e', target: 0.9, what: `POST ${VERIFY_PATH}: a wrong secret vs the valid key` },
 ];
 
 interface Ratio {
@@ -792,7 +831,7 @@ async function main(): Promise<number> {
   const profiled = [
     profileBaseline && wants('a') && 'graphql-yoga baseline',
     profileNode && wants('d') && 'bare node:http baseline',
-    profileKeyward && wants('b', 'c', 'e', 'f') && 'Keyward',
+    profileKeyward && wants('b', 'c', 'e', 'f', 'g', 'h') && 'Keyward',
   ].filter(Boolean);
   if (profiled.length > 0) {
     mkdirSync(PROFILE_DIR, { recursive: true });
@@ -800,7 +839,7 @@ async function main(): Promise<number> {
   }
 
   tempDir = mkdtempSync(join(os.tmpdir(), 'keyward-bench-'));
-  const needKeyward = wants('b', 'c', 'e', 'f');
+  const needKeyward = wants('b', 'c', 'e', 'f', 'g', 'h');
   console.log(`starting servers${needKeyward ? ' (Keyward creates and migrates a fresh embedded database)' : ''}…`);
   const t0 = performance.now();
   const [yogaServer, nodeServer, keyward] = await Promise.all([
@@ -818,6 +857,8 @@ async function main(): Promise<number> {
   }
   if (keyward && wants('e')) byId.e = await verifyEndpointTarget(keyward);
   if (keyward && wants('f')) byId.f = await verifyKeyQueryTarget(keyward);
+  if (keyward && wants('g')) byId.g = await invalidKeyTarget(keyward, 'g');
+  if (keyward && wants('h')) byId.h = await invalidKeyTarget(keyward, 'h');
   const targets = config.targets.map((id) => byId[id]!);
   console.log(`servers ready in ${fmt((performance.now() - t0) / 1000, 1)} s; responses verified against:`);
   for (const target of targets) console.log(`  (${target.id}) ${redact(target.expectBody)}`);

@@ -6,7 +6,7 @@
  *   --results <file>   only count samples inside the measured runs recorded in this results file
  *                      (default bench/results/http-latest.json when it exists; the process's
  *                      start-up and migrations are then left out)
- *   --target a…f       which target's runs to keep (default: b, Keyward's viewer query; a and d
+ *   --target a…h       which target's runs to keep (default: b, Keyward's viewer query; a and d
  *                      are the baselines' own profiles, b, c, e and f Keyward's — see bench/http.ts)
  *   --top <n>          rows per table (default 30)
  *   --match <regex>    only list functions whose name or file matches, in the inclusive table
@@ -40,7 +40,7 @@ function arg(name: string): string | undefined {
 
 const file = process.argv[2];
 if (!file || file.startsWith('--')) {
-  process.stderr.write('usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [--results file] [--target a…f] [--top n] [--match regex]\n');
+  process.stderr.write('usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [--results file] [--target a…h] [--top n] [--match regex]\n');
   process.exit(2);
 }
 const top = Number(arg('--top') ?? 30);
