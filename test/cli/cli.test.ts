@@ -47,7 +47,7 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 function cli(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [KEYWARD_CLI, ...args], {
+    const child = spawn(process.execPath, [...KEYWARD_CLI, ...args], {
       cwd: ROOT,
       env: baseEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,7 +102,7 @@ interface KeyJson {
 /** Starts the server on the data dir and resolves once it logs "Keyward listening". */
 function startServer(dataDir: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [KEYWARD_MAIN], {
+    const child = spawn(process.execPath, KEYWARD_MAIN, {
       cwd: ROOT,
       env: baseEnv({ KEYWARD_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { freePort } from './ports.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +16,21 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (where package.json and dist/ are). */
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** What `npm start` and `npm run keyward` run, relative to the repository root. */
-export const KEYWARD_MAIN = 'dist/main.js';
-export const KEYWARD_CLI = 'dist/cli.js';
+/**
+ * Node's arguments in an npm script of package.json that runs `node …`, so that a test starts
+ * exactly what `npm start` (`start`) or `npm run keyward` (`keyward`) starts, on this Node.js.
+ */
+function nodeArguments(script: 'start' | 'keyward'): string[] {
+  const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const [command, ...args] = scripts[script]!.split(' ');
+  if (command !== 'node') throw new Error(`package.json's "${script}" script does not start with node: ${scripts[script]}`);
+  return args;
+}
+
+/** What `npm start` runs: `node dist/main.js`. */
+export const KEYWARD_MAIN = nodeArguments('start');
+/** What `npm run keyward` runs: `node … dist/cli.js`. */
+export const KEYWARD_CLI = nodeArguments('keyward');
 
 /** How long a process may take to answer /readyz (PGlite migrates on a first start; the machine may be busy). */
 const START_TIMEOUT_MS = 60_000;
@@ -107,17 +120,17 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 const GROUP_MARK = '--title=keyward-test-group';
 
 /**
- * Starts `node dist/main.js` in the repository root. Pass `PORT` to choose the port (default: a
- * free one); the process is not awaited, call `ready()` or `waitForExit()`.
- * `script: 'scripts/dev.ts'` starts `npm run dev` instead, through tsx and as a process group (it
- * starts a watcher that starts Keyward): `kill()` ends all of them.
+ * Starts what `npm start` starts (`node dist/main.js`) in the repository root. Pass `PORT` to
+ * choose the port (default: a free one); the process is not awaited, call `ready()` or
+ * `waitForExit()`. `script: 'scripts/dev.ts'` starts `npm run dev` instead, through tsx and as a
+ * process group (it starts a watcher that starts Keyward): `kill()` ends all of them.
  */
-export async function spawnKeyward(env: Record<string, string>, script = KEYWARD_MAIN): Promise<KeywardProcess> {
+export async function spawnKeyward(env: Record<string, string>, script?: string): Promise<KeywardProcess> {
   installExitHook();
   const port = env.PORT !== undefined && /^\d+$/.test(env.PORT) ? Number(env.PORT) : await freePort();
-  const group = script !== KEYWARD_MAIN;
-  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
-  const child = spawn(process.execPath, [...(group ? [GROUP_MARK] : []), ...args], {
+  const group = script !== undefined;
+  const args = group ? [GROUP_MARK, '--import', 'tsx', script] : KEYWARD_MAIN;
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: childEnv({ PORT: String(port), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
