@@ -17,7 +17,9 @@ export const GRAPHIQL_ASSET_PATH = '/graphiql/assets/';
 
 const require = createRequire(import.meta.url);
 const bundleDir = dirname(require.resolve('@graphql-yoga/graphiql/package.json'));
-const ownDir = fileURLToPath(new URL('./graphiql/', import.meta.url));
+// Through the repository root, so that the same path holds from src/http/ (tsx, tests) and from the
+// build's dist/http/ (tsc copies no file but .ts).
+const ownDir = fileURLToPath(new URL('../../src/http/graphiql/', import.meta.url));
 
 const JS = 'text/javascript; charset=utf-8';
 const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {

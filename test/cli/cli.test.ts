@@ -1,6 +1,7 @@
-// The operator CLI as an operator runs it: a child process per command, on a temporary
-// embedded data dir (shared by the tests of the first block; each opening costs ~1-2 s) and,
-// when the PostgreSQL binaries are installed, on a database of the shared test server.
+// The operator CLI as an operator runs it (`npm run keyward`: the build, dist/cli.js): a child
+// process per command, on a temporary embedded data dir (shared by the tests of the first block;
+// each opening costs ~1-2 s) and, when the PostgreSQL binaries are installed, on a database of the
+// shared test server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { parseKey } from '../../src/domain/api-key/key-format.ts';
 import { open } from '../../src/domain/crypto/secret-box.ts';
 import { mailsTo } from '../helpers/outbox.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
+import { KEYWARD_CLI, KEYWARD_MAIN } from '../helpers/process.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -45,7 +47,7 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 function cli(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    const child = spawn(process.execPath, [...KEYWARD_CLI, ...args], {
       cwd: ROOT,
       env: baseEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -100,7 +102,7 @@ interface KeyJson {
 /** Starts the server on the data dir and resolves once it logs "Keyward listening". */
 function startServer(dataDir: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, KEYWARD_MAIN, {
       cwd: ROOT,
       env: baseEnv({ KEYWARD_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,20 +1,38 @@
-// The real `keyward` process (`node --import tsx src/main.ts`), for tests of what only a process
-// shows: first-start output, the data-dir lock, signals, restarts, configuration errors.
+// The real `keyward` process (`node dist/main.js`, the build `npm start` runs), for tests of what
+// only a process shows: first-start output, the data-dir lock, signals, restarts, configuration
+// errors. test/helpers/build-global-setup.ts builds dist/ afresh once per test run.
 //
 // Every child is remembered; call `killAllKeyward()` in afterEach/afterAll so a failed test never
 // leaves a server behind (an exit hook SIGKILLs any that survive even that).
 import { randomBytes } from 'node:crypto';
 import { freePort } from './ports.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (where package.json and src/main.ts are). */
+/** The repository root (where package.json and dist/ are). */
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** How long a process may take to answer /readyz (tsx compiles on the fly, PGlite migrates). */
+/**
+ * Node's arguments in an npm script of package.json that runs `node …`, so that a test starts
+ * exactly what `npm start` (`start`) or `npm run keyward` (`keyward`) starts, on this Node.js.
+ */
+function nodeArguments(script: 'start' | 'keyward'): string[] {
+  const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const [command, ...args] = scripts[script]!.split(' ');
+  if (command !== 'node') throw new Error(`package.json's "${script}" script does not start with node: ${scripts[script]}`);
+  return args;
+}
+
+/** What `npm start` runs: `node dist/main.js`. */
+export const KEYWARD_MAIN = nodeArguments('start');
+/** What `npm run keyward` runs: `node … dist/cli.js`. */
+export const KEYWARD_CLI = nodeArguments('keyward');
+
+/** How long a process may take to answer /readyz (PGlite migrates on a first start; the machine may be busy). */
 const START_TIMEOUT_MS = 60_000;
 
 interface Exit {
@@ -102,16 +120,17 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 const GROUP_MARK = '--title=keyward-test-group';
 
 /**
- * Starts `node --import tsx src/main.ts` in the repository root. Pass `PORT` to choose the port
- * (default: a free one); the process is not awaited, call `ready()` or `waitForExit()`.
- * `script: 'scripts/dev.ts'` starts `npm run dev` instead, as a process group (it starts a watcher
- * that starts Keyward): `kill()` ends all of them.
+ * Starts what `npm start` starts (`node dist/main.js`) in the repository root. Pass `PORT` to
+ * choose the port (default: a free one); the process is not awaited, call `ready()` or
+ * `waitForExit()`. `script: 'scripts/dev.ts'` starts `npm run dev` instead, through tsx and as a
+ * process group (it starts a watcher that starts Keyward): `kill()` ends all of them.
  */
-export async function spawnKeyward(env: Record<string, string>, script = 'src/main.ts'): Promise<KeywardProcess> {
+export async function spawnKeyward(env: Record<string, string>, script?: string): Promise<KeywardProcess> {
   installExitHook();
   const port = env.PORT !== undefined && /^\d+$/.test(env.PORT) ? Number(env.PORT) : await freePort();
-  const group = script !== 'src/main.ts';
-  const child = spawn(process.execPath, [...(group ? [GROUP_MARK] : []), '--import', 'tsx', script], {
+  const group = script !== undefined;
+  const args = group ? [GROUP_MARK, '--import', 'tsx', script] : KEYWARD_MAIN;
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: childEnv({ PORT: String(port), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,4 @@
-// The real process, `node --import tsx src/main.ts`: first start, the data-dir lock, SIGTERM,
+// The real process, `node dist/main.js` as `npm start` runs it: first start, the data-dir lock, SIGTERM,
 // restart, configuration errors, and two instances migrating one PostgreSQL database at once.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -53,7 +53,7 @@ afterAll(async () => {
   await removeTempDirs();
 });
 
-// A process start takes 3–10 s (tsx compiles, PGlite migrates), more on a busy machine.
+// A process start takes seconds (PGlite migrates on a first start), more on a busy machine.
 const PROCESS_TEST = { timeout: 90_000 };
 
 describe.sequential('one embedded data dir through a lifecycle', PROCESS_TEST, () => {
