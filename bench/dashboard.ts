@@ -2,8 +2,8 @@
  * `npm run bench:dashboard`: what a member waits for in the dashboard, on the embedded database.
  * Not part of `npm test`.
  *
- * Keyward runs as `npm start` runs it (src/main.ts, first start on a fresh embedded data dir in a
- * temp folder); Debian's Chromium (playwright-core, headless) signs in with the one-time link the
+ * Keyward runs as `npm start` runs it (`node dist/main.js`, built first with `npm run build`; first
+ * start on a fresh embedded data dir in a temp folder); Debian's Chromium (playwright-core, headless) signs in with the one-time link the
  * first-start banner prints, then measures:
  *
  *   (a) first render: from the start of a navigation to /dashboard/ until the keys table shows
@@ -18,7 +18,7 @@
  *
  * Medians and p95 of BENCH_SAMPLES samples (default 20) and the ratios to the baselines.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -53,6 +53,7 @@ function bundle(): { files: { name: string; bytes: number; gzip: number }[]; tot
 
 async function main() {
   statSync(join(ROOT, 'dashboard/dist/index.html'));
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const temp = mkdtempSync(join(os.tmpdir(), 'keyward-bench-dashboard-'));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -60,7 +61,7 @@ async function main() {
     delete env[name];
   Object.assign(env, { KEYWARD_DATA_DIR: join(temp, 'data'), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
   let output = '';
-  const keyward = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const keyward = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
   };
