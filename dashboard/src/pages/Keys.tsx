@@ -103,8 +103,13 @@ const keysVariables = (after: string | undefined, includeInactive: boolean) => (
  * the page's own query then finds it in the cache (or in flight) instead of waiting its turn.
  */
 export function prefetchKeys(client: Client): void {
+  prefetchedAt = Date.now();
   void client.query(PartnerKeys, keysVariables(undefined, false)).toPromise();
 }
+
+/** When the first page was last asked for ahead: the page then takes it from the cache instead of asking again. */
+let prefetchedAt = Number.NEGATIVE_INFINITY;
+const PREFETCH_FRESH_MS = 5_000;
 
 export function KeysPage() {
   const me = useMe();
@@ -112,7 +117,14 @@ export function KeysPage() {
   const writable = mayWrite(me, env);
   const [showInactive, setShowInactive] = useState(false);
   const pages = usePages();
-  const [{ data, error, fetching }] = useQuery({ query: PartnerKeys, variables: keysVariables(pages.after, showInactive) });
+  // The prefetched first page is fresh (and kept so by the subscription below): no second request for it.
+  const [prefetched] = useState(() => Date.now() - prefetchedAt < PREFETCH_FRESH_MS);
+  const firstPage = pages.after === undefined && !showInactive;
+  const [{ data, error, fetching }] = useQuery({
+    query: PartnerKeys,
+    variables: keysVariables(pages.after, showInactive),
+    ...(prefetched && firstPage && { requestPolicy: 'cache-first' as const }),
+  });
   // Changes made anywhere (another tab, a partner's integration) reach the list as they happen.
   useSubscription({ query: KeyEvents, variables: {} });
   const [editing, setEditing] = useState<Editing>(null);
