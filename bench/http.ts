@@ -3,7 +3,8 @@
  * machine, measured with autocannon over 127.0.0.1 in one run. Not part of `npm test`.
  *
  *   (a) baseline: bench/baseline-server.ts (same graphql-yoga, one-field schema) answering `{ __typename }`
- *   (b) Keyward:  src/main.ts on a fresh embedded database in a temp dir, answering an authenticated
+ *   (b) Keyward:  the build (`node dist/main.js`, as `npm start`; built first) on a fresh embedded
+ *       database in a temp dir, answering an authenticated
  *       `viewer` query with the demo TEST partner key it prints on first start
  *   (c) Keyward:  the baseline's own `{ __typename }`, with the same partner key
  *   (d) baseline: bench/baseline-node-server.ts, a bare node:http JSON endpoint: POST, reads and
@@ -173,7 +174,9 @@ function startChild(name: string, script: string, env: NodeJS.ProcessEnv, nodeFl
   let proc: ChildProcess;
   try {
     // Output goes to a file, not a pipe: this process (autocannon) never spends CPU reading it.
-    proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script], {
+    // The build (`dist/*.js`) runs as `npm start` runs it; TypeScript sources through tsx.
+    const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    proc = spawn(process.execPath, [...nodeFlags, ...loader, script], {
       cwd: ROOT,
       env,
       stdio: ['pipe', fd, fd],
@@ -416,7 +419,7 @@ async function startKeyward(): Promise<KeywardServer> {
     LOG_LEVEL: config.keywardLogLevel,
     NODE_ENV: 'production',
   });
-  const child = startChild('keyward', 'src/main.ts', env, profileKeyward ? cpuProfFlags('keyward') : []);
+  const child = startChild('keyward', 'dist/main.js', env, profileKeyward ? cpuProfFlags('keyward') : []);
 
   // First start prints the admin token and then the demo partner key once, on stdout (which goes
   // to the log file).
@@ -840,6 +843,8 @@ async function main(): Promise<number> {
 
   tempDir = mkdtempSync(join(os.tmpdir(), 'keyward-bench-'));
   const needKeyward = wants('b', 'c', 'e', 'f', 'g', 'h');
+  // Keyward runs its build, as `npm start` does: made from the sources of this checkout.
+  if (needKeyward) execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
   console.log(`starting servers${needKeyward ? ' (Keyward creates and migrates a fresh embedded database)' : ''}…`);
   const t0 = performance.now();
   const [yogaServer, nodeServer, keyward] = await Promise.all([

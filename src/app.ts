@@ -175,7 +175,7 @@ export function createServices(deps: {
     webhookEndpoints,
     webhooks,
     rateLimits,
-    requestLogs: new RequestLogWriter(prisma, clock, deps.logger, deps.requestLogRetentionDays),
+    requestLogs: new RequestLogWriter(prisma, clock, deps.logger, deps.requestLogRetentionDays, undefined, deps.database.copyRows),
     metrics,
     publicUrl: deps.links.publicUrl,
     originFromHost: !deps.publicUrlConfigured,

@@ -315,13 +315,21 @@ function responseHeadersPlugin(production: boolean): Plugin {
     onResponse({ request, response }) {
       if (production) response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
       // GraphiQL's files hold no secret, and their folder is named after their content (http/graphiql.ts).
-      const { pathname } = new URL(request.url);
+      const pathname = pathOf(request.url);
       if (pathname.startsWith(GRAPHIQL_ASSET_PATH) || pathname.startsWith(DASHBOARD_ASSET_PATH)) return;
       // delete first: set() on this Headers implementation adds a second line next to SSE's no-cache.
       response.headers.delete('cache-control');
       response.headers.set('cache-control', 'no-store');
     },
   };
+}
+
+/** The path of an absolute URL, without parsing all of it (`new URL` costs a few µs on every response). */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start < 0) return '/';
+  const end = url.slice(start).search(/[?#]/);
+  return end < 0 ? url.slice(start) : url.slice(start, start + end);
 }
 
 /** An error without the HTTP status it asks for (its headers, e.g. Retry-After, stay). */

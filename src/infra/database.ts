@@ -8,9 +8,18 @@ import { createPGliteAdapterFactory } from './pglite-adapter.ts';
 
 export type DatabaseTarget = { kind: 'memory' } | { kind: 'embedded'; dataDir: string } | { kind: 'postgres'; url: string };
 
+/** Appends rows to a table in one statement (`COPY … FROM`): values in `columns` order, null for NULL. */
+export type CopyRows = (table: string, columns: readonly string[], rows: readonly (readonly CopyValue[])[]) => Promise<void>;
+export type CopyValue = string | number | Date | null;
+
 export interface Database {
   prisma: PrismaClient;
   kind: DatabaseTarget['kind'];
+  /**
+   * The embedded database only: bulk appends by `COPY`, which PGlite (running in this process's own
+   * thread) parses in about half the CPU of the equivalent INSERT (issue 17, the request log).
+   */
+  copyRows?: CopyRows;
   /** Throws when the database cannot answer (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -36,10 +45,32 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     adapter: createPGliteAdapterFactory(pglite),
     transactionOptions: { maxWait: 30_000, timeout: 15_000 },
   });
-  return wrap(prisma, target.kind, async () => {
+  const database = wrap(prisma, target.kind, async () => {
     await prisma.$disconnect();
     await pglite.close();
   });
+  return { ...database, copyRows: (table, columns, rows) => copyIntoPGlite(pglite, table, columns, rows) };
+}
+
+/** COPY's text format: tab between values, newline after each row, `\N` for NULL, backslash escapes. */
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\uFFFD' };
+const COPY_SPECIAL = /[\\\t\n\r\0]/g;
+
+function copyText(value: CopyValue): string {
+  if (value === null) return '\\N';
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number') return String(value);
+  // A NUL cannot be stored in text at all: it becomes U+FFFD, as an invalid byte would.
+  return value.replace(COPY_SPECIAL, (special) => COPY_ESCAPES[special]!);
+}
+
+const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+async function copyIntoPGlite(pglite: PGlite, table: string, columns: readonly string[], rows: readonly (readonly CopyValue[])[]): Promise<void> {
+  if (rows.length === 0) return;
+  let text = '';
+  for (const row of rows) text += `${row.map(copyText).join('\t')}\n`;
+  await pglite.query(`COPY ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) FROM '/dev/blob'`, [], { blob: new Blob([text]) });
 }
 
 function wrap(prisma: PrismaClient, kind: DatabaseTarget['kind'], close: () => Promise<void>): Database {

@@ -212,14 +212,21 @@ describe('requestLogs', () => {
     ).toBe(true);
   });
 
-  it('writes batches on PostgreSQL as on the embedded database: every field as recorded', async () => {
-    const pg = await createTestApp({ database: await sharedDatabase({ kind: 'postgres', url: await createTestDatabase(inject('postgresUrl')) }) });
+  // The embedded database appends by COPY (text format, escaped here), PostgreSQL by one JSON parameter.
+  it.each(['embedded (COPY)', 'PostgreSQL (INSERT)'])('writes batches on %s: every field as recorded', async (where) => {
+    const pg =
+      where === 'embedded (COPY)'
+        ? app
+        : await createTestApp({ database: await sharedDatabase({ kind: 'postgres', url: await createTestDatabase(inject('postgresUrl')) }) });
+    expect(pg.database.copyRows !== undefined).toBe(where === 'embedded (COPY)');
     const org = await newOrganization(pg);
-    const writer = new RequestLogWriter(pg.services.prisma, pg.clock, pg.services.logger);
+    const writer = new RequestLogWriter(pg.services.prisma, pg.clock, pg.services.logger, 30, undefined, pg.database.copyRows);
     const at = new Date('2026-11-25T10:00:00.123Z');
     const base = { organizationId: org.organizationUuid, environment: 'TEST' as const, keyId: org.keyId, createdAt: at };
     writer.record({ ...base, operationName: 'Named', operationType: 'query', outcome: 'OK', httpStatus: 200, ip: '2001:db8::1', durationMs: 1.25 });
     writer.record({ ...base, operationName: null, operationType: null, outcome: 'GRAPHQL_PARSE_FAILED', httpStatus: 400, ip: null, durationMs: 0.5 });
+    // What COPY's text format would read as separators, escapes or NULL, stored as it was.
+    writer.record({ ...base, operationName: 'Tab\tNew\nline\r\\N\\', operationType: 'query', outcome: 'A,B', httpStatus: 200, ip: null, durationMs: 0 });
     for (let i = 0; i < 1_200; i++)
       writer.record({
         ...base,
@@ -232,7 +239,7 @@ describe('requestLogs', () => {
       });
     await writer.flush();
     const rows = await pg.services.prisma.requestLog.findMany({ where: { organizationId: org.organizationUuid }, orderBy: { seq: 'asc' } });
-    expect(rows).toHaveLength(1_202);
+    expect(rows).toHaveLength(1_203);
     expect(rows[0]).toMatchObject({
       ...base,
       operationName: 'Named',
@@ -244,8 +251,9 @@ describe('requestLogs', () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     expect(rows[1]).toMatchObject({ operationName: null, operationType: null, ip: null, outcome: 'GRAPHQL_PARSE_FAILED' });
+    expect(rows[2]).toMatchObject({ operationName: 'Tab\tNew\nline\r\\N\\', outcome: 'A,B', ip: null, durationMs: 0 });
     expect(rows.at(-1)).toMatchObject({ operationName: 'Op1199', durationMs: 1199 });
-    expect(new Set(rows.map((r) => r.id)).size).toBe(1_202);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(1_203);
   });
 
   it('needs LOGS_READ', async () => {

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Environment, PrismaClient } from '../../generated/prisma/client.ts';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../infra/clock.ts';
+import type { CopyRows } from '../../infra/database.ts';
 
 /** What is kept of one authenticated request: no header, no variable, no secret. */
 export interface RequestLogEntry {
@@ -17,6 +19,21 @@ export interface RequestLogEntry {
   durationMs: number;
   createdAt: Date;
 }
+
+const COLUMNS = [
+  'id',
+  'organizationId',
+  'environment',
+  'keyId',
+  'memberId',
+  'operationName',
+  'operationType',
+  'outcome',
+  'httpStatus',
+  'ip',
+  'durationMs',
+  'createdAt',
+] as const;
 
 /** Entries written per insert, and the most kept waiting (beyond it the oldest are dropped, and counted). */
 const BATCH = 500;
@@ -48,6 +65,8 @@ export class RequestLogWriter {
     private readonly logger: Logger,
     private readonly retentionDays = DEFAULT_REQUEST_LOG_RETENTION_DAYS,
     private readonly limits: RequestLogLimits = { batch: BATCH, maxPending: MAX_PENDING },
+    /** The embedded database's bulk append (COPY), cheaper there than the INSERT below. */
+    private readonly copyRows?: CopyRows,
   ) {}
 
   record(entry: RequestLogEntry): void {
@@ -112,11 +131,31 @@ export class RequestLogWriter {
   }
 
   /**
-   * One statement and one parameter per batch: the rows travel as a JSON array that PostgreSQL
-   * expands itself. (Prisma's createMany binds every value of every row as its own parameter,
-   * which cost about a third of a busy embedded server's CPU at 1,700 requests/s.)
+   * One statement per batch. On the embedded database a COPY, which PGlite (in this thread) parses
+   * in about two thirds of the CPU of the INSERT (20–35 µs a row against 35–60). On PostgreSQL one
+   * parameter: the rows travel as a JSON array that PostgreSQL expands itself. (Prisma's createMany
+   * binds every value of every row as its own parameter, which cost about a third of a busy
+   * embedded server's CPU at 1,700 requests/s.)
    */
   private async insert(batch: RequestLogEntry[]): Promise<void> {
+    if (this.copyRows) {
+      const rows = batch.map((e) => [
+        randomUUID(),
+        e.organizationId,
+        e.environment,
+        e.keyId,
+        e.memberId ?? null,
+        e.operationName,
+        e.operationType,
+        e.outcome,
+        e.httpStatus,
+        e.ip,
+        e.durationMs,
+        e.createdAt,
+      ]);
+      await this.copyRows('request_logs', COLUMNS, rows);
+      return;
+    }
     await this.prisma.$executeRaw`
       INSERT INTO "request_logs" ("id", "organizationId", "environment", "keyId", "memberId", "operationName", "operationType", "outcome", "httpStatus", "ip", "durationMs", "createdAt")
       SELECT gen_random_uuid(), r."organizationId", r."environment", r."keyId", r."memberId", r."operationName", r."operationType", r."outcome", r."httpStatus", r."ip", r."durationMs", r."createdAt"

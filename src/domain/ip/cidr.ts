@@ -121,21 +121,41 @@ export function parseAllowlistEntry(input: string): Result {
 }
 
 /** Canonical text of a single client address (IPv4-mapped IPv6 becomes IPv4), or null. */
-export function normalizeIp(input: string): string | null {
+export const normalizeIp = remembered((input: string): string | null => {
   const addr = parseLiteral(input);
   return addr ? unmap(addr).toString() : null;
-}
+});
 
 /**
  * The group a client address is counted in by per-address limits: an IPv4 address alone, an
  * IPv6 address by its /64 (the block one subscriber or host is usually given, so that holding
  * many IPv6 addresses buys no more attempts). Null when the address does not parse.
  */
-export function addressGroup(input: string): string | null {
+export const addressGroup = remembered((input: string): string | null => {
   const raw = parseLiteral(input);
   if (!raw) return null;
   const addr = unmap(raw);
   return addr.kind() === 'ipv4' ? addr.toString() : format({ net: networkAddress(addr, 64), prefix: 64 });
+});
+
+/**
+ * Every request parses its client's address twice (normalized, grouped), and clients repeat: the
+ * last thousand answers are kept (a few µs a request). The map starts over when full, so a flood
+ * of new addresses costs parsing, never memory.
+ */
+function remembered(parse: (input: string) => string | null): (input: string) => string | null {
+  const answers = new Map<string, string | null>();
+  return (input) => {
+    let answer = answers.get(input);
+    if (answer === undefined) {
+      answer = parse(input);
+      // Only what could be an address is kept (a forwarded hop is the client's own text).
+      if (input.length > 64) return answer;
+      if (answers.size >= 1_000) answers.clear();
+      answers.set(input, answer);
+    }
+    return answer;
+  };
 }
 
 /**
