@@ -359,6 +359,8 @@ function statusBesideDataPlugin(): Plugin {
 
 const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+
 /**
  * A deadline for queries (docs/security.md A-09): a query still running after `timeoutMs` is answered
  * with TIMEOUT and HTTP 503, and its result is dropped when it comes. Mutations are bounded by
@@ -373,11 +375,14 @@ function queryTimeoutPlugin(timeoutMs: number): Plugin {
     onExecute({ args, executeFn, setExecuteFn }) {
       if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
       setExecuteFn((execArgs) => {
+        const running = executeFn(execArgs);
+        // Answered at once (no resolver waited on anything): no deadline to keep.
+        if (!isPromiseLike(running)) return running;
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<ExecutionResult>((resolve) => {
           timer = setTimeout(() => resolve(timedOut()), timeoutMs);
         });
-        return Promise.race([Promise.resolve(executeFn(execArgs)), deadline]).finally(() => clearTimeout(timer));
+        return Promise.race([running, deadline]).finally(() => clearTimeout(timer));
       });
     },
   };
