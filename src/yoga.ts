@@ -25,6 +25,7 @@ import { resolveClientIp } from './domain/ip/client-ip.ts';
 import { databaseUnavailable, isDatabaseUnavailable } from './infra/database.ts';
 import { toGraphQLError, withExtensions } from './graphql/access.ts';
 import { schema } from './graphql/schema.ts';
+import { bodyLimitPlugin } from './http/body-limit.ts';
 import { consentPagesPlugin } from './http/consent-page.ts';
 import { clearedMemberCookies } from './http/member-cookie.ts';
 import { signInPagesPlugin } from './http/sign-in-page.ts';
@@ -537,7 +538,8 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
     maskedErrors: { maskError: errorMasker(services) },
     // One operation per request: a JSON array is refused (batching would multiply every limit).
     batching: false,
-    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    // Checked by bodyLimitPlugin instead: yoga's own limit streams every body (http/body-limit.ts).
+    maxRequestBodySize: false,
     // yoga's default reflects any origin with credentials: only the configured origins, no credentials.
     cors: deps.corsOrigins?.length ? { origin: deps.corsOrigins, credentials: false, methods: ['GET', 'POST'], allowedHeaders: CORS_HEADERS } : false,
     plugins: [
@@ -560,6 +562,7 @@ export function createYogaApp(deps: YogaDeps & { ping: () => Promise<void> }): K
       queryTimeoutPlugin(deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS),
       ...(production ? [introspectionPolicyPlugin()] : []),
       useSharedSubscriptionExecution(sharedSubscribe),
+      bodyLimitPlugin(MAX_REQUEST_BODY_BYTES),
     ],
     context: async ({ request, req, connectionParams, socket, operationRecord }): Promise<Context> => {
       const record = (request && records.get(request)) ?? operationRecord;

@@ -197,6 +197,15 @@ describe('HTTP rules', () => {
     const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1024 * 1024) } });
     const res = await post(big, { 'content-type': 'application/json', ...partner(org.secret) });
     expect(res.status).toBe(413);
+    // Only node:http's framing is trusted: a Request handed over in-process is counted whatever its header says.
+    const forged = await post(big, { 'content-type': 'application/json', 'content-length': '20', ...partner(org.secret) });
+    expect(forged.status).toBe(413);
+    const invalid = await post(JSON.stringify({ query: '{ __typename }' }), {
+      'content-type': 'application/json',
+      'content-length': '1,1',
+      ...partner(org.secret),
+    });
+    expect(invalid.status).toBe(400);
   });
 
   it('marks every response no-store', async () => {
