@@ -163,7 +163,8 @@ export function createRecordFinisher(services: Services): (record: RequestRecord
     services.metrics.duration.observe({ type: labels.type }, durationMs / 1000);
     if (record.scope && record.keyId) {
       services.requestLogs.record({
-        ...record.scope,
+        organizationId: record.scope.organizationId,
+        environment: record.scope.environment,
         keyId: record.keyId,
         memberId: record.memberId ?? null,
         operationName: record.operationName?.slice(0, 100) ?? null,
@@ -329,8 +330,10 @@ function responseHeadersPlugin(production: boolean): Plugin {
 function pathOf(url: string): string {
   const start = url.indexOf('/', url.indexOf('//') + 2);
   if (start < 0) return '/';
-  const end = url.slice(start).search(/[?#]/);
-  return end < 0 ? url.slice(start) : url.slice(start, start + end);
+  let end = url.indexOf('?', start);
+  const hash = url.indexOf('#', start);
+  if (hash >= 0 && (end < 0 || hash < end)) end = hash;
+  return end < 0 ? url.slice(start) : url.slice(start, end);
 }
 
 /** An error without the HTTP status it asks for (its headers, e.g. Retry-After, stay). */
