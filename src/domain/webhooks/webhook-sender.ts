@@ -86,7 +86,8 @@ function describeError(error: unknown, timeoutMs: number): string {
  */
 export class WebhookSender {
   private readonly allowPrivate: boolean;
-  private readonly timeoutMs: number;
+  /** One attempt's deadline. */
+  readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
   private readonly resolve: Resolver;
 
