@@ -257,6 +257,7 @@ export class WebhookDeliveryService implements AppendObserver {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;
+    this.deps.sender.close();
   }
 
   /** Runs rounds now (or right after the ones in progress) until nothing due is left. */
