@@ -28,10 +28,13 @@ import { fileURLToPath } from 'node:url';
 import type { PrismaClient } from '../src/generated/prisma/client.ts';
 import { createServices } from '../src/app.ts';
 import { openDatabase, type Database } from '../src/infra/database.ts';
+import { Redis } from 'ioredis';
+import pino from 'pino';
 import { createLogger } from '../src/infra/logger.ts';
 import { createMailer } from '../src/infra/mailer.ts';
 import { webhookSignature } from '../src/domain/webhooks/webhook-sender.ts';
 import { startPostgres, type PostgresServer } from '../test/helpers/postgres.ts';
+import { startRedis, type RedisServer } from '../test/helpers/redis.ts';
 import { KeywardCluster, postGraphQL, type KeywardProcess } from '../test/helpers/process.ts';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 300);
@@ -69,7 +72,8 @@ const resetReceiver = () => {
 };
 
 const database = await openDatabase({ kind: 'memory' });
-const logger = createLogger({ level: 'silent' });
+// The server's default level (info: a line per webhook attempt), written where nothing reads it.
+const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
 const services = createServices({
   database,
   secrets: { pepper: randomBytes(32), encryptionKey: randomBytes(32) },
@@ -221,6 +225,8 @@ async function baselineRound(): Promise<number> {
 // (b) postgres: two instances, one database.
 interface PostgresRun {
   server: PostgresServer;
+  redis: RedisServer;
+  redisPid: number;
   database: Database;
   instances: KeywardProcess[];
   partnerKey: string;
@@ -231,12 +237,14 @@ interface PostgresRun {
 async function startPostgresRun(): Promise<PostgresRun> {
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const server = await startPostgres({ durable: true });
+  const redis = await startRedis();
   const url = await server.createDatabase('keyward_bench');
   const pgDatabase = await openDatabase({ kind: 'postgres', url });
   const cluster = new KeywardCluster(url);
   // `--cpu-prof` is not allowed in NODE_OPTIONS: a preloaded module profiles the instance instead.
   const profiling = { NODE_OPTIONS: '--import tsx --import ./bench/cpu-profile-on-exit.ts', BENCH_CPU_PROF_DIR: PROFILES };
-  const env: Record<string, string> = { LOG_LEVEL: 'silent', ...(CPU_PROF && profiling) };
+  // As a deployment of two instances runs: Redis between them (live events, delivery changes, rate limits), logs at info.
+  const env: Record<string, string> = { LOG_LEVEL: 'info', REDIS_URL: redis.url, ...(CPU_PROF && profiling) };
   const instances: KeywardProcess[] = [];
   for (let i = 0; i < INSTANCES; i++) instances.push(await cluster.start(env));
   const call = async (query: string, headers: Record<string, string>, variables: Record<string, unknown>) => {
@@ -255,7 +263,10 @@ async function startPostgresRun(): Promise<PostgresRun> {
     { 'x-partner-key': partnerKey },
     { i: { url: `${receiverUrl}/postgres`, eventTypes: ['API_KEY_UPDATED'] } },
   );
-  const run = { server, database: pgDatabase, instances, partnerKey, keyId: key.id, templateId: '' };
+  const info = new Redis(redis.url);
+  const redisPid = Number(/process_id:(\d+)/.exec(await info.info('server'))?.[1]);
+  info.disconnect();
+  const run = { server, redis, redisPid, database: pgDatabase, instances, partnerKey, keyId: key.id, templateId: '' };
   resetReceiver();
   await rename(instances[0]!, run, 'Template');
   while (received < 1) await sleep(10);
@@ -284,8 +295,8 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-/** Where the CPU of the PostgreSQL rounds went, per webhook: each instance, the server's processes, this process (receiver). */
-const postgresCpu = { instancesUs: 0, postgresUs: 0, benchUs: 0, webhooks: 0 };
+/** Where the CPU of the PostgreSQL rounds went, per webhook: the instances, the server's processes, Redis, this process (receiver). */
+const postgresCpu = { instancesUs: 0, postgresUs: 0, redisUs: 0, benchUs: 0, webhooks: 0 };
 
 async function postgresRound(run: PostgresRun, round: number): Promise<number> {
   const { prisma } = run.database;
@@ -293,6 +304,7 @@ async function postgresRound(run: PostgresRun, round: number): Promise<number> {
   const cpu = () => ({
     instances: run.instances.reduce((sum, i) => sum + cpuSeconds(i.child.pid!), 0),
     postgres: serverPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+    redis: cpuSeconds(run.redisPid),
     bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
   });
   await prisma.webhookDelivery.deleteMany({ where: { id: { not: run.templateId } } });
@@ -313,6 +325,7 @@ async function postgresRound(run: PostgresRun, round: number): Promise<number> {
   if (round > 0) {
     postgresCpu.instancesUs += (after.instances - before.instances) * 1e6;
     postgresCpu.postgresUs += (after.postgres - before.postgres) * 1e6;
+    postgresCpu.redisUs += (after.redis - before.redis) * 1e6;
     postgresCpu.benchUs += (after.bench - before.bench) * 1e6;
     postgresCpu.webhooks += expected;
   }
@@ -330,6 +343,7 @@ async function stopPostgresRun(run: PostgresRun): Promise<void> {
   );
   await run.database.close();
   await run.server.stop();
+  await run.redis.stop();
 }
 
 const postgres = WITH_POSTGRES ? await startPostgresRun() : null;
@@ -379,7 +393,7 @@ const { delivery } = result;
 if (postgresCpu.webhooks > 0) {
   const per = (us: number) => `${Math.round(us / postgresCpu.webhooks)} µs`;
   console.log(
-    `    CPU per webhook in the PostgreSQL rounds: instances ${per(postgresCpu.instancesUs)}, PostgreSQL ${per(postgresCpu.postgresUs)}, this process (receiver) ${per(postgresCpu.benchUs)}`,
+    `    CPU per webhook in the PostgreSQL rounds: instances ${per(postgresCpu.instancesUs)}, PostgreSQL ${per(postgresCpu.postgresUs)}, Redis ${per(postgresCpu.redisUs)}, this process (receiver) ${per(postgresCpu.benchUs)}`,
   );
 }
 console.log(`(b) delivery, ${WEBHOOKS} webhooks per round, median of ${ROUNDS} rounds: bare POST loop ${delivery.baselinePerSecond}/s`);
