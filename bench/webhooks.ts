@@ -19,10 +19,10 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { PrismaClient } from '../src/generated/prisma/client.ts';
@@ -101,12 +101,22 @@ async function timeUpdates(keyId: string, count: number): Promise<number> {
 }
 
 /** Measured windows on the monotonic clock (µs), the clock of V8 CPU profiles: `profile-summary.ts --results … --target postgres`. */
-const runs: { target: 'baseline' | 'embedded' | 'postgres'; monotonicStartUs: number; monotonicEndUs: number }[] = [];
+type Target = 'baseline' | 'keepAlive' | 'embedded' | 'postgres';
+const runs: { target: Target; monotonicStartUs: number; monotonicEndUs: number }[] = [];
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
-async function measured<T>(target: (typeof runs)[number]['target'], work: () => Promise<T>): Promise<T> {
+/** This process's CPU (µs) in the counted rounds of the targets that run in it, and their webhooks. */
+const ownCpu = { baseline: { us: 0, webhooks: 0 }, keepAlive: { us: 0, webhooks: 0 }, embedded: { us: 0, webhooks: 0 } };
+let counting = false;
+async function measured<T>(target: Target, work: () => Promise<T>): Promise<T> {
   const monotonicStartUs = monotonicUs();
+  const cpu = process.cpuUsage();
   const value = await work();
+  const used = process.cpuUsage(cpu);
   runs.push({ target, monotonicStartUs, monotonicEndUs: monotonicUs() });
+  if (counting && target !== 'postgres') {
+    ownCpu[target].us += used.user + used.system;
+    ownCpu[target].webhooks += WEBHOOKS;
+  }
   return value;
 }
 
@@ -190,12 +200,12 @@ async function startProfile(): Promise<(file: string) => Promise<void>> {
 
 // The baseline: the same body, signed the same way, POSTed in batches of the dispatcher's round, no database.
 const body = JSON.stringify(template.payload);
-function post(id: string): Promise<void> {
+function post(id: string, agent: Agent | false): Promise<void> {
   return new Promise((resolve, reject) => {
     const timestamp = Math.floor(Date.now() / 1000);
     const req = request(`${receiverUrl}/baseline`, {
       method: 'POST',
-      agent: false,
+      agent,
       headers: {
         'content-type': 'application/json',
         'webhook-id': id,
@@ -211,12 +221,19 @@ function post(id: string): Promise<void> {
     req.end(body);
   });
 }
-async function baselineRound(): Promise<number> {
+/**
+ * `baseline`: a new connection each, as the issue measured it (the targets' reference);
+ * `keepAlive`: connections kept, as Keyward's sender keeps them (for comparison).
+ */
+const keptConnections = new Agent({ keepAlive: true });
+async function baselineRound(target: 'baseline' | 'keepAlive'): Promise<number> {
   resetReceiver();
   const started = performance.now();
-  await measured('baseline', async () => {
+  await measured(target, async () => {
     for (let i = 0; i < WEBHOOKS; i += CONCURRENCY) {
-      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, WEBHOOKS - i) }, (_, j) => post(`msg_baseline${i + j}`)));
+      await Promise.all(
+        Array.from({ length: Math.min(CONCURRENCY, WEBHOOKS - i) }, (_, j) => post(`msg_baseline${i + j}`, target === 'keepAlive' ? keptConnections : false)),
+      );
     }
   });
   return (WEBHOOKS / (performance.now() - started)) * 1000;
@@ -347,19 +364,22 @@ async function stopPostgresRun(run: PostgresRun): Promise<void> {
 }
 
 const postgres = WITH_POSTGRES ? await startPostgresRun() : null;
-const rounds: { baseline: number; embedded: number; postgres: number | null }[] = [];
+const rounds: { baseline: number; keepAlive: number; embedded: number; postgres: number | null }[] = [];
 // One warm-up round of each, not counted.
-await baselineRound();
+await baselineRound('baseline');
+await baselineRound('keepAlive');
 await embeddedRound(false);
 if (postgres) await postgresRound(postgres, 0);
+counting = true;
 try {
   for (let round = 1; round <= ROUNDS; round++) {
-    const baseline = await baselineRound();
+    const baseline = await baselineRound('baseline');
+    const keepAlive = await baselineRound('keepAlive');
     const embedded = await embeddedRound(CPU_PROF && round === ROUNDS);
     const pg = postgres ? await postgresRound(postgres, round) : null;
-    rounds.push({ baseline, embedded, postgres: pg });
+    rounds.push({ baseline, keepAlive, embedded, postgres: pg });
     console.log(
-      `    round ${round}: bare POST loop ${Math.round(baseline)}/s, embedded ${Math.round(embedded)}/s (×${(embedded / baseline).toFixed(2)})` +
+      `    round ${round}: bare POST loop ${Math.round(baseline)}/s (kept connections ${Math.round(keepAlive)}/s), embedded ${Math.round(embedded)}/s (×${(embedded / baseline).toFixed(2)})` +
         (pg === null ? '' : `, PostgreSQL ${INSTANCES} instances ${Math.round(pg)}/s (×${(pg / baseline).toFixed(2)})`),
     );
   }
@@ -367,44 +387,73 @@ try {
   if (postgres) await stopPostgresRun(postgres);
 }
 
-// Each round's ratio is against the baseline measured next to it; the median of those is the figure.
-const ratio = (of: 'embedded' | 'postgres') => median(rounds.map((r) => r[of]! / r.baseline));
+// Each round's ratio is against the baselines measured next to it; the median of those is the figure.
+const ratio = (of: 'embedded' | 'postgres', to: 'baseline' | 'keepAlive' = 'baseline') => median(rounds.map((r) => r[of]! / r[to]));
+const perSecond = (of: keyof (typeof rounds)[number]) => Math.round(median(rounds.map((r) => r[of]!)));
+const cpuPer = ({ us, webhooks }: { us: number; webhooks: number }) => Math.round(us / Math.max(webhooks, 1));
 const result = {
   date: new Date().toISOString(),
-  machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: loadavg() },
   outbox: { changesPerRound: CHANGES, rounds: ROUNDS, ...costA, ratio: costA.withThreeEndpointsMs / costA.withoutMs },
   runs,
   delivery: {
     webhooksPerRound: WEBHOOKS,
-    rounds: rounds.map((r) => ({ baseline: Math.round(r.baseline), embedded: Math.round(r.embedded), postgres: r.postgres && Math.round(r.postgres) })),
-    baselinePerSecond: Math.round(median(rounds.map((r) => r.baseline))),
-    embedded: { perSecond: Math.round(median(rounds.map((r) => r.embedded))), ratio: ratio('embedded'), target: TARGETS.embedded },
+    rounds: rounds.map((r) => ({
+      baseline: Math.round(r.baseline),
+      keepAlive: Math.round(r.keepAlive),
+      embedded: Math.round(r.embedded),
+      postgres: r.postgres && Math.round(r.postgres),
+    })),
+    baseline: { perSecond: perSecond('baseline'), cpuUsPerWebhook: cpuPer(ownCpu.baseline) },
+    keepAlive: { perSecond: perSecond('keepAlive'), cpuUsPerWebhook: cpuPer(ownCpu.keepAlive) },
+    embedded: {
+      perSecond: perSecond('embedded'),
+      ratio: ratio('embedded'),
+      ratioToKeepAlive: ratio('embedded', 'keepAlive'),
+      target: TARGETS.embedded,
+      cpuUsPerWebhook: cpuPer(ownCpu.embedded),
+    },
     ...(postgres && {
       postgres: {
         instances: postgres.instances.length,
-        perSecond: Math.round(median(rounds.map((r) => r.postgres!))),
+        perSecond: perSecond('postgres'),
         ratio: ratio('postgres'),
+        ratioToKeepAlive: ratio('postgres', 'keepAlive'),
         target: TARGETS.postgres,
+        cpuUsPerWebhook: {
+          instances: cpuPer({ us: postgresCpu.instancesUs, webhooks: postgresCpu.webhooks }),
+          postgres: cpuPer({ us: postgresCpu.postgresUs, webhooks: postgresCpu.webhooks }),
+          redis: cpuPer({ us: postgresCpu.redisUs, webhooks: postgresCpu.webhooks }),
+          receiver: cpuPer({ us: postgresCpu.benchUs, webhooks: postgresCpu.webhooks }),
+        },
       },
     }),
   },
 };
 const { delivery } = result;
-if (postgresCpu.webhooks > 0) {
-  const per = (us: number) => `${Math.round(us / postgresCpu.webhooks)} µs`;
+console.log(`(b) delivery, ${WEBHOOKS} webhooks per round, medians of ${ROUNDS} rounds; CPU per webhook summed over the processes named`);
+console.log(
+  `    bare POST loop, a new connection each (the reference): ${delivery.baseline.perSecond}/s; ${delivery.baseline.cpuUsPerWebhook} µs (client and receiver)`,
+);
+console.log(`    bare POST loop, kept connections: ${delivery.keepAlive.perSecond}/s; ${delivery.keepAlive.cpuUsPerWebhook} µs`);
+const verdict = (label: string, d: { perSecond: number; ratio: number; ratioToKeepAlive: number; target: number }, cpu: string) => {
+  const met = d.ratio >= d.target;
   console.log(
-    `    CPU per webhook in the PostgreSQL rounds: instances ${per(postgresCpu.instancesUs)}, PostgreSQL ${per(postgresCpu.postgresUs)}, Redis ${per(postgresCpu.redisUs)}, this process (receiver) ${per(postgresCpu.benchUs)}`,
+    `    ${label}: ${d.perSecond}/s, ×${d.ratio.toFixed(2)} of the bare POST loop (target ≥ ${d.target}: ${met ? 'met' : 'NOT met'}; ×${d.ratioToKeepAlive.toFixed(2)} of the kept-connection loop); ${cpu}`,
+  );
+  return met;
+};
+const verdicts = [verdict('embedded database, one process', delivery.embedded, `${delivery.embedded.cpuUsPerWebhook} µs (dispatcher, database and receiver)`)];
+if (delivery.postgres) {
+  const { instances, postgres: server, redis, receiver: ownUs } = delivery.postgres.cpuUsPerWebhook;
+  verdicts.push(
+    verdict(
+      `PostgreSQL, ${INSTANCES} instances`,
+      delivery.postgres,
+      `${instances} µs in the instances, ${server} µs PostgreSQL, ${redis} µs Redis, ${ownUs} µs receiver`,
+    ),
   );
 }
-console.log(`(b) delivery, ${WEBHOOKS} webhooks per round, median of ${ROUNDS} rounds: bare POST loop ${delivery.baselinePerSecond}/s`);
-const verdicts = [
-  { label: 'embedded database, one process', ...delivery.embedded },
-  ...(delivery.postgres ? [{ label: `PostgreSQL, ${INSTANCES} instances`, ...delivery.postgres }] : []),
-].map((d) => {
-  const met = d.ratio >= d.target;
-  console.log(`    ${d.label}: ${d.perSecond}/s, ×${d.ratio.toFixed(2)} of the bare POST loop (target ≥ ${d.target}: ${met ? 'met' : 'NOT met'})`);
-  return met;
-});
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/webhooks-latest.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
 await database.close();
