@@ -121,6 +121,8 @@ export function createServices(deps: {
     sender: new WebhookSender({ allowPrivate: deps.allowPrivateCallbacks ?? false, ...deps.webhooks }),
     onAttempt: (succeeded) => metrics.webhookAttempts.inc({ result: succeeded ? 'succeeded' : 'failed' }),
     changes: deliveryChanges,
+    // PostgreSQL: the next claim while a round's webhooks are out; the embedded database has one connection.
+    lanes: deps.database.kind === 'postgres' ? 2 : 1,
     ...(deps.webhooks?.random && { random: deps.webhooks.random }),
   });
   events.observe(webhooks);

@@ -27,8 +27,9 @@ export const CHANNELS = {
  */
 export function createRedisBus(url: string, logger: Logger): Bus {
   const common = { lazyConnect: false, connectTimeout: 2_000, retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000) };
-  // Publishing fails at once while disconnected instead of queueing behind a dead link.
-  const publisher = new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  // Publishing fails at once while disconnected instead of queueing behind a dead link. What is
+  // published in one tick goes in one write (a webhook round tells of each of its attempts).
+  const publisher = new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0, enableAutoPipelining: true });
   // The subscriber waits for Redis as long as it takes, and resubscribes after a reconnect.
   const subscriber = new Redis(url, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
   let lastError = '';

@@ -413,6 +413,126 @@ describe('webhooks to endpoints', () => {
   });
 });
 
+describe('dispatcher rounds (issue 17)', () => {
+  const SANDBOX = 'mutation ($i: CreateSandboxUserInput!) { createSandboxUser(input: $i) { ... on CreateSandboxUserSuccess { apiKey } } }';
+  const endpointUuid = (id: string) => Buffer.from(id, 'base64').toString().split(':')[1]!;
+
+  it('records each attempt of one round, recorded together: a success, a retry, a 410, a last attempt and a callback', async () => {
+    const org = await newOrganization(app);
+    const [ok, retry, gone, last, callback] = [newPath(), newPath(), newPath(), newPath(), newPath()];
+    const ids = {
+      ok: await endpoint(org, ok, ['API_KEY_CREATED']),
+      retry: await endpoint(org, retry, ['API_KEY_CREATED']),
+      gone: await endpoint(org, gone, ['API_KEY_CREATED']),
+      last: await endpoint(org, last, ['API_KEY_CREATED']),
+    };
+    receiver.replyAt(retry, { status: 500 });
+    receiver.replyAt(gone, { status: 410 });
+    receiver.replyAt(last, { status: 503 });
+    // One change: the user key's api_key.created to each endpoint, and the connection's verification-status callback.
+    const res = await gql(
+      app,
+      SANDBOX,
+      { i: { type: 'PERSON', callback: `${receiver.url}${callback}` } },
+      { headers: partner(org.secret), signWith: org.signingSecret },
+    );
+    const apiKey = (res.data as { createSandboxUser: { apiKey: string } }).createSandboxUser.apiKey;
+    const rows = () => app.services.prisma.webhookDelivery.findMany({ where: { organizationId: org.organizationUuid } });
+    const byEndpoint = (list: Awaited<ReturnType<typeof rows>>, id: string | null) => list.find((d) => d.endpointId === (id && endpointUuid(id)))!;
+    expect(await rows()).toHaveLength(5);
+    // As if nine scheduled attempts had failed already: this one is the last.
+    await app.services.prisma.webhookDelivery.update({ where: { id: byEndpoint(await rows(), ids.last).id }, data: { attemptCount: 9 } });
+
+    expect(await app.services.webhooks.runOnce()).toBe(5);
+    const after = await rows();
+    expect(after.every((d) => d.leaseUntil === null)).toBe(true);
+    expect(byEndpoint(after, ids.ok)).toMatchObject({ state: 'SUCCEEDED', attemptCount: 1, nextAttemptAt: null });
+    expect(byEndpoint(after, ids.retry)).toMatchObject({ state: 'PENDING', attemptCount: 1, nextAttemptAt: expect.any(Date) });
+    expect(byEndpoint(after, ids.gone)).toMatchObject({ state: 'FAILED', attemptCount: 1, nextAttemptAt: null });
+    expect(byEndpoint(after, ids.last)).toMatchObject({ state: 'FAILED', attemptCount: 10, nextAttemptAt: null });
+    expect(byEndpoint(after, null)).toMatchObject({
+      state: 'SUCCEEDED',
+      attemptCount: 1,
+      sealedApiKey: null,
+      callbackUrl: `${receiver.url}${callback}/verification-status`,
+    });
+
+    const attempts = await deliveries(org);
+    const attemptAt = (path: string) => attempts.find((a) => a.url.startsWith(`${receiver.url}${path}`))!;
+    expect(attempts).toHaveLength(5);
+    expect(attemptAt(ok)).toMatchObject({ attempt: 1, succeeded: true, statusCode: 200, error: null, nextAttemptAt: null, state: 'SUCCEEDED', manual: false });
+    expect(attemptAt(retry)).toMatchObject({ attempt: 1, succeeded: false, statusCode: 500, error: 'HTTP 500', state: 'PENDING' });
+    const wait = Date.parse(attemptAt(retry).nextAttemptAt!) - Date.parse(attemptAt(retry).attemptedAt);
+    expect(wait).toBeGreaterThanOrEqual(RETRY_SCHEDULE_SECONDS[0]! * 900);
+    expect(wait).toBeLessThanOrEqual(RETRY_SCHEDULE_SECONDS[0]! * 1100);
+    expect(attemptAt(gone)).toMatchObject({ attempt: 1, succeeded: false, statusCode: 410, error: 'HTTP 410', nextAttemptAt: null, state: 'FAILED' });
+    expect(attemptAt(last)).toMatchObject({ attempt: 10, succeeded: false, statusCode: 503, nextAttemptAt: null, state: 'FAILED' });
+    expect(attemptAt(callback)).toMatchObject({ attempt: 1, succeeded: true, statusCode: 200, state: 'SUCCEEDED', endpoint: null });
+    expect(verifyWebhook(org.signingSecret, at(callback)[0]!)).toMatchObject({ data: { apikey: apiKey } });
+    // The 410 disabled its endpoint; the retrying one is failing since this round.
+    const endpoints = await app.services.prisma.webhookEndpoint.findMany({ where: { organizationId: org.organizationUuid } });
+    const endpointRow = (id: string) => endpoints.find((e) => e.id === endpointUuid(id))!;
+    expect(endpointRow(ids.gone)).toMatchObject({ enabled: false, disabledReason: 'The endpoint answered 410 Gone' });
+    expect(endpointRow(ids.retry).failingSince).toEqual(new Date(attemptAt(retry).attemptedAt));
+    expect(endpointRow(ids.ok)).toMatchObject({ enabled: true, failingSince: null });
+
+    // A redelivery that fails on a finished message is recorded without changing its state or schedule.
+    receiver.replyAt(ok, { status: 500 });
+    const again = await gql(app, REDELIVER, { i: { id: attemptAt(ok).id } }, { headers: partner(org.secret) });
+    expect(again.data).toMatchObject({ redeliverWebhook: { delivery: { attempt: 2, manual: true, succeeded: false, statusCode: 500 } } });
+    expect(byEndpoint(await rows(), ids.ok)).toMatchObject({ state: 'SUCCEEDED', attemptCount: 2, manualAttempts: 1, nextAttemptAt: null, leaseUntil: null });
+  });
+
+  it('sends a claimed delivery only while its lease outlasts the attempt: the rest of a round that ran out of time is released unsent', async () => {
+    // A round of 40 sends 20 at a time; the first 20 hang until the deadline, and meanwhile 40 s pass.
+    const slow = await createTestApp({ allowPrivateCallbacks: true, webhookTimeoutMs: 3_000 });
+    const org = await newOrganization(slow);
+    const base = newPath();
+    for (let i = 0; i < 20; i++) {
+      const res = await gql(
+        slow,
+        CREATE_ENDPOINT,
+        { i: { url: `${receiver.url}${base}/e${i}`, eventTypes: ['API_KEY_UPDATED'] } },
+        { headers: partner(org.secret) },
+      );
+      expect(res.data).toMatchObject({ createWebhookEndpoint: { __typename: 'CreateWebhookEndpointSuccess' } });
+    }
+    const key = await newPartnerKey(slow, org.secret);
+    for (let i = 0; i < 3; i++) {
+      await gql(
+        slow,
+        'mutation ($i: UpdatePartnerKeyInput!) { updatePartnerKey(input: $i) { __typename } }',
+        { i: { id: key.id, name: `Name ${i}` } },
+        { headers: partner(org.secret) },
+      );
+    }
+    const rows = () => slow.services.prisma.webhookDelivery.findMany({ where: { organizationId: org.organizationUuid } });
+    expect(await rows()).toHaveLength(60);
+    receiver.replyAt(base, ...Array.from({ length: 20 }, () => ({ status: 200 })), ...Array.from({ length: 20 }, () => ({ hang: true as const })));
+    // A full first round: the next claims 40.
+    expect(await slow.services.webhooks.runOnce()).toBe(20);
+    const second = slow.services.webhooks.runOnce();
+    while (at(base).length < 40) await receiver.waitFor(receiver.received.length + 1);
+    slow.clock.advance(40_000);
+    expect(await second).toBe(40);
+
+    const after = await rows();
+    expect(after.filter((d) => d.state === 'SUCCEEDED')).toHaveLength(20);
+    const timedOut = after.filter((d) => d.state === 'PENDING' && d.attemptCount === 1);
+    const unsent = after.filter((d) => d.state === 'PENDING' && d.attemptCount === 0);
+    expect(timedOut).toHaveLength(20);
+    expect(unsent).toHaveLength(20);
+    expect(unsent.every((d) => d.leaseUntil === null)).toBe(true);
+    expect(at(base)).toHaveLength(40);
+    // Due again at once: the next rounds send them (and retry the timed-out ones).
+    while ((await slow.services.webhooks.runOnce()) > 0);
+    const ids = at(base).map((w) => String(w.headers['webhook-id']));
+    expect(ids).toHaveLength(80);
+    for (const d of unsent) expect(ids.filter((id) => id === webhookIdOf(d.id))).toHaveLength(1);
+    expect((await rows()).every((d) => d.state === 'SUCCEEDED')).toBe(true);
+  });
+});
+
 describe('connect callbacks', () => {
   const CONNECT = `mutation ($i: ConnectUserInput!) { connectUser(input: $i) { __typename ... on ConnectUserSuccess { connection { id status } } ... on Error { code } } }`;
 

@@ -89,6 +89,50 @@ describe('WebhookSender', () => {
   });
 });
 
+describe('WebhookSender: connections kept for the next webhook to the same origin', () => {
+  it('sends the next webhook over the connection the partner answered in full', async () => {
+    const sender = devSender();
+    await sender.send(webhook());
+    await sender.send(webhook());
+    const [first, second] = receiver.received;
+    expect(second!.remotePort).toBe(first!.remotePort);
+    sender.close();
+  });
+
+  it('never reuses a connection cut off at 64 KiB or at the deadline', async () => {
+    const sender = devSender({ timeoutMs: 300 });
+    receiver.reply({ bytes: 10 * 1024 * 1024 }, { status: 200 }, { hang: true }, { status: 200 });
+    for (let i = 0; i < 4; i++) await sender.send(webhook());
+    const ports = receiver.received.map((r) => r.remotePort);
+    expect(ports).toHaveLength(4);
+    expect(ports[1]).not.toBe(ports[0]);
+    expect(ports[3]).not.toBe(ports[2]);
+    sender.close();
+  });
+
+  it('sends again on a new connection when a kept one turns out closed, without counting a failure', async () => {
+    const sender = devSender();
+    await sender.send(webhook());
+    // The kept connection fails under the next request (as when the partner closed it just then).
+    receiver.reply({ ackThenDrop: true });
+    const outcome = await sender.send(webhook());
+    expect(outcome).toMatchObject({ succeeded: true, statusCode: 200 });
+    const [first, dropped, again] = receiver.received;
+    expect(dropped!.remotePort).toBe(first!.remotePort);
+    expect(again!.remotePort).not.toBe(first!.remotePort);
+    expect(again!.headers['webhook-id']).toBe(dropped!.headers['webhook-id']);
+    sender.close();
+  });
+
+  it('counts a dropped connection as a failure when it was a new one', async () => {
+    const sender = devSender();
+    receiver.reply({ ackThenDrop: true });
+    expect(await sender.send(webhook())).toMatchObject({ succeeded: false, error: 'connection reset' });
+    expect(receiver.received).toHaveLength(1);
+    sender.close();
+  });
+});
+
 describe('WebhookSender: targets checked at connect time (A-12)', () => {
   const port = () => new URL(receiver.url).port;
 

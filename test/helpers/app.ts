@@ -63,6 +63,8 @@ export async function createTestApp(
     allowPrivateCallbacks?: boolean;
     /** The DNS resolver webhook deliveries use (rebinding tests). */
     resolve?: Resolver;
+    /** A webhook attempt's deadline (default: the server's 15 s). */
+    webhookTimeoutMs?: number;
     /** Production rules for GraphQL (limits not named, no anonymous introspection). */
     production?: boolean;
     /** Failed authentications per IP per window; tests share 127.0.0.1, so the default is high. */
@@ -98,7 +100,7 @@ export async function createTestApp(
     mailer: createMailer({ outboxDir, from: 'Keyward <no-reply@keyward.test>', logger }),
     links: { publicUrl: 'http://keyward.test', signupUrl: 'https://platform.test/signup' },
     allowPrivateCallbacks: options.allowPrivateCallbacks ?? false,
-    ...(options.resolve && { webhooks: { resolve: options.resolve } }),
+    webhooks: { ...(options.resolve && { resolve: options.resolve }), ...(options.webhookTimeoutMs && { timeoutMs: options.webhookTimeoutMs }) },
     authFailureLimit: options.authFailureLimit ?? { failures: 1_000_000, windowMs: 60_000 },
     ...(options.mailLimits && { mailLimits: options.mailLimits }),
     signInLimits: options.signInLimits ?? { perEmailPerHour: 1_000, perAddressPerHour: 1_000_000 },

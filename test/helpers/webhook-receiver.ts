@@ -10,6 +10,8 @@ export interface ReceivedWebhook {
   /** The parsed JSON body. */
   json: { type: string; timestamp: string; data: Record<string, unknown> };
   receivedAt: number;
+  /** The sender's port: the same on two requests that came over one connection. */
+  remotePort: number | undefined;
 }
 
 /** What the receiver does with the next request: a status, or something a bad partner would do. */
@@ -40,7 +42,7 @@ export class WebhookReceiver {
         } catch {
           json = { type: '', timestamp: '', data: {} };
         }
-        receiver.received.push({ path: req.url ?? '', headers: req.headers, body, json, receivedAt: Date.now() });
+        receiver.received.push({ path: req.url ?? '', headers: req.headers, body, json, receivedAt: Date.now(), remotePort: req.socket.remotePort });
         receiver.answer(res, receiver.nextReply(req.url ?? ''));
         for (const wake of receiver.waiters.splice(0)) wake();
       });

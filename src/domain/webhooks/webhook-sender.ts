@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { signingKey } from '../signing/signing.service.ts';
 import { refusedAddress, refusedHostName } from './outbound-address.ts';
@@ -10,6 +10,14 @@ import { refusedAddress, refusedHostName } from './outbound-address.ts';
 const WEBHOOK_TIMEOUT_MS = 15_000;
 /** At most this much of a partner's response is read; the rest is cut off. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
+/**
+ * A connection a partner answered on in full is kept this long for the next webhook to the same
+ * origin: below the 5 s idle timeout of common servers (Node.js, nginx's 75 s, …), so a partner
+ * rarely closes one just as it is reused; a shorter `Keep-Alive: timeout` from the partner wins.
+ */
+const IDLE_CONNECTION_MS = 4_000;
+/** Idle connections kept per origin (host and port); more are closed once answered. */
+const IDLE_CONNECTIONS_PER_ORIGIN = 32;
 
 /** Resolves a host name to every address it has (A and AAAA). */
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
@@ -76,25 +84,42 @@ function describeError(error: unknown, timeoutMs: number): string {
   }
 }
 
+/** Errors of a kept connection the partner had closed meanwhile: the request never reached it whole. */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
 /**
  * Sends one webhook attempt the way docs/security.md A-12 and A-15 ask: the target checked after DNS
  * resolution, in the connection's own lookup (so a name that now resolves to a private address
  * is refused at connect time, and the address checked is the address used), literal addresses
- * checked before connecting, no connection reuse, redirects never followed (a failure),
- * certificates verified, one deadline for the whole attempt, at most 64 KiB of response read
- * and none of it kept.
+ * checked before connecting, redirects never followed (a failure), certificates verified, one
+ * deadline for the whole attempt, at most 64 KiB of response read and none of it kept.
+ *
+ * A connection is reused for the next webhook to the same origin only after a complete answer
+ * within the limits, and for a few seconds (a kept connection goes to the address that was
+ * checked when it was opened); one cut off, timed out or failed is closed. A request on a kept
+ * connection that the partner had closed meanwhile is sent once more on a new one.
  */
 export class WebhookSender {
   private readonly allowPrivate: boolean;
-  private readonly timeoutMs: number;
+  /** One attempt's deadline. */
+  readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
   private readonly resolve: Resolver;
+  private readonly agents: { 'http:': HttpAgent; 'https:': HttpsAgent };
 
   constructor(options: { allowPrivate: boolean; timeoutMs?: number; maxResponseBytes?: number; resolve?: Resolver }) {
     this.allowPrivate = options.allowPrivate;
     this.timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
     this.maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
     this.resolve = options.resolve ?? systemResolver;
+    const keepAlive = { keepAlive: true, timeout: IDLE_CONNECTION_MS, maxFreeSockets: IDLE_CONNECTIONS_PER_ORIGIN, scheduling: 'lifo' as const };
+    this.agents = { 'http:': new HttpAgent(keepAlive), 'https:': new HttpsAgent(keepAlive) };
+  }
+
+  /** Closes the kept connections (at shutdown; they would otherwise close when idle long enough). */
+  close(): void {
+    this.agents['http:'].destroy();
+    this.agents['https:'].destroy();
   }
 
   async send(webhook: OutgoingWebhook): Promise<AttemptOutcome> {
@@ -121,7 +146,11 @@ export class WebhookSender {
     const nameReason = literal.includes(':') || /^[\d.]+$/.test(literal) ? null : refusedHostName(literal, this.allowPrivate);
     if (nameReason) return finish({ error: `refused: ${literal} ${nameReason}` });
     try {
-      const response = await this.exchange(url, webhook);
+      const deadline = started + this.timeoutMs;
+      const response = await this.exchange(url, webhook, deadline, false).catch((error: { code?: string; reusedSocket?: boolean }) => {
+        if (!error.reusedSocket || !STALE_CONNECTION.has(error.code ?? '')) throw error;
+        return this.exchange(url, webhook, deadline, true);
+      });
       const { statusCode } = response;
       if (statusCode >= 200 && statusCode < 300) return finish({ succeeded: true, statusCode });
       if (statusCode >= 300 && statusCode < 400) return finish({ statusCode, error: `redirect (${statusCode}) not followed` });
@@ -136,20 +165,24 @@ export class WebhookSender {
     }
   }
 
-  /** One request: resolves with the status once the response is read (up to the cap) or cut off. */
-  private exchange(url: URL, webhook: OutgoingWebhook): Promise<{ statusCode: number; retryAfter: string | undefined }> {
+  /**
+   * One request: resolves with the status once the response is read (up to the cap) or cut off.
+   * On a kept connection unless `fresh`; a failure before any answer says whether the connection was a kept one.
+   */
+  private exchange(url: URL, webhook: OutgoingWebhook, deadlineAt: number, fresh: boolean): Promise<{ statusCode: number; retryAfter: string | undefined }> {
     return new Promise((resolve, reject) => {
       let answer: { statusCode: number; retryAfter: string | undefined } | null = null;
-      const done = (error?: Error) => {
-        clearTimeout(deadline);
-        request.destroy();
+      /** Ends the attempt; the connection is kept only after a complete answer (`complete`). */
+      const done = (outcome: { error?: Error; complete?: boolean } = {}) => {
+        clearTimeout(timer);
+        if (!outcome.complete) request.destroy();
         if (answer) resolve(answer);
-        else reject(error ?? new Error('no response'));
+        else reject(Object.assign(outcome.error ?? new Error('no response'), { reusedSocket: request.reusedSocket }));
       };
       const body = Buffer.from(webhook.body, 'utf8');
-      const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      const request: ClientRequest = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
         method: 'POST',
-        agent: false,
+        agent: fresh ? false : this.agents[url.protocol as 'http:' | 'https:'],
         lookup: this.lookup,
         headers: {
           'content-type': 'application/json',
@@ -160,8 +193,11 @@ export class WebhookSender {
           'webhook-signature': webhookSignature(webhook.secrets, webhook.id, webhook.timestamp, webhook.body),
         },
       });
-      const deadline = setTimeout(() => done(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT_KEYWARD' })), this.timeoutMs);
-      request.on('error', (error) => done(error));
+      const timer = setTimeout(
+        () => done({ error: Object.assign(new Error('timeout'), { code: 'ETIMEDOUT_KEYWARD' }) }),
+        Math.max(deadlineAt - performance.now(), 0),
+      );
+      request.on('error', (error) => done({ error }));
       request.on('response', (response: IncomingMessage) => {
         const retryAfter = response.headers['retry-after'];
         answer = { statusCode: response.statusCode ?? 0, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter };
@@ -170,7 +206,7 @@ export class WebhookSender {
           read += chunk.length;
           if (read >= this.maxResponseBytes) done();
         });
-        response.on('end', () => done());
+        response.on('end', () => done({ complete: true }));
         response.on('error', () => done());
       });
       request.end(body);
