@@ -6,6 +6,7 @@ import { newOrganization, newPartnerKey, setLiveAccess, type OrgFixture } from '
 import { consentPage, consentToken, mailsTo } from '../helpers/outbox.ts';
 import { connectedUser as connectedUserOf, newEmail } from '../helpers/connections.ts';
 import { expectNotFoundPayload, securityBlock } from '../helpers/security.ts';
+import { walkPages } from '../helpers/pages.ts';
 import {
   ConnectionQuery,
   Connections,
@@ -369,6 +370,24 @@ describe('reading connections', () => {
       const status = await gql(app, ConnectionStatusQuery, { email }, { headers: partner(secret) });
       expect(status.data!.connectionStatus).toEqual({ status: null, apiKey: null, connection: null });
     }
+  });
+
+  it('pages forwards and backwards (last/before), newest first, with and without the status, without a gap or a repeat', async () => {
+    const org = await newOrganization(app);
+    const refs = ['r-1', 'r-2', 'r-3', 'r-4', 'r-5'];
+    for (const ref of refs) await connect(org, { email: newEmail(), ref });
+    const newestFirst = [...refs].reverse();
+    const walk = (status?: string) =>
+      walkPages(app, {
+        list: 'connections',
+        field: 'ref',
+        size: 2,
+        headers: partner(org.secret),
+        ...(status && { args: { status: ['ConnectionStatus', status] } }),
+      });
+    expect(await walk()).toEqual({ forwards: newestFirst, backwards: newestFirst });
+    expect(await walk('ONBOARDING')).toEqual({ forwards: newestFirst, backwards: newestFirst });
+    expect(await walk('PENDING')).toEqual({ forwards: [], backwards: [] });
   });
 
   it('filters the list by e-mail and by ref, exactly and with the status, and never beyond the read rule', async () => {

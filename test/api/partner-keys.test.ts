@@ -2,7 +2,8 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { admin, bearer, gql, partner } from '../helpers/client.ts';
-import { newOrganization, newPartnerKey, revokeKey, setLiveAccess } from '../helpers/fixtures.ts';
+import { newOrganization, newPartnerKey, revokeKey, setLiveAccess, type KeyFixture } from '../helpers/fixtures.ts';
+import { walkPages } from '../helpers/pages.ts';
 import { expectNotFoundPayload, securityBlock } from '../helpers/security.ts';
 import {
   AuditEvents,
@@ -281,6 +282,26 @@ describe('partnerKeys', () => {
     );
     expect(page2.data!.partnerKeys.edges.map((e) => e.node.keyId)).toEqual([org.keyId]);
     expect(page2.data!.partnerKeys.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('pages forwards and backwards (last/before) through every key, newest first, without a gap or a repeat', async () => {
+    const org = await newOrganization(app);
+    const made: KeyFixture[] = [];
+    for (const name of ['One', 'Two', 'Three', 'Four']) made.push(await newPartnerKey(app, org.secret, { name }));
+    await revokeKey(app, org.secret, made[1]!.id);
+    await revokeKey(app, org.secret, made[2]!.id);
+    const expected = [...[...made].reverse().map((k) => k.keyId), org.keyId];
+    const walked = await walkPages(app, {
+      list: 'partnerKeys',
+      field: 'keyId',
+      size: 2,
+      headers: partner(org.secret),
+      args: { includeInactive: ['Boolean', true] },
+    });
+    expect(walked).toEqual({ forwards: expected, backwards: expected });
+    const active = await walkPages(app, { list: 'partnerKeys', field: 'keyId', size: 2, headers: partner(org.secret) });
+    const activeOnly = expected.filter((keyId) => keyId !== made[1]!.keyId && keyId !== made[2]!.keyId);
+    expect(active).toEqual({ forwards: activeOnly, backwards: activeOnly });
   });
 
   it('refuses a page larger than 100', async () => {

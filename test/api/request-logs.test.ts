@@ -5,7 +5,8 @@ import { RequestLogWriter } from '../../src/domain/audit/request-log.ts';
 import { createTestApp, sharedDatabase, type TestApp } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { admin, gql, partner } from '../helpers/client.ts';
-import { newOrganization, newPartnerKey, revokeKey, tampered } from '../helpers/fixtures.ts';
+import { newOrganization, newPartnerKey, revokeKey, tampered, type OrgFixture } from '../helpers/fixtures.ts';
+import { walkPages } from '../helpers/pages.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -29,6 +30,20 @@ interface Log {
   environment: string;
   createdAt: string;
 }
+
+/** An entry as the request path records it: a TEST query by the organization's first key. */
+const logEntry = (org: OrgFixture, operationName: string, createdAt = new Date()) => ({
+  organizationId: org.organizationUuid,
+  environment: 'TEST' as const,
+  keyId: org.keyId,
+  operationName,
+  operationType: 'query',
+  outcome: 'OK',
+  httpStatus: 200,
+  ip: null,
+  durationMs: 1,
+  createdAt,
+});
 
 async function logs(secret: string, filter: Record<string, unknown> = {}): Promise<Log[]> {
   await app.services.requestLogs.flush();
@@ -108,40 +123,54 @@ describe('requestLogs', () => {
     ]);
   });
 
-  it('keeps entries for the retention (30 days), then prunes them', async () => {
+  it('keeps entries for the retention (30 days), then prunes them in statements of at most one batch', async () => {
     const org = await newOrganization(app);
-    await gql(app, 'query Old { viewer { kind } }', {}, { headers: partner(org.secret) });
+    for (let i = 0; i < 3; i++) await gql(app, 'query Old { viewer { kind } }', {}, { headers: partner(org.secret) });
     await app.services.requestLogs.flush();
-    const count = () => app.services.prisma.requestLog.count({ where: { organizationId: org.organizationUuid } });
-    const before = await count();
-    expect(before).toBeGreaterThan(0);
+    const names = async () =>
+      (await app.services.prisma.requestLog.findMany({ where: { organizationId: org.organizationUuid }, select: { operationName: true } })).map(
+        (e) => e.operationName,
+      );
+    const before = await names();
+    expect(before.length).toBeGreaterThanOrEqual(3);
     app.clock.advance(29 * 24 * 3_600_000);
     try {
       await app.services.requestLogs.prune();
-      expect(await count()).toBe(before);
+      expect(await names()).toEqual(before);
       app.clock.advance(2 * 24 * 3_600_000);
-      await app.services.requestLogs.prune();
-      expect(await count()).toBe(0);
+      await gql(app, 'query Fresh { viewer { kind } }', {}, { headers: partner(org.secret) });
+      await app.services.requestLogs.flush();
+      // Batches of 1: every statement but the last deletes one (the last finds none and ends the pass); the fresh entry stays.
+      const pruned = await app.services.requestLogs.prune(1);
+      expect(pruned.deleted).toBeGreaterThanOrEqual(before.length);
+      expect(pruned.statements).toBe(pruned.deleted + 1);
+      expect(await names()).toEqual(['Fresh']);
     } finally {
       app.clock.reset();
     }
   });
 
+  it('pages newest first by the time of the request (the same time: the later written first), both ways without a gap or a repeat', async () => {
+    const org = await newOrganization(app);
+    const writer = new RequestLogWriter(app.services.prisma, app.clock, app.services.logger);
+    const base = app.clock.now().getTime() - 60_000;
+    const entry = (operationName: string, ms: number) => logEntry(org, operationName, new Date(base + ms));
+    // Written in this order: three at the same millisecond, and one that reached the log after the others
+    // though it is older than four of them (as another instance's batch can).
+    for (const e of [entry('First', 0), entry('TieA', 1000), entry('TieB', 1000), entry('TieC', 1000), entry('Last', 2000), entry('Late', 500)]) {
+      writer.record(e);
+    }
+    await writer.flush();
+    // The paging requests' own entries stay in the app's buffer (nothing flushes it here).
+    const walked = await walkPages(app, { list: 'requestLogs', field: 'operationName', size: 2, headers: partner(org.secret) });
+    const expected = ['Last', 'TieC', 'TieB', 'TieA', 'Late', 'First'];
+    expect(walked).toEqual({ forwards: expected, backwards: expected });
+  });
+
   it('goes on writing after a flush with nothing to write, and while a write is under way', async () => {
     const org = await newOrganization(app);
     const writer = new RequestLogWriter(app.services.prisma, app.clock, app.services.logger);
-    const entry = (operationName: string) => ({
-      organizationId: org.organizationUuid,
-      environment: 'TEST' as const,
-      keyId: org.keyId,
-      operationName,
-      operationType: 'query',
-      outcome: 'OK',
-      httpStatus: 200,
-      ip: null,
-      durationMs: 1,
-      createdAt: new Date(),
-    });
+    const entry = (operationName: string) => logEntry(org, operationName);
     await writer.flush();
     await writer.flush();
     writer.record(entry('AfterIdle'));

@@ -384,21 +384,25 @@ describe('webhooks to endpoints', () => {
     ]);
   });
 
-  it('keeps finished deliveries 30 days, pending ones until they finish', async () => {
+  it('keeps finished deliveries 30 days, pending ones until they finish; prunes in statements of at most one batch', async () => {
     const org = await newOrganization(app);
-    const [ok, failing] = [newPath(), newPath()];
+    const [ok, alsoOk, failing] = [newPath(), newPath(), newPath()];
     await endpoint(org, ok, ['API_KEY_CREATED']);
+    await endpoint(org, alsoOk, ['API_KEY_CREATED']);
     await endpoint(org, failing, ['API_KEY_CREATED']);
     receiver.replyAt(failing, { status: 500 });
     await newPartnerKey(app, org.secret);
     await deliverDue();
     const count = () => app.services.prisma.webhookDelivery.count({ where: { organizationId: org.organizationUuid } });
-    expect(await count()).toBe(2);
+    expect(await count()).toBe(3);
     app.clock.advance(29 * 24 * 3_600_000);
     await app.services.webhooks.pruneFinished();
-    expect(await count()).toBe(2);
+    expect(await count()).toBe(3);
     app.clock.advance(2 * 24 * 3_600_000);
-    await app.services.webhooks.pruneFinished();
+    // Batches of 1: every statement but the last deletes one (the last finds none and ends the pass).
+    const pruned = await app.services.webhooks.pruneFinished(1);
+    expect(pruned.deleted).toBeGreaterThanOrEqual(2);
+    expect(pruned.statements).toBe(pruned.deleted + 1);
     expect(await app.services.prisma.webhookDelivery.findMany({ where: { organizationId: org.organizationUuid }, select: { state: true } })).toEqual([
       { state: 'PENDING' },
     ]);

@@ -43,8 +43,14 @@ export function isActive(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>, now: Date
   return key.revokedAt === null && (key.expiresAt === null || key.expiresAt.getTime() > now.getTime());
 }
 
+/**
+ * Keys active at `now`. A recorded expiry means the key is past it (the sweeper records only
+ * those, and a recorded key is never extended): saying so lets PostgreSQL list and count active
+ * keys from the index of unended ones (`api_keys_unended_idx`) instead of every key an
+ * organization ever had.
+ */
 export function activeWhere(now: Date): Prisma.ApiKeyWhereInput {
-  return { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
+  return { revokedAt: null, expiryRecordedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
 }
 
 /** What a token says of where it acts: its environment, or `dash` for a member's session (either environment). */
@@ -311,7 +317,8 @@ export class ApiKeyService {
     const endsAt = member ? new Date(apiKey.createdAt.getTime() + MEMBER_SESSION_MAX_MS) : principal.sessionOf!.expiresAt;
     if (endsAt) until = Math.min(until, endsAt.getTime());
     if (until - apiKey.expiresAt.getTime() < 60_000) return;
-    await this.prisma.apiKey.updateMany({ where: { id: apiKey.id, revokedAt: null }, data: { expiresAt: new Date(until) } });
+    // Not once its expiry is recorded: the EXPIRED event went out, and the key stays ended.
+    await this.prisma.apiKey.updateMany({ where: { id: apiKey.id, revokedAt: null, expiryRecordedAt: null }, data: { expiresAt: new Date(until) } });
     this.listener.keyChanged(apiKey.keyId);
   }
 

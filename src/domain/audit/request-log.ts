@@ -3,6 +3,7 @@ import type { Environment, PrismaClient } from '../../generated/prisma/client.ts
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../infra/clock.ts';
 import type { CopyRows } from '../../infra/database.ts';
+import { deleteInBatches, type Pruned } from '../retention.ts';
 
 /** What is kept of one authenticated request: no header, no variable, no secret. */
 export interface RequestLogEntry {
@@ -162,10 +163,13 @@ export class RequestLogWriter {
       FROM json_populate_recordset(NULL::"request_logs", ${JSON.stringify(batch)}::json) AS r`;
   }
 
-  /** Deletes entries older than the retention; returns how many. */
-  async prune(): Promise<number> {
+  /** Deletes entries older than the retention, oldest first, at most `batch` per statement (through the createdAt index). */
+  prune(batch?: number): Promise<Pruned> {
     const before = new Date(this.clock.now().getTime() - this.retentionDays * 24 * 3600 * 1000);
-    const { count } = await this.prisma.requestLog.deleteMany({ where: { createdAt: { lt: before } } });
-    return count;
+    return deleteInBatches(
+      (limit) => this.prisma.$executeRaw`
+        DELETE FROM request_logs WHERE seq = ANY (ARRAY(SELECT seq FROM request_logs WHERE "createdAt" < ${before} ORDER BY "createdAt" LIMIT ${limit}))`,
+      batch,
+    );
   }
 }

@@ -208,8 +208,9 @@ export class MemberService {
   async prune(): Promise<number> {
     const before = new Date(this.deps.clock.now().getTime() - 24 * 3600 * 1000);
     const links = await this.deps.prisma.signInLink.deleteMany({ where: { OR: [{ expiresAt: { lt: before } }, { usedAt: { lt: before } }] } });
+    // Every member's session has its member: the memberId index finds them (api_keys holds every key ever made).
     const sessions = await this.deps.prisma.apiKey.deleteMany({
-      where: { kind: 'MEMBER', OR: [{ expiresAt: { lt: before } }, { revokedAt: { lt: before } }] },
+      where: { kind: 'MEMBER', memberId: { not: null }, OR: [{ expiresAt: { lt: before } }, { revokedAt: { lt: before } }] },
     });
     return links.count + sessions.count;
   }

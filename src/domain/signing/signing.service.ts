@@ -6,6 +6,7 @@ import type { Caller } from '../caller.ts';
 import { open, seal } from '../crypto/secret-box.ts';
 import { AccessError, NotFoundError } from '../errors.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
+import { deleteInBatches, type Pruned } from '../retention.ts';
 import { parseInput } from '../validation.ts';
 import { rotateSigningSecretInput } from './signing.schemas.ts';
 
@@ -222,9 +223,13 @@ export class SigningService {
     if (inserted === 0) throw invalid('This signed request was already received');
   }
 
-  /** Forgets signatures past their replay window; returns how many. */
-  async pruneSeen(): Promise<number> {
-    const { count } = await this.prisma.seenSignature.deleteMany({ where: { expiresAt: { lt: this.clock.now() } } });
-    return count;
+  /** Forgets signatures past their replay window, oldest first, at most `batch` per statement (through the expiresAt index). */
+  pruneSeen(batch?: number): Promise<Pruned> {
+    const now = this.clock.now();
+    return deleteInBatches(
+      (limit) => this.prisma.$executeRaw`
+        DELETE FROM seen_signatures WHERE signature = ANY (ARRAY(SELECT signature FROM seen_signatures WHERE "expiresAt" < ${now} ORDER BY "expiresAt" LIMIT ${limit}))`,
+      batch,
+    );
   }
 }

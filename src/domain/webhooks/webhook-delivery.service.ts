@@ -18,6 +18,7 @@ import { open, seal } from '../crypto/secret-box.ts';
 import { InvalidStateError, NotFoundError } from '../errors.ts';
 import type { AppendObserver, EventRecord } from '../events/event-log.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
+import { deleteInBatches, type Pruned } from '../retention.ts';
 import type { SigningService } from '../signing/signing.service.ts';
 import {
   BODY_TYPES,
@@ -646,11 +647,18 @@ export class WebhookDeliveryService implements AppendObserver {
     this.deps.logger.warn({ endpointId: id, reason }, 'webhook endpoint disabled');
   }
 
-  /** Deletes deliveries that finished more than 30 days ago, with their attempts; returns how many. */
-  async pruneFinished(): Promise<number> {
+  /**
+   * Deletes deliveries that finished more than 30 days ago, with their attempts (the foreign key's
+   * cascade), oldest first, at most `batch` per statement (through the updatedAt index).
+   */
+  pruneFinished(batch?: number): Promise<Pruned> {
     const before = new Date(this.deps.clock.now().getTime() - DELIVERY_RETENTION_MS);
-    const { count } = await this.prisma.webhookDelivery.deleteMany({ where: { state: { not: 'PENDING' }, updatedAt: { lt: before } } });
-    return count;
+    return deleteInBatches(
+      (limit) => this.prisma.$executeRaw`
+        DELETE FROM webhook_deliveries WHERE id = ANY (ARRAY(
+          SELECT id FROM webhook_deliveries WHERE "updatedAt" < ${before} AND state <> 'PENDING' ORDER BY "updatedAt" LIMIT ${limit}))`,
+      batch,
+    );
   }
 
   // -- redelivery ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import {
 import type { Context } from '../../context.ts';
 import type { Caller } from '../../domain/caller.ts';
 import { builder } from '../builder.ts';
-import { maxPageSize } from '../pagination.ts';
+import { maxPageSize, newestFirst } from '../pagination.ts';
 import { decodeId } from '../ids.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
 import { ApiKeyKindEnum, CURRENCIES_INPUT, CurrencyEnum, EnvironmentEnum, PermissionEnum } from './enums.ts';
@@ -64,8 +64,16 @@ builder.queryField('partnerKeys', (t) =>
     maxSize: maxPageSize,
     authScopes: { may: 'partnerKeys.read' },
     args: { includeInactive: t.arg.boolean({ required: false }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.apiKey.findMany({ ...query, where: partnerKeysWhere(args, ctx), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    resolve: async (query, _root, args, ctx) => {
+      const page = await newestFirst<Prisma.ApiKeyWhereInput, typeof query>(query, 'id', (id) =>
+        ctx.prisma.apiKey.findUnique({ where: { id }, select: { id: true, createdAt: true } }),
+      );
+      return ctx.prisma.apiKey.findMany({
+        ...page.query,
+        where: { AND: [partnerKeysWhere(args, ctx), page.after] },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      });
+    },
     totalCount: (_connection, args, ctx) => ctx.prisma.apiKey.count({ where: partnerKeysWhere(args, ctx) }),
   }),
 );

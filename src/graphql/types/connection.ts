@@ -6,7 +6,7 @@ import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
 import { checkFilterLengths } from '../filters.ts';
 import { decodeId } from '../ids.ts';
-import { maxPageSize } from '../pagination.ts';
+import { maxPageSize, newestFirst } from '../pagination.ts';
 import { callerOf, withoutNulls } from '../resolver-helpers.ts';
 import { EnvironmentEnum } from './enums.ts';
 
@@ -88,8 +88,16 @@ builder.queryField('connections', (t) =>
       email: t.arg.string({ description: "The user's e-mail, matched exactly (case does not matter)" }),
       ref: t.arg.string({ description: 'Your own id for the user, matched exactly' }),
     },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.connection.findMany({ ...query, where: connectionsFiltered(args, ctx), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    resolve: async (query, _root, args, ctx) => {
+      const page = await newestFirst<Prisma.ConnectionWhereInput, typeof query>(query, 'id', (id) =>
+        ctx.prisma.connection.findUnique({ where: { id }, select: { id: true, createdAt: true } }),
+      );
+      return ctx.prisma.connection.findMany({
+        ...page.query,
+        where: { AND: [connectionsFiltered(args, ctx), page.after] },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      });
+    },
     totalCount: (_connection, args, ctx) => ctx.prisma.connection.count({ where: connectionsFiltered(args, ctx) }),
   }),
 );

@@ -4,7 +4,7 @@ import { requestLogsWhere } from '../../domain/access/visibility.ts';
 import { builder } from '../builder.ts';
 import { memberGlobalId } from './member.ts';
 import { checkFilterLengths } from '../filters.ts';
-import { maxPageSize } from '../pagination.ts';
+import { maxPageSize, newestFirst } from '../pagination.ts';
 import { callerOf, createdBetween } from '../resolver-helpers.ts';
 import { EnvironmentEnum } from './enums.ts';
 
@@ -35,7 +35,7 @@ builder.queryField('requestLogs', (t) =>
     cursor: 'id',
     maxSize: maxPageSize,
     authScopes: { may: 'logs.read' },
-    description: "Every authenticated request of this organization and the key's environment, newest first (kept 30 days by default)",
+    description: "Every authenticated request of this organization and the key's environment, newest first (by createdAt; kept 30 days by default)",
     args: {
       keyId: t.arg.string({ description: 'Only the requests of one key (its public keyId)' }),
       outcome: t.arg.string({ description: 'Only requests that ended with this code (OK, RATE_LIMITED, VALIDATION_FAILED, …)' }),
@@ -45,7 +45,16 @@ builder.queryField('requestLogs', (t) =>
         description: "Also the requests of members signed in to the dashboard (default false: the log shows the partner's integration)",
       }),
     },
-    resolve: (query, _root, args, ctx) => ctx.prisma.requestLog.findMany({ ...query, where: requestLogsFiltered(args, ctx), orderBy: { seq: 'desc' } }),
+    resolve: async (query, _root, args, ctx) => {
+      const page = await newestFirst<Prisma.RequestLogWhereInput, typeof query>(query, 'seq', (id) =>
+        ctx.prisma.requestLog.findUnique({ where: { id }, select: { seq: true, createdAt: true } }),
+      );
+      return ctx.prisma.requestLog.findMany({
+        ...page.query,
+        where: { AND: [requestLogsFiltered(args, ctx), page.after] },
+        orderBy: [{ createdAt: 'desc' }, { seq: 'desc' }],
+      });
+    },
     totalCount: (_connection, args, ctx) => ctx.prisma.requestLog.count({ where: requestLogsFiltered(args, ctx) }),
   }),
 );
