@@ -43,6 +43,7 @@
  *   BENCH_SUBSCRIBERS=1000,10000,25000  the N values (subscriptions); by default 25,000 becomes the
  *                                       most this machine's limit on open files allows, in thousands
  *   BENCH_SUBSCRIPTIONS_PER_SOCKET=1    subscriptions per graphql-ws socket
+ *   BENCH_SOCKETS_PER_CLIENT=…          sockets per load client process (default: what its file limit allows)
  *   BENCH_CHANGES=5                     timed changes per N
  *   BENCH_TARGETS=k,r                   which targets
  *   BENCH_P99_TARGET=1.3  BENCH_KB_TARGET=10   BENCH_ENFORCE=1 (exit 1 when a target is missed)
@@ -82,7 +83,8 @@ const SERVER_FD_RESERVE = 400;
 /** Files a load client keeps open besides its sockets. */
 const CLIENT_FD_RESERVE = 50;
 const SERVER_SOCKETS = FD_LIMIT - SERVER_FD_RESERVE;
-const CLIENT_SOCKETS = FD_LIMIT - CLIENT_FD_RESERVE;
+/** Sockets one load client holds at most: what its limit allows, or fewer (BENCH_SOCKETS_PER_CLIENT). */
+const CLIENT_SOCKETS = Math.min(FD_LIMIT - CLIENT_FD_RESERVE, Number(process.env.BENCH_SOCKETS_PER_CLIENT ?? Number.POSITIVE_INFINITY));
 
 const listEnv = (name: string, fallback: string) =>
   (process.env[name] ?? fallback)
