@@ -81,7 +81,13 @@ async function handle(command: Record<string, unknown>): Promise<void> {
           ...(await Promise.all(
             Array.from({ length: size }, (_, i) => {
               const from = start + i * perSocket;
-              return open(command.url as string, first + from, Math.min(perSocket, n - from), command.params as Record<string, string>, command.query as string);
+              return open(
+                command.url as string,
+                first + from,
+                Math.min(perSocket, n - from),
+                command.params as Record<string, string>,
+                command.query as string,
+              );
             }),
           )),
         );

@@ -152,7 +152,11 @@ const memoryFile = (pid: number) => join(tempDir, `memory-${pid}.json`);
 async function settledMemory(pid: number): Promise<{ live: number; rss: number }> {
   rmSync(memoryFile(pid), { force: true });
   process.kill(pid, 'SIGUSR2');
-  const usage = await waitUntil('the memory report', process.env.BENCH_HEAP_SNAPSHOTS ? 300_000 : 10_000, () => JSON.parse(readFileSync(memoryFile(pid), 'utf8')) as NodeJS.MemoryUsage);
+  const usage = await waitUntil(
+    'the memory report',
+    process.env.BENCH_HEAP_SNAPSHOTS ? 300_000 : 10_000,
+    () => JSON.parse(readFileSync(memoryFile(pid), 'utf8')) as NodeJS.MemoryUsage,
+  );
   await sleep(500);
   return { live: (usage.heapUsed + usage.external + usage.arrayBuffers) / 1024, rss: usage.rss / 1024 };
 }
