@@ -31,6 +31,9 @@ export interface GraphqlWsSettings {
   perAddress: { max: number; addressOf(request: IncomingMessage): string; refusal: { code: number; reason: string } };
 }
 
+/** The keep-alive timer pings a twelfth of the sockets at a time (graphql-ws: one timer per socket). */
+const KEEP_ALIVE_TURNS = 12;
+
 /**
  * One socket: graphql-ws's socket and `ctx.extra` in one object, with its methods on the prototype.
  * 20,000 sockets are 20,000 of these, instead of the closures, timers and retained upgrade
@@ -43,12 +46,16 @@ class Connection implements ProtocolSocket, SocketExtra {
   initTimer: NodeJS.Timeout | null = null;
   /** graphql-ws's end of the socket: completes its operations and calls onClose. */
   closed: ((code?: number, reason?: string) => Promise<void>) | null = null;
+  /** Pinged, and no pong since. */
+  awaitingPong = false;
 
   constructor(
     readonly socket: WebSocket,
     readonly request: UpgradeRequest,
     /** The client address its socket counts against. */
     readonly address: string,
+    /** Which of the keep-alive timer's turns pings this socket. */
+    readonly turn: number,
     private readonly logger: Logger,
   ) {}
 
@@ -98,7 +105,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>>(
   settings: GraphqlWsSettings,
 ): void {
   const { logger } = settings;
-  const connections = new WeakMap<WebSocket, Connection>();
+  const connections = new Map<WebSocket, Connection>();
   const server = makeServer<P, SocketExtra>({
     ...options,
     // Timed here, cleared once connection_init arrives (graphql-ws keeps its timer as long as the socket).
@@ -124,7 +131,6 @@ export function serveGraphqlWs<P extends Record<string, unknown>>(
     const connection = connections.get(this);
     if (!connection) return;
     connections.delete(this);
-    awaitingPong.delete(this);
     if (connection.initTimer) clearTimeout(connection.initTimer);
     const left = (openByAddress.get(connection.address) ?? 1) - 1;
     if (left > 0) openByAddress.set(connection.address, left);
@@ -132,22 +138,31 @@ export function serveGraphqlWs<P extends Record<string, unknown>>(
     connection.closed?.(code, String(reason)).catch((error: unknown) => logger.error({ err: error }, 'graphql-ws close handling failed'));
   }
   function onPong(this: WebSocket): void {
-    awaitingPong.delete(this);
+    const connection = connections.get(this);
+    if (connection) connection.awaitingPong = false;
   }
 
-  // Keep-alive: a socket that has not answered the last ping by the next one is gone.
-  const awaitingPong = new Set<WebSocket>();
-  const keepAlive = setInterval(() => {
-    for (const socket of wss.clients) {
-      if (socket.readyState !== socket.OPEN) continue;
-      if (awaitingPong.has(socket)) {
-        socket.terminate();
-        continue;
+  // Keep-alive: every socket is pinged once per keepAliveMs, and one that has not answered the
+  // last ping by the next one is gone. One timer for all, in KEEP_ALIVE_TURNS turns: each socket
+  // has its turn, so 20,000 pings do not all go out in one burst (a change then waits behind it).
+  let tick = 0;
+  let added = 0;
+  const keepAlive = setInterval(
+    () => {
+      const turn = tick++ % KEEP_ALIVE_TURNS;
+      for (const connection of connections.values()) {
+        const { socket } = connection;
+        if (connection.turn !== turn || socket.readyState !== socket.OPEN) continue;
+        if (connection.awaitingPong) {
+          socket.terminate();
+          continue;
+        }
+        connection.awaitingPong = true;
+        socket.ping();
       }
-      awaitingPong.add(socket);
-      socket.ping();
-    }
-  }, settings.keepAliveMs);
+    },
+    Math.max(1, Math.floor(settings.keepAliveMs / KEEP_ALIVE_TURNS)),
+  );
   keepAlive.unref();
   wss.on('close', () => clearInterval(keepAlive));
 
@@ -171,7 +186,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>>(
       headers: { cookie: request.headers.cookie, 'x-forwarded-for': request.headers['x-forwarded-for']?.toString() },
       socket: request.socket,
     };
-    const connection = new Connection(socket, upgrade, address, logger);
+    const connection = new Connection(socket, upgrade, address, added++ % KEEP_ALIVE_TURNS, logger);
     connections.set(socket, connection);
     socket.on('message', onMessage);
     socket.on('pong', onPong);
