@@ -14,18 +14,21 @@
  * its soft limit on open files raised to the hard limit (`ulimit -Hn`: one socket is one file).
  * When N is more than one client process can hold, the sockets are split over several client
  * processes; when it is more than one server process can hold (its hard limit, less room for the
- * database, logs and HTTP), the run is refused with what to raise. For each N the clients open N
- * sockets (200 at a time each), wait for each `connection_ack`, subscribe, and one warm-up change
- * must reach all N (proof every subscription is live). Then BENCH_CHANGES changes are timed: a subscriber's
- * latency is its receive time minus the time the change was sent (both `performance.timeOrigin +
- * performance.now()`, comparable across processes on one machine); p50/p99/max are over all
- * subscribers of all timed changes. Memory: after a full GC (SIGUSR2, see bench/gc-on-signal.ts)
+ * database, logs and HTTP), the run is refused with what to raise. For each N both servers are
+ * connected at once: the clients open N sockets to one (200 at a time each), wait for each
+ * `connection_ack`, subscribe, then N to the other; one warm-up change per server must reach all
+ * its N (proof every subscription is live). Then BENCH_CHANGES changes per server are timed,
+ * alternating between the two servers (r, k, k, r, r, k…), so that a machine whose speed drifts
+ * (a shared one) weighs on both alike. A subscriber's latency is its receive time minus the time
+ * the change was sent (both `performance.timeOrigin + performance.now()`, comparable across
+ * processes on one machine); p50/p99/max are over all subscribers of all timed changes. Memory: after a full GC (SIGUSR2, see bench/gc-on-signal.ts)
  * the server reports its live memory (V8 heap used + external + array buffers: what the
  * connections hold) and its RSS, before the clients connect and once all N are subscribed; KB per
  * connection is the live-memory difference / N (RSS differences of a process whose embedded
  * database alone takes hundreds of MB move in allocator-sized steps; they are shown beside it).
- * Each N gets fresh server processes (Keyward on a new embedded database),
- * so memory that an earlier, larger round left in the allocator does not hide in the figures.
+ * Each N gets fresh server processes (Keyward on a new embedded database), so memory that an
+ * earlier, larger round left in the allocator does not hide in the figures; a server's memory is
+ * its own process's, whatever the other server holds.
  *
  * Ratios: p99(k)/p99(r) (target BENCH_P99_TARGET, 1.3) and KB per connection of (k) (target
  * BENCH_KB_TARGET, 10), held against the targets at 10,000 and at the largest N (issue 17's target
@@ -49,6 +52,8 @@
  *   BENCH_P99_TARGET=1.3  BENCH_KB_TARGET=10   BENCH_ENFORCE=1 (exit 1 when a target is missed)
  *   BENCH_HEAP_SNAPSHOTS=<dir>          servers write a heap snapshot there at each memory reading
  *                                       (before and after the connections; compare with bench/heap-diff.ts)
+ *   BENCH_CPU_PROF=<dir>                servers write a V8 CPU profile there when they stop
+ *                                       (<target>-<N>.cpuprofile; summarise with bench/profile-summary.ts)
  */
 import { liftDemoRateLimit } from './demo-organization.ts';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -134,11 +139,13 @@ process.on('exit', () => {
   rmSync(tempDir, { recursive: true, force: true });
 });
 
-/** A node process with a raised fd limit, GC on SIGUSR2, output in a log file. */
+/** A node process with a raised fd limit, GC on SIGUSR2, output in a log file; a server may write a CPU profile. */
 function startNode(name: string, script: string, env: NodeJS.ProcessEnv, stdio: 'pipe' | 'log'): { proc: ChildProcess; log: string } {
   const log = join(tempDir, `${name}.log`);
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const profile = stdio === 'log' && profileDir ? `--cpu-prof --cpu-prof-dir="${resolve(profileDir)}" --cpu-prof-name="${name}.cpuprofile" ` : '';
   // `exec` keeps bash's pid ($$) for node, so the server writes memory-<its pid>.json.
-  const command = `ulimit -Sn ${FD_LIMIT} && export BENCH_MEMORY_FILE="${tempDir}/memory-$$.json" && exec "${process.execPath}" --expose-gc --import tsx --import ./bench/gc-on-signal.ts ${script} 2>>"${log}"`;
+  const command = `ulimit -Sn ${FD_LIMIT} && export BENCH_MEMORY_FILE="${tempDir}/memory-$$.json" && exec "${process.execPath}" ${profile}--expose-gc --import tsx --import ./bench/gc-on-signal.ts ${script} 2>>"${log}"`;
   const proc = spawn('bash', ['-c', stdio === 'log' ? `${command} >>"${log}"` : command], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(proc);
   return { proc, log };
@@ -194,8 +201,9 @@ class LoadClient {
 }
 
 /**
- * The load clients: as many processes as it takes to hold the largest N's sockets, each started
- * once. A round's subscriptions are split over them in whole sockets; their answers are joined.
+ * The load clients: as many processes as it takes to hold the largest N's sockets to every
+ * target at once, each started once. A target's subscriptions (its group) are split over them in
+ * whole sockets; their answers are joined.
  */
 class LoadClients {
   private readonly clients: LoadClient[] = [];
@@ -212,29 +220,30 @@ class LoadClients {
     return this.clients.length;
   }
 
-  /** Opens n subscriptions, perSocket on each socket, with the sockets spread evenly over the clients. */
-  async connect(url: string, n: number, params: Record<string, string>): Promise<void> {
+  /** Opens n subscriptions of a group, perSocket on each socket, with the sockets spread evenly over the clients. */
+  async connect(group: string, url: string, n: number, params: Record<string, string>): Promise<void> {
     const sockets = socketsFor(n);
     let left = n;
     await Promise.all(
       this.clients.map((client) => {
         const share = Math.min(left, Math.ceil(sockets / this.clients.length) * config.perSocket);
         left -= share;
-        return share > 0 ? client.send({ cmd: 'connect', url, n: share, perSocket: config.perSocket, params, query: QUERY }) : undefined;
+        return share > 0 ? client.send({ cmd: 'connect', group, url, n: share, perSocket: config.perSocket, params, query: QUERY }) : undefined;
       }),
     );
   }
 
-  async arm(type: string): Promise<void> {
-    await Promise.all(this.clients.map((client) => client.send({ cmd: 'arm', type })));
+  async arm(group: string, type: string): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.send({ cmd: 'arm', group, type })));
   }
 
-  /** Every subscriber's receive time. */
-  async collect(timeoutMs: number): Promise<number[]> {
-    const answers = await Promise.all(this.clients.map((client) => client.send({ cmd: 'collect', timeoutMs })));
+  /** Every subscriber's receive time of the group's armed change. */
+  async collect(group: string, timeoutMs: number): Promise<number[]> {
+    const answers = await Promise.all(this.clients.map((client) => client.send({ cmd: 'collect', group, timeoutMs })));
     return answers.flatMap((answer) => answer.times as number[]);
   }
 
+  /** Closes every group's sockets. */
   async close(): Promise<void> {
     await Promise.all(this.clients.map((client) => client.send({ cmd: 'close' })));
   }
@@ -253,7 +262,7 @@ interface Target {
   change(index: number): { expect: string; send: () => Promise<void> };
 }
 
-async function startKeyward(round: number): Promise<Target> {
+async function startKeyward(round: number, n: number): Promise<Target> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'KEYWARD_ADMIN_TOKEN', 'KEYWARD_PEPPER', 'KEYWARD_ENCRYPTION_KEY', 'KEYWARD_TRUST_PROXY']) delete env[name];
@@ -268,7 +277,7 @@ async function startKeyward(round: number): Promise<Target> {
     KEYWARD_MAX_SOCKETS_PER_KEY: '100000',
     KEYWARD_MAX_SOCKETS_PER_IP: '100000',
   });
-  const { proc, log } = startNode(`keyward-${round}`, 'src/main.ts', env, 'log');
+  const { proc, log } = startNode(`keyward-${n}-${round}`, 'src/main.ts', env, 'log');
   const key = await waitUntil('the demo partner key', 180_000, () => /Demo TEST partner key:\s+(kw_ptr_test_\S+)/.exec(readFileSync(log, 'utf8'))?.[1]);
   const url = `http://127.0.0.1:${port}/graphql`;
   await waitUntil('Keyward /healthz', 60_000, async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined));
@@ -320,9 +329,9 @@ async function startKeyward(round: number): Promise<Target> {
   };
 }
 
-async function startBaseline(round: number): Promise<Target> {
+async function startBaseline(round: number, n: number): Promise<Target> {
   const port = await freePort();
-  const { proc, log } = startNode(`baseline-${round}`, 'bench/baseline-ws-server.ts', { ...process.env, PORT: String(port) }, 'log');
+  const { proc, log } = startNode(`baseline-${n}-${round}`, 'bench/baseline-ws-server.ts', { ...process.env, PORT: String(port) }, 'log');
   await waitUntil('the baseline to listen', 60_000, () => (readFileSync(log, 'utf8').includes('listening') ? true : undefined));
   return {
     id: 'r',
@@ -382,53 +391,64 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 const openFiles = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
-async function measure(clients: LoadClients, target: Target, n: number, changeIndex: { value: number }): Promise<Row> {
+/** One target's round: its memory readings, and the latencies of its timed changes. */
+interface Session {
+  target: Target;
+  n: number;
+  memory: { before: { live: number; rss: number }; after: { live: number; rss: number } };
+  files: { before: number; after: number };
+  latencies: number[];
+}
+
+/** Connects N subscribers to a target, reading its memory before and after. */
+async function connect(clients: LoadClients, target: Target, n: number): Promise<Session> {
   const sockets = socketsFor(n);
   const filesBefore = openFiles(target.pid);
   if (filesBefore + sockets > FD_LIMIT) {
     throw new Error(`${target.label} has ${filesBefore} files open already: ${sockets} sockets more pass its limit of ${FD_LIMIT} (ulimit -Hn)`);
   }
   const before = await settledMemory(target.pid);
-  await clients.connect(target.wsUrl, n, target.params);
+  await clients.connect(target.id, target.wsUrl, n, target.params);
   await sleep(1_000);
   const after = await settledMemory(target.pid);
-  const filesAfter = openFiles(target.pid);
-  const latencies: number[] = [];
-  // The first change is the warm-up: it proves every subscription is live.
-  for (let i = 0; i <= config.changes; i++) {
-    const change = target.change(changeIndex.value++);
-    await clients.arm(change.expect);
-    const sentAt = now();
-    await change.send();
-    const times = await clients.collect(60_000);
-    if (i > 0) for (const t of times) latencies.push(t - sentAt);
-    if (i === 0) await sleep(500);
-  }
-  await clients.close();
-  await sleep(500);
-  latencies.sort((a, b) => a - b);
+  return { target, n, memory: { before, after }, files: { before: filesBefore, after: openFiles(target.pid) }, latencies: [] };
+}
+
+/** One change to a target, which every one of its subscribers must receive; timed unless it is the warm-up. */
+async function change(clients: LoadClients, session: Session, changeIndex: { value: number }, timed: boolean): Promise<void> {
+  const { target } = session;
+  const next = target.change(changeIndex.value++);
+  await clients.arm(target.id, next.expect);
+  const sentAt = now();
+  await next.send();
+  const times = await clients.collect(target.id, 60_000);
+  if (timed) for (const t of times) session.latencies.push(t - sentAt);
+}
+
+function rowOf({ target, n, memory, files, latencies }: Session): Row {
+  const sorted = [...latencies].sort((a, b) => a - b);
   return {
     target: target.id,
     subscribers: n,
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    max: latencies.at(-1)!,
-    kbPerConnection: (after.live - before.live) / n,
-    kbRss: (after.rss - before.rss) / n,
-    sockets,
-    serverFiles: { before: filesBefore, after: filesAfter },
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    max: sorted.at(-1)!,
+    kbPerConnection: (memory.after.live - memory.before.live) / n,
+    kbRss: (memory.after.rss - memory.before.rss) / n,
+    sockets: socketsFor(n),
+    serverFiles: files,
   };
 }
 
 async function stop(target: Target): Promise<void> {
   const exited = new Promise((resolve) => target.proc.once('exit', resolve));
   target.proc.kill('SIGTERM');
-  await Promise.race([exited, sleep(15_000)]);
+  await Promise.race([exited, sleep(30_000)]);
   target.proc.kill('SIGKILL');
 }
 
 async function main(): Promise<void> {
-  const clients = new LoadClients(Math.max(...config.subscribers.map(socketsFor)));
+  const clients = new LoadClients(config.targets.length * Math.max(...config.subscribers.map(socketsFor)));
   process.stdout.write(
     `open files: hard limit ${FD_LIMIT} per process (servers keep ${SERVER_FD_RESERVE} for themselves); ${clients.count} load client process(es); ` +
       `${config.perSocket} subscription(s) per socket\n`,
@@ -437,16 +457,32 @@ async function main(): Promise<void> {
   const changeIndex = { value: 0 };
   for (const [round, n] of config.subscribers.entries()) {
     const targets: Target[] = [];
-    if (config.targets.includes('r')) targets.push(await startBaseline(round));
-    if (config.targets.includes('k')) targets.push(await startKeyward(round));
-    // Alternate the order per N, so a drift of the machine's speed weighs on both alike.
+    if (config.targets.includes('r')) targets.push(await startBaseline(round, n));
+    if (config.targets.includes('k')) targets.push(await startKeyward(round, n));
+    const sessions: Session[] = [];
     for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
-      process.stdout.write(`${target.label}: ${n} subscribers${config.perSocket > 1 ? ` on ${socketsFor(n)} sockets` : ''}… `);
-      const row = await measure(clients, target, n, changeIndex);
+      const session = await connect(clients, target, n);
+      sessions.push(session);
+      const { memory, files } = session;
+      process.stdout.write(
+        `${target.label}: ${n} subscribers${config.perSocket > 1 ? ` on ${socketsFor(n)} sockets` : ''}, ` +
+          `${((memory.after.live - memory.before.live) / n).toFixed(1)} KB/${unit} live (RSS ${((memory.after.rss - memory.before.rss) / n).toFixed(1)}), ` +
+          `server files ${files.before} → ${files.after}\n`,
+      );
+    }
+    // The first change of each is the warm-up: it proves every subscription is live.
+    for (const session of sessions) await change(clients, session, changeIndex, false);
+    await sleep(500);
+    // Alternate which goes first, so a drift of the machine's speed weighs on both alike.
+    for (let i = 0; i < config.changes; i++) {
+      for (const session of i % 2 === 0 ? sessions : [...sessions].reverse()) await change(clients, session, changeIndex, true);
+    }
+    await clients.close();
+    for (const session of sessions) {
+      const row = rowOf(session);
       rows.push(row);
       process.stdout.write(
-        `p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, ${row.kbPerConnection.toFixed(1)} KB/${unit} live (RSS ${row.kbRss.toFixed(1)}), ` +
-          `server files ${row.serverFiles.before} → ${row.serverFiles.after}\n`,
+        `${session.target.label}: ${n} subscribers, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, max ${row.max.toFixed(1)} ms\n`,
       );
     }
     await Promise.all(targets.map(stop));
