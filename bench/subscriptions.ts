@@ -52,8 +52,9 @@
  *   BENCH_P99_TARGET=1.3  BENCH_KB_TARGET=10   BENCH_ENFORCE=1 (exit 1 when a target is missed)
  *   BENCH_HEAP_SNAPSHOTS=<dir>          servers write a heap snapshot there at each memory reading
  *                                       (before and after the connections; compare with bench/heap-diff.ts)
- *   BENCH_CPU_PROF=<dir>                servers write a V8 CPU profile there when they stop
- *                                       (<target>-<N>.cpuprofile; summarise with bench/profile-summary.ts)
+ *   BENCH_CPU_PROF=<dir>                servers write V8 CPU profiles there when they stop, under
+ *                                       <target>-<N>-<round>/ (the largest file is the main thread's;
+ *                                       summarise with bench/profile-summary.ts)
  */
 import { liftDemoRateLimit } from './demo-organization.ts';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -143,7 +144,8 @@ process.on('exit', () => {
 function startNode(name: string, script: string, env: NodeJS.ProcessEnv, stdio: 'pipe' | 'log'): { proc: ChildProcess; log: string } {
   const log = join(tempDir, `${name}.log`);
   const profileDir = process.env.BENCH_CPU_PROF;
-  const profile = stdio === 'log' && profileDir ? `--cpu-prof --cpu-prof-dir="${resolve(profileDir)}" --cpu-prof-name="${name}.cpuprofile" ` : '';
+  // A directory per server: tsx's loader thread writes a profile of its own beside the main thread's.
+  const profile = stdio === 'log' && profileDir ? `--cpu-prof --cpu-prof-dir="${join(resolve(profileDir), name)}" ` : '';
   // `exec` keeps bash's pid ($$) for node, so the server writes memory-<its pid>.json.
   const command = `ulimit -Sn ${FD_LIMIT} && export BENCH_MEMORY_FILE="${tempDir}/memory-$$.json" && exec "${process.execPath}" ${profile}--expose-gc --import tsx --import ./bench/gc-on-signal.ts ${script} 2>>"${log}"`;
   const proc = spawn('bash', ['-c', stdio === 'log' ? `${command} >>"${log}"` : command], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'] });
