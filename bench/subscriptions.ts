@@ -14,21 +14,22 @@
  * its soft limit on open files raised to the hard limit (`ulimit -Hn`: one socket is one file).
  * When N is more than one client process can hold, the sockets are split over several client
  * processes; when it is more than one server process can hold (its hard limit, less room for the
- * database, logs and HTTP), the run is refused with what to raise. For each N both servers are
- * connected at once: the clients open N sockets to one (200 at a time each), wait for each
- * `connection_ack`, subscribe, then N to the other; one warm-up change per server must reach all
- * its N (proof every subscription is live). Then BENCH_CHANGES changes per server are timed,
- * alternating between the two servers (r, k, k, r, r, k…), so that a machine whose speed drifts
- * (a shared one) weighs on both alike. A subscriber's latency is its receive time minus the time
- * the change was sent (both `performance.timeOrigin + performance.now()`, comparable across
- * processes on one machine); p50/p99/max are over all subscribers of all timed changes. Memory: after a full GC (SIGUSR2, see bench/gc-on-signal.ts)
- * the server reports its live memory (V8 heap used + external + array buffers: what the
- * connections hold) and its RSS, before the clients connect and once all N are subscribed; KB per
- * connection is the live-memory difference / N (RSS differences of a process whose embedded
- * database alone takes hundreds of MB move in allocator-sized steps; they are shown beside it).
- * Each N gets fresh server processes (Keyward on a new embedded database), so memory that an
- * earlier, larger round left in the allocator does not hide in the figures; a server's memory is
- * its own process's, whatever the other server holds.
+ * database, logs and HTTP), the run is refused with what to raise. For each N the servers are
+ * measured in blocks, one server holding sockets at a time (its keep-alive and credential checks
+ * load the machine: they weigh on its own figures only), in the order r k k r (k r r k for the
+ * next N) so that a machine whose speed drifts (a shared one) weighs on both alike. In a block the
+ * clients open N sockets (200 at a time each), wait for each `connection_ack`, subscribe, one
+ * warm-up change must reach all N (proof every subscription is live), half of BENCH_CHANGES
+ * changes are timed, and the sockets close. A subscriber's latency is its receive time minus the
+ * time the change was sent (both `performance.timeOrigin + performance.now()`, comparable across
+ * processes on one machine); p50/p99/max are over all subscribers of all timed changes.
+ * Memory: after a full GC (SIGUSR2, see bench/gc-on-signal.ts) the server reports its live memory
+ * (V8 heap used + external + array buffers: what the connections hold) and its RSS, before the
+ * clients first connect and once all N are subscribed; KB per connection is the live-memory
+ * difference / N (RSS differences of a process whose embedded database alone takes hundreds of MB
+ * move in allocator-sized steps; they are shown beside it). Each N gets fresh server processes
+ * (Keyward on a new embedded database), so memory that an earlier, larger round left in the
+ * allocator does not hide in the figures.
  *
  * Ratios: p99(k)/p99(r) (target BENCH_P99_TARGET, 1.3) and KB per connection of (k) (target
  * BENCH_KB_TARGET, 10), held against the targets at 10,000 and at the largest N (issue 17's target
@@ -203,9 +204,9 @@ class LoadClient {
 }
 
 /**
- * The load clients: as many processes as it takes to hold the largest N's sockets to every
- * target at once, each started once. A target's subscriptions (its group) are split over them in
- * whole sockets; their answers are joined.
+ * The load clients: as many processes as it takes to hold the largest N's sockets, each started
+ * once. A target's subscriptions (its group) are split over them in whole sockets; their answers
+ * are joined.
  */
 class LoadClients {
   private readonly clients: LoadClient[] = [];
@@ -397,23 +398,43 @@ const openFiles = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 interface Session {
   target: Target;
   n: number;
-  memory: { before: { live: number; rss: number }; after: { live: number; rss: number } };
+  memory: { before: { live: number; rss: number }; after: { live: number; rss: number } } | null;
   files: { before: number; after: number };
   latencies: number[];
 }
 
-/** Connects N subscribers to a target, reading its memory before and after. */
-async function connect(clients: LoadClients, target: Target, n: number): Promise<Session> {
+/**
+ * One block of a target's round: N subscribers connect (the first block reads the server's memory
+ * before and after), one warm-up change must reach them all, `changes` changes are timed, and the
+ * subscribers go.
+ */
+async function block(clients: LoadClients, session: Session, changes: number, changeIndex: { value: number }): Promise<void> {
+  const { target, n } = session;
   const sockets = socketsFor(n);
   const filesBefore = openFiles(target.pid);
   if (filesBefore + sockets > FD_LIMIT) {
     throw new Error(`${target.label} has ${filesBefore} files open already: ${sockets} sockets more pass its limit of ${FD_LIMIT} (ulimit -Hn)`);
   }
-  const before = await settledMemory(target.pid);
+  const first = session.memory === null;
+  const before = first ? await settledMemory(target.pid) : null;
   await clients.connect(target.id, target.wsUrl, n, target.params);
   await sleep(1_000);
-  const after = await settledMemory(target.pid);
-  return { target, n, memory: { before, after }, files: { before: filesBefore, after: openFiles(target.pid) }, latencies: [] };
+  if (before) {
+    session.memory = { before, after: await settledMemory(target.pid) };
+    session.files = { before: filesBefore, after: openFiles(target.pid) };
+    const { memory, files } = session;
+    process.stdout.write(
+      `${target.label}: ${n} subscribers${config.perSocket > 1 ? ` on ${socketsFor(n)} sockets` : ''}, ` +
+        `${((memory.after.live - memory.before.live) / n).toFixed(1)} KB/${unit} live (RSS ${((memory.after.rss - memory.before.rss) / n).toFixed(1)}), ` +
+        `server files ${files.before} → ${files.after}\n`,
+    );
+  }
+  // The warm-up: it proves every subscription is live.
+  await change(clients, session, changeIndex, false);
+  await sleep(500);
+  for (let i = 0; i < changes; i++) await change(clients, session, changeIndex, true);
+  await clients.close();
+  await sleep(500);
 }
 
 /** One change to a target, which every one of its subscribers must receive; timed unless it is the warm-up. */
@@ -429,6 +450,7 @@ async function change(clients: LoadClients, session: Session, changeIndex: { val
 
 function rowOf({ target, n, memory, files, latencies }: Session): Row {
   const sorted = [...latencies].sort((a, b) => a - b);
+  if (!memory) throw new Error(`${target.label} was never connected`);
   return {
     target: target.id,
     subscribers: n,
@@ -450,7 +472,7 @@ async function stop(target: Target): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const clients = new LoadClients(config.targets.length * Math.max(...config.subscribers.map(socketsFor)));
+  const clients = new LoadClients(Math.max(...config.subscribers.map(socketsFor)));
   process.stdout.write(
     `open files: hard limit ${FD_LIMIT} per process (servers keep ${SERVER_FD_RESERVE} for themselves); ${clients.count} load client process(es); ` +
       `${config.perSocket} subscription(s) per socket\n`,
@@ -461,25 +483,14 @@ async function main(): Promise<void> {
     const targets: Target[] = [];
     if (config.targets.includes('r')) targets.push(await startBaseline(round, n));
     if (config.targets.includes('k')) targets.push(await startKeyward(round, n));
-    const sessions: Session[] = [];
-    for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
-      const session = await connect(clients, target, n);
-      sessions.push(session);
-      const { memory, files } = session;
-      process.stdout.write(
-        `${target.label}: ${n} subscribers${config.perSocket > 1 ? ` on ${socketsFor(n)} sockets` : ''}, ` +
-          `${((memory.after.live - memory.before.live) / n).toFixed(1)} KB/${unit} live (RSS ${((memory.after.rss - memory.before.rss) / n).toFixed(1)}), ` +
-          `server files ${files.before} → ${files.after}\n`,
-      );
+    // One target holds sockets at a time, in blocks a b b a (b a a b for the next N).
+    const [a, b] = round % 2 === 0 ? targets : [...targets].reverse();
+    const sessions = [a, b].flatMap((target) => (target ? [{ target, n, memory: null, files: { before: 0, after: 0 }, latencies: [] } as Session] : []));
+    const order = sessions.length === 2 ? [sessions[0]!, sessions[1]!, sessions[1]!, sessions[0]!] : [sessions[0]!, sessions[0]!];
+    for (const [i, session] of order.entries()) {
+      const firstHalf = Math.ceil(config.changes / 2);
+      await block(clients, session, order.indexOf(session) === i ? firstHalf : config.changes - firstHalf, changeIndex);
     }
-    // The first change of each is the warm-up: it proves every subscription is live.
-    for (const session of sessions) await change(clients, session, changeIndex, false);
-    await sleep(500);
-    // Alternate which goes first, so a drift of the machine's speed weighs on both alike.
-    for (let i = 0; i < config.changes; i++) {
-      for (const session of i % 2 === 0 ? sessions : [...sessions].reverse()) await change(clients, session, changeIndex, true);
-    }
-    await clients.close();
     for (const session of sessions) {
       const row = rowOf(session);
       rows.push(row);
