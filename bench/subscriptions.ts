@@ -434,6 +434,9 @@ async function block(clients: LoadClients, session: Session, changes: number, ch
   await sleep(500);
   for (let i = 0; i < changes; i++) await change(clients, session, changeIndex, true);
   await clients.close();
+  // The server closes its ends before the next block connects (tens of thousands take seconds).
+  const settled = session.files.before + 50;
+  await waitUntil(`${target.label} to close its sockets`, 180_000, () => (openFiles(target.pid) <= settled ? true : undefined));
   await sleep(500);
 }
 
