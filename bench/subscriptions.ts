@@ -435,7 +435,7 @@ async function block(clients: LoadClients, session: Session, changes: number, ch
   for (let i = 0; i < changes; i++) await change(clients, session, changeIndex, true);
   await clients.close();
   // The server closes its ends before the next block connects (tens of thousands take seconds).
-  const settled = session.files.before + 50;
+  const settled = session.files.before + 200;
   await waitUntil(`${target.label} to close its sockets`, 180_000, () => (openFiles(target.pid) <= settled ? true : undefined));
   await sleep(500);
 }
