@@ -1,12 +1,14 @@
 /**
- * The load client of bench/subscriptions.ts, a process of its own: it holds N WebSockets speaking
- * graphql-transport-ws, each with one subscription, and reports when each received an expected
- * event. Driven by JSON lines on stdin, answering JSON lines on stdout:
- *   {"cmd":"connect","url":…,"n":…,"params":{…},"query":…}  → {"ok":true,"connected":N}  (adds n)
- *   {"cmd":"arm","type":"CREATED"}                            → {"ok":true}   (before the change)
- *   {"cmd":"collect","timeoutMs":…}                           → {"ok":true,"times":[…]} receive times
+ * A load client of bench/subscriptions.ts, a process of its own: it holds WebSockets speaking
+ * graphql-transport-ws, each with `perSocket` subscriptions (ids "1", "2", …), and reports when
+ * each subscription received an expected event. Sockets belong to a group (one per server), armed
+ * and collected on their own. Driven by JSON lines on stdin, answering JSON lines on stdout:
+ *   {"cmd":"connect","group":…,"url":…,"n":…,"perSocket":…,"params":{…},"query":…}
+ *                                                             → {"ok":true,"connected":N}  (adds n subscriptions)
+ *   {"cmd":"arm","group":…,"type":"CREATED"}                  → {"ok":true}   (before the change)
+ *   {"cmd":"collect","group":…,"timeoutMs":…}                 → {"ok":true,"times":[…]} receive times
  *                                                               (performance.timeOrigin + now, ms)
- *   {"cmd":"close"}                                           → {"ok":true}
+ *   {"cmd":"close"}                                           → {"ok":true}   (every group)
  * Any socket that closes, errors or receives an `error` message fails the run.
  */
 import { createInterface } from 'node:readline';
@@ -17,9 +19,24 @@ const reply = (message: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 };
 
-let sockets: WebSocket[] = [];
+interface Group {
+  sockets: WebSocket[];
+  /** Subscriptions held, over the group's sockets: the length of each armed change's times. */
+  subscriptions: number;
+  armed: { type: string; times: Float64Array; count: number; done: (() => void) | null } | null;
+}
+let groups = new Map<string, Group>();
 let failure: string | null = null;
-let armed: { type: string; times: Float64Array; count: number; done: (() => void) | null } | null = null;
+
+const groupOf = (name: unknown): Group => {
+  const key = String(name ?? '');
+  let group = groups.get(key);
+  if (!group) {
+    group = { sockets: [], subscriptions: 0, armed: null };
+    groups.set(key, group);
+  }
+  return group;
+};
 
 /** The event type in a `next` message, wherever the subscription field sits. */
 function typeOf(payload: { data?: Record<string, { type?: string } | undefined> }): string | undefined {
@@ -29,33 +46,36 @@ function typeOf(payload: { data?: Record<string, { type?: string } | undefined> 
   return undefined;
 }
 
-function open(url: string, index: number, params: Record<string, string>, query: string): Promise<WebSocket> {
+/** A socket whose subscriptions are numbered from `first` (over all sockets) with ids "1" to `count`. */
+function open(group: Group, url: string, first: number, count: number, params: Record<string, string>, query: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false });
-    const timer = setTimeout(() => reject(new Error(`socket ${index}: no connection_ack within 30 s`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`socket of subscription ${first}: no connection_ack within 30 s`)), 30_000);
     socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: params })));
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { type: string; payload?: { data?: Record<string, { type?: string }> } };
+      const message = JSON.parse(String(data)) as { id?: string; type: string; payload?: { data?: Record<string, { type?: string }> } };
       if (message.type === 'connection_ack') {
         clearTimeout(timer);
-        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+        for (let id = 1; id <= count; id++) socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query } }));
         resolve(socket);
       } else if (message.type === 'next') {
         const at = now();
+        const index = first + Number(message.id) - 1;
+        const { armed } = group;
         if (armed && armed.times[index] === 0 && typeOf(message.payload ?? {}) === armed.type) {
           armed.times[index] = at;
           if (++armed.count === armed.times.length) armed.done?.();
         }
       } else if (message.type === 'error' || message.type === 'complete') {
-        failure ??= `socket ${index}: ${message.type} ${JSON.stringify(message.payload ?? {}).slice(0, 300)}`;
+        failure ??= `subscription ${first + Number(message.id) - 1}: ${message.type} ${JSON.stringify(message.payload ?? {}).slice(0, 300)}`;
       }
     });
     socket.on('close', (code) => {
-      if (sockets.length > 0) failure ??= `socket ${index} closed (${code})`;
+      if (groups.size > 0) failure ??= `socket of subscription ${first} closed (${code})`;
     });
     socket.on('error', (error) => {
       clearTimeout(timer);
-      failure ??= `socket ${index}: ${error.message}`;
+      failure ??= `socket of subscription ${first}: ${error.message}`;
       reject(error);
     });
   });
@@ -64,27 +84,41 @@ function open(url: string, index: number, params: Record<string, string>, query:
 async function handle(command: Record<string, unknown>): Promise<void> {
   switch (command.cmd) {
     case 'connect': {
-      // Adds n sockets to those already open.
+      // Adds n subscriptions, perSocket on each new socket, to those the group holds.
+      const group = groupOf(command.group);
       const n = command.n as number;
+      const perSocket = (command.perSocket as number | undefined) ?? 1;
       const batch = 200;
-      const first = sockets.length;
-      for (let start = 0; start < n; start += batch) {
-        const size = Math.min(batch, n - start);
-        sockets.push(
+      const first = group.subscriptions;
+      for (let start = 0; start < n; start += batch * perSocket) {
+        const size = Math.min(batch, Math.ceil((n - start) / perSocket));
+        group.sockets.push(
           ...(await Promise.all(
-            Array.from({ length: size }, (_, i) =>
-              open(command.url as string, first + start + i, command.params as Record<string, string>, command.query as string),
-            ),
+            Array.from({ length: size }, (_, i) => {
+              const from = start + i * perSocket;
+              return open(
+                group,
+                command.url as string,
+                first + from,
+                Math.min(perSocket, n - from),
+                command.params as Record<string, string>,
+                command.query as string,
+              );
+            }),
           )),
         );
       }
-      return reply({ ok: true, connected: sockets.length });
+      group.subscriptions += n;
+      return reply({ ok: true, connected: group.subscriptions });
     }
-    case 'arm':
-      armed = { type: command.type as string, times: new Float64Array(sockets.length), count: 0, done: null };
+    case 'arm': {
+      const group = groupOf(command.group);
+      group.armed = { type: command.type as string, times: new Float64Array(group.subscriptions), count: 0, done: null };
       return reply({ ok: true });
+    }
     case 'collect': {
-      const target = armed;
+      const group = groupOf(command.group);
+      const target = group.armed;
       if (!target) return reply({ ok: false, error: 'not armed' });
       if (target.count < target.times.length) {
         await new Promise<void>((resolve) => {
@@ -92,16 +126,16 @@ async function handle(command: Record<string, unknown>): Promise<void> {
           setTimeout(resolve, (command.timeoutMs as number) ?? 30_000);
         });
       }
-      armed = null;
+      group.armed = null;
       if (failure) return reply({ ok: false, error: failure });
       if (target.count < target.times.length)
         return reply({ ok: false, error: `only ${target.count} of ${target.times.length} subscribers received ${target.type}` });
       return reply({ ok: true, times: Array.from(target.times) });
     }
     case 'close': {
-      const closing = sockets;
-      sockets = [];
-      for (const socket of closing) socket.terminate();
+      const closing = groups;
+      groups = new Map();
+      for (const group of closing.values()) for (const socket of group.sockets) socket.terminate();
       failure = null;
       return reply({ ok: true });
     }

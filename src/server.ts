@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate, cookieValue, MEMBER_COOKIE, socketHeaders } from './auth.ts';
 import { isTenant } from './domain/access/policy.ts';
+import { serveGraphqlWs } from './http/graphql-ws.ts';
 import { isOwnOrigin } from './http/origin.ts';
 import type { Context, Services } from './context.ts';
 import type { DirectSink } from './live/shared-execution.ts';
@@ -76,6 +76,10 @@ const CLOSE_RATE_LIMITED = 4429;
 /** Largest WebSocket message accepted (ws's default is 100 MiB). */
 const MAX_WS_PAYLOAD = 64 * 1024;
 
+/** graphql-ws's defaults: connection_init within 3 s; a ping every 12 s, answered before the next. */
+const CONNECTION_INIT_WAIT_MS = 3_000;
+const KEEP_ALIVE_MS = 12_000;
+
 const CREDENTIAL_PARAMS = /^(key|api[_-]?key|token|access[_-]?token|authorization|x-partner-key|x-api-key|x-admin-token|secret)$/i;
 
 /** A query string that looks like it carries a credential: a credential-named parameter, or a Keyward key anywhere. */
@@ -131,8 +135,8 @@ export async function startServer(options: {
   const { yoga, logger } = options;
   const mask = errorMasker(options.services);
   const finishRecord = createRecordFinisher(options.services);
-  // Each socket's operations between onSubscribe and onOperation, by operation id.
-  const operations = new WeakMap<object, Map<string, RequestRecord>>();
+  // Each operation's record between onSubscribe and onOperation, by the arguments onSubscribe returned.
+  const operations = new WeakMap<ExecutionArgs, RequestRecord>();
   const masked = (result: ExecutionResult): ExecutionResult =>
     result.errors?.length ? { ...result, errors: result.errors.map((error) => withoutHttp(mask(error, 'Unexpected error.') as GraphQLError)) } : result;
   const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts };
@@ -166,9 +170,10 @@ export async function startServer(options: {
     },
   });
 
-  useServer<Record<string, unknown>>(
+  const socketsPerIp = options.services.subscriptions.registry.limits.socketsPerIp;
+  serveGraphqlWs<Record<string, unknown>>(
+    wss,
     {
-      connectionInitWaitTimeout: 3_000,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       // Subscriptions skip envelop's per-subscription wrappers (several KB per subscriber) and
       // run the shared execution directly, masking errors as yoga does.
@@ -229,8 +234,7 @@ export async function startServer(options: {
         if (errors.length > 0) return refuse(errors, 'GRAPHQL_VALIDATION_FAILED');
         try {
           const contextValue = { ...(await contextFactory()), operationId: id };
-          (operations.get(ctx) ?? operations.set(ctx, new Map()).get(ctx)!).set(id, record);
-          return {
+          const args: ExecutionArgs = {
             schema,
             operationName: params.operationName,
             document,
@@ -239,6 +243,8 @@ export async function startServer(options: {
             // A subscription lives long: it keeps no reference to this envelop instance.
             rootValue: record.operationType === 'subscription' ? undefined : ({ execute, subscribe } satisfies EnvelopedRoot),
           };
+          operations.set(args, record);
+          return args;
         } catch (error) {
           // The context records the code of an access refusal itself.
           if (error instanceof AccessError) return refuse([toGraphQLError(error)], 'ERROR');
@@ -247,10 +253,10 @@ export async function startServer(options: {
         }
       },
       // A query or mutation has its result; a subscription has started, or was refused.
-      onOperation: (ctx, id, _payload, _args, result) => {
-        const record = operations.get(ctx)?.get(id);
+      onOperation: (_ctx, _id, _payload, args, result) => {
+        const record = operations.get(args);
         if (!record) return;
-        operations.get(ctx)?.delete(id);
+        operations.delete(args);
         const errors = Symbol.asyncIterator in Object(result) ? undefined : (result as ExecutionResult).errors;
         addErrorCodes(record, errors);
         finishRecord(record, statusOf(errors ?? [], 200, (result as ExecutionResult).data), 'WS');
@@ -258,29 +264,19 @@ export async function startServer(options: {
       // Queries, mutations and what a subscription yields to graphql-ws: errors as HTTP shows them.
       onNext: (_ctx, _id, _payload, _args, result) => clientResult(result as ExecutionResult) as never,
     },
-    wss,
+    {
+      logger,
+      connectionInitWaitMs: CONNECTION_INIT_WAIT_MS,
+      keepAliveMs: KEEP_ALIVE_MS,
+      // Sockets open per client IP, on this instance.
+      perAddress: {
+        max: socketsPerIp,
+        addressOf: (request) =>
+          resolveClientIp(request.socket.remoteAddress, request.headers['x-forwarded-for']?.toString(), options.trustedProxies) ?? 'unknown',
+        refusal: { code: CLOSE_RATE_LIMITED, reason: `At most ${socketsPerIp} open connections per address` },
+      },
+    },
   );
-  // A client can make its socket error (e.g. an oversized frame: ws closes it with 1009 itself);
-  // that is not ours to print on stderr as graphql-ws's default handler does.
-  // Sockets open per client IP, counted from the upgrade (before connection_init), on this instance.
-  const socketsPerIp = options.services.subscriptions.registry.limits.socketsPerIp;
-  const openByIp = new Map<string, number>();
-  wss.on('connection', (socket, request) => {
-    socket.removeAllListeners('error');
-    socket.on('error', (error) => logger.debug({ err: error }, 'websocket error'));
-    const ip = resolveClientIp(request.socket.remoteAddress, request.headers['x-forwarded-for']?.toString(), options.trustedProxies) ?? 'unknown';
-    const open = openByIp.get(ip) ?? 0;
-    if (open >= socketsPerIp) {
-      socket.close(CLOSE_RATE_LIMITED, `At most ${socketsPerIp} open connections per address`);
-      return;
-    }
-    openByIp.set(ip, open + 1);
-    socket.once('close', () => {
-      const left = (openByIp.get(ip) ?? 1) - 1;
-      if (left > 0) openByIp.set(ip, left);
-      else openByIp.delete(ip);
-    });
-  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

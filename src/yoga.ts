@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { getOperationAST, type GraphQLEnumType, GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type DocumentNode, type ExecutionResult } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { PothosValidationError } from '@pothos/core';
@@ -37,7 +36,11 @@ import type { LiveItem } from './live/subscriptions.ts';
 
 /** What the transport hands yoga: node:http's request, or graphql-ws's upgrade request and init payload. */
 interface ServerContext {
-  req?: Pick<IncomingMessage, 'socket'> & Partial<Pick<IncomingMessage, 'headers' | 'rawHeaders'>>;
+  req?: {
+    socket: { remoteAddress?: string | undefined };
+    headers?: { cookie?: string | undefined; 'x-forwarded-for'?: string | string[] | undefined };
+    rawHeaders?: string[];
+  };
   connectionParams?: Record<string, unknown>;
   socket?: ClosableSocket;
   /** graphql-ws: the operation's record (HTTP requests have theirs by Request). */

@@ -215,14 +215,19 @@ export class KeyVerifier implements KeyChangeListener {
       }
     }
     const now = this.clock.now();
+    // Thousands of sockets of one key from one address share one verdict.
+    const verdicts = new Map<string, KeyRecheck>();
     return keys.map(({ keyId, ip }) => {
-      const entry = entries.get(keyId);
-      if (!entry) return { refusal: 'NOT_FOUND', expiresAt: null, permissions: [] };
-      return {
-        refusal: this.refusal(entry, ip, now),
-        expiresAt: earliest(entry.key.expiresAt, entry.parent?.expiresAt ?? null),
-        permissions: entry.permissions,
-      };
+      const memo = `${keyId} ${ip ?? ''}`;
+      let verdict = verdicts.get(memo);
+      if (!verdict) {
+        const entry = entries.get(keyId);
+        verdict = entry
+          ? { refusal: this.refusal(entry, ip, now), expiresAt: earliest(entry.key.expiresAt, entry.parent?.expiresAt ?? null), permissions: entry.permissions }
+          : { refusal: 'NOT_FOUND', expiresAt: null, permissions: [] };
+        verdicts.set(memo, verdict);
+      }
+      return verdict;
     });
   }
 
