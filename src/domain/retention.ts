@@ -6,7 +6,7 @@ export interface Pruned {
 }
 
 /** Rows one retention statement deletes at most. */
-export const RETENTION_BATCH = 5_000;
+const RETENTION_BATCH = 5_000;
 
 /**
  * A retention pass in bounded statements: `deleteBatch(limit)` deletes at most `limit` of the
